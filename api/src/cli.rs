@@ -1,0 +1,170 @@
+//! The command line: `makermatch serve | migrate | demo`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, ConfigSource, FlagOverrides, LogFormat, LogOverrides};
+use crate::demo::DemoSize;
+use crate::error::AppError;
+use crate::{db, demo, server, startup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "makermatch",
+    version,
+    about = "Match makers and their skills with facilities and their machines for distributed production",
+    long_about = "makermatch joins people and their skills (IoPA People and Skills Specification) with \
+places and their machines (Open Know-Where), and matches both to production jobs, over GraphQL.\n\n\
+Settings come from defaults, then makermatch.toml (or --config), then MAKERMATCH_* environment \
+variables, then these flags.",
+    after_help = "Start exploring: makermatch serve --demo, then open http://127.0.0.1:8080/graphql"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). Without it, ./makermatch.toml is read when present.
+    #[arg(long, global = true, env = "MAKERMATCH_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Folder for the SQLite database, the search index and generated secrets [default: ./data]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Database URL: sqlite://FILE?mode=rwc or postgres://USER@HOST/DB [default: SQLite in the data dir]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+
+    /// Log format: human lines or one JSON object per line [default: human]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Log filter, e.g. info, debug, or makermatch_api=debug,info [default: info]
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve GraphQL on /graphql with /healthz and /readyz.
+    Serve {
+        /// Address to listen on, e.g. 0.0.0.0:8080 [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Fill an empty database with the generated demo dataset before serving.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate {
+        /// Only list applied and pending migrations; change nothing.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Write a generated dataset (facilities, makers, an IMA-style programme) into the database.
+    Demo {
+        /// Number of facilities to generate.
+        #[arg(long, default_value_t = demo::DEFAULT_FACILITIES, value_name = "N")]
+        facilities: u32,
+        /// Number of makers to generate.
+        #[arg(long, default_value_t = demo::DEFAULT_MAKERS, value_name = "M")]
+        makers: u32,
+        /// Seed: the same seed always generates the same data.
+        #[arg(long, default_value_t = demo::DEFAULT_SEED, value_name = "S")]
+        seed: u64,
+    },
+}
+
+impl Cli {
+    fn flag_overrides(&self) -> FlagOverrides {
+        let listen = match &self.command {
+            Command::Serve { listen, .. } => *listen,
+            _ => None,
+        };
+        FlagOverrides {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            listen,
+            log: LogOverrides {
+                format: self.log_format,
+                level: self.log_level.clone(),
+            },
+        }
+    }
+
+    pub fn load_config(&self) -> Result<Config, AppError> {
+        let source = match &self.config {
+            Some(path) => ConfigSource::Explicit(path.clone()),
+            None => ConfigSource::Default,
+        };
+        Ok(Config::load(&source, &self.flag_overrides())?)
+    }
+}
+
+/// Runs the parsed command to completion.
+pub async fn run(cli: Cli) -> Result<(), AppError> {
+    let config = cli.load_config()?;
+    telemetry::init(&config.log)?;
+    match cli.command {
+        Command::Serve {
+            demo: with_demo, ..
+        } => {
+            let ready = startup::prepare(&config).await?;
+            if with_demo {
+                demo::fill_if_empty(&ready.db, &ready.taxonomy, DemoSize::default()).await?;
+            }
+            let running =
+                server::serve(&config, ready.db.clone(), server::shutdown_signal()).await?;
+            tracing::info!(
+                "makermatch {} listening on http://{}/graphql",
+                env!("CARGO_PKG_VERSION"),
+                running.addr
+            );
+            running.wait().await?;
+            ready.db.close().await?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Migrate { status } => {
+            let url = config.effective_database_url();
+            let conn = db::connect(&config).await?;
+            if status {
+                db::check_not_newer(&conn, &url).await?;
+                let status = db::migration_status(&conn).await?;
+                for name in &status.applied {
+                    println!("applied  {name}");
+                }
+                for name in &status.pending {
+                    println!("pending  {name}");
+                }
+            } else {
+                let applied = db::migrate(&conn, &url).await?;
+                if applied.is_empty() {
+                    println!("database is up to date");
+                } else {
+                    println!("applied {} migration(s)", applied.len());
+                }
+            }
+            conn.close().await?;
+            Ok(())
+        }
+        Command::Demo {
+            facilities,
+            makers,
+            seed,
+        } => {
+            let ready = startup::prepare(&config).await?;
+            let size = DemoSize {
+                facilities,
+                makers,
+                seed,
+            };
+            let summary = demo::generate(&ready.db, &ready.taxonomy, size).await?;
+            println!("{summary}");
+            ready.db.close().await?;
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,345 @@
+//! Configuration: defaults, then `makermatch.toml`, then `MAKERMATCH_*` environment
+//! variables, then command-line flags; each layer overrides the one before.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The file read from the working directory when no `--config` is given.
+pub const DEFAULT_CONFIG_FILE: &str = "makermatch.toml";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Folder holding the SQLite database, the search index and the generated secret.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; empty means the SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Address `serve` listens on.
+    pub listen: SocketAddr,
+    pub log: LogConfig,
+    pub database: DatabaseConfig,
+    pub graphql: GraphqlConfig,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines; colours on a terminal.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `makermatch_api=debug,info`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Connections in the pool (SQLite and PostgreSQL).
+    pub max_connections: u32,
+    /// How long a SQLite writer waits for the lock before giving up, in milliseconds.
+    pub busy_timeout_ms: u64,
+    /// How long to wait for a connection, in seconds.
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GraphqlConfig {
+    /// Serve GraphiQL on GET /graphql.
+    pub graphiql: bool,
+    /// Answer introspection queries.
+    pub introspection: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: LogConfig {
+                format: LogFormat::Human,
+                level: "info".to_owned(),
+            },
+            database: DatabaseConfig {
+                max_connections: 8,
+                busy_timeout_ms: 5_000,
+                connect_timeout_secs: 5,
+            },
+            graphql: GraphqlConfig {
+                graphiql: true,
+                introspection: true,
+            },
+        }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers' value.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FlagOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "LogOverrides::is_empty")]
+    pub log: LogOverrides,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LogOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+}
+
+impl LogOverrides {
+    fn is_empty(&self) -> bool {
+        self.format.is_none() && self.level.is_none()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "config file {path} cannot be read: {reason}; fix the path given to --config or MAKERMATCH_CONFIG"
+    )]
+    Unreadable { path: PathBuf, reason: String },
+    #[error("invalid configuration: {0}; see the configuration table in the README")]
+    Invalid(String),
+}
+
+/// Where the config file comes from: an explicit path must exist, the default one may not.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    Explicit(PathBuf),
+    Default,
+}
+
+impl Config {
+    /// Builds the configuration from every layer, reading `MAKERMATCH_*` from the process
+    /// environment; `__` separates nesting (`MAKERMATCH_LOG__FORMAT=json`).
+    pub fn load(source: &ConfigSource, flags: &FlagOverrides) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match source {
+            ConfigSource::Explicit(path) => {
+                check_readable(path)?;
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            ConfigSource::Default => {
+                let path = Path::new(DEFAULT_CONFIG_FILE);
+                if path.exists() {
+                    check_readable(path)?;
+                    figment = figment.merge(Toml::file_exact(path));
+                }
+            }
+        }
+        // MAKERMATCH_CONFIG selects the file and MAKERMATCH_TEST_* belongs to the test suite:
+        // neither is a setting.
+        figment = figment.merge(
+            Env::prefixed("MAKERMATCH_")
+                .ignore(&["CONFIG"])
+                .filter(|key| !key.as_str().to_ascii_uppercase().starts_with("TEST_"))
+                .split("__"),
+        );
+        figment = figment.merge(Serialized::defaults(flags));
+        let config: Config = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe_figment_error(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.database_url
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres://")
+                || url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "database_url `{}` is neither sqlite:… nor postgres://…; set MAKERMATCH_DATABASE_URL to e.g. postgres://user@host/db",
+                redact_url(url)
+            )));
+        }
+        if self.database.max_connections < 2 {
+            return Err(ConfigError::Invalid(
+                "database.max_connections must be at least 2 (readers and the writer share the pool)".to_owned(),
+            ));
+        }
+        if self.log.level.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "log.level is empty; use e.g. `info` or `debug`".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL actually used: the configured one, or the SQLite file in the data dir.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) if !url.trim().is_empty() => url.clone(),
+            _ => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("makermatch.db").display()
+            ),
+        }
+    }
+
+    pub fn uses_sqlite(&self) -> bool {
+        self.effective_database_url().starts_with("sqlite:")
+    }
+}
+
+fn check_readable(path: &Path) -> Result<(), ConfigError> {
+    std::fs::read_to_string(path)
+        .map(|_| ())
+        .map_err(|e| ConfigError::Unreadable {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+/// figment's errors name the key and the layer; keep it on one line.
+fn describe_figment_error(e: figment::Error) -> String {
+    e.into_iter()
+        .map(|err| err.to_string().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// A URL with its password replaced, fit for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail fixes the closure's error type
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn layers_override_in_order() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "mm.toml",
+                "listen = \"127.0.0.1:9000\"\ndata_dir = \"/from/file\"\n[log]\nformat = \"json\"\n",
+            )?;
+            jail.set_env("MAKERMATCH_LISTEN", "127.0.0.1:9100");
+            jail.set_env("MAKERMATCH_DATA_DIR", "/from/env");
+            jail.set_env("MAKERMATCH_DATABASE__MAX_CONNECTIONS", "4");
+            jail.set_env("MAKERMATCH_TEST_POSTGRES_URL", "postgres://ignored");
+            let flags = FlagOverrides {
+                data_dir: Some(PathBuf::from("/from/flag")),
+                ..Default::default()
+            };
+            let config = Config::load(&ConfigSource::Explicit("mm.toml".into()), &flags).unwrap();
+            assert_eq!(
+                config.listen,
+                "127.0.0.1:9100".parse().unwrap(),
+                "env beats file"
+            );
+            assert_eq!(
+                config.data_dir,
+                PathBuf::from("/from/flag"),
+                "flag beats env"
+            );
+            assert_eq!(config.log.format, LogFormat::Json, "file beats default");
+            assert_eq!(config.database.max_connections, 4);
+            assert_eq!(config.graphql, Config::default().graphql);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn default_file_is_read_from_the_working_directory() {
+        Jail::expect_with(|jail| {
+            jail.create_file(DEFAULT_CONFIG_FILE, "[graphql]\ngraphiql = false\n")?;
+            let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
+            assert!(!config.graphql.graphiql);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn default_url_is_sqlite_in_data_dir() {
+        let config = Config::default();
+        assert_eq!(
+            config.effective_database_url(),
+            "sqlite://data/makermatch.db?mode=rwc"
+        );
+        assert!(config.uses_sqlite());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        Jail::expect_with(|jail| {
+            jail.create_file("mm.toml", "lisen = \"127.0.0.1:9000\"\n")?;
+            let err = Config::load(
+                &ConfigSource::Explicit("mm.toml".into()),
+                &FlagOverrides::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("lisen"), "{err}");
+
+            jail.create_file("mm.toml", "listen = \"not an address\"\n")?;
+            let err = Config::load(
+                &ConfigSource::Explicit("mm.toml".into()),
+                &FlagOverrides::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains("listen"), "{err}");
+
+            jail.set_env("MAKERMATCH_DATABASE_URL", "mysql://x");
+            let err = Config::load(&ConfigSource::Default, &FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        let err = Config::load(
+            &ConfigSource::Explicit(PathBuf::from("/nonexistent/makermatch.toml")),
+            &FlagOverrides::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, ConfigError::Unreadable { .. }));
+        assert!(err.to_string().contains("/nonexistent/makermatch.toml"));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://mm:secret@db:5432/mm"),
+            "postgres://mm:***@db:5432/mm"
+        );
+        assert_eq!(redact_url("postgres://db/mm"), "postgres://db/mm");
+    }
+}

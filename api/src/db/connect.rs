@@ -1,0 +1,80 @@
+//! Opening the pool with the storage defaults of DESIGN §2.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+
+use crate::config::{Config, redact_url};
+use crate::error::AppError;
+
+/// Makes sure the data dir exists and can be written, without leaving anything behind
+/// when it cannot.
+pub fn prepare_data_dir(dir: &Path) -> Result<(), AppError> {
+    let fail = |reason: String| AppError::DataDir {
+        path: dir.to_owned(),
+        reason,
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(fail("it exists and is not a directory".to_owned()));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
+    // Permission bits do not tell the whole story (read-only mounts, ACLs, root): try it.
+    let probe = dir.join(format!(".write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail(format!("cannot write in it: {e}")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Connects to the configured database. For SQLite: WAL, a pool of several connections,
+/// a busy timeout and foreign keys on; the data dir is created first. For PostgreSQL the
+/// data dir is not touched here, so a wrong URL writes nothing.
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
+    let url = config.effective_database_url();
+    let sqlite = url.starts_with("sqlite:");
+    if sqlite && config.database_url.is_none() {
+        prepare_data_dir(&config.data_dir)?;
+    }
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .max_connections(config.database.max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(config.database.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(
+            config.database.connect_timeout_secs.max(1) * 2,
+        ))
+        .sqlx_logging(true)
+        .sqlx_logging_level(tracing::log::LevelFilter::Trace)
+        .sqlx_slow_statements_logging_settings(
+            tracing::log::LevelFilter::Warn,
+            Duration::from_secs(1),
+        );
+    if sqlite {
+        let busy = Duration::from_millis(config.database.busy_timeout_ms);
+        options.map_sqlx_sqlite_opts(move |opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(busy)
+                .foreign_keys(true)
+        });
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| AppError::DatabaseConnect {
+            url: redact_url(&url),
+            reason: one_line(&e.to_string()),
+        })?;
+    // A lazily failing pool would report the problem much later; ask now.
+    db.execute_unprepared("SELECT 1")
+        .await
+        .map_err(|e| AppError::DatabaseConnect {
+            url: redact_url(&url),
+            reason: one_line(&e.to_string()),
+        })?;
+    Ok(db)
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

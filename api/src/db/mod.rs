@@ -1,0 +1,10 @@
+//! The database: connecting (SQLite embedded, PostgreSQL in production), migrating, and
+//! opening write transactions.
+
+mod connect;
+mod migrate;
+mod write;
+
+pub use connect::{connect, prepare_data_dir};
+pub use migrate::{MigrationStatus, check_not_newer, migrate, migration_status};
+pub use write::begin_write;

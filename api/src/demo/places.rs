@@ -1,0 +1,268 @@
+//! Real city coordinates (WGS 84, city centres) of the demo's eight countries.
+
+pub struct City {
+    pub name: &'static str,
+    pub region: &'static str,
+    pub lat: f64,
+    pub lon: f64,
+}
+
+pub struct Country {
+    pub code: &'static str,
+    /// Share of generated records placed in this country, in percent.
+    pub weight: u32,
+    pub languages: &'static [&'static str],
+    pub given_names: &'static [&'static str],
+    pub family_names: &'static [&'static str],
+    pub cities: &'static [City],
+}
+
+const fn city(name: &'static str, region: &'static str, lat: f64, lon: f64) -> City {
+    City {
+        name,
+        region,
+        lat,
+        lon,
+    }
+}
+
+pub const COUNTRIES: &[Country] = &[
+    Country {
+        code: "GH",
+        weight: 16,
+        languages: &["en", "ak", "ee"],
+        given_names: &[
+            "Kwame", "Ama", "Kofi", "Akosua", "Yaw", "Abena", "Kojo", "Efua", "Kwabena", "Adwoa",
+            "Nii", "Esi",
+        ],
+        family_names: &[
+            "Mensah", "Owusu", "Boateng", "Asante", "Osei", "Addo", "Agyeman", "Appiah", "Darko",
+            "Quaye",
+        ],
+        cities: &[
+            city("Accra", "Greater Accra", 5.6037, -0.1870),
+            city("Kumasi", "Ashanti", 6.6885, -1.6244),
+            city("Tamale", "Northern", 9.4008, -0.8393),
+            city("Takoradi", "Western", 4.8845, -1.7554),
+            city("Cape Coast", "Central", 5.1053, -1.2466),
+            city("Ho", "Volta", 6.6008, 0.4713),
+            city("Koforidua", "Eastern", 6.0940, -0.2591),
+            city("Sunyani", "Bono", 7.3349, -2.3123),
+        ],
+    },
+    Country {
+        code: "KE",
+        weight: 16,
+        languages: &["en", "sw"],
+        given_names: &[
+            "Wanjiru", "Otieno", "Achieng", "Kamau", "Njeri", "Mwangi", "Ochieng", "Wambui",
+            "Kipchoge", "Akinyi", "Muthoni", "Baraka",
+        ],
+        family_names: &[
+            "Kariuki", "Odhiambo", "Mutua", "Kiprop", "Chebet", "Njoroge", "Wekesa", "Omondi",
+            "Kimani", "Were",
+        ],
+        cities: &[
+            city("Nairobi", "Nairobi", -1.2921, 36.8219),
+            city("Mombasa", "Mombasa", -4.0435, 39.6682),
+            city("Kisumu", "Kisumu", -0.0917, 34.7680),
+            city("Nakuru", "Nakuru", -0.3031, 36.0800),
+            city("Eldoret", "Uasin Gishu", 0.5143, 35.2698),
+            city("Thika", "Kiambu", -1.0333, 37.0693),
+            city("Machakos", "Machakos", -1.5177, 37.2634),
+            city("Nyeri", "Nyeri", -0.4201, 36.9476),
+        ],
+    },
+    Country {
+        code: "ZA",
+        weight: 16,
+        languages: &["en", "zu", "xh", "af"],
+        given_names: &[
+            "Thabo", "Lerato", "Sipho", "Nomvula", "Pieter", "Zanele", "Johan", "Ayanda",
+            "Lindiwe", "Bongani", "Anri", "Kagiso",
+        ],
+        family_names: &[
+            "Nkosi",
+            "Dlamini",
+            "van der Merwe",
+            "Botha",
+            "Mokoena",
+            "Naidoo",
+            "Khumalo",
+            "Pillay",
+            "Ndlovu",
+            "Smit",
+        ],
+        cities: &[
+            city("Johannesburg", "Gauteng", -26.2041, 28.0473),
+            city("Cape Town", "Western Cape", -33.9249, 18.4241),
+            city("Durban", "KwaZulu-Natal", -29.8587, 31.0218),
+            city("Pretoria", "Gauteng", -25.7479, 28.2293),
+            city("Gqeberha", "Eastern Cape", -33.9608, 25.6022),
+            city("Bloemfontein", "Free State", -29.0852, 26.1596),
+            city("East London", "Eastern Cape", -33.0292, 27.8546),
+            city("Polokwane", "Limpopo", -23.9045, 29.4689),
+            city("Stellenbosch", "Western Cape", -33.9321, 18.8602),
+        ],
+    },
+    Country {
+        code: "CM",
+        weight: 10,
+        languages: &["fr", "en"],
+        given_names: &[
+            "Jean", "Marie", "Emmanuel", "Aïcha", "Paul", "Brigitte", "Samuel", "Chantal",
+            "Ibrahim", "Solange", "Hervé", "Nadège",
+        ],
+        family_names: &[
+            "Fotso",
+            "Mbarga",
+            "Ngono",
+            "Tchakounté",
+            "Essomba",
+            "Abega",
+            "Kamga",
+            "Nana",
+            "Onana",
+            "Eto'o",
+        ],
+        cities: &[
+            city("Yaoundé", "Centre", 3.8480, 11.5021),
+            city("Douala", "Littoral", 4.0511, 9.7679),
+            city("Bamenda", "North-West", 5.9631, 10.1591),
+            city("Bafoussam", "West", 5.4781, 10.4176),
+            city("Garoua", "North", 9.3017, 13.3921),
+            city("Buea", "South-West", 4.1527, 9.2410),
+        ],
+    },
+    Country {
+        code: "DE",
+        weight: 16,
+        languages: &["de", "en"],
+        given_names: &[
+            "Lukas", "Anna", "Jonas", "Lea", "Felix", "Marie", "Paul", "Sophie", "Leon", "Hannah",
+            "Emil", "Mia",
+        ],
+        family_names: &[
+            "Müller",
+            "Schmidt",
+            "Schneider",
+            "Fischer",
+            "Weber",
+            "Wagner",
+            "Becker",
+            "Hoffmann",
+            "Koch",
+            "Richter",
+        ],
+        cities: &[
+            city("Berlin", "Berlin", 52.5200, 13.4050),
+            city("Hamburg", "Hamburg", 53.5511, 9.9937),
+            city("Munich", "Bavaria", 48.1351, 11.5820),
+            city("Cologne", "North Rhine-Westphalia", 50.9375, 6.9603),
+            city("Frankfurt am Main", "Hesse", 50.1109, 8.6821),
+            city("Stuttgart", "Baden-Württemberg", 48.7758, 9.1829),
+            city("Leipzig", "Saxony", 51.3397, 12.3731),
+            city("Dresden", "Saxony", 51.0504, 13.7373),
+            city("Aachen", "North Rhine-Westphalia", 50.7753, 6.0839),
+        ],
+    },
+    Country {
+        code: "DK",
+        weight: 8,
+        languages: &["da", "en"],
+        given_names: &[
+            "Mads", "Freja", "Emil", "Ida", "Oliver", "Sofie", "William", "Clara", "Noah", "Emma",
+        ],
+        family_names: &[
+            "Nielsen",
+            "Jensen",
+            "Hansen",
+            "Pedersen",
+            "Andersen",
+            "Christensen",
+            "Larsen",
+            "Sørensen",
+            "Rasmussen",
+            "Jørgensen",
+        ],
+        cities: &[
+            city("Copenhagen", "Capital Region", 55.6761, 12.5683),
+            city("Aarhus", "Central Denmark", 56.1629, 10.2039),
+            city("Odense", "Southern Denmark", 55.4038, 10.4024),
+            city("Aalborg", "North Denmark", 57.0488, 9.9217),
+            city("Esbjerg", "Southern Denmark", 55.4765, 8.4594),
+        ],
+    },
+    Country {
+        code: "ES",
+        weight: 10,
+        languages: &["es", "ca", "en"],
+        given_names: &[
+            "Javier",
+            "Lucía",
+            "Alejandro",
+            "María",
+            "Pablo",
+            "Carmen",
+            "Diego",
+            "Laura",
+            "Sergio",
+            "Elena",
+            "Hugo",
+            "Paula",
+        ],
+        family_names: &[
+            "García",
+            "Fernández",
+            "López",
+            "Martínez",
+            "Sánchez",
+            "Pérez",
+            "Gómez",
+            "Ruiz",
+            "Díaz",
+            "Moreno",
+        ],
+        cities: &[
+            city("Madrid", "Community of Madrid", 40.4168, -3.7038),
+            city("Barcelona", "Catalonia", 41.3874, 2.1686),
+            city("Valencia", "Valencian Community", 39.4699, -0.3763),
+            city("Seville", "Andalusia", 37.3891, -5.9845),
+            city("Bilbao", "Basque Country", 43.2630, -2.9350),
+            city("Zaragoza", "Aragon", 41.6488, -0.8891),
+            city("Málaga", "Andalusia", 36.7213, -4.4214),
+        ],
+    },
+    Country {
+        code: "AT",
+        weight: 8,
+        languages: &["de", "en"],
+        given_names: &[
+            "Maximilian",
+            "Hannah",
+            "Tobias",
+            "Laura",
+            "David",
+            "Sarah",
+            "Florian",
+            "Julia",
+            "Lukas",
+            "Katharina",
+        ],
+        family_names: &[
+            "Gruber", "Huber", "Bauer", "Wagner", "Pichler", "Steiner", "Moser", "Mayer", "Hofer",
+            "Leitner",
+        ],
+        cities: &[
+            city("Vienna", "Vienna", 48.2082, 16.3738),
+            city("Graz", "Styria", 47.0707, 15.4395),
+            city("Linz", "Upper Austria", 48.3069, 14.2858),
+            city("Salzburg", "Salzburg", 47.8095, 13.0550),
+            city("Innsbruck", "Tyrol", 47.2692, 11.4041),
+        ],
+    },
+];
+
+pub fn country(code: &str) -> Option<&'static Country> {
+    COUNTRIES.iter().find(|c| c.code == code)
+}

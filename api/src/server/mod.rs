@@ -1,0 +1,85 @@
+//! The HTTP server: `/graphql` (POST queries, GET GraphiQL), `/healthz`, `/readyz`.
+
+mod routes;
+mod shutdown;
+
+use std::net::SocketAddr;
+
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::config::Config;
+use crate::error::AppError;
+use crate::graphql::build_schema;
+
+pub use shutdown::shutdown_signal;
+
+/// A server running in the background; dropping it does not stop it, `stop` does.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and waits for the server to end.
+    pub async fn stop(mut self) -> Result<(), AppError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.wait().await
+    }
+
+    /// Waits until the server ends on its own.
+    pub async fn wait(self) -> Result<(), AppError> {
+        match self.task.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(AppError::Io(format!("server failed: {e}"))),
+            Err(e) => Err(AppError::Io(format!("server task failed: {e}"))),
+        }
+    }
+}
+
+/// Binds `config.listen` (port 0 picks a free port) and serves until `shutdown` resolves
+/// or `stop` is called.
+pub async fn serve(
+    config: &Config,
+    db: DatabaseConnection,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<RunningServer, AppError> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| AppError::Listen {
+            addr: config.listen.to_string(),
+            reason: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| AppError::Listen {
+        addr: config.listen.to_string(),
+        reason: e.to_string(),
+    })?;
+    let schema = build_schema(db.clone(), &config.graphql);
+    let app = routes::router(routes::AppState {
+        db,
+        schema,
+        graphiql: config.graphql.graphiql,
+    });
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                tokio::select! {
+                    _ = shutdown => {},
+                    _ = stop_rx => {},
+                }
+                tracing::info!("shutting down: finishing requests in flight");
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        stop: Some(stop_tx),
+        task,
+    })
+}

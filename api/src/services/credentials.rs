@@ -1,0 +1,260 @@
+//! Writes of issuers, achievements and credentials. A credential changes which of a maker's
+//! skills are verified, so it re-indexes the maker.
+
+use chrono::{DateTime, Utc};
+use makermatch_entities::outbox::{IndexedKind, OutboxOp};
+use makermatch_entities::{achievement, achievement_alignment, credential, issuer, maker};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::makers::{NATIVE_SOURCE, ensure_skills};
+use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
+use crate::db::begin_write;
+
+#[derive(Debug, Clone, Default)]
+pub struct IssuerInput {
+    pub name: String,
+    pub url: Option<String>,
+    pub email: Option<String>,
+    pub description: Option<String>,
+    pub trusted: bool,
+    pub public_key: Option<String>,
+}
+
+pub async fn create_issuer(
+    db: &DatabaseConnection,
+    input: IssuerInput,
+) -> ServiceResult<issuer::Model> {
+    let name = validate::non_empty("name", &input.name)?;
+    let tx = begin_write(db).await?;
+    let model = issuer::Model {
+        id: Uuid::now_v7(),
+        name,
+        url: input.url,
+        email: input.email,
+        description: input.description,
+        trusted: input.trusted,
+        public_key: input.public_key,
+        source: NATIVE_SOURCE.to_owned(),
+        source_id: None,
+        date_created: Utc::now(),
+    };
+    let model = issuer::ActiveModel::from(model).insert(&tx).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+/// Trusting or distrusting an issuer changes what is verified for every holder.
+pub async fn set_issuer_trust(
+    db: &DatabaseConnection,
+    issuer_id: Uuid,
+    trusted: bool,
+) -> ServiceResult<Written<issuer::Model>> {
+    let tx = begin_write(db).await?;
+    let existing = issuer::Entity::find_by_id(issuer_id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "issuer",
+            id: issuer_id.to_string(),
+        })?;
+    let mut active: issuer::ActiveModel = existing.into();
+    active.trusted = Set(trusted);
+    let model = active.update(&tx).await?;
+    let holders: Vec<Uuid> = credential::Entity::find()
+        .select_only()
+        .column(credential::Column::MakerId)
+        .distinct()
+        .inner_join(achievement::Entity)
+        .filter(achievement::Column::IssuerId.eq(issuer_id))
+        .into_tuple()
+        .all(&tx)
+        .await?;
+    let seq = outbox::record_many(
+        &tx,
+        holders
+            .into_iter()
+            .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
+    )
+    .await?
+    .unwrap_or(0);
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlignmentInput {
+    /// A skill name (normalised and linked) or a process id.
+    pub target_name: String,
+    pub target_url: Option<String>,
+    pub process_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AchievementInput {
+    pub issuer_id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub criteria: Option<String>,
+    pub image: Option<String>,
+    pub alignments: Vec<AlignmentInput>,
+}
+
+pub async fn create_achievement(
+    db: &DatabaseConnection,
+    input: AchievementInput,
+) -> ServiceResult<achievement::Model> {
+    let name = validate::non_empty("name", &input.name)?;
+    for (i, a) in input.alignments.iter().enumerate() {
+        validate::non_empty(&format!("alignments[{i}].targetName"), &a.target_name)?;
+    }
+    let tx = begin_write(db).await?;
+    if issuer::Entity::find_by_id(input.issuer_id)
+        .one(&tx)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::invalid(
+            "issuerId",
+            format!("issuer {} does not exist", input.issuer_id),
+        ));
+    }
+    let id = Uuid::now_v7();
+    let model = achievement::ActiveModel::from(achievement::Model {
+        id,
+        issuer_id: input.issuer_id,
+        name,
+        description: input.description,
+        criteria: input.criteria,
+        image: input.image,
+        source: NATIVE_SOURCE.to_owned(),
+        source_id: None,
+        date_created: Utc::now(),
+    })
+    .insert(&tx)
+    .await?;
+    let skills = ensure_skills(
+        &tx,
+        input
+            .alignments
+            .iter()
+            .map(|a| (a.target_name.clone(), a.process_id.clone())),
+    )
+    .await?;
+    let rows: Vec<achievement_alignment::Model> = input
+        .alignments
+        .iter()
+        .map(|a| achievement_alignment::Model {
+            id: Uuid::now_v7(),
+            achievement_id: id,
+            skill_id: skills
+                .get(&makermatch_search::skills::skill_key(&a.target_name))
+                .copied(),
+            process_id: a.process_id.clone(),
+            target_name: a.target_name.trim().to_owned(),
+            target_url: a.target_url.clone(),
+        })
+        .collect();
+    bulk::insert_models::<achievement_alignment::Entity, _>(&tx, rows, 6).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+#[derive(Debug, Clone)]
+pub struct CredentialInput {
+    pub maker_id: Uuid,
+    pub achievement_id: Uuid,
+    pub issued_on: DateTime<Utc>,
+    pub expires: Option<DateTime<Utc>>,
+    pub evidence_url: Option<String>,
+}
+
+pub async fn issue_credential(
+    db: &DatabaseConnection,
+    input: CredentialInput,
+) -> ServiceResult<Written<credential::Model>> {
+    if let Some(expires) = input.expires
+        && expires <= input.issued_on
+    {
+        return Err(ServiceError::invalid("expires", "must be after issuedOn"));
+    }
+    let tx = begin_write(db).await?;
+    if maker::Entity::find_by_id(input.maker_id)
+        .one(&tx)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::invalid(
+            "makerId",
+            format!("maker {} does not exist", input.maker_id),
+        ));
+    }
+    if achievement::Entity::find_by_id(input.achievement_id)
+        .one(&tx)
+        .await?
+        .is_none()
+    {
+        return Err(ServiceError::invalid(
+            "achievementId",
+            format!("achievement {} does not exist", input.achievement_id),
+        ));
+    }
+    let model = credential::ActiveModel::from(credential::Model {
+        id: Uuid::now_v7(),
+        maker_id: input.maker_id,
+        achievement_id: input.achievement_id,
+        issued_on: input.issued_on,
+        expires: input.expires,
+        evidence_url: input.evidence_url,
+        revoked: false,
+        revocation_reason: None,
+        source: NATIVE_SOURCE.to_owned(),
+        source_id: None,
+    })
+    .insert(&tx)
+    .await?;
+    let seq = outbox::record(&tx, IndexedKind::Maker, input.maker_id, OutboxOp::Upsert).await?;
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}
+
+pub async fn revoke_credential(
+    db: &DatabaseConnection,
+    id: Uuid,
+    reason: &str,
+) -> ServiceResult<Written<credential::Model>> {
+    let reason = validate::non_empty("reason", reason)?;
+    let tx = begin_write(db).await?;
+    let existing = credential::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "credential",
+            id: id.to_string(),
+        })?;
+    if existing.revoked {
+        return Err(ServiceError::Conflict(format!(
+            "credential {id} is already revoked"
+        )));
+    }
+    let maker_id = existing.maker_id;
+    let mut active: credential::ActiveModel = existing.into();
+    active.revoked = Set(true);
+    active.revocation_reason = Set(Some(reason));
+    let model = active.update(&tx).await?;
+    let seq = outbox::record(&tx, IndexedKind::Maker, maker_id, OutboxOp::Upsert).await?;
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}

@@ -1,0 +1,271 @@
+//! Writes of programmes and production jobs with their requirements.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use makermatch_entities::job::JobStatus;
+use makermatch_entities::job_requirement::RequirementKind;
+use makermatch_entities::outbox::{IndexedKind, OutboxOp};
+use makermatch_entities::skill_claim::SkillLevel;
+use makermatch_entities::{job, job_requirement, programme};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
+use crate::db::begin_write;
+use crate::services::makers::NATIVE_SOURCE;
+
+#[derive(Debug, Clone, Default)]
+pub struct ProgrammeInput {
+    pub name: String,
+    pub description: Option<String>,
+    pub sponsor: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+impl ProgrammeInput {
+    pub(crate) fn to_row(&self, id: Uuid, now: DateTime<Utc>) -> ServiceResult<programme::Model> {
+        let name = validate::non_empty("name", &self.name)?;
+        if let (Some(from), Some(to)) = (self.starts_on, self.ends_on)
+            && to < from
+        {
+            return Err(ServiceError::invalid("endsOn", "ends before it starts"));
+        }
+        Ok(programme::Model {
+            id,
+            name,
+            description: self.description.clone(),
+            sponsor: self.sponsor.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            date_created: now,
+            last_updated: now,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequirementInput {
+    pub kind: RequirementKind,
+    pub term: String,
+    pub required: bool,
+    pub min_level: Option<SkillLevel>,
+}
+
+#[derive(Debug, Clone)]
+pub struct JobInput {
+    pub programme_id: Option<Uuid>,
+    pub title: String,
+    pub description: Option<String>,
+    pub design_ref: Option<String>,
+    pub design_manifest: Option<serde_json::Value>,
+    pub quantity: i32,
+    pub tier: Option<String>,
+    pub unit_price_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub delivery_name: Option<String>,
+    pub delivery_lat: Option<f64>,
+    pub delivery_lon: Option<f64>,
+    pub max_distance_km: Option<f64>,
+    pub prototype_first: bool,
+    pub qa_inspector: Option<String>,
+    pub status: JobStatus,
+    pub requirements: Vec<RequirementInput>,
+    pub source: Option<String>,
+    pub source_id: Option<String>,
+}
+
+impl JobInput {
+    pub fn new(title: impl Into<String>, quantity: i32) -> JobInput {
+        JobInput {
+            programme_id: None,
+            title: title.into(),
+            description: None,
+            design_ref: None,
+            design_manifest: None,
+            quantity,
+            tier: None,
+            unit_price_minor: None,
+            currency: None,
+            deadline: None,
+            delivery_name: None,
+            delivery_lat: None,
+            delivery_lon: None,
+            max_distance_km: None,
+            prototype_first: false,
+            qa_inspector: None,
+            status: JobStatus::Draft,
+            requirements: Vec::new(),
+            source: None,
+            source_id: None,
+        }
+    }
+
+    pub(crate) fn to_row(&self, id: Uuid, now: DateTime<Utc>) -> ServiceResult<job::Model> {
+        let title = validate::non_empty("title", &self.title)?;
+        validate::positive("quantity", i64::from(self.quantity))?;
+        validate::position("delivery", self.delivery_lat, self.delivery_lon)?;
+        validate::non_negative_f64("maxDistanceKm", self.max_distance_km)?;
+        if let Some(price) = self.unit_price_minor
+            && price < 0
+        {
+            return Err(ServiceError::invalid("unitPrice", "must be zero or more"));
+        }
+        let currency = validate::currency("currency", self.currency.as_deref())?;
+        if self.unit_price_minor.is_some() && currency.is_none() {
+            return Err(ServiceError::invalid(
+                "currency",
+                "a unit price needs a currency, e.g. USD",
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, r) in self.requirements.iter().enumerate() {
+            let term = validate::non_empty(&format!("requirements[{i}].term"), &r.term)?;
+            if !seen.insert((r.kind, term.to_lowercase())) {
+                return Err(ServiceError::invalid(
+                    format!("requirements[{i}]"),
+                    format!("`{term}` is listed twice"),
+                ));
+            }
+            if r.min_level.is_some() && r.kind != RequirementKind::Skill {
+                return Err(ServiceError::invalid(
+                    format!("requirements[{i}].minLevel"),
+                    "only skill requirements take a level",
+                ));
+            }
+        }
+        Ok(job::Model {
+            id,
+            programme_id: self.programme_id,
+            title,
+            description: self.description.clone(),
+            design_ref: self.design_ref.clone(),
+            design_manifest: self.design_manifest.clone(),
+            quantity: self.quantity,
+            tier: self.tier.clone(),
+            unit_price_minor: self.unit_price_minor,
+            currency,
+            deadline: self.deadline,
+            delivery_name: self.delivery_name.clone(),
+            delivery_lat: self.delivery_lat,
+            delivery_lon: self.delivery_lon,
+            max_distance_km: self.max_distance_km,
+            prototype_first: self.prototype_first,
+            qa_inspector: self.qa_inspector.clone(),
+            status: self.status,
+            source: self
+                .source
+                .clone()
+                .unwrap_or_else(|| NATIVE_SOURCE.to_owned()),
+            source_id: self.source_id.clone(),
+            date_created: now,
+            last_updated: now,
+        })
+    }
+
+    pub(crate) fn requirement_rows(
+        &self,
+        job_id: Uuid,
+        new_id: &mut impl FnMut() -> Uuid,
+    ) -> Vec<job_requirement::Model> {
+        self.requirements
+            .iter()
+            .map(|r| job_requirement::Model {
+                id: new_id(),
+                job_id,
+                kind: r.kind,
+                term: r.term.trim().to_owned(),
+                required: r.required,
+                min_level: r.min_level,
+            })
+            .collect()
+    }
+}
+
+pub async fn create_programme(
+    db: &DatabaseConnection,
+    input: ProgrammeInput,
+) -> ServiceResult<programme::Model> {
+    let row = input.to_row(Uuid::now_v7(), Utc::now())?;
+    let tx = begin_write(db).await?;
+    // Programmes are not indexed on their own; their jobs are.
+    let model = programme::ActiveModel::from(row).insert(&tx).await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
+async fn check_programme<C: ConnectionTrait>(tx: &C, input: &JobInput) -> ServiceResult<()> {
+    if let Some(p) = input.programme_id
+        && programme::Entity::find_by_id(p).one(tx).await?.is_none()
+    {
+        return Err(ServiceError::invalid(
+            "programmeId",
+            format!("programme {p} does not exist"),
+        ));
+    }
+    Ok(())
+}
+
+pub async fn create_job(
+    db: &DatabaseConnection,
+    input: JobInput,
+) -> ServiceResult<Written<job::Model>> {
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let row = input.to_row(id, now)?;
+    let tx = begin_write(db).await?;
+    check_programme(&tx, &input).await?;
+    let model = job::ActiveModel::from(row).insert(&tx).await?;
+    bulk::insert_models::<job_requirement::Entity, _>(
+        &tx,
+        input.requirement_rows(id, &mut Uuid::now_v7),
+        6,
+    )
+    .await?;
+    let seq = outbox::record(&tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}
+
+/// Replaces a job's fields and requirements.
+pub async fn replace_job(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: JobInput,
+) -> ServiceResult<Written<job::Model>> {
+    let now = Utc::now();
+    let mut row = input.to_row(id, now)?;
+    let tx = begin_write(db).await?;
+    let existing =
+        job::Entity::find_by_id(id)
+            .one(&tx)
+            .await?
+            .ok_or_else(|| ServiceError::NotFound {
+                kind: "job",
+                id: id.to_string(),
+            })?;
+    check_programme(&tx, &input).await?;
+    row.date_created = existing.date_created;
+    let model = job::ActiveModel::from(row).reset_all().update(&tx).await?;
+    job_requirement::Entity::delete_many()
+        .filter(job_requirement::Column::JobId.eq(id))
+        .exec(&tx)
+        .await?;
+    bulk::insert_models::<job_requirement::Entity, _>(
+        &tx,
+        input.requirement_rows(id, &mut Uuid::now_v7),
+        6,
+    )
+    .await?;
+    let seq = outbox::record(&tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}

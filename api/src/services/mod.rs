@@ -1,0 +1,23 @@
+//! The service layer: it owns every write. Each write is one transaction that also appends
+//! the outbox rows the search index needs (DESIGN §2), so the index can never miss a
+//! change the database committed.
+
+pub mod bulk;
+pub mod credentials;
+pub mod error;
+pub mod facilities;
+pub mod jobs;
+pub mod makers;
+pub mod outbox;
+pub mod taxonomy;
+pub mod validate;
+
+pub use error::{ServiceError, ServiceResult};
+
+/// What a write returns: the value written and the outbox position to wait for when the
+/// caller wants to read its own write from the index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written<T> {
+    pub value: T,
+    pub outbox_seq: i64,
+}

@@ -1,0 +1,121 @@
+//! Checks shared by the services. Each names the field and says what would be accepted.
+
+use super::{ServiceError, ServiceResult};
+
+pub fn latitude(field: &str, value: Option<f64>) -> ServiceResult<()> {
+    match value {
+        Some(v) if !v.is_finite() || !(-90.0..=90.0).contains(&v) => Err(ServiceError::invalid(
+            field,
+            format!("latitude {v} is out of range; use decimal degrees between -90 and 90"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub fn longitude(field: &str, value: Option<f64>) -> ServiceResult<()> {
+    match value {
+        Some(v) if !v.is_finite() || !(-180.0..=180.0).contains(&v) => Err(ServiceError::invalid(
+            field,
+            format!("longitude {v} is out of range; use decimal degrees between -180 and 180"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A position is both coordinates or neither.
+pub fn position(prefix: &str, lat: Option<f64>, lon: Option<f64>) -> ServiceResult<()> {
+    latitude(&format!("{prefix}.lat"), lat)?;
+    longitude(&format!("{prefix}.lon"), lon)?;
+    if lat.is_some() != lon.is_some() {
+        return Err(ServiceError::invalid(
+            prefix,
+            "give both lat and lon, or neither",
+        ));
+    }
+    Ok(())
+}
+
+/// ISO 3166-1 alpha-2, returned upper-cased.
+pub fn country(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(code) if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Ok(Some(code.to_ascii_uppercase()))
+        }
+        Some(code) => Err(ServiceError::invalid(
+            field,
+            format!(
+                "`{code}` is not an ISO 3166-1 alpha-2 country code; use two letters such as GH, KE or ZA"
+            ),
+        )),
+    }
+}
+
+pub fn non_empty(field: &str, value: &str) -> ServiceResult<String> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ServiceError::invalid(field, "must not be empty"));
+    }
+    Ok(trimmed.to_owned())
+}
+
+pub fn positive(field: &str, value: i64) -> ServiceResult<()> {
+    if value <= 0 {
+        return Err(ServiceError::invalid(
+            field,
+            format!("must be a positive whole number, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn non_negative_f64(field: &str, value: Option<f64>) -> ServiceResult<()> {
+    match value {
+        Some(v) if !v.is_finite() || v < 0.0 => Err(ServiceError::invalid(
+            field,
+            format!("must be zero or more, got {v}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// ISO 4217 currency code, returned upper-cased.
+pub fn currency(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(code) if code.len() == 3 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
+            Ok(Some(code.to_ascii_uppercase()))
+        }
+        Some(code) => Err(ServiceError::invalid(
+            field,
+            format!(
+                "`{code}` is not an ISO 4217 currency code; use three letters such as USD or GHS"
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_checked_and_named() {
+        assert!(position("location", Some(5.6), Some(-0.19)).is_ok());
+        assert!(position("location", None, None).is_ok());
+        let err = position("location", Some(91.0), Some(0.0)).unwrap_err();
+        assert!(err.to_string().starts_with("location.lat:"), "{err}");
+        let err = position("location", Some(1.0), None).unwrap_err();
+        assert!(err.to_string().contains("both lat and lon"), "{err}");
+        let err = position("location", Some(1.0), Some(f64::NAN)).unwrap_err();
+        assert!(err.to_string().starts_with("location.lon:"), "{err}");
+    }
+
+    #[test]
+    fn codes_are_normalised() {
+        assert_eq!(country("c", Some(" gh ")).unwrap().as_deref(), Some("GH"));
+        assert!(country("c", Some("Ghana")).is_err());
+        assert_eq!(currency("p", Some("usd")).unwrap().as_deref(), Some("USD"));
+        assert!(currency("p", Some("$")).is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! What every command that touches the database does first: connect, refuse a database
+//! from a newer version, migrate, and mirror the taxonomy.
+
+use makermatch_search::Taxonomy;
+use sea_orm::DatabaseConnection;
+
+use crate::config::Config;
+use crate::db;
+use crate::error::AppError;
+use crate::services;
+
+/// A database ready for use, with the taxonomy it was synced with.
+pub struct Ready {
+    pub db: DatabaseConnection,
+    pub taxonomy: Taxonomy,
+}
+
+pub fn load_taxonomy() -> Result<Taxonomy, AppError> {
+    Taxonomy::builtin().map_err(|e| AppError::InvalidInput(e.to_string()))
+}
+
+/// Connects and migrates. On PostgreSQL the data dir is only created once the database
+/// answered, so a wrong URL leaves nothing behind.
+pub async fn prepare(config: &Config) -> Result<Ready, AppError> {
+    let taxonomy = load_taxonomy()?;
+    let db = db::connect(config).await?;
+    let url = config.effective_database_url();
+    db::migrate(&db, &url).await?;
+    services::taxonomy::sync(&db, &taxonomy)
+        .await
+        .map_err(|e| AppError::Io(format!("cannot store the taxonomy: {e}")))?;
+    Ok(Ready { db, taxonomy })
+}

@@ -1,0 +1,29 @@
+//! Schema migrations of makermatch. Every migration runs up and down on SQLite and
+//! PostgreSQL; they are written against sea-query, never against the entities, so that
+//! old migrations keep meaning what they meant when the entities move on.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261120_000001_taxonomy;
+mod m20261120_000002_facilities;
+mod m20261120_000003_makers;
+mod m20261120_000004_credentials;
+mod m20261120_000005_jobs;
+mod m20261120_000006_outbox;
+mod util;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261120_000001_taxonomy::Migration),
+            Box::new(m20261120_000002_facilities::Migration),
+            Box::new(m20261120_000003_makers::Migration),
+            Box::new(m20261120_000004_credentials::Migration),
+            Box::new(m20261120_000005_jobs::Migration),
+            Box::new(m20261120_000006_outbox::Migration),
+        ]
+    }
+}

@@ -1,0 +1,295 @@
+//! The process vocabulary (DESIGN §4): processes as a tree, the equipment types that
+//! perform them, and materials. The default file ships in the crate; a deployment may
+//! point at its own.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// The taxonomy shipped with makermatch.
+pub const DEFAULT_TAXONOMY: &str = include_str!("../data/taxonomy.toml");
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Process {
+    pub id: String,
+    pub parent: Option<String>,
+    pub en: String,
+    pub fr: Option<String>,
+    pub pt: Option<String>,
+    pub sw: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub wikipedia: Option<String>,
+    pub wikidata: Option<String>,
+    pub tsdc: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EquipmentType {
+    pub id: String,
+    pub en: String,
+    pub fr: Option<String>,
+    pub pt: Option<String>,
+    pub sw: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub processes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub id: String,
+    pub en: String,
+    pub fr: Option<String>,
+    pub pt: Option<String>,
+    pub sw: Option<String>,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub wikipedia: Option<String>,
+    pub wikidata: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxonomyFile {
+    version: u32,
+    #[serde(default)]
+    process: Vec<Process>,
+    #[serde(default)]
+    equipment_type: Vec<EquipmentType>,
+    #[serde(default)]
+    material: Vec<Material>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TaxonomyError {
+    #[error("taxonomy file {path} cannot be read: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("taxonomy is not valid TOML: {0}")]
+    Syntax(String),
+    #[error("taxonomy is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+/// A loaded, checked taxonomy.
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub version: u32,
+    processes: Vec<Process>,
+    equipment_types: Vec<EquipmentType>,
+    materials: Vec<Material>,
+    process_index: HashMap<String, usize>,
+    equipment_index: HashMap<String, usize>,
+    material_index: HashMap<String, usize>,
+}
+
+impl Taxonomy {
+    /// The taxonomy that ships with makermatch.
+    pub fn builtin() -> Result<Taxonomy, TaxonomyError> {
+        Taxonomy::parse(DEFAULT_TAXONOMY)
+    }
+
+    pub fn from_path(path: &Path) -> Result<Taxonomy, TaxonomyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| TaxonomyError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Taxonomy::parse(&text)
+    }
+
+    pub fn parse(text: &str) -> Result<Taxonomy, TaxonomyError> {
+        let file: TaxonomyFile =
+            toml::from_str(text).map_err(|e| TaxonomyError::Syntax(e.to_string()))?;
+        let process_index = index_by_id("process", file.process.iter().map(|p| &p.id))?;
+        let equipment_index =
+            index_by_id("equipment_type", file.equipment_type.iter().map(|e| &e.id))?;
+        let material_index = index_by_id("material", file.material.iter().map(|m| &m.id))?;
+        let taxonomy = Taxonomy {
+            version: file.version,
+            processes: file.process,
+            equipment_types: file.equipment_type,
+            materials: file.material,
+            process_index,
+            equipment_index,
+            material_index,
+        };
+        taxonomy.check_references()?;
+        Ok(taxonomy)
+    }
+
+    fn check_references(&self) -> Result<(), TaxonomyError> {
+        for p in &self.processes {
+            if let Some(parent) = &p.parent
+                && !self.process_index.contains_key(parent)
+            {
+                return Err(TaxonomyError::Inconsistent(format!(
+                    "process `{}` has unknown parent `{parent}`",
+                    p.id
+                )));
+            }
+            // Walking up must end at a root: a cycle would make "descendant of" loop.
+            let mut seen = HashSet::new();
+            let mut at = Some(p);
+            while let Some(node) = at {
+                if !seen.insert(node.id.as_str()) {
+                    return Err(TaxonomyError::Inconsistent(format!(
+                        "process `{}` is its own ancestor",
+                        p.id
+                    )));
+                }
+                at = node.parent.as_deref().and_then(|id| self.process(id));
+            }
+        }
+        for e in &self.equipment_types {
+            for process in &e.processes {
+                if !self.process_index.contains_key(process) {
+                    return Err(TaxonomyError::Inconsistent(format!(
+                        "equipment type `{}` performs unknown process `{process}`",
+                        e.id
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn processes(&self) -> &[Process] {
+        &self.processes
+    }
+
+    pub fn equipment_types(&self) -> &[EquipmentType] {
+        &self.equipment_types
+    }
+
+    pub fn materials(&self) -> &[Material] {
+        &self.materials
+    }
+
+    pub fn process(&self, id: &str) -> Option<&Process> {
+        self.process_index.get(id).map(|&i| &self.processes[i])
+    }
+
+    pub fn equipment_type(&self, id: &str) -> Option<&EquipmentType> {
+        self.equipment_index
+            .get(id)
+            .map(|&i| &self.equipment_types[i])
+    }
+
+    pub fn material(&self, id: &str) -> Option<&Material> {
+        self.material_index.get(id).map(|&i| &self.materials[i])
+    }
+
+    /// Whether `capability` satisfies `requirement`: the same process or a descendant of it
+    /// (an FDM printer satisfies "3D printing", not the other way round).
+    pub fn satisfies(&self, capability: &str, requirement: &str) -> bool {
+        let mut at = self.process(capability);
+        while let Some(node) = at {
+            if node.id == requirement {
+                return true;
+            }
+            at = node.parent.as_deref().and_then(|id| self.process(id));
+        }
+        false
+    }
+
+    /// Processes in an order where every parent comes before its children, as foreign keys
+    /// on `processes.parent_id` need when inserting.
+    pub fn processes_parents_first(&self) -> Vec<&Process> {
+        let mut placed: HashSet<&str> = HashSet::new();
+        let mut out = Vec::with_capacity(self.processes.len());
+        while out.len() < self.processes.len() {
+            let before = out.len();
+            for p in &self.processes {
+                if placed.contains(p.id.as_str()) {
+                    continue;
+                }
+                if p.parent
+                    .as_deref()
+                    .is_none_or(|parent| placed.contains(parent))
+                {
+                    placed.insert(p.id.as_str());
+                    out.push(p);
+                }
+            }
+            if out.len() == before {
+                break; // unreachable after check_references, but never loop forever
+            }
+        }
+        out
+    }
+}
+
+fn index_by_id<'a>(
+    table: &str,
+    ids: impl Iterator<Item = &'a String>,
+) -> Result<HashMap<String, usize>, TaxonomyError> {
+    let mut index = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        if id.trim().is_empty() {
+            return Err(TaxonomyError::Inconsistent(format!(
+                "{table} #{} has an empty id",
+                i + 1
+            )));
+        }
+        if index.insert(id.clone(), i).is_some() {
+            return Err(TaxonomyError::Inconsistent(format!(
+                "{table} id `{id}` appears twice"
+            )));
+        }
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_taxonomy_loads_and_is_a_tree() {
+        let t = Taxonomy::builtin().unwrap();
+        assert!(
+            t.processes().len() >= 60,
+            "{} processes",
+            t.processes().len()
+        );
+        assert!(t.satisfies("fdm", "3d-printing"));
+        assert!(t.satisfies("fdm", "additive-manufacturing"));
+        assert!(!t.satisfies("3d-printing", "fdm"));
+        assert!(t.satisfies("mig-welding", "welding"));
+        let ordered = t.processes_parents_first();
+        assert_eq!(ordered.len(), t.processes().len());
+        let pos: HashMap<&str, usize> = ordered
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.as_str(), i))
+            .collect();
+        for p in ordered {
+            if let Some(parent) = &p.parent {
+                assert!(pos[parent.as_str()] < pos[p.id.as_str()]);
+            }
+        }
+    }
+
+    #[test]
+    fn inconsistencies_are_reported() {
+        let dup = "version = 1\n[[process]]\nid = \"a\"\nen = \"A\"\n[[process]]\nid = \"a\"\nen = \"A again\"\n";
+        assert!(matches!(
+            Taxonomy::parse(dup),
+            Err(TaxonomyError::Inconsistent(m)) if m.contains("twice")
+        ));
+        let orphan = "version = 1\n[[process]]\nid = \"a\"\nen = \"A\"\nparent = \"b\"\n";
+        assert!(Taxonomy::parse(orphan).is_err());
+        let cycle = "version = 1\n[[process]]\nid = \"a\"\nen = \"A\"\nparent = \"b\"\n[[process]]\nid = \"b\"\nen = \"B\"\nparent = \"a\"\n";
+        assert!(matches!(
+            Taxonomy::parse(cycle),
+            Err(TaxonomyError::Inconsistent(m)) if m.contains("ancestor")
+        ));
+        let bad_equipment =
+            "version = 1\n[[equipment_type]]\nid = \"x\"\nen = \"X\"\nprocesses = [\"nope\"]\n";
+        assert!(Taxonomy::parse(bad_equipment).is_err());
+    }
+}

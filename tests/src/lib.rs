@@ -1,0 +1,185 @@
+//! Test support: a fresh database per test, on SQLite (always) and PostgreSQL (when
+//! `MAKERMATCH_TEST_POSTGRES_URL` is set), and the real server started on port 0.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // test-only code
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::Once;
+
+use makermatch_api::config::Config;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+/// The variable naming a PostgreSQL server tests may create databases on.
+pub const POSTGRES_ENV: &str = "MAKERMATCH_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of its own for one test, dropped with it.
+pub struct TestDb {
+    pub backend: Backend,
+    /// Configuration pointing at this database (and a temporary data dir).
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temporary dir");
+        let config = Config {
+            data_dir: dir.path().join("data"),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        };
+        TestDb {
+            backend: Backend::Sqlite,
+            config,
+            dir,
+            postgres: None,
+        }
+    }
+
+    /// Creates a database named after a fresh UUID on the server at `base_url`.
+    pub async fn postgres(base_url: &str) -> TestDb {
+        let admin = Database::connect(base_url)
+            .await
+            .unwrap_or_else(|e| panic!("{POSTGRES_ENV}={base_url} does not answer: {e}"));
+        let name = format!("mmtest_{}", uuid::Uuid::new_v4().simple());
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = with_database(base_url, &name);
+        let dir = tempfile::tempdir().expect("temporary dir");
+        let config = Config {
+            data_dir: dir.path().join("data"),
+            database_url: Some(url),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            ..Config::default()
+        };
+        TestDb {
+            backend: Backend::Postgres,
+            config,
+            dir,
+            postgres: Some((base_url.to_owned(), name)),
+        }
+    }
+
+    /// Connects (and migrates) as the binary does.
+    pub async fn connect(&self) -> DatabaseConnection {
+        makermatch_api::startup::prepare(&self.config)
+            .await
+            .expect("prepare database")
+            .db
+    }
+
+    /// Connects without migrating.
+    pub async fn connect_raw(&self) -> DatabaseConnection {
+        makermatch_api::db::connect(&self.config)
+            .await
+            .expect("connect")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((base, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside async code; use a thread with its own small runtime.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(&base).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `postgres://host/db` with its database replaced by `name`.
+fn with_database(base: &str, name: &str) -> String {
+    let (without_query, query) = match base.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (base, None),
+    };
+    let scheme_end = without_query.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = without_query[scheme_end..]
+        .find('/')
+        .map(|i| scheme_end + i)
+        .unwrap_or(without_query.len());
+    let mut url = format!("{}/{}", &without_query[..path_start], name);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(q);
+    }
+    url
+}
+
+static SKIP_NOTICE: Once = Once::new();
+
+/// The PostgreSQL URL tests may use, or `None` after saying once that the half is skipped.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var(POSTGRES_ENV) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ => {
+            SKIP_NOTICE.call_once(|| {
+                // Straight to stderr: the test harness captures only print macros.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "PostgreSQL half of the database tests skipped: set {POSTGRES_ENV}=postgres://… to run it"
+                );
+            });
+            None
+        }
+    }
+}
+
+/// Runs `test` once on a fresh SQLite database and once on a fresh PostgreSQL one
+/// (when configured).
+pub async fn on_each_backend<F, Fut>(test: F)
+where
+    F: Fn(TestDb) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    test(TestDb::sqlite().await).await;
+    if let Some(url) = postgres_url() {
+        test(TestDb::postgres(&url).await).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            with_database("postgres://root@127.0.0.1:5432/test", "x"),
+            "postgres://root@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://127.0.0.1", "x"),
+            "postgres://127.0.0.1/x"
+        );
+        assert_eq!(
+            with_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
+    }
+}
