@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::config::{Config, ConfigSource, FlagOverrides, LogFormat, LogOverrides};
 use crate::demo::DemoSize;
 use crate::error::AppError;
+use crate::export::{ExportFormat, ExportKind};
+use crate::import::ImportFormat;
 use crate::{db, demo, server, startup, telemetry};
 
 #[derive(Debug, Parser)]
@@ -62,6 +64,38 @@ pub enum Command {
         /// Only list applied and pending migrations; change nothing.
         #[arg(long)]
         status: bool,
+    },
+    /// Import OKW, IoPA map, machine catalog, PSS, Open Badges or OKH files (format detected
+    /// from content). Exits non-zero when any record was rejected.
+    Import {
+        /// Files to import.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The format of every file, when detection should not decide.
+        #[arg(long, value_enum, value_name = "F")]
+        format: Option<ImportFormat>,
+        /// Check everything and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write the summary and every rejection as JSON to this file.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+    },
+    /// Export facilities or makers as OKW/PSS JSON, GeoJSON (RFC 7946) or CSV.
+    Export {
+        /// What to export.
+        #[arg(long, value_enum)]
+        kind: ExportKind,
+        /// okw-json (facilities as OKW, makers as PSS records), geojson or csv.
+        #[arg(long, value_enum, default_value = "okw-json")]
+        format: ExportFormat,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Include private fields: maker contact details, exact location, date of birth,
+        /// nationality, non-public profiles, and facility contact details.
+        #[arg(long)]
+        include_private: bool,
     },
     /// Write a generated dataset (facilities, makers, an IMA-style programme) into the database.
     Demo {
@@ -148,6 +182,74 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 }
             }
             conn.close().await?;
+            Ok(())
+        }
+        Command::Import {
+            paths,
+            format,
+            dry_run,
+            report,
+        } => {
+            let ready = startup::prepare(&config).await?;
+            let summary =
+                crate::import::import_paths(&ready.db, &ready.taxonomy, &paths, format, dry_run)
+                    .await?;
+            print!("{summary}");
+            if let Some(path) = report {
+                let json = serde_json::to_string_pretty(&summary)
+                    .map_err(|e| AppError::Io(format!("cannot write the report: {e}")))?;
+                std::fs::write(&path, json).map_err(|e| {
+                    AppError::Io(format!(
+                        "cannot write the report to {}: {e}",
+                        path.display()
+                    ))
+                })?;
+            }
+            ready.db.close().await?;
+            if summary.has_failures() {
+                return Err(AppError::InvalidInput(format!(
+                    "{} record(s) rejected and {} file(s) unreadable; see above{}",
+                    summary.rejections.len(),
+                    summary.unreadable_files.len(),
+                    if summary.dry_run {
+                        " (dry run: nothing written)"
+                    } else {
+                        "; the good records were imported"
+                    }
+                )));
+            }
+            Ok(())
+        }
+        Command::Export {
+            kind,
+            format,
+            output,
+            include_private,
+        } => {
+            let ready = startup::prepare(&config).await?;
+            let options = crate::export::ExportOptions {
+                kind,
+                format,
+                include_private,
+            };
+            let written = match &output {
+                Some(path) => {
+                    let file = std::fs::File::create(path).map_err(|e| {
+                        AppError::Io(format!("cannot create {}: {e}", path.display()))
+                    })?;
+                    crate::export::export(&ready.db, options, std::io::BufWriter::new(file)).await?
+                }
+                None => {
+                    crate::export::export(
+                        &ready.db,
+                        options,
+                        std::io::BufWriter::new(std::io::stdout().lock()),
+                    )
+                    .await?
+                }
+            };
+            tracing::info!(records = written, "export written");
+            ready.db.close().await?;
             Ok(())
         }
         Command::Demo {

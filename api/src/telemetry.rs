@@ -15,7 +15,8 @@ use crate::error::AppError;
 pub fn init(config: &LogConfig) -> Result<(), AppError> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(value) if !value.trim().is_empty() => EnvFilter::try_new(value),
-        _ => EnvFilter::try_new(&config.level),
+        // Migration steps are reported once by makermatch itself; sea-orm's own lines repeat them.
+        _ => EnvFilter::try_new(format!("{},sea_orm_migration=warn", config.level)),
     }
     .map_err(|e| {
         AppError::InvalidInput(format!(

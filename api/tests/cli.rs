@@ -9,6 +9,11 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_makermatch");
 
+fn all_migrations() -> usize {
+    use makermatch_migration::MigratorTrait;
+    makermatch_migration::Migrator::migrations().len()
+}
+
 fn run(args: &[&str], cwd: &Path) -> Output {
     Command::new(BIN)
         .args(args)
@@ -131,7 +136,10 @@ fn migrate_reports_and_is_idempotent() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("applied 6 migration(s)"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains(&format!("applied {} migration(s)", all_migrations()))
+    );
     assert!(dir.path().join("data/makermatch.db").exists());
     let out = run(&["migrate"], dir.path());
     assert!(String::from_utf8_lossy(&out.stdout).contains("up to date"));
@@ -139,7 +147,7 @@ fn migrate_reports_and_is_idempotent() {
     let status = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         status.lines().filter(|l| l.starts_with("applied")).count(),
-        6,
+        all_migrations(),
         "{status}"
     );
 }
@@ -209,4 +217,52 @@ fn serve_demo_answers_graphql_and_stops_on_sigterm() {
     assert!(killed.success());
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful stop exits 0, got {status:?}");
+}
+
+#[test]
+fn import_reports_rejections_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/import");
+    let good = fixtures.join("okw-snake.yaml");
+    let broken = fixtures.join("okw-broken.json");
+    let report = dir.path().join("report.json");
+    let out = run(
+        &[
+            "import",
+            good.to_str().unwrap(),
+            broken.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+        dir.path(),
+    );
+    assert_clean_failure(&out, &["rejected"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("facilities"), "{stdout}");
+    assert!(
+        stdout.contains("okw-broken.json record 4 line 6: name"),
+        "{stdout}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(json["rejections"].as_array().unwrap().len(), 6);
+    assert_eq!(json["kinds"]["facility"]["imported"], 4);
+
+    // Good files alone: exit 0, and a second run finds everything unchanged.
+    let out = run(&["import", good.to_str().unwrap()], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("unchanged       2"));
+
+    let exported = run(
+        &["export", "--kind", "facilities", "--format", "geojson"],
+        dir.path(),
+    );
+    assert!(exported.status.success());
+    let geo: serde_json::Value = serde_json::from_slice(&exported.stdout).unwrap();
+    assert_eq!(geo["features"].as_array().unwrap().len(), 4);
 }

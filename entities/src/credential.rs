@@ -17,6 +17,8 @@ pub struct Model {
     pub revocation_reason: Option<String>,
     pub source: String,
     pub source_id: Option<String>,
+    /// Fingerprint of the imported record\'s content: re-importing it unchanged is a no-op.
+    pub source_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -54,6 +54,8 @@ pub struct Model {
     pub status: JobStatus,
     pub source: String,
     pub source_id: Option<String>,
+    /// Fingerprint of the imported record\'s content: re-importing it unchanged is a no-op.
+    pub source_hash: Option<String>,
     pub date_created: DateTimeUtc,
     pub last_updated: DateTimeUtc,
 }

@@ -21,6 +21,7 @@ pub mod issuer;
 pub mod job;
 pub mod job_requirement;
 pub mod machine_clearance;
+pub mod machine_model;
 pub mod maker;
 pub mod maker_affiliation;
 pub mod material;

@@ -38,6 +38,8 @@ pub struct Model {
     /// Where the record came from (`makermatch`, `demo`, an importer name) and its id there.
     pub source: String,
     pub source_id: Option<String>,
+    /// Fingerprint of the imported record\'s content: re-importing it unchanged is a no-op.
+    pub source_hash: Option<String>,
     pub date_created: DateTimeUtc,
     pub last_updated: DateTimeUtc,
 }

@@ -18,6 +18,7 @@ pub use crate::issuer::Entity as Issuer;
 pub use crate::job::Entity as Job;
 pub use crate::job_requirement::Entity as JobRequirement;
 pub use crate::machine_clearance::Entity as MachineClearance;
+pub use crate::machine_model::Entity as MachineModel;
 pub use crate::maker::Entity as Maker;
 pub use crate::maker_affiliation::Entity as MakerAffiliation;
 pub use crate::material::Entity as Material;

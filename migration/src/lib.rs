@@ -10,6 +10,7 @@ mod m20261120_000003_makers;
 mod m20261120_000004_credentials;
 mod m20261120_000005_jobs;
 mod m20261120_000006_outbox;
+mod m20261121_000007_import;
 mod util;
 
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000004_credentials::Migration),
             Box::new(m20261120_000005_jobs::Migration),
             Box::new(m20261120_000006_outbox::Migration),
+            Box::new(m20261121_000007_import::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! data in and gives ranked results out. No database or HTTP in here.
 
 pub mod privacy;
+pub mod resolve;
 pub mod skills;
 pub mod taxonomy;
 

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::resolve::{Resolution, TermEntry, TermIndex};
+
 /// The taxonomy shipped with makermatch.
 pub const DEFAULT_TAXONOMY: &str = include_str!("../data/taxonomy.toml");
 
@@ -85,6 +87,20 @@ pub struct Taxonomy {
     process_index: HashMap<String, usize>,
     equipment_index: HashMap<String, usize>,
     material_index: HashMap<String, usize>,
+    process_terms: TermIndex,
+    equipment_terms: TermIndex,
+    material_terms: TermIndex,
+}
+
+fn localized<'a>(
+    fr: &'a Option<String>,
+    pt: &'a Option<String>,
+    sw: &'a Option<String>,
+) -> Vec<(&'a str, &'a str)> {
+    [("fr", fr), ("pt", pt), ("sw", sw)]
+        .into_iter()
+        .filter_map(|(lang, label)| label.as_deref().map(|l| (lang, l)))
+        .collect()
 }
 
 impl Taxonomy {
@@ -108,6 +124,31 @@ impl Taxonomy {
         let equipment_index =
             index_by_id("equipment_type", file.equipment_type.iter().map(|e| &e.id))?;
         let material_index = index_by_id("material", file.material.iter().map(|m| &m.id))?;
+        let process_terms = TermIndex::build(file.process.iter().map(|p| TermEntry {
+            id: &p.id,
+            labels: vec![&p.en],
+            localized: localized(&p.fr, &p.pt, &p.sw),
+            aliases: p.aliases.iter().map(String::as_str).collect(),
+            wikipedia: p.wikipedia.as_deref(),
+            wikidata: p.wikidata.as_deref(),
+            tsdc: p.tsdc.as_deref(),
+        }));
+        let equipment_terms = TermIndex::build(file.equipment_type.iter().map(|e| TermEntry {
+            id: &e.id,
+            labels: vec![&e.en],
+            localized: localized(&e.fr, &e.pt, &e.sw),
+            aliases: e.aliases.iter().map(String::as_str).collect(),
+            ..Default::default()
+        }));
+        let material_terms = TermIndex::build(file.material.iter().map(|m| TermEntry {
+            id: &m.id,
+            labels: vec![&m.en],
+            localized: localized(&m.fr, &m.pt, &m.sw),
+            aliases: m.aliases.iter().map(String::as_str).collect(),
+            wikipedia: m.wikipedia.as_deref(),
+            wikidata: m.wikidata.as_deref(),
+            ..Default::default()
+        }));
         let taxonomy = Taxonomy {
             version: file.version,
             processes: file.process,
@@ -116,6 +157,9 @@ impl Taxonomy {
             process_index,
             equipment_index,
             material_index,
+            process_terms,
+            equipment_terms,
+            material_terms,
         };
         taxonomy.check_references()?;
         Ok(taxonomy)
@@ -181,6 +225,35 @@ impl Taxonomy {
 
     pub fn material(&self, id: &str) -> Option<&Material> {
         self.material_index.get(id).map(|&i| &self.materials[i])
+    }
+
+    /// The process `term` names: an id, a Wikipedia URL, a Wikidata id, a TsDC code, a
+    /// label or alias in any language, or failing those a close fuzzy match.
+    pub fn resolve_process(&self, term: &str) -> Option<Resolution> {
+        self.process_terms.resolve(term)
+    }
+
+    /// The equipment type `term` names ("laser cutter", "CO2 laser", a Wikipedia URL…).
+    pub fn resolve_equipment_type(&self, term: &str) -> Option<Resolution> {
+        self.equipment_terms.resolve(term)
+    }
+
+    pub fn resolve_material(&self, term: &str) -> Option<Resolution> {
+        self.material_terms.resolve(term)
+    }
+
+    /// The ids of `id` and all its ancestors, nearest first.
+    pub fn ancestors(&self, id: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut at = self.process(id);
+        while let Some(node) = at {
+            if out.contains(&node.id.as_str()) {
+                break;
+            }
+            out.push(node.id.as_str());
+            at = node.parent.as_deref().and_then(|p| self.process(p));
+        }
+        out
     }
 
     /// Whether `capability` satisfies `requirement`: the same process or a descendant of it
@@ -272,6 +345,84 @@ mod tests {
                 assert!(pos[parent.as_str()] < pos[p.id.as_str()]);
             }
         }
+    }
+
+    #[test]
+    fn terms_resolve_every_way_real_data_writes_them() {
+        use crate::resolve::MatchedBy;
+        let t = Taxonomy::builtin().unwrap();
+        let process = |term: &str| t.resolve_process(term).map(|r| (r.id, r.matched_by));
+        assert_eq!(process("fdm"), Some(("fdm".into(), MatchedBy::Id)));
+        assert_eq!(
+            process("https://en.wikipedia.org/wiki/Fused_filament_fabrication"),
+            Some(("fdm".into(), MatchedBy::WikipediaUrl))
+        );
+        assert_eq!(
+            process("http://en.wikipedia.org/wiki/3D_printing"),
+            Some(("3d-printing".into(), MatchedBy::WikipediaUrl))
+        );
+        assert_eq!(
+            process("https://www.wikidata.org/wiki/Q229367"),
+            Some(("3d-printing".into(), MatchedBy::Wikidata))
+        );
+        assert_eq!(process("WEL"), Some(("welding".into(), MatchedBy::Tsdc)));
+        assert_eq!(
+            process("3dp"),
+            Some(("3d-printing".into(), MatchedBy::Tsdc))
+        );
+        assert_eq!(
+            process("Fused Filament Fabrication").map(|r| r.0),
+            Some("fdm".into())
+        );
+        assert_eq!(process("FFF").map(|r| r.0), Some("fdm".into()));
+        assert_eq!(
+            process("injection molding").map(|r| r.0),
+            Some("injection-moulding".into())
+        );
+        // French, Portuguese and Swahili labels, accents optional.
+        let welding_fr = t.process("welding").and_then(|p| p.fr.clone()).unwrap();
+        assert_eq!(process(&welding_fr).map(|r| r.0), Some("welding".into()));
+        assert_eq!(
+            process(&crate::resolve::fold(&welding_fr)).map(|r| r.0),
+            Some("welding".into())
+        );
+        assert_eq!(
+            process("https://fr.wikipedia.org/wiki/Soudage").map(|r| r.0),
+            Some("welding".into())
+        );
+        assert_eq!(process("kulehemu").map(|r| r.0), Some("welding".into()));
+        // Typos resolve with a confidence; nonsense does not resolve.
+        let typo = t.resolve_process("weldng").unwrap();
+        assert_eq!(
+            (typo.id.as_str(), typo.matched_by),
+            ("welding", MatchedBy::Fuzzy)
+        );
+        assert!(typo.confidence < 1.0 && typo.confidence >= crate::resolve::FUZZY_THRESHOLD);
+        assert_eq!(t.resolve_process("basket weaving with dolphins"), None);
+        assert_eq!(
+            t.resolve_process("https://en.wikipedia.org/wiki/Post-processing_station"),
+            None
+        );
+        assert_ne!(process("sawing").map(|r| r.0), Some("sewing".into()));
+        assert_eq!(t.resolve_process(""), None);
+
+        let equipment = |term: &str| t.resolve_equipment_type(term).map(|r| r.id);
+        assert_eq!(equipment("laser cutter"), Some("laser-cutter".into()));
+        assert_eq!(equipment("Laser Cutters"), Some("laser-cutter".into()));
+        assert_eq!(
+            equipment("https://en.wikipedia.org/wiki/3D_printer").is_some(),
+            true
+        );
+        let material = |term: &str| t.resolve_material(term).map(|r| r.id);
+        assert_eq!(material("PLA"), Some("pla".into()));
+        assert_eq!(
+            material("https://en.wikipedia.org/wiki/Polylactic_acid"),
+            Some("pla".into())
+        );
+        assert_eq!(
+            t.ancestors("fdm"),
+            vec!["fdm", "3d-printing", "additive-manufacturing"]
+        );
     }
 
     #[test]

@@ -188,18 +188,21 @@ async fn a_maker_passport_is_written_with_skills_affiliations_and_a_coarse_posit
             skills: vec![
                 SkillClaimInput {
                     skill: "TIG  Welding".into(),
+                    process_id: None,
                     level: SkillLevel::Advanced,
                     years: Some(6.0),
                     evidence_url: None,
                 },
                 SkillClaimInput {
                     skill: "tig welding".into(),
+                    process_id: None,
                     level: SkillLevel::Novice,
                     years: None,
                     evidence_url: None,
                 },
                 SkillClaimInput {
                     skill: "FDM 3D printing".into(),
+                    process_id: None,
                     level: SkillLevel::Expert,
                     years: None,
                     evidence_url: None,

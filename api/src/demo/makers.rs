@@ -60,6 +60,7 @@ async fn write_issuers(
             public_key: None,
             source: DEMO_SOURCE.to_owned(),
             source_id: Some(format!("s{seed}-i{i}")),
+            source_hash: None,
             date_created: now,
         });
         for (j, (award, skill)) in awards.iter().enumerate() {
@@ -77,6 +78,7 @@ async fn write_issuers(
                 image: None,
                 source: DEMO_SOURCE.to_owned(),
                 source_id: Some(format!("s{seed}-a{i}-{j}")),
+                source_hash: None,
                 date_created: now,
             });
             alignments.push(achievement_alignment::Model {
@@ -239,6 +241,7 @@ fn credential_for(
         revocation_reason: revoked.then(|| "Issued in error (demo)".to_owned()),
         source: DEMO_SOURCE.to_owned(),
         source_id: Some(format!("s{seed}-c{maker_id}-{n}")),
+        source_hash: None,
     }
 }
 
@@ -270,6 +273,7 @@ fn one(
         }
         skills.push(SkillClaimInput {
             skill: (*label).to_owned(),
+            process_id: None,
             level: [
                 SkillLevel::Novice,
                 SkillLevel::Intermediate,
@@ -284,6 +288,7 @@ fn one(
         let (label, _) = rng.pick(GENERAL_SKILLS);
         skills.push(SkillClaimInput {
             skill: (*label).to_owned(),
+            process_id: None,
             level: SkillLevel::Intermediate,
             years: None,
             evidence_url: None,

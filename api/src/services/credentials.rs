@@ -40,6 +40,7 @@ pub async fn create_issuer(
         public_key: input.public_key,
         source: NATIVE_SOURCE.to_owned(),
         source_id: None,
+        source_hash: None,
         date_created: Utc::now(),
     };
     let model = issuer::ActiveModel::from(model).insert(&tx).await?;
@@ -135,6 +136,7 @@ pub async fn create_achievement(
         image: input.image,
         source: NATIVE_SOURCE.to_owned(),
         source_id: None,
+        source_hash: None,
         date_created: Utc::now(),
     })
     .insert(&tx)
@@ -216,6 +218,7 @@ pub async fn issue_credential(
         revocation_reason: None,
         source: NATIVE_SOURCE.to_owned(),
         source_id: None,
+        source_hash: None,
     })
     .insert(&tx)
     .await?;

@@ -204,6 +204,7 @@ impl FacilityInput {
             verified_by: self.verified_by.clone(),
             source: self.source.clone(),
             source_id: self.source_id.clone(),
+            source_hash: None,
         })
     }
 

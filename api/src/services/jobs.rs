@@ -160,6 +160,7 @@ impl JobInput {
                 .clone()
                 .unwrap_or_else(|| NATIVE_SOURCE.to_owned()),
             source_id: self.source_id.clone(),
+            source_hash: None,
             date_created: now,
             last_updated: now,
         })

@@ -29,6 +29,8 @@ pub const NATIVE_SOURCE: &str = "makermatch";
 pub struct SkillClaimInput {
     /// Free text; stored under its normalised key.
     pub skill: String,
+    /// The process the skill names, when known (see `makermatch_search::skills::skill_process`).
+    pub process_id: Option<String>,
     pub level: SkillLevel,
     pub years: Option<f64>,
     pub evidence_url: Option<String>,
@@ -184,6 +186,7 @@ impl MakerInput {
                 .clone()
                 .unwrap_or_else(|| NATIVE_SOURCE.to_owned()),
             source_id: self.source_id.clone(),
+            source_hash: None,
             date_created: now,
             last_updated: now,
         })
@@ -362,7 +365,14 @@ async fn write_children<C: ConnectionTrait>(
     input: &MakerInput,
 ) -> ServiceResult<()> {
     check_facilities(tx, input).await?;
-    let skill_ids = ensure_skills(tx, input.skills.iter().map(|s| (s.skill.clone(), None))).await?;
+    let skill_ids = ensure_skills(
+        tx,
+        input
+            .skills
+            .iter()
+            .map(|s| (s.skill.clone(), s.process_id.clone())),
+    )
+    .await?;
     input
         .child_rows(id, now, &skill_ids, &mut Uuid::now_v7)
         .insert(tx)

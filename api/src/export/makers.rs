@@ -1,0 +1,261 @@
+//! Makers out, as PSS records the PSS importer reads back. Without `--include-private`:
+//! public profiles only, the coarse position, and no contact details, date of birth or
+//! nationality (DESIGN §8).
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use makermatch_entities::skill_claim::SkillLevel;
+use makermatch_entities::{
+    achievement, availability, credential, experience, issuer, maker, maker_affiliation, skill,
+    skill_claim,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{ExportFormat, ExportOptions, JsonStream, PAGE, feature, io};
+use crate::error::AppError;
+
+struct Passport {
+    skills: Vec<Value>,
+    skill_names: Vec<String>,
+    experiences: Vec<Value>,
+    availability: Option<Value>,
+    affiliations: Vec<String>,
+    certifications: Vec<Value>,
+}
+
+fn level(l: SkillLevel) -> &'static str {
+    match l {
+        SkillLevel::Novice => "NOVICE",
+        SkillLevel::Intermediate => "INTERMEDIATE",
+        SkillLevel::Advanced => "ADVANCED",
+        SkillLevel::Expert => "EXPERT",
+    }
+}
+
+async fn passports(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Passport>, AppError> {
+    let mut out: HashMap<Uuid, Passport> = ids
+        .iter()
+        .map(|id| {
+            (
+                *id,
+                Passport {
+                    skills: vec![],
+                    skill_names: vec![],
+                    experiences: vec![],
+                    availability: None,
+                    affiliations: vec![],
+                    certifications: vec![],
+                },
+            )
+        })
+        .collect();
+    let claims = skill_claim::Entity::find()
+        .filter(skill_claim::Column::MakerId.is_in(ids.to_vec()))
+        .find_also_related(skill::Entity)
+        .order_by_asc(skill_claim::Column::Id)
+        .all(db)
+        .await?;
+    for (c, s) in claims {
+        let (Some(p), Some(s)) = (out.get_mut(&c.maker_id), s) else {
+            continue;
+        };
+        p.skill_names.push(s.label.clone());
+        p.skills.push(json!({ "name": s.label, "level": level(c.level), "years": c.years, "evidence": c.evidence_url }));
+    }
+    for e in experience::Entity::find()
+        .filter(experience::Column::MakerId.is_in(ids.to_vec()))
+        .order_by_asc(experience::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(p) = out.get_mut(&e.maker_id) {
+            p.experiences.push(json!({
+                "title": e.title, "organisation": e.organisation, "from": e.date_from, "to": e.date_to,
+                "description": e.description, "processes": e.processes,
+            }));
+        }
+    }
+    for a in availability::Entity::find()
+        .filter(availability::Column::MakerId.is_in(ids.to_vec()))
+        .order_by_asc(availability::Column::Id)
+        .all(db)
+        .await?
+    {
+        if let Some(p) = out.get_mut(&a.maker_id) {
+            p.availability.get_or_insert(json!({ "hoursPerWeek": a.hours_per_week, "from": a.available_from, "to": a.available_to }));
+        }
+    }
+    for a in maker_affiliation::Entity::find()
+        .filter(maker_affiliation::Column::MakerId.is_in(ids.to_vec()))
+        .order_by_asc(maker_affiliation::Column::FacilityId)
+        .all(db)
+        .await?
+    {
+        if let Some(p) = out.get_mut(&a.maker_id) {
+            p.affiliations.push(a.facility_id.to_string());
+        }
+    }
+    let creds = credential::Entity::find()
+        .filter(credential::Column::MakerId.is_in(ids.to_vec()))
+        .filter(credential::Column::Revoked.eq(false))
+        .find_also_related(achievement::Entity)
+        .order_by_asc(credential::Column::Id)
+        .all(db)
+        .await?;
+    let issuer_ids: Vec<Uuid> = creds
+        .iter()
+        .filter_map(|(_, a)| a.as_ref().map(|a| a.issuer_id))
+        .collect();
+    let issuers: HashMap<Uuid, String> = issuer::Entity::find()
+        .filter(issuer::Column::Id.is_in(issuer_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.name))
+        .collect();
+    for (c, a) in creds {
+        let (Some(p), Some(a)) = (out.get_mut(&c.maker_id), a) else {
+            continue;
+        };
+        p.certifications.push(
+            json!({ "name": a.name, "issuer": issuers.get(&a.issuer_id), "date": c.issued_on }),
+        );
+    }
+    Ok(out)
+}
+
+fn record(m: &maker::Model, p: &Passport, private: bool) -> (Value, Option<(f64, f64)>) {
+    let position = if private {
+        m.lat.zip(m.lon)
+    } else {
+        m.coarse_lat.zip(m.coarse_lon)
+    };
+    let mut o = json!({
+        "id": m.id,
+        "firstName": m.first_name, "lastName": m.last_name, "middleName": m.middle_name,
+        "preferredFirstName": m.preferred_first_name, "displayName": m.display_name,
+        "bio": m.bio, "languages": m.languages,
+        "location": { "city": m.city, "country": m.country,
+                      "lat": position.map(|p| p.0), "lon": position.map(|p| p.1) },
+        "residenceCountry": m.residence_country,
+        "publicProfile": m.public_profile,
+        "skills": p.skills, "experiences": p.experiences, "availability": p.availability,
+        "affiliations": p.affiliations, "certifications": p.certifications,
+        "dateCreated": m.date_created,
+    });
+    if private {
+        o["email"] = json!(m.email);
+        o["phone"] = json!(m.phone);
+        o["nationality"] = json!(m.nationality);
+        o["dateOfBirth"] = json!(m.date_of_birth);
+        o["shareExactLocation"] = json!(m.share_exact_location);
+    }
+    if let Some(map) = o.as_object_mut() {
+        map.retain(|_, v| !v.is_null() && *v != json!([]));
+    }
+    (o, position)
+}
+
+const CSV_HEADER: &[&str] = &[
+    "id",
+    "first_name",
+    "last_name",
+    "display_name",
+    "country",
+    "city",
+    "lat",
+    "lon",
+    "skills",
+    "affiliations",
+    "email",
+    "phone",
+];
+
+pub async fn export(
+    db: &DatabaseConnection,
+    options: ExportOptions,
+    out: &mut impl Write,
+) -> Result<u64, AppError> {
+    let mut stream = match options.format {
+        ExportFormat::Csv => None,
+        f => Some(JsonStream::start(out, f == ExportFormat::Geojson)?),
+    };
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    if options.format == ExportFormat::Csv {
+        csv.write_record(CSV_HEADER).map_err(io)?;
+    }
+    let mut count = 0u64;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = maker::Entity::find()
+            .order_by_asc(maker::Column::Id)
+            .limit(PAGE);
+        if let Some(a) = after {
+            query = query.filter(maker::Column::Id.gt(a));
+        }
+        if !options.include_private {
+            query = query.filter(maker::Column::PublicProfile.eq(true));
+        }
+        let page = query.all(db).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        let ids: Vec<Uuid> = page.iter().map(|m| m.id).collect();
+        let passports = passports(db, &ids).await?;
+        for m in &page {
+            let Some(p) = passports.get(&m.id) else {
+                continue;
+            };
+            count += 1;
+            let (mut value, position) = record(m, p, options.include_private);
+            match (&mut stream, options.format) {
+                (Some(s), ExportFormat::Geojson) => {
+                    if let Some(map) = value.as_object_mut() {
+                        map.remove("id");
+                    }
+                    s.item(out, &feature(m.id.to_string(), position, value))?;
+                }
+                (Some(s), _) => s.item(out, &value)?,
+                (None, _) => {
+                    let private = |v: &Option<String>| {
+                        if options.include_private {
+                            v.clone().unwrap_or_default()
+                        } else {
+                            String::new()
+                        }
+                    };
+                    csv.write_record([
+                        m.id.to_string(),
+                        m.first_name.clone().unwrap_or_default(),
+                        m.last_name.clone().unwrap_or_default(),
+                        m.display_name.clone().unwrap_or_default(),
+                        m.country.clone().unwrap_or_default(),
+                        m.city.clone().unwrap_or_default(),
+                        position.map(|p| p.0.to_string()).unwrap_or_default(),
+                        position.map(|p| p.1.to_string()).unwrap_or_default(),
+                        p.skill_names.join("; "),
+                        p.affiliations.join("; "),
+                        private(&m.email),
+                        private(&m.phone),
+                    ])
+                    .map_err(io)?;
+                }
+            }
+        }
+        if options.format == ExportFormat::Csv {
+            let bytes = std::mem::replace(&mut csv, csv::Writer::from_writer(Vec::new()))
+                .into_inner()
+                .map_err(io)?;
+            out.write_all(&bytes).map_err(io)?;
+        }
+    }
+    if let Some(s) = stream {
+        s.finish(out)?;
+    }
+    Ok(count)
+}

@@ -1,0 +1,543 @@
+//! Open Know-Where facility records (OKW v1.0 §4–§9), in JSON or YAML, with the spec's
+//! camelCase labels or the snake_case serialisation, one or many per file.
+
+use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
+use makermatch_search::Taxonomy;
+use makermatch_search::resolve::fold;
+use serde_json::Value;
+
+use super::record::{Parsed, Position, Record, RecordKind};
+use super::values::{self, FieldError, Obj, camel, measurement};
+use crate::services::facilities::{
+    ContactInput, EquipmentInput, FacilityInput, LocationInput, PropertyInput, TermLink,
+};
+
+pub const SOURCE: &str = "okw";
+
+/// Looks like an OKW facility: a name plus any facility-only property.
+pub fn looks_like(o: &Obj) -> bool {
+    o.has(&["name", "title"])
+        && o.has(&[
+            "manufacturingProcesses",
+            "equipment",
+            "facilityStatus",
+            "typicalBatchSize",
+            "accessType",
+            "location",
+            "gpsCoordinates",
+            "typicalMaterials",
+            "owner",
+        ])
+}
+
+/// Terms resolved against the taxonomy, and the ones kept as free text.
+#[derive(Default)]
+pub(crate) struct Terms {
+    pub processes: Vec<TermLink>,
+    pub materials: Vec<TermLink>,
+    pub unresolved: Vec<String>,
+}
+
+impl Terms {
+    pub fn process(&mut self, taxonomy: &Taxonomy, term: &str) -> Option<String> {
+        match taxonomy.resolve_process(term) {
+            Some(r) => {
+                if !self.processes.iter().any(|p| p.id == r.id) {
+                    self.processes.push(TermLink {
+                        id: r.id.clone(),
+                        source_term: Some(term.to_owned()),
+                    });
+                }
+                Some(r.id)
+            }
+            None => {
+                self.keep(term);
+                None
+            }
+        }
+    }
+
+    pub fn material(&mut self, taxonomy: &Taxonomy, term: &str) {
+        match taxonomy.resolve_material(term) {
+            Some(r) if !self.materials.iter().any(|m| m.id == r.id) => {
+                self.materials.push(TermLink {
+                    id: r.id,
+                    source_term: Some(term.to_owned()),
+                });
+            }
+            Some(_) => {}
+            None => self.keep(term),
+        }
+    }
+
+    fn keep(&mut self, term: &str) {
+        if !self.unresolved.iter().any(|t| t == term) {
+            self.unresolved.push(term.to_owned());
+        }
+    }
+}
+
+pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
+    let mut terms = Terms::default();
+    let outcome = facility(record, taxonomy, &mut terms)
+        .map(|f| Record::Facility(Box::new(f)))
+        .map_err(|e| (e.field, e.reason));
+    Parsed {
+        at,
+        kind: RecordKind::Facility,
+        outcome,
+        unresolved: terms.unresolved,
+    }
+}
+
+fn facility(
+    record: &Value,
+    taxonomy: &Taxonomy,
+    terms: &mut Terms,
+) -> Result<FacilityInput, FieldError> {
+    let o = Obj::from(record).ok_or_else(|| FieldError::new("record", "expected an object"))?;
+    let name = o
+        .text(&["name", "title"])
+        .ok_or_else(|| FieldError::new("name", "every facility needs a name"))?;
+    let mut input = FacilityInput::named(name.clone());
+    input.source = SOURCE.to_owned();
+    input.description = o.text(&["description"]);
+    if let Some(s) = o.text(&["facilityStatus", "status"]) {
+        input.status = status(&s)?;
+    }
+    if let Some(s) = o.text(&["accessType"]) {
+        input.access_type = Some(access_type(&s)?);
+    }
+    input.location = location(&o)?;
+    input.contact = contact(&o);
+    input.affiliations = o.texts(&["affiliations", "affiliation"], &["name"]);
+    input.opening_hours = o.text(&["openingHours"]);
+    input.date_founded = o
+        .get(&["dateFounded"])
+        .map(|v| values::date("dateFounded", v))
+        .transpose()?
+        .flatten();
+    // Free text in the spec: take yes/no when it says so, else leave unknown.
+    input.wheelchair_accessible = o
+        .get(&["wheelchairAccessibility", "wheelchairAccessible"])
+        .and_then(|v| values::flag("wheelchairAccessibility", v).ok().flatten());
+    if let Some(s) = o.text(&["typicalBatchSize"]) {
+        input.typical_batch_size = Some(batch_size(&s)?);
+    }
+    input.floor_size_m2 = values::optional_number(&o, "floorSize", &["floorSize", "size"])?;
+    input.certifications = o.texts(&["certifications"], &["name", "title"]);
+    for (field, names, target) in [
+        (
+            "backupGenerator",
+            &["backupGenerator"][..],
+            &mut input.backup_generator,
+        ),
+        (
+            "uninterruptedPowerSupply",
+            &["uninterruptedPowerSupply", "ups"][..],
+            &mut input.uninterrupted_power_supply,
+        ),
+        ("roadAccess", &["roadAccess"][..], &mut input.road_access),
+        ("loadingDock", &["loadingDock"][..], &mut input.loading_dock),
+    ] {
+        if let Some(v) = o.get(names) {
+            *target = values::flag(field, v)?;
+        }
+    }
+    let headcount = o
+        .obj(&["humanCapacity"])
+        .and_then(|h| h.get(&["headcount"]))
+        .or_else(|| o.get(&["headcount"]));
+    if let Some(v) = headcount {
+        let n = values::number("humanCapacity.headcount", v)?;
+        if n < 0.0 || n.fract() != 0.0 {
+            return Err(FieldError::new(
+                "humanCapacity.headcount",
+                format!("expected a whole number of people, got {n}"),
+            ));
+        }
+        input.headcount = Some(n as i32);
+    }
+    for term in o.texts(
+        &["manufacturingProcesses", "processes"],
+        &["identifier", "link", "name"],
+    ) {
+        terms.process(taxonomy, &term);
+    }
+    for term in o.texts(
+        &["typicalMaterials", "materials"],
+        &["materialType", "name"],
+    ) {
+        terms.material(taxonomy, &term);
+    }
+    for (i, item) in o.list(&["equipment"]).into_iter().enumerate() {
+        let e = equipment(item, i, taxonomy, terms)?;
+        input.equipment.push(e);
+    }
+    // Record data (§9).
+    input.date_verified = o
+        .get(&["dateVerified"])
+        .map(|v| values::timestamp("dateVerified", v))
+        .transpose()?
+        .flatten();
+    input.verified_by = o.text(&["verifiedBy"]);
+    let (lat, lon) = (input.location.lat, input.location.lon);
+    input.source_id = Some(
+        o.text(&["id", "identifier", "facilityId", "@id"])
+            .unwrap_or_else(|| {
+                // No id: derive one from what identifies the place, so re-imports match.
+                format!(
+                    "derived:{}|{}|{}",
+                    fold(&name),
+                    input.location.country.clone().unwrap_or_default(),
+                    lat.zip(lon)
+                        .map(|(a, b)| format!("{a:.5},{b:.5}"))
+                        .unwrap_or_default()
+                )
+            }),
+    );
+    input.processes = std::mem::take(&mut terms.processes);
+    input.materials = std::mem::take(&mut terms.materials);
+    input.unresolved_terms = terms.unresolved.clone();
+    Ok(input)
+}
+
+pub(crate) fn status(s: &str) -> Result<FacilityStatus, FieldError> {
+    match fold(s).as_str() {
+        "active" | "open" | "operational" => Ok(FacilityStatus::Active),
+        "planned" => Ok(FacilityStatus::Planned),
+        "temporary closure" | "temporarily closed" => Ok(FacilityStatus::TemporaryClosure),
+        "closed" | "permanently closed" => Ok(FacilityStatus::Closed),
+        _ => Err(FieldError::new(
+            "facilityStatus",
+            format!("\"{s}\" is not one of Active, Planned, Temporary Closure, Closed"),
+        )),
+    }
+}
+
+pub(crate) fn access_type(s: &str) -> Result<AccessType, FieldError> {
+    match fold(s).as_str() {
+        "restricted" => Ok(AccessType::Restricted),
+        "restricted with public hours" => Ok(AccessType::RestrictedWithPublicHours),
+        "shared space" => Ok(AccessType::SharedSpace),
+        "public" => Ok(AccessType::Public),
+        "membership" => Ok(AccessType::Membership),
+        _ => Err(FieldError::new(
+            "accessType",
+            format!(
+                "\"{s}\" is not one of Restricted, Restricted with public hours, Shared space, Public, Membership"
+            ),
+        )),
+    }
+}
+
+pub(crate) fn batch_size(s: &str) -> Result<BatchSize, FieldError> {
+    let digits: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_digit() || c == '+' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let parts: Vec<&str> = digits.split_whitespace().collect();
+    match parts.as_slice() {
+        ["0", "50"] => Ok(BatchSize::UpTo50),
+        ["50", "500"] => Ok(BatchSize::UpTo500),
+        ["500", "5000"] => Ok(BatchSize::UpTo5000),
+        ["5000+"] | ["5000", "+"] => Ok(BatchSize::Over5000),
+        _ => Err(FieldError::new(
+            "typicalBatchSize",
+            format!("\"{s}\" is not one of 0-50, 50-500, 500-5000, 5000+ units"),
+        )),
+    }
+}
+
+fn location(o: &Obj) -> Result<LocationInput, FieldError> {
+    let loc = o.obj(&["location"]);
+    let address = loc
+        .and_then(|l| l.obj(&["address"]))
+        .or_else(|| o.obj(&["address"]));
+    let pick = |names: &[&str]| {
+        address
+            .and_then(|a| a.text(names))
+            .or_else(|| loc.and_then(|l| l.text(names)))
+            .or_else(|| o.text(names))
+    };
+    let street = match (
+        pick(&["number", "houseNumber"]),
+        pick(&["street", "streetAddress"]),
+    ) {
+        (Some(n), Some(s)) => Some(format!("{n} {s}")),
+        (None, s) => s,
+        (n, None) => n,
+    };
+    let coordinates = loc
+        .and_then(|l| l.get(&["gpsCoordinates", "coordinates", "geo", "position"]))
+        .or_else(|| o.get(&["gpsCoordinates", "coordinates"]));
+    let mut position = match coordinates {
+        Some(v) => values::position("location.gpsCoordinates", v)?,
+        None => None,
+    };
+    if position.is_none() {
+        let lat = loc
+            .and_then(|l| l.get(&["lat", "latitude"]))
+            .or_else(|| o.get(&["lat", "latitude"]));
+        let lon = loc
+            .and_then(|l| l.get(&["lon", "lng", "longitude"]))
+            .or_else(|| o.get(&["lon", "lng", "longitude"]));
+        match (lat, lon) {
+            (Some(a), Some(b)) => {
+                let lat = values::number("location.lat", a)?;
+                let lon = values::number("location.lon", b)?;
+                position = Some(values::check_position("location", lat, lon)?);
+            }
+            (None, None) => {}
+            _ => {
+                return Err(FieldError::new(
+                    "location",
+                    "give both latitude and longitude, or neither",
+                ));
+            }
+        }
+    }
+    let country = pick(&["country", "countryCode"]).and_then(|c| {
+        let c = c.trim().to_owned();
+        (c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
+            .then(|| c.to_ascii_uppercase())
+    });
+    Ok(LocationInput {
+        street_address: street,
+        locality: pick(&["city", "locality", "town"]),
+        region: pick(&["region", "state", "district"]),
+        postal_code: pick(&["postcode", "postalCode", "zip", "zipCode"]),
+        country,
+        lat: position.map(|p| p.0),
+        lon: position.map(|p| p.1),
+        directions: loc
+            .and_then(|l| l.text(&["directions"]))
+            .or_else(|| o.text(&["directions"])),
+    })
+}
+
+fn contact(o: &Obj) -> ContactInput {
+    let owner = o.obj(&["owner"]);
+    let contact = o.obj(&["contact"]);
+    fn details<'a>(agent: Option<Obj<'a>>) -> Option<Obj<'a>> {
+        agent.and_then(|a| a.obj(&["contact"]))
+    }
+    let email = details(contact)
+        .and_then(|c| c.text(&["email"]))
+        .or_else(|| contact.and_then(|c| c.text(&["email"])))
+        .or_else(|| details(owner).and_then(|c| c.text(&["email"])));
+    let phone = details(contact)
+        .and_then(|c| c.text(&["landline", "mobile", "phone"]))
+        .or_else(|| details(owner).and_then(|c| c.text(&["landline", "mobile", "phone"])));
+    ContactInput {
+        owner_name: owner
+            .and_then(|a| a.text(&["name"]))
+            .or_else(|| o.text(&["owner"])),
+        contact_name: contact
+            .and_then(|a| a.text(&["contactPerson", "name"]))
+            .or_else(|| owner.and_then(|a| a.text(&["contactPerson"]))),
+        email,
+        phone,
+        website: o
+            .text(&["website", "url"])
+            .or_else(|| owner.and_then(|a| a.text(&["website"])))
+            .or_else(|| contact.and_then(|a| a.text(&["website"]))),
+    }
+}
+
+/// Equipment keys that are not technical properties.
+const EQUIPMENT_FIELDS: &[&str] = &[
+    "equipmenttype",
+    "type",
+    "manufacturingprocess",
+    "process",
+    "make",
+    "manufacturer",
+    "brand",
+    "model",
+    "serialnumber",
+    "location",
+    "skillsrequired",
+    "condition",
+    "notes",
+    "owner",
+    "quantity",
+    "materialsworked",
+    "maintenanceschedule",
+    "usagelevels",
+    "currentfirmware",
+    "id",
+    "name",
+];
+
+fn equipment(
+    item: &Value,
+    i: usize,
+    taxonomy: &Taxonomy,
+    terms: &mut Terms,
+) -> Result<EquipmentInput, FieldError> {
+    let field = |f: &str| format!("equipment[{i}].{f}");
+    let o = match item {
+        Value::String(s) => {
+            // A bare name: "Laser cutter".
+            let resolved = taxonomy.resolve_equipment_type(s);
+            let process = resolved
+                .as_ref()
+                .and_then(|r| taxonomy.equipment_type(&r.id))
+                .and_then(|e| e.processes.first().cloned());
+            if let Some(p) = &process {
+                terms.process(taxonomy, p);
+            }
+            if resolved.is_none() {
+                terms.keep(s);
+            }
+            return Ok(EquipmentInput {
+                equipment_type: resolved
+                    .map(|r| r.id)
+                    .unwrap_or_else(|| s.trim().to_owned()),
+                process_id: process,
+                make: None,
+                model: None,
+                serial_number: None,
+                quantity: 1,
+                condition: None,
+                notes: None,
+                properties: Vec::new(),
+            });
+        }
+        _ => Obj::from(item).ok_or_else(|| {
+            FieldError::new(format!("equipment[{i}]"), "expected an object or a name")
+        })?,
+    };
+    let type_term = o.text(&["equipmentType", "type", "name"]);
+    let process_term = o.text(&["manufacturingProcess", "process"]);
+    let resolved_type = type_term
+        .as_deref()
+        .and_then(|t| taxonomy.resolve_equipment_type(t));
+    let mut process_id = process_term
+        .as_deref()
+        .and_then(|t| terms.process(taxonomy, t));
+    if process_id.is_none() {
+        process_id = resolved_type
+            .as_ref()
+            .and_then(|r| taxonomy.equipment_type(&r.id))
+            .and_then(|e| e.processes.first().cloned());
+        if let Some(p) = process_id.clone() {
+            terms.process(taxonomy, &p);
+        }
+    }
+    let equipment_type = match (&resolved_type, &type_term) {
+        (Some(r), _) => r.id.clone(),
+        (None, Some(t)) => {
+            terms.keep(t);
+            t.clone()
+        }
+        (None, None) => match (&process_id, o.text(&["model"])) {
+            // Only the process is known: name the machine after it.
+            (Some(p), _) => format!("{p} equipment"),
+            // Only make and model: the machine catalog types it when the records are written.
+            (None, Some(model)) => {
+                let named = match o.text(&["make", "manufacturer", "brand"]) {
+                    Some(make) => format!("{make} {model}"),
+                    None => model,
+                };
+                terms.keep(&named);
+                named
+            }
+            (None, None) => {
+                return Err(FieldError::new(
+                    field("equipmentType"),
+                    "give the equipment type, the process it performs, or its make and model",
+                ));
+            }
+        },
+    };
+    let quantity = match o.get(&["quantity"]) {
+        None => 1,
+        Some(v) => {
+            let q = values::number(&field("quantity"), v)?;
+            if q < 1.0 || q.fract() != 0.0 || q > 1_000_000.0 {
+                return Err(FieldError::new(
+                    field("quantity"),
+                    format!("expected a whole number of machines, at least 1, got {q}"),
+                ));
+            }
+            q as i32
+        }
+    };
+    for m in o.texts(&["materialsWorked"], &["materialType", "name"]) {
+        terms.material(taxonomy, &m);
+    }
+    let mut properties = Vec::new();
+    for (key, value) in o.keys() {
+        if EQUIPMENT_FIELDS.contains(&values::norm_key(key).as_str()) {
+            continue;
+        }
+        let key = camel(key);
+        match value {
+            Value::Number(n) => {
+                if let Some(x) = n.as_f64() {
+                    properties.push(PropertyInput {
+                        key,
+                        number: Some(x),
+                        text: None,
+                        unit: None,
+                    });
+                }
+            }
+            Value::String(s) if s.trim().is_empty() => {}
+            Value::String(s) => match measurement(s) {
+                Some((numbers, unit)) if numbers.len() == 1 => {
+                    properties.push(PropertyInput {
+                        key,
+                        number: Some(numbers[0]),
+                        text: None,
+                        unit,
+                    });
+                }
+                Some((numbers, unit)) if numbers.len() <= 3 => {
+                    for (axis, x) in ["X", "Y", "Z"].iter().zip(numbers) {
+                        properties.push(PropertyInput {
+                            key: format!("{key}{axis}"),
+                            number: Some(x),
+                            text: None,
+                            unit: unit.clone(),
+                        });
+                    }
+                }
+                _ => properties.push(PropertyInput {
+                    key,
+                    number: None,
+                    text: Some(s.trim().to_owned()),
+                    unit: None,
+                }),
+            },
+            Value::Bool(b) => properties.push(PropertyInput {
+                key,
+                number: None,
+                text: Some(b.to_string()),
+                unit: None,
+            }),
+            _ => {}
+        }
+    }
+    properties.sort_by(|a, b| a.key.cmp(&b.key));
+    properties.dedup_by(|a, b| a.key == b.key);
+    Ok(EquipmentInput {
+        equipment_type,
+        process_id,
+        make: o.text(&["make", "manufacturer", "brand"]),
+        model: o.text(&["model"]),
+        serial_number: o.text(&["serialNumber"]),
+        quantity,
+        condition: o.text(&["condition"]),
+        notes: o.text(&["notes"]),
+        properties,
+    })
+}

@@ -1,0 +1,204 @@
+//! Exports: what is exported imports back to the same records; GeoJSON is RFC 7946
+//! ([lon, lat], null geometry when unlocated); private maker fields stay out unless asked.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
+use std::path::PathBuf;
+
+use makermatch_api::export::{ExportFormat, ExportKind, ExportOptions, export};
+use makermatch_api::import::import_text;
+use makermatch_api::import::record::RecordKind;
+use makermatch_api::startup::Ready;
+use makermatch_tests::{TestDb, on_each_backend};
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/import")
+        .join(name)
+}
+
+async fn exported(
+    r: &Ready,
+    kind: ExportKind,
+    format: ExportFormat,
+    include_private: bool,
+) -> String {
+    let mut buf = Vec::new();
+    export(
+        &r.db,
+        ExportOptions {
+            kind,
+            format,
+            include_private,
+        },
+        &mut buf,
+    )
+    .await
+    .unwrap();
+    String::from_utf8(buf).unwrap()
+}
+
+/// The records without what differs between databases by design (ids, timestamps).
+fn comparable(json: &str) -> Vec<Value> {
+    let mut items: Vec<Value> = serde_json::from_str(json).unwrap();
+    for item in &mut items {
+        if let Some(map) = item.as_object_mut() {
+            for volatile in ["id", "dateCreated", "lastUpdated", "affiliations"] {
+                map.remove(volatile);
+            }
+        }
+    }
+    items.sort_by_key(|v| {
+        v["name"]
+            .as_str()
+            .or(v["displayName"].as_str())
+            .or(v["firstName"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    });
+    items
+}
+
+#[tokio::test]
+async fn exports_import_back_to_the_same_records() {
+    on_each_backend(|t: TestDb| async move {
+        let a = makermatch_api::startup::prepare(&t.config).await.unwrap();
+        let paths = [
+            "printers.csv",
+            "okw-camel.json",
+            "okw-snake.yaml",
+            "iopa-map.json",
+            "pss-user-schema.json",
+            "pss-passport.json",
+        ]
+        .map(fixture)
+        .to_vec();
+        makermatch_api::import::import_paths(&a.db, &a.taxonomy, &paths, None, false)
+            .await
+            .unwrap();
+        let facilities = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await;
+        let makers = exported(&a, ExportKind::Makers, ExportFormat::OkwJson, true).await;
+
+        // Into a second, empty database of the same backend.
+        let t2 = match t.backend {
+            makermatch_tests::Backend::Sqlite => TestDb::sqlite().await,
+            makermatch_tests::Backend::Postgres => {
+                TestDb::postgres(&makermatch_tests::postgres_url().unwrap()).await
+            }
+        };
+        let b = makermatch_api::startup::prepare(&t2.config).await.unwrap();
+        let s = import_text(
+            &b.db,
+            &b.taxonomy,
+            "facilities.json",
+            &facilities,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        assert!(
+            s.rejections.is_empty() && s.unreadable_files.is_empty(),
+            "{s}"
+        );
+        assert_eq!(s.counts(RecordKind::Facility).imported, 6);
+        let s = import_text(&b.db, &b.taxonomy, "makers.json", &makers, None, false)
+            .await
+            .unwrap();
+        assert!(
+            s.rejections.is_empty() && s.unreadable_files.is_empty(),
+            "{s}"
+        );
+        assert_eq!(s.counts(RecordKind::Maker).imported, 2);
+
+        assert_eq!(
+            comparable(&exported(&b, ExportKind::Facilities, ExportFormat::OkwJson, true).await),
+            comparable(&facilities),
+            "facilities round trip"
+        );
+        let again =
+            comparable(&exported(&b, ExportKind::Makers, ExportFormat::OkwJson, true).await);
+        let before = comparable(&makers);
+        assert_eq!(again.len(), before.len());
+        for (x, y) in again.iter().zip(&before) {
+            for field in [
+                "firstName",
+                "lastName",
+                "displayName",
+                "email",
+                "location",
+                "skills",
+                "dateOfBirth",
+            ] {
+                assert_eq!(
+                    x.get(field),
+                    y.get(field),
+                    "maker field {field} after the round trip"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn geojson_and_csv_follow_their_standards_and_keep_private_fields_out() {
+    let t = TestDb::sqlite().await;
+    let r = makermatch_api::startup::prepare(&t.config).await.unwrap();
+    let paths = ["okw-camel.json", "pss-passport.json"]
+        .map(fixture)
+        .to_vec();
+    makermatch_api::import::import_paths(&r.db, &r.taxonomy, &paths, None, false)
+        .await
+        .unwrap();
+
+    let geo: Value = serde_json::from_str(
+        &exported(&r, ExportKind::Facilities, ExportFormat::Geojson, false).await,
+    )
+    .unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+    let features = geo["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2);
+    let accra = features
+        .iter()
+        .find(|f| f["properties"]["name"] == "Accra MedLab Makerspace")
+        .unwrap();
+    assert_eq!(
+        accra["geometry"]["coordinates"],
+        serde_json::json!([-0.2107, 5.5717]),
+        "positions are [lon, lat]"
+    );
+    assert!(
+        accra["properties"]["contact"].get("contact").is_none(),
+        "facility contact details are private"
+    );
+    let sparse = features
+        .iter()
+        .find(|f| f["properties"]["name"] == "Sparse Space")
+        .unwrap();
+    assert!(sparse["geometry"].is_null(), "unlocated → null geometry");
+
+    let public = exported(&r, ExportKind::Makers, ExportFormat::Geojson, false).await;
+    assert!(!public.contains("kip@example.org"), "e-mail is private");
+    let makers: Value = serde_json::from_str(&public).unwrap();
+    let kip = &makers["features"][0];
+    assert_eq!(
+        kip["geometry"]["coordinates"],
+        serde_json::json!([36.8, -1.3]),
+        "the coarse position only"
+    );
+    let private = exported(&r, ExportKind::Makers, ExportFormat::Geojson, true).await;
+    assert!(private.contains("kip@example.org"));
+    assert!(private.contains("36.8172"));
+
+    let csv = exported(&r, ExportKind::Facilities, ExportFormat::Csv, false).await;
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("id,name,status,access_type,country")
+    );
+    assert_eq!(lines.count(), 2);
+    assert!(!csv.contains("hello@medlab.example.org"));
+}

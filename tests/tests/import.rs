@@ -1,0 +1,504 @@
+//! Importers end to end: every format from the project's own fixtures, rejections that
+//! name file, record, line, field and reason, idempotent re-imports, dry runs, and the
+//! real datasets in ../shared/data when present. On SQLite and, when configured, PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
+use std::path::PathBuf;
+
+use makermatch_api::import::record::RecordKind;
+use makermatch_api::import::{ImportFormat, ImportSummary, import_paths, import_text};
+use makermatch_api::startup::Ready;
+use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
+use makermatch_entities::prelude::*;
+use makermatch_entities::{
+    equipment, equipment_property, facility, job_requirement, maker, outbox,
+};
+use makermatch_tests::{TestDb, on_each_backend};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/import")
+        .join(name)
+}
+
+async fn ready(t: &TestDb) -> Ready {
+    makermatch_api::startup::prepare(&t.config).await.unwrap()
+}
+
+async fn import(r: &Ready, names: &[&str]) -> ImportSummary {
+    let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
+    import_paths(&r.db, &r.taxonomy, &paths, None, false)
+        .await
+        .unwrap()
+}
+
+async fn facility_named(r: &Ready, name: &str) -> facility::Model {
+    Facility::find()
+        .filter(facility::Column::Name.eq(name))
+        .one(&r.db)
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no facility named {name}"))
+}
+
+#[tokio::test]
+async fn okw_records_import_with_taxonomy_and_catalog() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let s = import(
+            &r,
+            &[
+                "printers.csv",
+                "lasers.csv",
+                "okw-camel.json",
+                "okw-snake.yaml",
+            ],
+        )
+        .await;
+        assert_eq!(s.counts(RecordKind::Facility).imported, 4, "{s}");
+        assert!(
+            s.rejections
+                .iter()
+                .all(|x| x.file.ends_with("printers.csv")),
+            "{s}"
+        );
+
+        let f = facility_named(&r, "Accra MedLab Makerspace").await;
+        assert_eq!(f.source_id.as_deref(), Some("okw-accra-medlab"));
+        assert_eq!((f.lat, f.lon), (Some(5.5717), Some(-0.2107)));
+        assert_eq!(f.country.as_deref(), Some("GH"));
+        assert_eq!(f.street_address.as_deref(), Some("12 Ring Road Central"));
+        assert_eq!(f.access_type, Some(AccessType::RestrictedWithPublicHours));
+        assert_eq!(f.typical_batch_size, Some(BatchSize::UpTo500));
+        assert_eq!((f.headcount, f.floor_size_m2), (Some(14), Some(320.0)));
+        assert_eq!(f.uninterrupted_power_supply, Some(true));
+        assert_eq!(f.contact_email.as_deref(), Some("hello@medlab.example.org"));
+        assert_eq!(f.wheelchair_accessible, Some(true));
+        assert!(f.date_verified.is_some());
+        assert_eq!(
+            f.unresolved_terms,
+            serde_json::json!(["Underwater basket weaving"]),
+            "unknown terms are kept"
+        );
+
+        let mut processes: Vec<String> = FacilityProcess::find()
+            .filter(makermatch_entities::facility_process::Column::FacilityId.eq(f.id))
+            .all(&r.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.process_id)
+            .collect();
+        processes.sort();
+        for p in ["fdm", "welding", "quality-control", "laser-cutting", "sla"] {
+            assert!(
+                processes.contains(&p.to_owned()),
+                "{p} missing from {processes:?}"
+            );
+        }
+        let machines = Equipment::find()
+            .filter(equipment::Column::FacilityId.eq(f.id))
+            .order_by_asc(equipment::Column::EquipmentType)
+            .all(&r.db)
+            .await
+            .unwrap();
+        let types: Vec<&str> = machines.iter().map(|m| m.equipment_type.as_str()).collect();
+        assert!(types.contains(&"laser-cutter"), "{types:?}");
+        assert!(
+            types.contains(&"sla-3d-printer"),
+            "Form 3 typed from the catalog: {types:?}"
+        );
+        let printer = machines
+            .iter()
+            .find(|m| m.model.as_deref() == Some("MK4"))
+            .unwrap();
+        assert_eq!(printer.quantity, 4);
+        let props = EquipmentProperty::find()
+            .filter(equipment_property::Column::EquipmentId.eq(printer.id))
+            .order_by_asc(equipment_property::Column::Key)
+            .all(&r.db)
+            .await
+            .unwrap();
+        let shown: Vec<(String, Option<f64>, Option<String>)> = props
+            .into_iter()
+            .map(|p| (p.key, p.number_value, p.unit))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("buildVolumeX".into(), Some(250.0), Some("mm".into())),
+                ("buildVolumeY".into(), Some(210.0), Some("mm".into())),
+                ("buildVolumeZ".into(), Some(220.0), Some("mm".into())),
+                ("nozzleSize".into(), Some(0.4), None),
+            ]
+        );
+
+        let sparse = facility_named(&r, "Sparse Space").await;
+        assert_eq!(
+            (sparse.lat, sparse.status),
+            (None, FacilityStatus::Active),
+            "a name alone is a valid facility"
+        );
+        assert_eq!(s.unlocated_facilities, 1);
+
+        let weld = facility_named(&r, "Nairobi Weld Works").await;
+        assert_eq!(weld.status, FacilityStatus::TemporaryClosure);
+        assert_eq!((weld.lat, weld.lon), (Some(-1.2921), Some(36.8219)));
+        let sew = facility_named(&r, "Kisumu Sewing Cooperative").await;
+        assert_eq!((sew.lat, sew.lon), (Some(-0.0917), Some(34.768)));
+
+        // Every imported facility reaches the outbox.
+        let rows = Outbox::find()
+            .filter(outbox::Column::Kind.eq(makermatch_entities::outbox::IndexedKind::Facility))
+            .count(&r.db)
+            .await
+            .unwrap();
+        assert_eq!(rows, 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let first = import(
+            &r,
+            &["okw-snake.yaml", "iopa-map.json", "pss-passport.json"],
+        )
+        .await;
+        assert_eq!(first.counts(RecordKind::Facility).imported, 4);
+        let outbox_before = Outbox::find().count(&r.db).await.unwrap();
+        let second = import(
+            &r,
+            &["okw-snake.yaml", "iopa-map.json", "pss-passport.json"],
+        )
+        .await;
+        for kind in [RecordKind::Facility, RecordKind::Maker] {
+            let c = second.counts(kind);
+            assert_eq!((c.imported, c.updated), (0, 0), "{kind:?}: {second}");
+            assert_eq!(c.unchanged, first.counts(kind).imported, "{kind:?}");
+        }
+        assert_eq!(
+            Outbox::find().count(&r.db).await.unwrap(),
+            outbox_before,
+            "no write, no outbox row"
+        );
+        assert_eq!(Facility::find().count(&r.db).await.unwrap(), 4);
+
+        let changed = std::fs::read_to_string(fixture("okw-snake.yaml"))
+            .unwrap()
+            .replace("Kisumu Sewing Cooperative", "Kisumu Tailoring Cooperative");
+        let id_before = facility_named(&r, "Kisumu Sewing Cooperative").await.id;
+        let third = import_text(&r.db, &r.taxonomy, "changed.yaml", &changed, None, false)
+            .await
+            .unwrap();
+        let c = third.counts(RecordKind::Facility);
+        assert_eq!((c.imported, c.updated, c.unchanged), (0, 1, 1), "{third}");
+        assert_eq!(
+            facility_named(&r, "Kisumu Tailoring Cooperative").await.id,
+            id_before,
+            "updated in place"
+        );
+        assert_eq!(Facility::find().count(&r.db).await.unwrap(), 4);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_records_are_reported_and_good_ones_still_import() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let s = import(&r, &["okw-broken.json", "bad.json"]).await;
+        assert!(s.has_failures());
+        let c = s.counts(RecordKind::Facility);
+        assert_eq!((c.imported, c.rejected), (2, 6), "{s}");
+        let by_index = |i: usize| {
+            s.rejections
+                .iter()
+                .find(|x| x.index == i && x.file.ends_with("okw-broken.json"))
+                .unwrap()
+        };
+        assert_eq!(
+            (by_index(1).line, by_index(1).field.as_str()),
+            (Some(3), "location.gpsCoordinates")
+        );
+        assert!(by_index(2).reason.contains("swapped"), "{:?}", by_index(2));
+        assert_eq!(by_index(3).field, "equipment[0].quantity");
+        assert_eq!(by_index(4).field, "name");
+        assert_eq!(by_index(5).field, "facilityStatus");
+        assert!(
+            by_index(6).reason.contains("duplicate id \"ok-1\""),
+            "{:?}",
+            by_index(6)
+        );
+        assert_eq!(s.unreadable_files.len(), 1);
+        assert!(
+            s.unreadable_files[0].1.starts_with("not valid JSON"),
+            "{:?}",
+            s.unreadable_files
+        );
+        assert_eq!(*s.unresolved_terms.get("Quantum folding").unwrap(), 1);
+        let names: Vec<String> = Facility::find()
+            .all(&r.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect();
+        assert!(
+            names.contains(&"Good Space".to_owned()) && names.contains(&"Mystery Works".to_owned()),
+            "{names:?}"
+        );
+
+        // A file that is not the format it claims imports nothing and says why.
+        let wrong = import_paths(
+            &r.db,
+            &r.taxonomy,
+            &[fixture("pss-pubpub.json")],
+            Some(ImportFormat::Okw),
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(wrong.unreadable_files.len(), 1);
+        assert!(
+            wrong.unreadable_files[0].1.contains("not okw data"),
+            "{:?}",
+            wrong.unreadable_files
+        );
+        assert_eq!(Maker::find().count(&r.db).await.unwrap(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dry_runs_write_nothing() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let paths = vec![fixture("okw-camel.json"), fixture("pss-user-schema.json")];
+        let s = import_paths(&r.db, &r.taxonomy, &paths, None, true)
+            .await
+            .unwrap();
+        assert!(s.dry_run);
+        assert_eq!(s.counts(RecordKind::Facility).imported, 2);
+        assert_eq!(s.counts(RecordKind::Maker).imported, 1);
+        assert_eq!(Facility::find().count(&r.db).await.unwrap(), 0);
+        assert_eq!(Maker::find().count(&r.db).await.unwrap(), 0);
+        assert_eq!(Outbox::find().count(&r.db).await.unwrap(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn makers_badges_and_manifests_link_up() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let s = import(
+            &r,
+            &[
+                "okw-camel.json",
+                "okw-snake.yaml",
+                "printers.csv",
+                "pss-user-schema.json",
+                "pss-pubpub.json",
+                "pss-passport.json",
+                "badge-issuer.json",
+                "badge-class.json",
+                "badge-assertion.json",
+                "badge-ob3.json",
+                "badge-orphan.json",
+                "okh-v1.yml",
+                "okh-losh.toml",
+            ],
+        )
+        .await;
+        assert_eq!(s.counts(RecordKind::Maker).imported, 3, "{s}");
+        assert_eq!(s.counts(RecordKind::Maker).rejected, 2, "{s}");
+        let ama = Maker::find()
+            .filter(maker::Column::Email.eq("ama@example.org"))
+            .one(&r.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (ama.first_name.as_deref(), ama.last_name.as_deref()),
+            (Some("Ama"), Some("Ko")),
+            "short names are names"
+        );
+        assert_eq!(
+            (ama.country.as_deref(), ama.city.as_deref()),
+            (Some("GH"), Some("Accra"))
+        );
+        assert!(ama.date_of_birth.is_some());
+        let li = Maker::find()
+            .filter(maker::Column::SourceId.eq("pubpub-li"))
+            .one(&r.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (li.nationality.as_deref(), li.residence_country.as_deref()),
+            (Some("Kenyan"), Some("KE"))
+        );
+
+        let kip = Maker::find()
+            .filter(maker::Column::Email.eq("kip@example.org"))
+            .one(&r.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((kip.coarse_lat, kip.coarse_lon), (Some(-1.3), Some(36.8)));
+        let claims = SkillClaim::find()
+            .filter(makermatch_entities::skill_claim::Column::MakerId.eq(kip.id))
+            .find_also_related(Skill)
+            .all(&r.db)
+            .await
+            .unwrap();
+        let linked: Vec<(String, Option<String>)> = claims
+            .iter()
+            .map(|(_, s)| {
+                s.as_ref()
+                    .map(|s| (s.key.clone(), s.process_id.clone()))
+                    .unwrap()
+            })
+            .collect();
+        assert!(
+            linked.contains(&("mig welding".into(), Some("mig-welding".into()))),
+            "{linked:?}"
+        );
+        assert!(
+            linked.contains(&("soudure".into(), Some("welding".into()))),
+            "French skill linked: {linked:?}"
+        );
+        assert!(
+            linked.contains(&("project management".into(), None)),
+            "{linked:?}"
+        );
+        // Affiliations by facility name and by source id.
+        for m in [kip.id, ama.id] {
+            let n = MakerAffiliation::find()
+                .filter(makermatch_entities::maker_affiliation::Column::MakerId.eq(m))
+                .count(&r.db)
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+        }
+
+        // Open Badges: hashed recipient matched to Kip, 3.0 credential to Ama, stated
+        // certification from an untrusted issuer, orphan rejected.
+        let creds = Credential::find().all(&r.db).await.unwrap();
+        assert_eq!(
+            creds.iter().filter(|c| c.maker_id == kip.id).count(),
+            2,
+            "badge + stated certification"
+        );
+        assert_eq!(creds.iter().filter(|c| c.maker_id == ama.id).count(), 1);
+        assert!(
+            Issuer::find()
+                .all(&r.db)
+                .await
+                .unwrap()
+                .iter()
+                .all(|i| !i.trusted),
+            "imports never grant trust"
+        );
+        assert!(
+            s.rejections
+                .iter()
+                .any(|x| x.file.ends_with("badge-orphan.json") && x.field == "recipient"),
+            "{s}"
+        );
+
+        // OKH manifests become draft jobs with resolved requirements.
+        let jobs = Job::find().all(&r.db).await.unwrap();
+        assert_eq!(jobs.len(), 2);
+        let lamp = jobs
+            .iter()
+            .find(|j| j.title.starts_with("Neonatal"))
+            .unwrap();
+        let reqs: Vec<(String, String)> = JobRequirement::find()
+            .filter(job_requirement::Column::JobId.eq(lamp.id))
+            .all(&r.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|q| (format!("{:?}", q.kind), q.term))
+            .collect();
+        for want in [
+            ("Process", "pcb-fabrication"),
+            ("Process", "laser-cutting"),
+            ("Process", "soldering"),
+            ("Material", "pmma"),
+            ("Material", "fr-4"),
+        ] {
+            assert!(
+                reqs.contains(&(want.0.into(), want.1.into())),
+                "{want:?} not in {reqs:?}"
+            );
+        }
+        assert!(
+            reqs.iter()
+                .any(|(k, t)| k == "Equipment" && t == "laser-cutter"),
+            "{reqs:?}"
+        );
+        assert!(
+            !reqs.iter().any(|(_, t)| t.contains("screwdriver")),
+            "hand tools are not requirements"
+        );
+        let loom = jobs.iter().find(|j| j.title.starts_with("Loom")).unwrap();
+        let loom_reqs = JobRequirement::find()
+            .filter(job_requirement::Column::JobId.eq(loom.id))
+            .all(&r.db)
+            .await
+            .unwrap();
+        assert!(
+            loom_reqs.iter().any(|q| q.term == "3d-printing")
+                && loom_reqs.iter().any(|q| q.term == "laser-cutting")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_real_datasets_import_whole() {
+    let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/okw");
+    if !shared.exists() {
+        println!("skipped: ../shared/data is absent (it is present in CI)");
+        return;
+    }
+    on_each_backend(|t: TestDb| {
+        let shared = shared.clone();
+        async move {
+            let r = ready(&t).await;
+            let paths = vec![
+                shared.join(
+                    "iop-alliance__okw_data_management/data/preliminary_iop_okw_fac_source_01.json",
+                ),
+                shared.join("iop-alliance__okw_machines_catalog/3d_printers.csv"),
+                shared.join("iop-alliance__okw_machines_catalog/laser.csv"),
+            ];
+            let s = import_paths(&r.db, &r.taxonomy, &paths, None, false)
+                .await
+                .unwrap();
+            assert!(s.rejections.is_empty(), "{s}");
+            assert_eq!(s.counts(RecordKind::Facility).imported, 2_237);
+            assert_eq!(
+                s.counts(RecordKind::MachineModel).imported
+                    + s.counts(RecordKind::MachineModel).unchanged,
+                855 + 227,
+                "{s}"
+            );
+            assert_eq!(Facility::find().count(&r.db).await.unwrap(), 2_237);
+            let located = Facility::find()
+                .filter(facility::Column::Lat.is_not_null())
+                .count(&r.db)
+                .await
+                .unwrap();
+            assert_eq!(located, 2_036);
+            assert_eq!(s.unlocated_facilities, 2_237 - 2_036);
+        }
+    })
+    .await;
+}
