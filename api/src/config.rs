@@ -20,6 +20,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// Address `serve` listens on.
     pub listen: SocketAddr,
+    /// A process taxonomy file replacing the built-in one (same TOML shape as
+    /// `search/data/taxonomy.toml`).
+    pub taxonomy: Option<PathBuf>,
     pub log: LogConfig,
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
@@ -68,6 +71,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            taxonomy: None,
             log: LogConfig {
                 format: LogFormat::Human,
                 level: "info".to_owned(),

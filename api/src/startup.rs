@@ -15,14 +15,20 @@ pub struct Ready {
     pub taxonomy: Taxonomy,
 }
 
-pub fn load_taxonomy() -> Result<Taxonomy, AppError> {
-    Taxonomy::builtin().map_err(|e| AppError::InvalidInput(e.to_string()))
+/// The built-in taxonomy, or the file the configuration names.
+pub fn load_taxonomy(config: &Config) -> Result<Taxonomy, AppError> {
+    match &config.taxonomy {
+        Some(path) => Taxonomy::from_path(path).map_err(|e| {
+            AppError::InvalidInput(format!("{e}; fix the file or unset `taxonomy` (MAKERMATCH_TAXONOMY) to use the built-in one"))
+        }),
+        None => Taxonomy::builtin().map_err(|e| AppError::InvalidInput(e.to_string())),
+    }
 }
 
 /// Connects and migrates. On PostgreSQL the data dir is only created once the database
 /// answered, so a wrong URL leaves nothing behind.
 pub async fn prepare(config: &Config) -> Result<Ready, AppError> {
-    let taxonomy = load_taxonomy()?;
+    let taxonomy = load_taxonomy(config)?;
     let db = db::connect(config).await?;
     let url = config.effective_database_url();
     db::migrate(&db, &url).await?;

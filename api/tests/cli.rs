@@ -266,3 +266,49 @@ fn import_reports_rejections_and_exits_non_zero() {
     let geo: serde_json::Value = serde_json::from_slice(&exported.stdout).unwrap();
     assert_eq!(geo["features"].as_array().unwrap().len(), 4);
 }
+
+#[test]
+fn a_taxonomy_file_can_replace_the_builtin_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("tax.toml"),
+        "version = 1\n[[process]]\nid = \"basket-weaving\"\nen = \"Basket weaving\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("f.json"),
+        r#"[{"name": "Weavers", "manufacturingProcesses": ["basket weaving"]}]"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["import", "f.json"])
+        .current_dir(dir.path())
+        .env("MAKERMATCH_TAXONOMY", "tax.toml")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("free text"),
+        "the custom process resolved"
+    );
+
+    let out = Command::new(BIN)
+        .args(["migrate"])
+        .current_dir(dir.path())
+        .env("MAKERMATCH_TAXONOMY", "missing.toml")
+        .output()
+        .unwrap();
+    // migrate does not need the taxonomy; import does.
+    assert!(out.status.success());
+    let out = Command::new(BIN)
+        .args(["import", "f.json"])
+        .current_dir(dir.path())
+        .env("MAKERMATCH_TAXONOMY", "missing.toml")
+        .output()
+        .unwrap();
+    assert_clean_failure(&out, &["missing.toml", "MAKERMATCH_TAXONOMY"]);
+}
