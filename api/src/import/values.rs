@@ -10,6 +10,17 @@ use serde_json::{Map, Value};
 #[derive(Clone, Copy)]
 pub struct Obj<'a>(pub &'a Map<String, Value>);
 
+/// Whether two keys are equal ignoring case and punctuation, without allocating: this
+/// runs for every field of every record.
+pub fn same_key(a: &str, b: &str) -> bool {
+    let letters = |s: &'_ str| {
+        s.bytes()
+            .filter(|c| c.is_ascii_alphanumeric() || !c.is_ascii())
+            .map(|c| c.to_ascii_lowercase())
+    };
+    letters(a).eq(letters(b))
+}
+
 pub fn norm_key(key: &str) -> String {
     key.chars()
         .filter(|c| c.is_alphanumeric())
@@ -25,9 +36,12 @@ impl<'a> Obj<'a> {
     /// The first present, non-null value among `names`.
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
         for name in names {
-            let wanted = norm_key(name);
+            // Exact key first: the common case costs one hash lookup.
+            if let Some(v) = self.0.get(*name).filter(|v| !v.is_null()) {
+                return Some(v);
+            }
             for (k, v) in self.0 {
-                if norm_key(k) == wanted && !v.is_null() {
+                if same_key(k, name) && !v.is_null() {
                     return Some(v);
                 }
             }
