@@ -13,11 +13,11 @@ pub struct Obj<'a>(pub &'a Map<String, Value>);
 /// Whether two keys are equal ignoring case and punctuation, without allocating: this
 /// runs for every field of every record.
 pub fn same_key(a: &str, b: &str) -> bool {
-    let letters = |s: &'_ str| {
+    fn letters(s: &str) -> impl Iterator<Item = u8> + '_ {
         s.bytes()
             .filter(|c| c.is_ascii_alphanumeric() || !c.is_ascii())
             .map(|c| c.to_ascii_lowercase())
-    };
+    }
     letters(a).eq(letters(b))
 }
 
