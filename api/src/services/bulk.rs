@@ -4,10 +4,6 @@
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel};
 
 const MAX_PARAMS: usize = 30_000;
-/// Rows per statement. Full chunks produce the same SQL text every time, so the driver's
-/// prepared-statement cache serves them; a fresh 30,000-parameter statement per chunk
-/// spent more time in SQLite's parser than in inserting.
-const MAX_ROWS: usize = 100;
 
 /// Inserts `models` of an entity with `columns` columns, in as few statements as fit.
 pub async fn insert_models<E, M>(
@@ -23,7 +19,7 @@ where
     if models.is_empty() {
         return Ok(());
     }
-    let per_chunk = (MAX_PARAMS / columns.max(1)).clamp(1, MAX_ROWS);
+    let per_chunk = (MAX_PARAMS / columns.max(1)).max(1);
     let mut rows: Vec<E::ActiveModel> = models
         .into_iter()
         .map(IntoActiveModel::into_active_model)
