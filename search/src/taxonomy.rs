@@ -409,10 +409,7 @@ mod tests {
         let equipment = |term: &str| t.resolve_equipment_type(term).map(|r| r.id);
         assert_eq!(equipment("laser cutter"), Some("laser-cutter".into()));
         assert_eq!(equipment("Laser Cutters"), Some("laser-cutter".into()));
-        assert_eq!(
-            equipment("https://en.wikipedia.org/wiki/3D_printer").is_some(),
-            true
-        );
+        assert!(equipment("https://en.wikipedia.org/wiki/3D_printer").is_some());
         let material = |term: &str| t.resolve_material(term).map(|r| r.id);
         assert_eq!(material("PLA"), Some("pla".into()));
         assert_eq!(
