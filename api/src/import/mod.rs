@@ -65,6 +65,9 @@ impl ImportFormat {
     }
 }
 
+/// Records handed to the writer at a time while a file is parsed.
+pub(crate) const PARSE_BATCH: usize = 1_000;
+
 /// Parses one file's text. `Err` when the file is not the format it claims (or not any
 /// format): then nothing of it is imported.
 pub fn parse_text(
@@ -72,61 +75,177 @@ pub fn parse_text(
     format: Option<ImportFormat>,
     taxonomy: &Taxonomy,
 ) -> Result<Vec<Parsed>, String> {
+    let mut out = Vec::new();
+    parse_streaming(text, format, taxonomy, &mut |batch| out.extend(batch))?;
+    Ok(out)
+}
+
+/// Parses one file's text, handing records to `sink` in batches as they are parsed, so a
+/// large JSON array never becomes one tree in memory. The whole text is checked first:
+/// a file that turns out not to be valid, or not the claimed format, hands over nothing.
+pub fn parse_streaming(
+    text: &str,
+    format: Option<ImportFormat>,
+    taxonomy: &Taxonomy,
+    sink: &mut dyn FnMut(Vec<Parsed>),
+) -> Result<(), String> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    let is_catalog = format == Some(ImportFormat::MachineCatalog)
+        || (format.is_none() && trimmed.lines().next().is_some_and(catalog::looks_like));
+    if trimmed.starts_with('[') && !is_catalog {
+        // Syntax first, without building anything.
+        serde_json::from_str::<serde::de::IgnoredAny>(trimmed)
+            .map_err(|e| format!("not valid JSON: {e}"))?;
+        let lines = detect::json_array_lines(trimmed);
+        let mut streamer = RecordStream::new(format, taxonomy, lines, sink);
+        let mut de = serde_json::Deserializer::from_str(trimmed);
+        let result =
+            serde::Deserializer::deserialize_seq(&mut de, EachElement(&mut |v| streamer.push(v)));
+        result.map_err(|e| e.to_string())?;
+        return streamer.finish();
+    }
     let document = detect::read(text, format)?;
     let value = match document {
-        Document::Csv => return catalog::parse(text, taxonomy),
+        Document::Csv => {
+            let mut parsed = catalog::parse(text, taxonomy)?;
+            while !parsed.is_empty() {
+                let rest = parsed.split_off(parsed.len().min(PARSE_BATCH));
+                sink(parsed);
+                parsed = rest;
+            }
+            return Ok(());
+        }
         Document::Structured(v) => v,
     };
     let items = detect::records(&value);
-    if items.is_empty() {
-        return Err("the file holds no records".to_owned());
-    }
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    let lines = if trimmed.starts_with('[') {
-        detect::json_array_lines(trimmed)
-    } else if trimmed.starts_with("- ") {
+    let lines = if trimmed.starts_with("- ") {
         detect::yaml_sequence_lines(trimmed)
     } else {
         Vec::new()
     };
-    // The format is decided once per file: from the flag, else from the first record
-    // that looks like something. A file of another format is refused whole.
-    let detected = items.iter().find_map(|r| detect::classify(r));
-    let format = match (format, detected) {
-        (Some(ImportFormat::OkhToml), _) => ImportFormat::Okh,
-        (Some(f), Some(d)) if !compatible(f, d) => {
-            return Err(format!(
-                "this is not {} data: its records look like {}",
-                f.name(),
-                d.name()
-            ));
+    let mut streamer = RecordStream::new(format, taxonomy, lines, sink);
+    for item in items {
+        streamer.push(item.clone())?;
+    }
+    streamer.finish()
+}
+
+/// Calls a function on each element of a JSON array as it is read.
+struct EachElement<'f>(&'f mut dyn FnMut(serde_json::Value) -> Result<(), String>);
+
+impl<'de> serde::de::Visitor<'de> for EachElement<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of records")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<serde_json::Value>()? {
+            (self.0)(v).map_err(serde::de::Error::custom)?;
         }
-        (Some(f), _) => f,
-        (None, Some(d)) => d,
-        (None, None) => {
-            return Err("no record looks like OKW, the IoPA map export, PSS, Open Badges or OKH; name the format with --format".to_owned());
-        }
-    };
-    let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.into_iter().enumerate() {
-        let at = Position {
-            index,
-            line: lines.get(index).copied(),
-        };
-        match format {
-            ImportFormat::Okw => out.push(okw::parse(item, at, taxonomy)),
-            ImportFormat::IopaMap => out.push(iopa_map::parse(item, at, taxonomy)),
-            ImportFormat::Pss => out.push(pss::parse(item, at, taxonomy)),
-            ImportFormat::OpenBadges => out.extend(badges::parse(item, at)),
-            ImportFormat::Okh | ImportFormat::OkhToml => out.push(okh::parse(item, at, taxonomy)),
-            ImportFormat::MachineCatalog => {
-                return Err(
-                    "a machine catalog is a CSV file with Model and Brand columns".to_owned(),
-                );
-            }
+        Ok(())
+    }
+}
+
+/// Turns records into parsed batches once the file's format is known: from the flag, else
+/// from the first record that looks like something. Records before that are held back, so
+/// a file of another format hands over nothing.
+struct RecordStream<'a> {
+    claimed: Option<ImportFormat>,
+    format: Option<ImportFormat>,
+    taxonomy: &'a Taxonomy,
+    lines: Vec<usize>,
+    held: Vec<serde_json::Value>,
+    batch: Vec<Parsed>,
+    index: usize,
+    sink: &'a mut dyn FnMut(Vec<Parsed>),
+}
+
+impl<'a> RecordStream<'a> {
+    fn new(
+        claimed: Option<ImportFormat>,
+        taxonomy: &'a Taxonomy,
+        lines: Vec<usize>,
+        sink: &'a mut dyn FnMut(Vec<Parsed>),
+    ) -> Self {
+        RecordStream {
+            claimed,
+            format: None,
+            taxonomy,
+            lines,
+            held: Vec::new(),
+            batch: Vec::new(),
+            index: 0,
+            sink,
         }
     }
-    Ok(out)
+
+    fn push(&mut self, item: serde_json::Value) -> Result<(), String> {
+        if self.format.is_none() {
+            match (self.claimed, detect::classify(&item)) {
+                (Some(f), Some(d)) if !compatible(f, d) => {
+                    return Err(format!(
+                        "this is not {} data: its records look like {}",
+                        f.name(),
+                        d.name()
+                    ));
+                }
+                (Some(ImportFormat::MachineCatalog), _) => {
+                    return Err(
+                        "a machine catalog is a CSV file with Model and Brand columns".to_owned(),
+                    );
+                }
+                (Some(ImportFormat::OkhToml), _) => self.format = Some(ImportFormat::Okh),
+                (Some(f), _) | (None, Some(f)) => self.format = Some(f),
+                (None, None) => {
+                    self.held.push(item);
+                    return Ok(());
+                }
+            }
+            for held in std::mem::take(&mut self.held) {
+                self.parse(held);
+            }
+        }
+        self.parse(item);
+        Ok(())
+    }
+
+    fn parse(&mut self, item: serde_json::Value) {
+        let at = Position {
+            index: self.index,
+            line: self.lines.get(self.index).copied(),
+        };
+        self.index += 1;
+        let taxonomy = self.taxonomy;
+        match self.format {
+            Some(ImportFormat::Okw) => self.batch.push(okw::parse(&item, at, taxonomy)),
+            Some(ImportFormat::IopaMap) => self.batch.push(iopa_map::parse(&item, at, taxonomy)),
+            Some(ImportFormat::Pss) => self.batch.push(pss::parse(&item, at, taxonomy)),
+            Some(ImportFormat::OpenBadges) => self.batch.extend(badges::parse(&item, at)),
+            Some(ImportFormat::Okh | ImportFormat::OkhToml) => {
+                self.batch.push(okh::parse(&item, at, taxonomy))
+            }
+            Some(ImportFormat::MachineCatalog) | None => {}
+        }
+        if self.batch.len() >= PARSE_BATCH {
+            (self.sink)(std::mem::take(&mut self.batch));
+        }
+    }
+
+    fn finish(mut self) -> Result<(), String> {
+        if self.format.is_none() {
+            return Err(if self.held.is_empty() {
+                "the file holds no records".to_owned()
+            } else {
+                "no record looks like OKW, the IoPA map export, PSS, Open Badges or OKH; name the format with --format".to_owned()
+            });
+        }
+        if !self.batch.is_empty() {
+            (self.sink)(std::mem::take(&mut self.batch));
+        }
+        Ok(())
+    }
 }
 
 fn compatible(claimed: ImportFormat, detected: ImportFormat) -> bool {
@@ -137,43 +256,68 @@ fn compatible(claimed: ImportFormat, detected: ImportFormat) -> bool {
         )
 }
 
-/// Reads and parses one file, turning parse rejections into summary entries.
-fn load_file(
-    path: &Path,
+/// Reads one file, refusing files over the limit.
+fn read_file(path: &Path) -> Result<String, String> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.len() > MAX_FILE_BYTES => Err(format!(
+            "{} MB is over the {} MB import limit",
+            m.len() / 1_000_000,
+            MAX_FILE_BYTES / 1_000_000
+        )),
+        Ok(_) => std::fs::read(path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            .map_err(|e| format!("cannot be read: {e}")),
+        Err(e) => Err(format!("cannot be read: {e}")),
+    }
+}
+
+/// Machine catalogs go first, so equipment named by make and model can be typed.
+fn catalogs_first(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    let is_catalog = |p: &std::path::PathBuf| {
+        std::fs::read(p)
+            .ok()
+            .and_then(|b| {
+                String::from_utf8_lossy(&b[..b.len().min(4096)])
+                    .lines()
+                    .next()
+                    .map(catalog::looks_like)
+            })
+            .unwrap_or(false)
+    };
+    let (mut first, rest): (Vec<_>, Vec<_>) = paths.iter().cloned().partition(is_catalog);
+    first.extend(rest);
+    first
+}
+
+/// Parses `text` on a blocking thread while the writer writes what is already parsed.
+async fn import_one(
+    writer: &mut write::Writer<'_>,
+    label: String,
+    text: String,
     format: Option<ImportFormat>,
     taxonomy: &Taxonomy,
     summary: &mut ImportSummary,
-) -> Vec<(String, Position, record::Record)> {
-    let label = path.display().to_string();
-    let text = match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            summary.unreadable_files.push((
-                label,
-                format!(
-                    "{} MB is over the {} MB import limit",
-                    m.len() / 1_000_000,
-                    MAX_FILE_BYTES / 1_000_000
-                ),
-            ));
-            return Vec::new();
+) -> Result<(), AppError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Parsed>>(4);
+    let taxonomy = taxonomy.clone();
+    let parser = tokio::task::spawn_blocking(move || {
+        parse_streaming(&text, format, &taxonomy, &mut |batch| {
+            // The writer stopping (an error) closes the channel; parsing then just ends.
+            let _ = tx.blocking_send(batch);
+        })
+    });
+    while let Some(batch) = rx.recv().await {
+        let records = collect(&label, Ok(batch), summary);
+        writer.write(records, summary).await?;
+    }
+    match parser.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(reason)) => {
+            summary.unreadable_files.push((label, reason));
+            Ok(())
         }
-        Ok(_) => match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(e) => {
-                summary
-                    .unreadable_files
-                    .push((label, format!("cannot be read: {e}")));
-                return Vec::new();
-            }
-        },
-        Err(e) => {
-            summary
-                .unreadable_files
-                .push((label, format!("cannot be read: {e}")));
-            return Vec::new();
-        }
-    };
-    collect(&label, parse_text(&text, format, taxonomy), summary)
+        Err(e) => Err(AppError::Io(format!("the parser of {label} stopped: {e}"))),
+    }
 }
 
 /// Keeps the good records of a parse, noting rejections and unresolved terms.
@@ -211,8 +355,7 @@ pub(crate) fn collect(
     records
 }
 
-/// Imports files: parses them all, then writes their records in dependency order
-/// (catalog models, facilities, makers, issuers, achievements, credentials, jobs).
+/// Imports files in order (machine catalogs first), each parsed while it is written.
 pub async fn import_paths(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
@@ -224,11 +367,17 @@ pub async fn import_paths(
         dry_run,
         ..Default::default()
     };
-    let mut records = Vec::new();
-    for path in paths {
-        records.extend(load_file(path, format, taxonomy, &mut summary));
+    let mut writer = write::Writer::start(db, taxonomy, dry_run).await?;
+    for path in catalogs_first(paths) {
+        let label = path.display().to_string();
+        match read_file(&path) {
+            Ok(text) => {
+                import_one(&mut writer, label, text, format, taxonomy, &mut summary).await?
+            }
+            Err(reason) => summary.unreadable_files.push((label, reason)),
+        }
     }
-    write::write_all(db, taxonomy, records, dry_run, &mut summary).await?;
+    writer.finish().await?;
     Ok(summary)
 }
 
@@ -245,8 +394,17 @@ pub async fn import_text(
         dry_run,
         ..Default::default()
     };
-    let records = collect(label, parse_text(text, format, taxonomy), &mut summary);
-    write::write_all(db, taxonomy, records, dry_run, &mut summary).await?;
+    let mut writer = write::Writer::start(db, taxonomy, dry_run).await?;
+    import_one(
+        &mut writer,
+        label.to_owned(),
+        text.to_owned(),
+        format,
+        taxonomy,
+        &mut summary,
+    )
+    .await?;
+    writer.finish().await?;
     Ok(summary)
 }
 

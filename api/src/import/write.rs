@@ -51,71 +51,107 @@ struct Ctx<'a> {
     emails: Option<HashMap<String, Uuid>>,
 }
 
-pub async fn write_all(
-    db: &DatabaseConnection,
-    taxonomy: &Taxonomy,
-    records: Vec<Item>,
-    dry_run: bool,
-    summary: &mut ImportSummary,
-) -> Result<(), AppError> {
-    let records = drop_duplicates(records, summary);
-    let bar = indicatif::ProgressBar::new(records.len() as u64);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{msg:>10} [{bar:40}] {human_pos}/{human_len} ({per_sec})",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
+/// Writes the records of one import as they arrive: batched transactions, or for a dry
+/// run one transaction rolled back at the end.
+pub struct Writer<'a> {
+    db: &'a DatabaseConnection,
+    ctx: Ctx<'a>,
+    catalog_loaded: bool,
+    seen: HashMap<(RecordKind, String, String), (String, usize)>,
+    dry_tx: Option<sea_orm::DatabaseTransaction>,
+    bar: indicatif::ProgressBar,
+}
+
+impl<'a> Writer<'a> {
+    pub async fn start(
+        db: &'a DatabaseConnection,
+        taxonomy: &'a Taxonomy,
+        dry_run: bool,
+    ) -> Result<Writer<'a>, AppError> {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} importing: {human_pos} records ({per_sec})",
+        ) {
+            bar.set_style(style);
+        }
+        Ok(Writer {
+            db,
+            ctx: Ctx {
+                taxonomy,
+                catalog: HashMap::new(),
+                emails: None,
+            },
+            catalog_loaded: false,
+            seen: HashMap::new(),
+            dry_tx: if dry_run {
+                Some(begin_write(db).await?)
+            } else {
+                None
+            },
+            bar,
+        })
     }
-    bar.set_message("importing");
-    let mut by_kind: HashMap<RecordKind, Vec<Item>> = HashMap::new();
-    for item in records {
-        by_kind.entry(item.2.kind()).or_default().push(item);
-    }
-    let mut ctx = Ctx {
-        taxonomy,
-        catalog: HashMap::new(),
-        emails: None,
-    };
-    // A dry run does all the work in one transaction and rolls it back.
-    let dry_tx = if dry_run {
-        Some(begin_write(db).await?)
-    } else {
-        None
-    };
-    for kind in WRITE_ORDER {
-        let Some(mut items) = by_kind.remove(kind) else {
-            continue;
-        };
-        if *kind == RecordKind::Facility {
-            ctx.catalog = match &dry_tx {
-                Some(tx) => load_catalog(tx).await?,
-                None => load_catalog(db).await?,
+
+    /// Writes records, kinds in dependency order within the batch.
+    pub async fn write(
+        &mut self,
+        records: Vec<Item>,
+        summary: &mut ImportSummary,
+    ) -> Result<(), AppError> {
+        let records = drop_duplicates(records, &mut self.seen, summary);
+        let mut by_kind: HashMap<RecordKind, Vec<Item>> = HashMap::new();
+        for item in records {
+            by_kind.entry(item.2.kind()).or_default().push(item);
+        }
+        for kind in WRITE_ORDER {
+            let Some(mut items) = by_kind.remove(kind) else {
+                continue;
             };
-        }
-        while !items.is_empty() {
-            let rest = items.split_off(items.len().min(BATCH));
-            let n = items.len() as u64;
-            match &dry_tx {
-                Some(tx) => write_batch(tx, &mut ctx, *kind, items, summary).await?,
-                None => {
-                    let tx = begin_write(db).await?;
-                    write_batch(&tx, &mut ctx, *kind, items, summary).await?;
-                    tx.commit().await?;
-                }
+            if *kind == RecordKind::Facility && !self.catalog_loaded {
+                self.ctx.catalog = match &self.dry_tx {
+                    Some(tx) => load_catalog(tx).await?,
+                    None => load_catalog(self.db).await?,
+                };
+                self.catalog_loaded = true;
             }
-            bar.inc(n);
-            items = rest;
+            if *kind == RecordKind::MachineModel {
+                // New catalog entries: reload before the next facilities.
+                self.catalog_loaded = false;
+            }
+            while !items.is_empty() {
+                let rest = items.split_off(items.len().min(BATCH));
+                let n = items.len() as u64;
+                match &self.dry_tx {
+                    Some(tx) => write_batch(tx, &mut self.ctx, *kind, items, summary).await?,
+                    None => {
+                        let tx = begin_write(self.db).await?;
+                        write_batch(&tx, &mut self.ctx, *kind, items, summary).await?;
+                        tx.commit().await?;
+                    }
+                }
+                self.bar.inc(n);
+                items = rest;
+            }
         }
+        Ok(())
     }
-    if let Some(tx) = dry_tx {
-        tx.rollback().await?;
+
+    /// Ends the import: a dry run's transaction is rolled back here.
+    pub async fn finish(self) -> Result<(), AppError> {
+        if let Some(tx) = self.dry_tx {
+            tx.rollback().await?;
+        }
+        self.bar.finish_and_clear();
+        Ok(())
     }
-    bar.finish_and_clear();
-    Ok(())
 }
 
 /// The second record with the same identity in one import is rejected, naming the first.
-fn drop_duplicates(records: Vec<Item>, summary: &mut ImportSummary) -> Vec<Item> {
-    let mut seen: HashMap<(RecordKind, String, String), (String, usize)> = HashMap::new();
+fn drop_duplicates(
+    records: Vec<Item>,
+    seen: &mut HashMap<(RecordKind, String, String), (String, usize)>,
+    summary: &mut ImportSummary,
+) -> Vec<Item> {
     let mut out = Vec::with_capacity(records.len());
     for (file, at, record) in records {
         let identity = record.identity();
