@@ -33,6 +33,7 @@ const TABLES: &[&str] = &[
     "assignment_events",
     "outbox",
     "index_cursors",
+    "machine_models",
 ];
 
 async fn tables(db: &DatabaseConnection, backend: Backend) -> Vec<String> {
