@@ -1,9 +1,30 @@
 //! makermatch's in-process search engine (DESIGN §1, §4–§6): a pure library that takes
 //! data in and gives ranked results out. No database or HTTP in here.
 
+pub mod access;
+pub mod document;
+pub mod engine;
+mod error;
+mod index;
 pub mod privacy;
+pub mod query;
 pub mod resolve;
 pub mod skills;
+pub mod spatial;
 pub mod taxonomy;
 
+pub use access::{ExactPositions, PositionAccess};
+pub use document::{
+    Doc, EquipmentEntry, FacilityDoc, JobDoc, Kind, MakerDoc, RequirementEntry, RequirementKind,
+    SkillEntry, SkillLevel,
+};
+pub use engine::{
+    CommitReport, EngineWriter, OnMismatch, OpenOptions, Opened, SearchEngine, WriterOptions,
+};
+pub use error::SearchError;
+pub use index::schema::SCHEMA_VERSION;
+pub use query::{
+    Filters, Highlight, Hit, Near, PlannerLimits, SearchPage, SearchRequest, SkillFilter, Within,
+};
+pub use spatial::{BoundingBox, GeoPolygon, LatLon};
 pub use taxonomy::{Taxonomy, TaxonomyError};

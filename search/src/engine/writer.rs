@@ -1,0 +1,348 @@
+//! The single writer: the indexer task owns one and drives it from `spawn_blocking`.
+//! `upsert` is delete-by-ord then add, so replaying an outbox row is harmless; `commit`
+//! stores the applied outbox sequence number in tantivy's commit payload, then reloads
+//! the reader and brings the in-memory R-trees to the committed state. Tantivy's lock file
+//! guarantees one writer per folder across processes. A bulk writer holds documents back
+//! in batches and adds each batch in Hilbert order of position (see `geo_cell`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
+use uuid::Uuid;
+
+use super::Inner;
+use super::state::{Change, Entity, Snapshot, State};
+use crate::SearchError;
+use crate::document::{Doc, Kind};
+use crate::index::convert::Placement;
+use crate::index::convert::convert;
+use crate::index::payload;
+
+/// Memory and threads of the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterOptions {
+    /// Indexing memory shared by the threads; a segment is flushed when it fills.
+    pub memory_budget_bytes: usize,
+    pub threads: usize,
+    /// Documents held back and added together in Hilbert order of their position, so
+    /// neighbours get neighbouring doc ids; 0 adds each document at once.
+    pub spatial_batch: usize,
+}
+
+impl WriterOptions {
+    /// For the live indexer: small batches, one thread, little memory.
+    pub fn incremental() -> WriterOptions {
+        WriterOptions {
+            memory_budget_bytes: 64 << 20,
+            threads: 1,
+            spatial_batch: 0,
+        }
+    }
+
+    /// For a full reindex: every core, large segments, one commit at the end.
+    pub fn bulk() -> WriterOptions {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(4);
+        WriterOptions {
+            memory_budget_bytes: threads * (256 << 20),
+            threads,
+            // 64 Ki documents: a city's entities land in one doc-id run per batch,
+            // for some 100 MB of converted documents held at a time.
+            spatial_batch: 1 << 16,
+        }
+    }
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions::incremental()
+    }
+}
+
+/// What one commit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommitReport {
+    pub applied_seq: i64,
+    /// Upserts and deletes included.
+    pub operations: usize,
+}
+
+/// Past this many pending changes, the commit rebuilds the in-memory state from the
+/// index (bulk-loaded R-trees) instead of applying changes one by one under the lock.
+const REBUILD_AFTER: usize = 50_000;
+
+enum Pending {
+    Changes(Vec<Change>),
+    Rebuild { operations: usize },
+}
+
+impl Pending {
+    fn operations(&self) -> usize {
+        match self {
+            Pending::Changes(c) => c.len(),
+            Pending::Rebuild { operations } => *operations,
+        }
+    }
+}
+
+/// A converted document waiting for its batch.
+struct Held {
+    cell: u64,
+    entity: Entity,
+    placement: Placement,
+    doc: TantivyDocument,
+}
+
+/// Writes to the engine. Changes become visible to queries at `commit`.
+pub struct EngineWriter {
+    inner: Arc<Inner>,
+    writer: IndexWriter,
+    /// Ord of every entity the writer knows, committed or pending.
+    ords: HashMap<(Kind, Uuid), u32>,
+    next_ord: u32,
+    pending: Pending,
+    spatial_batch: usize,
+    held: Vec<Held>,
+    /// Index in `held` of each held entity, so a second upsert replaces the first.
+    held_at: HashMap<(Kind, Uuid), usize>,
+}
+
+impl std::fmt::Debug for EngineWriter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineWriter")
+            .field("index", &self.inner.location)
+            .field("pending", &self.pending.operations())
+            .finish()
+    }
+}
+
+impl EngineWriter {
+    pub(crate) fn new(inner: Arc<Inner>, options: WriterOptions) -> Result<Self, SearchError> {
+        let threads = options.threads.max(1);
+        let writer = inner
+            .index
+            .writer_with_num_threads(threads, options.memory_budget_bytes)
+            .map_err(|e| match e {
+                TantivyError::LockFailure(..) => SearchError::WriterLocked {
+                    dir: inner.location.clone(),
+                },
+                other => SearchError::Tantivy(other),
+            })?;
+        let mut w = EngineWriter {
+            inner,
+            writer,
+            ords: HashMap::new(),
+            next_ord: 0,
+            pending: Pending::Changes(Vec::new()),
+            spatial_batch: options.spatial_batch,
+            held: Vec::new(),
+            held_at: HashMap::new(),
+        };
+        w.load_ords()?;
+        Ok(w)
+    }
+
+    /// Rebuilds the ord table from the committed state.
+    fn load_ords(&mut self) -> Result<(), SearchError> {
+        let state = self.inner.read()?;
+        self.ords = state
+            .entities
+            .iter()
+            .enumerate()
+            .filter_map(|(ord, e)| e.map(|e| ((e.kind, e.id), ord as u32)))
+            .collect();
+        self.next_ord = u32::try_from(state.entities.len()).unwrap_or(u32::MAX);
+        Ok(())
+    }
+
+    fn ord_term(&self, ord: u32) -> Term {
+        Term::from_field_u64(self.inner.fields.ord, u64::from(ord))
+    }
+
+    fn record(&mut self, change: Change) {
+        match &mut self.pending {
+            Pending::Changes(changes) if changes.len() < REBUILD_AFTER => changes.push(change),
+            Pending::Changes(changes) => {
+                self.pending = Pending::Rebuild {
+                    operations: changes.len() + 1,
+                }
+            }
+            Pending::Rebuild { operations } => *operations += 1,
+        }
+    }
+
+    /// Indexes `doc`, replacing any earlier version. A position out of range is refused
+    /// and nothing is changed.
+    pub fn upsert(&mut self, doc: &Doc) -> Result<(), SearchError> {
+        let converted = convert(doc, &self.inner.fields, &self.inner.expander)?;
+        let entity = Entity {
+            kind: doc.kind(),
+            id: doc.id(),
+        };
+        if self.spatial_batch == 0 {
+            return self.add(entity, converted.placement, converted.doc);
+        }
+        let key = (entity.kind, entity.id);
+        let held = Held {
+            cell: converted.placement.cell(),
+            entity,
+            placement: converted.placement,
+            doc: converted.doc,
+        };
+        match self.held_at.get(&key) {
+            Some(&i) => self.held[i] = held,
+            None => {
+                self.held_at.insert(key, self.held.len());
+                self.held.push(held);
+            }
+        }
+        if self.held.len() >= self.spatial_batch {
+            self.release()?;
+        }
+        Ok(())
+    }
+
+    /// Gives `entity` its ord (a new one when unknown) and adds the document.
+    fn add(
+        &mut self,
+        entity: Entity,
+        placement: Placement,
+        mut doc: TantivyDocument,
+    ) -> Result<(), SearchError> {
+        let key = (entity.kind, entity.id);
+        let ord = match self.ords.get(&key) {
+            Some(&ord) => ord,
+            None if self.next_ord < u32::MAX => {
+                let ord = self.next_ord;
+                self.next_ord += 1;
+                self.ords.insert(key, ord);
+                ord
+            }
+            None => {
+                return Err(SearchError::InvalidRequest(
+                    "the index holds 4 billion entities; rebuild it to compact".into(),
+                ));
+            }
+        };
+        doc.add_u64(self.inner.fields.ord, u64::from(ord));
+        self.writer.delete_term(self.ord_term(ord));
+        self.writer.add_document(doc)?;
+        self.record(Change::Upsert {
+            ord,
+            entity,
+            placement,
+        });
+        Ok(())
+    }
+
+    /// Adds the held documents, nearest cells together. New entities get their ords
+    /// here, in that order too, so an area's ords are as contiguous as its doc ids.
+    fn release(&mut self) -> Result<(), SearchError> {
+        let mut held = std::mem::take(&mut self.held);
+        self.held_at.clear();
+        held.sort_unstable_by_key(|h| (h.cell, h.entity.id));
+        for h in held {
+            self.add(h.entity, h.placement, h.doc)?;
+        }
+        Ok(())
+    }
+
+    /// Removes an entity; returns whether the writer knew it. Deleting twice is harmless.
+    pub fn delete(&mut self, kind: Kind, id: Uuid) -> Result<bool, SearchError> {
+        // A held version must not be added after this delete.
+        let was_held = match self.held_at.remove(&(kind, id)) {
+            Some(i) => {
+                self.held.swap_remove(i);
+                if let Some(moved) = self.held.get(i) {
+                    self.held_at.insert((moved.entity.kind, moved.entity.id), i);
+                }
+                true
+            }
+            None => false,
+        };
+        let Some(ord) = self.ords.remove(&(kind, id)) else {
+            return Ok(was_held);
+        };
+        self.writer.delete_term(self.ord_term(ord));
+        self.record(Change::Delete { ord });
+        Ok(true)
+    }
+
+    /// Removes everything, e.g. before a full reindex.
+    pub fn clear(&mut self) -> Result<(), SearchError> {
+        self.held.clear();
+        self.held_at.clear();
+        self.writer.delete_all_documents()?;
+        self.ords.clear();
+        self.next_ord = 0;
+        let operations = self.pending.operations() + 1;
+        self.pending = Pending::Rebuild { operations };
+        Ok(())
+    }
+
+    /// Changes waiting for `commit`.
+    pub fn pending(&self) -> usize {
+        self.pending.operations() + self.held.len()
+    }
+
+    /// Makes every change durable and visible, recording `applied_seq` (the last outbox
+    /// row included) in the same atomic commit.
+    pub fn commit(&mut self, applied_seq: i64) -> Result<CommitReport, SearchError> {
+        self.release()?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload::encode(applied_seq));
+        prepared.commit()?;
+        let operations = self.pending.operations();
+        let pending = std::mem::replace(&mut self.pending, Pending::Changes(Vec::new()));
+        if let Err(e) = self.publish(pending, applied_seq) {
+            // The commit is durable but memory lags: make the next commit reload fully.
+            self.pending = Pending::Rebuild { operations: 0 };
+            return Err(e);
+        }
+        Ok(CommitReport {
+            applied_seq,
+            operations,
+        })
+    }
+
+    /// Reloads the reader and brings the shared state to the committed index.
+    fn publish(&self, pending: Pending, applied_seq: i64) -> Result<(), SearchError> {
+        let inner = &self.inner;
+        inner.reader.reload()?;
+        let snapshot = Snapshot::new(inner.reader.searcher(), &inner.fields)?;
+        match pending {
+            Pending::Rebuild { .. } => {
+                let state = State::load(snapshot, &inner.fields, Some(applied_seq))?;
+                *inner.write()? = state;
+            }
+            Pending::Changes(changes) => {
+                let mut state = inner.write()?;
+                state.snapshot = snapshot;
+                for change in &changes {
+                    state.apply(change);
+                }
+                state.applied_seq = Some(applied_seq);
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops every change since the last commit.
+    pub fn rollback(&mut self) -> Result<(), SearchError> {
+        self.held.clear();
+        self.held_at.clear();
+        self.writer.rollback()?;
+        self.pending = Pending::Changes(Vec::new());
+        self.load_ords()
+    }
+
+    /// Waits for background segment merges to finish and releases the writer (and its
+    /// lock); for the end of a bulk load.
+    pub fn finish(self) -> Result<(), SearchError> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
