@@ -1,4 +1,4 @@
-//! The command line: `makermatch serve | migrate | demo`.
+//! The command line: `makermatch serve | migrate | import | export | reindex | demo`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -97,6 +97,11 @@ pub enum Command {
         #[arg(long)]
         include_private: bool,
     },
+    /// Print the GraphQL schema (SDL), as committed in api/schema.graphql.
+    Schema,
+    /// Rebuild the search index from the database. Refuses while a server holds the index
+    /// (a running server keeps it in step by itself).
+    Reindex,
     /// Write a generated dataset (facilities, makers, an IMA-style programme) into the database.
     Demo {
         /// Number of facilities to generate.
@@ -139,6 +144,11 @@ impl Cli {
 
 /// Runs the parsed command to completion.
 pub async fn run(cli: Cli) -> Result<(), AppError> {
+    if let Command::Schema = cli.command {
+        // Needs no configuration, database or data dir.
+        print!("{}", crate::graphql::sdl());
+        return Ok(());
+    }
     let config = cli.load_config()?;
     telemetry::init(&config.log)?;
     match cli.command {
@@ -149,8 +159,13 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             if with_demo {
                 demo::fill_if_empty(&ready.db, &ready.taxonomy, DemoSize::default()).await?;
             }
-            let running =
-                server::serve(&config, ready.db.clone(), server::shutdown_signal()).await?;
+            let running = server::serve(
+                &config,
+                ready.db.clone(),
+                &ready.taxonomy,
+                server::shutdown_signal(),
+            )
+            .await?;
             tracing::info!(
                 "makermatch {} listening on http://{}/graphql",
                 env!("CARGO_PKG_VERSION"),
@@ -250,6 +265,18 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             };
             tracing::info!(records = written, "export written");
             ready.db.close().await?;
+            Ok(())
+        }
+        Command::Schema => Ok(()),
+        Command::Reindex => {
+            let ready = startup::prepare(&config).await?;
+            let result = crate::index::reindex(&ready.db, &config, &ready.taxonomy).await;
+            ready.db.close().await?;
+            let (report, seconds) = result?;
+            println!(
+                "search index rebuilt in {seconds:.1} s: {} facilities, {} makers, {} jobs (outbox position {})",
+                report.facilities, report.makers, report.jobs, report.applied_seq
+            );
             Ok(())
         }
         Command::Demo {

@@ -26,6 +26,7 @@ pub struct Config {
     pub log: LogConfig,
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
+    pub index: IndexConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -63,6 +64,48 @@ pub struct GraphqlConfig {
     pub graphiql: bool,
     /// Answer introspection queries.
     pub introspection: bool,
+    /// Deepest nesting of fields a query may have.
+    pub max_depth: usize,
+    /// Highest complexity (fields, multiplied by page sizes) a query may have.
+    pub max_complexity: usize,
+    /// Most aliases a query may use.
+    pub max_aliases: usize,
+    /// Origins browsers may call the API from (CORS), e.g. `https://map.example.org`;
+    /// `*` allows any. Empty: no cross-origin calls.
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Folder of the search index; empty means `index` in the data dir.
+    pub dir: Option<PathBuf>,
+    /// This server's name in `index_cursors`: set a distinct one per replica sharing a
+    /// PostgreSQL database.
+    pub replica: String,
+    /// Outbox rows read per batch.
+    pub batch: u32,
+    /// Longest a change waits before the index commits it, in milliseconds, while writes
+    /// keep coming (when they stop, it commits at once).
+    pub commit_interval_ms: u64,
+    /// How often the outbox is read when no write of this process woke the indexer
+    /// (writes by other processes: imports, other replicas), in milliseconds.
+    pub poll_interval_ms: u64,
+    /// How long a mutation waits for the index to show its effect, in milliseconds.
+    pub read_your_writes_timeout_ms: u64,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            dir: None,
+            replica: "default".to_owned(),
+            batch: 1_000,
+            commit_interval_ms: 100,
+            poll_interval_ms: 250,
+            read_your_writes_timeout_ms: 5_000,
+        }
+    }
 }
 
 impl Default for Config {
@@ -84,7 +127,12 @@ impl Default for Config {
             graphql: GraphqlConfig {
                 graphiql: true,
                 introspection: true,
+                max_depth: 12,
+                max_complexity: 5_000,
+                max_aliases: 30,
+                cors_origins: Vec::new(),
             },
+            index: IndexConfig::default(),
         }
     }
 }
@@ -181,6 +229,29 @@ impl Config {
         if self.database.max_connections < 2 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be at least 2 (readers and the writer share the pool)".to_owned(),
+            ));
+        }
+        for origin in &self.graphql.cors_origins {
+            if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err()
+                || !(origin == "*"
+                    || origin.starts_with("http://")
+                    || origin.starts_with("https://"))
+            {
+                return Err(ConfigError::Invalid(format!(
+                    "graphql.cors_origins: `{origin}` is not an origin; write it like https://map.example.org, or `*` for any"
+                )));
+            }
+        }
+        if self.index.replica.trim().is_empty() {
+            return Err(ConfigError::Invalid(
+                "index.replica is empty; name this server, e.g. `default` or its host name"
+                    .to_owned(),
+            ));
+        }
+        if self.index.batch == 0 {
+            return Err(ConfigError::Invalid(
+                "index.batch must be at least 1 (outbox rows read per batch; 1000 is a good value)"
+                    .to_owned(),
             ));
         }
         if self.log.level.trim().is_empty() {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod export;
 pub mod graphql;
 pub mod import;
+pub mod index;
 pub mod server;
 pub mod services;
 pub mod startup;

@@ -19,7 +19,8 @@ pub use document::{
     SkillEntry, SkillLevel,
 };
 pub use engine::{
-    CommitReport, EngineWriter, OnMismatch, OpenOptions, Opened, SearchEngine, WriterOptions,
+    Cluster, CommitReport, EngineWriter, OnMismatch, OpenOptions, Opened, SearchEngine,
+    WriterOptions,
 };
 pub use error::SearchError;
 pub use index::schema::SCHEMA_VERSION;

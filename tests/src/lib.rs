@@ -163,6 +163,89 @@ where
     }
 }
 
+/// The real server on 127.0.0.1:0 over a test database, with an HTTP client.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub taxonomy: makermatch_search::Taxonomy,
+    server: Option<makermatch_api::server::RunningServer>,
+}
+
+impl TestApp {
+    /// Migrates `t`'s database, starts the server and waits until `/readyz` says ready.
+    pub async fn spawn(t: &TestDb) -> TestApp {
+        TestApp::spawn_with(t, t.config.clone()).await
+    }
+
+    /// Like `spawn`, with a configuration the test adjusted.
+    pub async fn spawn_with(_t: &TestDb, config: Config) -> TestApp {
+        let ready = makermatch_api::startup::prepare(&config)
+            .await
+            .expect("prepare database");
+        let server = makermatch_api::server::serve(
+            &config,
+            ready.db.clone(),
+            &ready.taxonomy,
+            std::future::pending(),
+        )
+        .await
+        .expect("start server");
+        let app = TestApp {
+            base: format!("http://{}", server.addr),
+            client: reqwest::Client::new(),
+            db: ready.db,
+            taxonomy: ready.taxonomy,
+            server: Some(server),
+        };
+        app.wait_ready().await;
+        app
+    }
+
+    pub async fn wait_ready(&self) {
+        for _ in 0..400 {
+            if let Ok(r) = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("{}/readyz never answered 200", self.base);
+    }
+
+    /// POSTs a query with variables; returns the whole response body.
+    pub async fn gql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        self.client
+            .post(format!("{}/graphql", self.base))
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("POST /graphql")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
+    /// Like `gql`, failing the test when the answer has errors; returns `data`.
+    pub async fn data(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let body = self.gql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
+    /// Stops the server (the indexer commits and lets the index go).
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.expect("stop server");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

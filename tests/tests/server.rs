@@ -24,9 +24,14 @@ async fn wait_ready(base: &str) {
 async fn graphql_answers_over_http() {
     on_each_backend(|t: TestDb| async move {
         let ready = makermatch_api::startup::prepare(&t.config).await.unwrap();
-        let running = server::serve(&t.config, ready.db.clone(), std::future::pending())
-            .await
-            .unwrap();
+        let running = server::serve(
+            &t.config,
+            ready.db.clone(),
+            &ready.taxonomy,
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
         let base = format!("http://{}", running.addr);
         wait_ready(&base).await;
         let client = reqwest::Client::new();

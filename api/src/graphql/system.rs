@@ -1,8 +1,11 @@
 //! What the service is and how much it holds.
 
-use async_graphql::{Context, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, Object, Result, SimpleObject};
 use makermatch_entities::prelude::*;
+use makermatch_search::Kind;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+
+use crate::index::{IndexHandle, IndexStatus};
 
 #[derive(Default)]
 pub struct SystemQuery;
@@ -19,8 +22,50 @@ pub struct Stats {
     pub processes: u64,
 }
 
+/// Where the search indexer stands.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+pub enum IndexState {
+    /// Filling the index from the database; search results are incomplete.
+    Rebuilding,
+    /// Tailing the database's outbox; results include every write up to `appliedSeq`.
+    Ready,
+    /// The indexer hit an error and is retrying; see the server log.
+    Failing,
+    Stopped,
+}
+
+/// The search index of this server.
+#[derive(SimpleObject)]
+pub struct SearchIndexInfo {
+    pub state: IndexState,
+    /// The last outbox sequence number the index has applied.
+    pub applied_seq: i64,
+    pub makers: u64,
+    pub facilities: u64,
+    pub jobs: u64,
+}
+
 #[Object]
 impl SystemQuery {
+    /// The search index's state and document counts (compare with `stats`).
+    async fn search_index(&self, ctx: &Context<'_>) -> Result<SearchIndexInfo> {
+        let index = ctx.data::<IndexHandle>()?;
+        let engine = index.engine();
+        let state = match index.status() {
+            IndexStatus::Rebuilding { .. } => IndexState::Rebuilding,
+            IndexStatus::Ready => IndexState::Ready,
+            IndexStatus::Failing { .. } => IndexState::Failing,
+            IndexStatus::Stopped => IndexState::Stopped,
+        };
+        Ok(SearchIndexInfo {
+            state,
+            applied_seq: index.applied_seq(),
+            makers: engine.count(Kind::Maker)? as u64,
+            facilities: engine.count(Kind::Facility)? as u64,
+            jobs: engine.count(Kind::Job)? as u64,
+        })
+    }
+
     /// The makermatch version serving this request.
     async fn version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")

@@ -5,6 +5,7 @@ mod shutdown;
 
 use std::net::SocketAddr;
 
+use makermatch_search::Taxonomy;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -13,6 +14,7 @@ use tokio::task::JoinHandle;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::graphql::build_schema;
+use crate::index;
 
 pub use shutdown::shutdown_signal;
 
@@ -42,13 +44,17 @@ impl RunningServer {
     }
 }
 
-/// Binds `config.listen` (port 0 picks a free port) and serves until `shutdown` resolves
-/// or `stop` is called.
+/// Opens the search index and starts its indexer (failing when another process holds
+/// it), binds `config.listen` (port 0 picks a free port) and serves until `shutdown`
+/// resolves or `stop` is called; then the indexer commits what is pending and lets go.
 pub async fn serve(
     config: &Config,
     db: DatabaseConnection,
+    taxonomy: &Taxonomy,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, AppError> {
+    let engine = index::open_engine(config, taxonomy)?;
+    let (index, indexer) = index::start(db.clone(), engine, &config.index)?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| AppError::Listen {
@@ -59,15 +65,16 @@ pub async fn serve(
         addr: config.listen.to_string(),
         reason: e.to_string(),
     })?;
-    let schema = build_schema(db.clone(), &config.graphql);
+    let schema = build_schema(db.clone(), index.clone(), taxonomy.clone(), &config.graphql);
     let app = routes::router(routes::AppState {
         db,
+        index,
         schema,
-        graphiql: config.graphql.graphiql,
+        graphql: config.graphql.clone(),
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        let served = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 tokio::select! {
                     _ = shutdown => {},
@@ -75,7 +82,9 @@ pub async fn serve(
                 }
                 tracing::info!("shutting down: finishing requests in flight");
             })
-            .await
+            .await;
+        indexer.stop().await;
+        served
     });
     Ok(RunningServer {
         addr,

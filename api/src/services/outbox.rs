@@ -4,9 +4,26 @@ use chrono::Utc;
 use makermatch_entities::outbox::{self, IndexedKind, OutboxOp};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect,
+    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
+
+/// Any constant: the advisory lock key that orders outbox writers on PostgreSQL.
+const OUTBOX_LOCK_KEY: i64 = 0x6d6d_6f62; // "mmob"
+
+/// PostgreSQL hands out sequence numbers at insert but shows rows at commit, so two
+/// writers could commit out of order and the indexer, already past the later number, would
+/// never see the earlier one. Holding a transaction-scoped advisory lock from the outbox
+/// insert to the commit makes rows appear in sequence order; a number missing below a
+/// visible one then belongs to a rolled-back transaction for good. SQLite writers are
+/// serialised by `BEGIN IMMEDIATE` already.
+async fn order_writers<C: ConnectionTrait>(tx: &C) -> Result<(), DbErr> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK_KEY})"))
+            .await?;
+    }
+    Ok(())
+}
 
 /// Records that `kind` `id` changed; returns the row's sequence number.
 pub async fn record<C: ConnectionTrait>(
@@ -15,6 +32,7 @@ pub async fn record<C: ConnectionTrait>(
     id: Uuid,
     op: OutboxOp,
 ) -> Result<i64, DbErr> {
+    order_writers(tx).await?;
     let row = outbox::ActiveModel {
         seq: NotSet,
         kind: Set(kind),
@@ -45,6 +63,7 @@ pub async fn record_many<C: ConnectionTrait>(
     if rows.is_empty() {
         return Ok(None);
     }
+    order_writers(tx).await?;
     // 5 columns a row: stay far below SQLite's 32,766 bound parameters.
     for chunk in rows.chunks(4_000) {
         outbox::Entity::insert_many(chunk.to_vec())

@@ -1,6 +1,7 @@
 //! The engine: one tantivy index and its R-tree layers behind a read-write lock, shared by
 //! every query thread, plus at most one [`EngineWriter`].
 
+mod clusters;
 mod open;
 pub(crate) mod state;
 mod writer;
@@ -10,6 +11,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::{Index, IndexReader, ReloadPolicy};
 
+pub use clusters::Cluster;
 pub use open::{OnMismatch, OpenOptions, Opened};
 use state::{Snapshot, State};
 pub use writer::{CommitReport, EngineWriter, WriterOptions};

@@ -1,0 +1,101 @@
+//! GraphQL errors with the `extensions.code` front-ends switch on (DESIGN §7). Database
+//! and engine failures are logged in full and answered with `INTERNAL` and no detail, so
+//! neither SQL nor file paths ever reach a client.
+
+use async_graphql::{Error, ErrorExtensions};
+use makermatch_search::SearchError;
+
+use crate::services::ServiceError;
+
+/// The codes of DESIGN §7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    BadUserInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    LimitExceeded,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::Forbidden => "FORBIDDEN",
+            Code::NotFound => "NOT_FOUND",
+            Code::Conflict => "CONFLICT",
+            Code::LimitExceeded => "LIMIT_EXCEEDED",
+            Code::Internal => "INTERNAL",
+        }
+    }
+}
+
+/// An error with a code and, for bad input, the argument path it is about.
+pub fn coded(code: Code, message: impl Into<String>) -> Error {
+    Error::new(message).extend_with(|_, e| e.set("code", code.as_str()))
+}
+
+/// `BAD_USER_INPUT` naming the field (`filter.country`, `input.location.lat`).
+pub fn bad_input(field: &str, message: impl std::fmt::Display) -> Error {
+    let field = field.to_owned();
+    Error::new(format!("{field}: {message}")).extend_with(move |_, e| {
+        e.set("code", Code::BadUserInput.as_str());
+        e.set("field", field.clone());
+    })
+}
+
+pub fn not_found(what: &str, id: impl std::fmt::Display) -> Error {
+    coded(Code::NotFound, format!("{what} {id} does not exist"))
+}
+
+/// Logs the real cause and answers `INTERNAL` with a reference to the log line.
+pub fn internal(cause: impl std::fmt::Display) -> Error {
+    let reference = uuid::Uuid::new_v4().simple().to_string();
+    tracing::error!(error = %cause, reference = %reference, "internal error answering a GraphQL request");
+    Error::new(format!(
+        "internal error; the server log has the details under reference {reference}"
+    ))
+    .extend_with(move |_, e| {
+        e.set("code", Code::Internal.as_str());
+        e.set("reference", reference.clone());
+    })
+}
+
+impl From<ServiceErrorExt> for Error {
+    fn from(e: ServiceErrorExt) -> Error {
+        match e.0 {
+            ServiceError::InvalidInput { field, message } => {
+                bad_input(&format!("{}{field}", e.1), message)
+            }
+            ServiceError::NotFound { kind, id } => not_found(kind, id),
+            ServiceError::Conflict(message) => coded(Code::Conflict, message),
+            ServiceError::Database(db) => internal(db),
+        }
+    }
+}
+
+/// A service error with the prefix its field names get (`input.` for a mutation input).
+pub struct ServiceErrorExt(pub ServiceError, pub &'static str);
+
+/// A service error raised by a mutation whose argument is `input`.
+pub fn from_service(e: ServiceError) -> Error {
+    ServiceErrorExt(e, "input.").into()
+}
+
+/// Engine errors: a bad request is the caller's; anything else is ours.
+pub fn from_search(e: SearchError) -> Error {
+    match e {
+        SearchError::InvalidPosition { .. }
+        | SearchError::InvalidBoundingBox(_)
+        | SearchError::InvalidPolygon(_)
+        | SearchError::InvalidRequest(_) => coded(Code::BadUserInput, e.to_string()),
+        other => internal(other),
+    }
+}
+
+pub fn from_db(e: sea_orm::DbErr) -> Error {
+    internal(e)
+}

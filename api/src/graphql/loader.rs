@@ -1,0 +1,245 @@
+//! DataLoaders: every relation a query walks is fetched once per request with one
+//! `IN (…)` query per relation, however many parents ask (DESIGN §1, the N+1 rule).
+//! A fresh loader is made for every request, so nothing cached outlives it.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use makermatch_entities::{
+    availability, credential, equipment, equipment_property, experience, facility,
+    facility_material, facility_process, job, job_requirement, machine_clearance, maker,
+    maker_affiliation, skill, skill_claim,
+};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+/// One loader serving every key type below.
+pub struct Loaders {
+    db: DatabaseConnection,
+}
+
+pub type AppLoader = DataLoader<Loaders>;
+
+pub fn new_loader(db: DatabaseConnection) -> AppLoader {
+    DataLoader::new(Loaders { db }, tokio::spawn).max_batch_size(1_000)
+}
+
+/// The error loaders share (cloned to every waiting field).
+pub type LoadError = Arc<DbErr>;
+
+fn group<K: Eq + Hash, V>(
+    rows: impl IntoIterator<Item = V>,
+    key: impl Fn(&V) -> K,
+) -> HashMap<K, Vec<V>> {
+    let mut map: HashMap<K, Vec<V>> = HashMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_default().push(row);
+    }
+    map
+}
+
+macro_rules! by_id {
+    ($key:ident, $entity:ident) => {
+        /// Loads rows of this table by primary key.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for Loaders {
+            type Value = $entity::Model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .all(&self.db)
+                    .await?;
+                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
+            }
+        }
+    };
+}
+
+by_id!(FacilityId, facility);
+by_id!(MakerId, maker);
+by_id!(JobId, job);
+
+/// The parent id of a child row, by the column the macro filtered on.
+trait Parent {
+    fn parent(&self) -> Uuid;
+}
+
+macro_rules! parent {
+    ($entity:ident, $field:ident) => {
+        impl Parent for $entity::Model {
+            fn parent(&self) -> Uuid {
+                self.$field
+            }
+        }
+    };
+}
+
+macro_rules! child_loader {
+    ($key:ident, $entity:ident, $column:ident, $field:ident, $order:ident) => {
+        parent!($entity, $field);
+
+        /// Loads the rows of this table belonging to each parent, in a stable order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for Loaders {
+            type Value = Vec<$entity::Model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let rows = $entity::Entity::find()
+                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    .order_by_asc($entity::Column::$order)
+                    .all(&self.db)
+                    .await?;
+                let mut map = group(rows, |r| $key(r.parent()));
+                Ok(keys
+                    .iter()
+                    .map(|k| (*k, map.remove(k).unwrap_or_default()))
+                    .collect())
+            }
+        }
+    };
+}
+
+child_loader!(FacilityEquipment, equipment, FacilityId, facility_id, Id);
+child_loader!(
+    EquipmentProperties,
+    equipment_property,
+    EquipmentId,
+    equipment_id,
+    Key
+);
+child_loader!(
+    FacilityProcesses,
+    facility_process,
+    FacilityId,
+    facility_id,
+    ProcessId
+);
+child_loader!(
+    FacilityMaterials,
+    facility_material,
+    FacilityId,
+    facility_id,
+    MaterialId
+);
+child_loader!(MakerClaims, skill_claim, MakerId, maker_id, DateCreated);
+child_loader!(MakerExperiences, experience, MakerId, maker_id, DateFrom);
+child_loader!(MakerAvailability, availability, MakerId, maker_id, Id);
+child_loader!(
+    MakerClearances,
+    machine_clearance,
+    MakerId,
+    maker_id,
+    GrantedOn
+);
+child_loader!(MakerCredentials, credential, MakerId, maker_id, IssuedOn);
+child_loader!(JobRequirements, job_requirement, JobId, job_id, Id);
+
+/// The affiliations of each maker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MakerAffiliations(pub Uuid);
+
+impl Loader<MakerAffiliations> for Loaders {
+    type Value = Vec<maker_affiliation::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[MakerAffiliations],
+    ) -> Result<HashMap<MakerAffiliations, Self::Value>, Self::Error> {
+        let rows = maker_affiliation::Entity::find()
+            .filter(maker_affiliation::Column::MakerId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(maker_affiliation::Column::FacilityId)
+            .all(&self.db)
+            .await?;
+        let mut map = group(rows, |r| MakerAffiliations(r.maker_id));
+        Ok(keys
+            .iter()
+            .map(|k| (*k, map.remove(k).unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// The makers affiliated with each facility (one query through the link table, one for
+/// the makers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FacilityMakers(pub Uuid);
+
+impl Loader<FacilityMakers> for Loaders {
+    type Value = Vec<maker::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[FacilityMakers],
+    ) -> Result<HashMap<FacilityMakers, Self::Value>, Self::Error> {
+        let links = maker_affiliation::Entity::find()
+            .filter(maker_affiliation::Column::FacilityId.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        let makers: HashMap<Uuid, maker::Model> = if links.is_empty() {
+            HashMap::new()
+        } else {
+            maker::Entity::find()
+                .filter(maker::Column::Id.is_in(links.iter().map(|l| l.maker_id)))
+                .order_by_asc(maker::Column::Id)
+                .all(&self.db)
+                .await?
+                .into_iter()
+                .map(|m| (m.id, m))
+                .collect()
+        };
+        let mut map: HashMap<FacilityMakers, Vec<maker::Model>> = HashMap::new();
+        for link in links {
+            if let Some(m) = makers.get(&link.maker_id) {
+                map.entry(FacilityMakers(link.facility_id))
+                    .or_default()
+                    .push(m.clone());
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| {
+                let mut list = map.remove(k).unwrap_or_default();
+                list.sort_by_key(|m| m.id);
+                (*k, list)
+            })
+            .collect())
+    }
+}
+
+/// Skills by id (the claims point at them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SkillId(pub Uuid);
+
+impl Loader<SkillId> for Loaders {
+    type Value = skill::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[SkillId]) -> Result<HashMap<SkillId, Self::Value>, Self::Error> {
+        let rows = skill::Entity::find()
+            .filter(skill::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|r| (SkillId(r.id), r)).collect())
+    }
+}
+
+/// Loads many by-id rows keeping the caller's order and skipping missing ones.
+pub async fn ordered<K, V>(loader: &AppLoader, keys: Vec<K>) -> Result<Vec<V>, LoadError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Value = V, Error = LoadError>,
+    V: Send + Sync + Clone + 'static,
+{
+    let mut found = loader.load_many(keys.clone()).await?;
+    Ok(keys.into_iter().filter_map(|k| found.remove(&k)).collect())
+}

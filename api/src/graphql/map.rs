@@ -1,0 +1,168 @@
+//! `mapFeatures`: what a map front-end draws for a viewport, as an RFC 7946
+//! FeatureCollection with server-side grid clusters (DESIGN §7). A cluster is a Point
+//! feature whose properties hold `count` and the `bbox` of its members; an entity alone
+//! in its cell is a Point feature of its own with its id and name.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, Enum, Json, Object, Result};
+use makermatch_search::{Cluster, Kind, PositionAccess};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::error::{bad_input, from_search};
+use super::geo::BoundingBox;
+use super::loader::{AppLoader, FacilityId, JobId, MakerId};
+use super::relay::{NodeType, global_id};
+use super::search_support::index;
+
+/// What a map can show.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+pub enum MapLayer {
+    Facilities,
+    /// At the makers' city-level positions.
+    Makers,
+    /// At the jobs' delivery points.
+    Jobs,
+}
+
+impl MapLayer {
+    fn kind(self) -> Kind {
+        match self {
+            MapLayer::Facilities => Kind::Facility,
+            MapLayer::Makers => Kind::Maker,
+            MapLayer::Jobs => Kind::Job,
+        }
+    }
+}
+
+/// Grid cell size at a zoom level: about 32 cells across a 256-pixel world at zoom 0,
+/// halving with each level, so a viewport holds a few hundred features at most.
+pub fn cell_degrees(zoom: i32) -> f64 {
+    45.0 / 2f64.powi(zoom)
+}
+
+/// Deepest zoom of web maps.
+const MAX_ZOOM: i32 = 22;
+
+fn point(lat: f64, lon: f64) -> Value {
+    // RFC 7946: positions are [longitude, latitude].
+    json!({ "type": "Point", "coordinates": [lon, lat] })
+}
+
+/// Global ids and names of lone entities, in one query per layer. A maker without a
+/// public profile is left out: it is drawn as an anonymous count of one.
+async fn names(
+    ctx: &Context<'_>,
+    kind: Kind,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, (String, String)>> {
+    let loader = ctx.data::<AppLoader>()?;
+    let mut out = HashMap::new();
+    match kind {
+        Kind::Facility => {
+            for (k, f) in loader.load_many(ids.into_iter().map(FacilityId)).await? {
+                out.insert(k.0, (global_id(NodeType::Facility, k.0).0, f.name));
+            }
+        }
+        Kind::Job => {
+            for (k, j) in loader.load_many(ids.into_iter().map(JobId)).await? {
+                out.insert(k.0, (global_id(NodeType::Job, k.0).0, j.title));
+            }
+        }
+        Kind::Maker => {
+            for (k, m) in loader.load_many(ids.into_iter().map(MakerId)).await? {
+                if !m.public_profile {
+                    continue;
+                }
+                let name = [m.preferred_first_name.or(m.first_name), m.last_name]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let name = if name.is_empty() {
+                    m.display_name.unwrap_or_default()
+                } else {
+                    name
+                };
+                out.insert(k.0, (global_id(NodeType::Maker, k.0).0, name));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn feature(layer: MapLayer, c: &Cluster, names: &HashMap<Uuid, (String, String)>) -> Value {
+    let layer_name = match layer {
+        MapLayer::Facilities => "FACILITIES",
+        MapLayer::Makers => "MAKERS",
+        MapLayer::Jobs => "JOBS",
+    };
+    if c.count == 1
+        && let Some((gid, name)) = c.ids.first().and_then(|id| names.get(id))
+    {
+        return json!({
+            "type": "Feature",
+            "id": gid,
+            "geometry": point(c.center.lat(), c.center.lon()),
+            "properties": { "layer": layer_name, "cluster": false, "count": 1, "id": gid, "name": name },
+        });
+    }
+    json!({
+        "type": "Feature",
+        "geometry": point(c.center.lat(), c.center.lon()),
+        "properties": {
+            "layer": layer_name, "cluster": true, "count": c.count,
+            "bbox": [c.west, c.south, c.east, c.north],
+        },
+    })
+}
+
+#[derive(Default)]
+pub struct MapQuery;
+
+#[Object]
+impl MapQuery {
+    /// An RFC 7946 FeatureCollection for the viewport `bbox` at `zoom` (0–22): clusters
+    /// with `count` and `bbox` in their properties, and single entities with `id` and
+    /// `name`. Layers default to facilities. Makers appear at city-level positions.
+    async fn map_features(
+        &self,
+        ctx: &Context<'_>,
+        bbox: BoundingBox,
+        zoom: i32,
+        layers: Option<Vec<MapLayer>>,
+    ) -> Result<Json<Value>> {
+        if !(0..=MAX_ZOOM).contains(&zoom) {
+            return Err(bad_input("zoom", format!("give 0 to {MAX_ZOOM}")));
+        }
+        let area = bbox.to_engine("bbox")?;
+        let mut layers = layers.unwrap_or_else(|| vec![MapLayer::Facilities]);
+        layers.dedup();
+        let engine = index(ctx)?.engine();
+        let mut features = Vec::new();
+        for layer in layers {
+            let clusters = engine
+                .clusters(
+                    layer.kind(),
+                    &area,
+                    cell_degrees(zoom),
+                    &PositionAccess::Coarse,
+                    1,
+                )
+                .map_err(from_search)?;
+            let lone: Vec<Uuid> = clusters
+                .iter()
+                .filter(|c| c.count == 1)
+                .filter_map(|c| c.ids.first().copied())
+                .collect();
+            let names = names(ctx, layer.kind(), lone).await?;
+            features.extend(clusters.iter().map(|c| feature(layer, c, &names)));
+        }
+        Ok(Json(json!({
+            "type": "FeatureCollection",
+            "bbox": [bbox.min_lon, bbox.min_lat, bbox.max_lon, bbox.max_lat],
+            "features": features,
+        })))
+    }
+}

@@ -1,0 +1,205 @@
+//! Relay conventions (DESIGN §7): opaque global ids (`base64url("Facility:<uuid>")`),
+//! offset cursors, and connections with `pageInfo` and `totalCount` capped at 100 a page.
+
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
+use async_graphql::{Error, ID, OutputType, SimpleObject};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use super::error::{Code, bad_input, coded};
+
+/// The largest `first` (DESIGN §9).
+pub const MAX_FIRST: i32 = 100;
+/// `first` when none is given.
+pub const DEFAULT_FIRST: i32 = 20;
+
+/// The types a global id can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeType {
+    Facility,
+    Maker,
+    Job,
+    Programme,
+    Issuer,
+    Achievement,
+    Credential,
+    Assignment,
+    Equipment,
+}
+
+impl NodeType {
+    const ALL: [NodeType; 9] = [
+        NodeType::Facility,
+        NodeType::Maker,
+        NodeType::Job,
+        NodeType::Programme,
+        NodeType::Issuer,
+        NodeType::Achievement,
+        NodeType::Credential,
+        NodeType::Assignment,
+        NodeType::Equipment,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeType::Facility => "Facility",
+            NodeType::Maker => "Maker",
+            NodeType::Job => "Job",
+            NodeType::Programme => "Programme",
+            NodeType::Issuer => "Issuer",
+            NodeType::Achievement => "Achievement",
+            NodeType::Credential => "Credential",
+            NodeType::Assignment => "Assignment",
+            NodeType::Equipment => "Equipment",
+        }
+    }
+}
+
+/// The global id of `id` of type `ty`.
+pub fn global_id(ty: NodeType, id: Uuid) -> ID {
+    ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", ty.name(), id)))
+}
+
+/// Decodes any global id.
+pub fn decode(id: &ID) -> Option<(NodeType, Uuid)> {
+    let bytes = URL_SAFE_NO_PAD.decode(id.as_str().trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (name, uuid) = text.split_once(':')?;
+    let ty = NodeType::ALL.into_iter().find(|t| t.name() == name)?;
+    Some((ty, Uuid::parse_str(uuid).ok()?))
+}
+
+/// Decodes a global id that must name `ty`; `field` is the argument, for the error.
+/// A plain UUID is accepted too, so ids from exports and imports can be used as they are.
+pub fn expect_id(field: &str, id: &ID, ty: NodeType) -> Result<Uuid, Error> {
+    if let Ok(uuid) = Uuid::parse_str(id.as_str().trim()) {
+        return Ok(uuid);
+    }
+    match decode(id) {
+        Some((found, uuid)) if found == ty => Ok(uuid),
+        Some((found, _)) => Err(bad_input(
+            field,
+            format!(
+                "this is the id of a {}, a {} id is expected",
+                found.name(),
+                ty.name()
+            ),
+        )),
+        None => Err(bad_input(
+            field,
+            format!("`{}` is not a {} id", id.as_str(), ty.name()),
+        )),
+    }
+}
+
+/// An offset into an ordered result, opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetCursor(pub usize);
+
+impl CursorType for OffsetCursor {
+    type Error = CursorError;
+
+    fn decode_cursor(s: &str) -> Result<Self, Self::Error> {
+        let bytes = URL_SAFE_NO_PAD.decode(s).map_err(|_| CursorError)?;
+        let text = String::from_utf8(bytes).map_err(|_| CursorError)?;
+        let offset = text.strip_prefix("o:").ok_or(CursorError)?;
+        offset.parse().map(OffsetCursor).map_err(|_| CursorError)
+    }
+
+    fn encode_cursor(&self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("o:{}", self.0))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("not a cursor of this list; pass an `endCursor` from a previous page")]
+pub struct CursorError;
+
+/// A page request: `offset` and `limit`, from `first` and `after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageArgs {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl PageArgs {
+    /// Checks `first` (1‥=100; `LIMIT_EXCEEDED` above) and decodes `after`.
+    pub fn new(first: Option<i32>, after: Option<&str>) -> Result<PageArgs, Error> {
+        let first = first.unwrap_or(DEFAULT_FIRST);
+        if first > MAX_FIRST {
+            return Err(coded(
+                Code::LimitExceeded,
+                format!("first: at most {MAX_FIRST} items a page; page on with `after`"),
+            ));
+        }
+        if first < 0 {
+            return Err(bad_input("first", "must not be negative"));
+        }
+        let offset = match after {
+            Some(cursor) => OffsetCursor::decode_cursor(cursor)
+                .map_err(|e| bad_input("after", e))?
+                .0
+                .saturating_add(1),
+            None => 0,
+        };
+        Ok(PageArgs {
+            offset,
+            limit: first as usize,
+        })
+    }
+}
+
+/// The connection-level fields beyond `pageInfo`.
+#[derive(SimpleObject)]
+pub struct Total {
+    /// All matching items, over every page.
+    pub total_count: u64,
+}
+
+pub type Page<T> = Connection<OffsetCursor, T, Total, EmptyFields>;
+
+/// A connection from one page of items starting at `args.offset`.
+pub fn page<T: OutputType>(args: PageArgs, items: Vec<T>, total: u64) -> Page<T> {
+    let end = args.offset + items.len();
+    let mut connection = Connection::with_additional_fields(
+        args.offset > 0,
+        (end as u64) < total,
+        Total { total_count: total },
+    );
+    connection.edges.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| Edge::new(OffsetCursor(args.offset + i), item)),
+    );
+    connection
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn global_ids_round_trip_and_name_their_type() {
+        let id = Uuid::now_v7();
+        let gid = global_id(NodeType::Maker, id);
+        assert_eq!(decode(&gid), Some((NodeType::Maker, id)));
+        assert!(expect_id("id", &gid, NodeType::Maker).is_ok());
+        let wrong = expect_id("id", &gid, NodeType::Facility).unwrap_err();
+        assert!(wrong.message.contains("Maker"), "{}", wrong.message);
+        assert!(expect_id("id", &ID("garbage".into()), NodeType::Maker).is_err());
+        assert_eq!(
+            expect_id("id", &ID(id.to_string()), NodeType::Maker).unwrap(),
+            id
+        );
+    }
+
+    #[test]
+    fn cursors_and_first() {
+        let c = OffsetCursor(41).encode_cursor();
+        assert_eq!(PageArgs::new(Some(10), Some(&c)).unwrap().offset, 42);
+        assert!(PageArgs::new(Some(101), None).is_err());
+        assert!(PageArgs::new(Some(10), Some("nope")).is_err());
+    }
+}

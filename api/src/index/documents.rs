@@ -1,0 +1,356 @@
+//! Reading what the search engine indexes from the database: a batch of ids in, one
+//! [`Doc`] per entity that still exists out. Each relation is one `IN (…)` query per
+//! batch, so indexing a thousand makers costs a handful of statements.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use makermatch_entities::job_requirement::RequirementKind as RowRequirementKind;
+use makermatch_entities::skill_claim::SkillLevel as RowSkillLevel;
+use makermatch_entities::{
+    achievement, achievement_alignment, credential, equipment, facility, facility_material,
+    facility_process, issuer, job, job_requirement, maker, skill, skill_claim,
+};
+use makermatch_search::{
+    Doc, EquipmentEntry, FacilityDoc, JobDoc, Kind, MakerDoc, RequirementEntry, RequirementKind,
+    SkillEntry, SkillLevel,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+/// Ids per `IN (…)` list: far below SQLite's and PostgreSQL's bound-parameter limits.
+const IN_LIST: usize = 1_000;
+
+/// The documents of `kind` for `ids`; ids with no row (deleted since) are left out.
+pub async fn load<C: ConnectionTrait>(db: &C, kind: Kind, ids: &[Uuid]) -> Result<Vec<Doc>, DbErr> {
+    let mut docs = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(IN_LIST) {
+        match kind {
+            Kind::Maker => docs.extend(makers(db, chunk).await?.into_iter().map(Doc::Maker)),
+            Kind::Facility => {
+                docs.extend(facilities(db, chunk).await?.into_iter().map(Doc::Facility))
+            }
+            Kind::Job => docs.extend(jobs(db, chunk).await?.into_iter().map(Doc::Job)),
+        }
+    }
+    Ok(docs)
+}
+
+/// Up to `limit` ids of `kind` greater than `after`, in id order: keyset pages for a
+/// full rebuild that never skip or repeat a row however the table changes meanwhile.
+pub async fn ids_after<C: ConnectionTrait>(
+    db: &C,
+    kind: Kind,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<Uuid>, DbErr> {
+    use sea_orm::QuerySelect;
+    macro_rules! page {
+        ($entity:ident) => {{
+            let mut q = $entity::Entity::find()
+                .select_only()
+                .column($entity::Column::Id)
+                .order_by_asc($entity::Column::Id)
+                .limit(limit);
+            if let Some(after) = after {
+                q = q.filter($entity::Column::Id.gt(after));
+            }
+            q.into_tuple::<Uuid>().all(db).await
+        }};
+    }
+    match kind {
+        Kind::Maker => page!(maker),
+        Kind::Facility => page!(facility),
+        Kind::Job => page!(job),
+    }
+}
+
+fn level(l: RowSkillLevel) -> SkillLevel {
+    match l {
+        RowSkillLevel::Novice => SkillLevel::Novice,
+        RowSkillLevel::Intermediate => SkillLevel::Intermediate,
+        RowSkillLevel::Advanced => SkillLevel::Advanced,
+        RowSkillLevel::Expert => SkillLevel::Expert,
+    }
+}
+
+fn requirement_kind(k: RowRequirementKind) -> RequirementKind {
+    match k {
+        RowRequirementKind::Process => RequirementKind::Process,
+        RowRequirementKind::Skill => RequirementKind::Skill,
+        RowRequirementKind::Equipment => RequirementKind::Equipment,
+        RowRequirementKind::Material => RequirementKind::Material,
+        RowRequirementKind::Certification => RequirementKind::Certification,
+    }
+}
+
+fn position(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
+    lat.zip(lon)
+}
+
+/// What each maker's valid credentials vouch for: aligned skill ids and process ids.
+/// Valid = not revoked, not expired now, from an issuer an admin trusts.
+#[derive(Default)]
+struct Vouched {
+    skills: HashMap<Uuid, HashSet<Uuid>>,
+    processes: HashMap<Uuid, HashSet<String>>,
+}
+
+impl Vouched {
+    fn covers(&self, maker: Uuid, skill: &skill::Model) -> bool {
+        self.skills
+            .get(&maker)
+            .is_some_and(|s| s.contains(&skill.id))
+            || skill
+                .process_id
+                .as_ref()
+                .is_some_and(|p| self.processes.get(&maker).is_some_and(|ps| ps.contains(p)))
+    }
+}
+
+async fn vouched<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Vouched, DbErr> {
+    let now = Utc::now();
+    let credentials: Vec<credential::Model> = credential::Entity::find()
+        .filter(credential::Column::MakerId.is_in(makers.iter().copied()))
+        .filter(credential::Column::Revoked.eq(false))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|c| c.expires.is_none_or(|e| e > now))
+        .collect();
+    if credentials.is_empty() {
+        return Ok(Vouched::default());
+    }
+    let achievement_ids: HashSet<Uuid> = credentials.iter().map(|c| c.achievement_id).collect();
+    let achievements: HashMap<Uuid, Uuid> = achievement::Entity::find()
+        .filter(achievement::Column::Id.is_in(achievement_ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.issuer_id))
+        .collect();
+    let issuer_ids: HashSet<Uuid> = achievements.values().copied().collect();
+    let trusted: HashSet<Uuid> = issuer::Entity::find()
+        .filter(issuer::Column::Id.is_in(issuer_ids))
+        .filter(issuer::Column::Trusted.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    let mut alignments: HashMap<Uuid, Vec<achievement_alignment::Model>> = HashMap::new();
+    for a in achievement_alignment::Entity::find()
+        .filter(achievement_alignment::Column::AchievementId.is_in(achievement_ids))
+        .all(db)
+        .await?
+    {
+        alignments.entry(a.achievement_id).or_default().push(a);
+    }
+    let mut vouched = Vouched::default();
+    for c in credentials {
+        let trusted_issuer = achievements
+            .get(&c.achievement_id)
+            .is_some_and(|issuer| trusted.contains(issuer));
+        if !trusted_issuer {
+            continue;
+        }
+        for a in alignments.get(&c.achievement_id).into_iter().flatten() {
+            if let Some(skill) = a.skill_id {
+                vouched.skills.entry(c.maker_id).or_default().insert(skill);
+            }
+            if let Some(process) = &a.process_id {
+                vouched
+                    .processes
+                    .entry(c.maker_id)
+                    .or_default()
+                    .insert(process.clone());
+            }
+        }
+    }
+    Ok(vouched)
+}
+
+async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc>, DbErr> {
+    let rows = maker::Entity::find()
+        .filter(maker::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let claims = skill_claim::Entity::find()
+        .filter(skill_claim::Column::MakerId.is_in(ids.iter().copied()))
+        .order_by_asc(skill_claim::Column::DateCreated)
+        .all(db)
+        .await?;
+    let skill_ids: HashSet<Uuid> = claims.iter().map(|c| c.skill_id).collect();
+    let skills: HashMap<Uuid, skill::Model> = skill::Entity::find()
+        .filter(skill::Column::Id.is_in(skill_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let vouched = vouched(db, ids).await?;
+    let mut entries: HashMap<Uuid, Vec<SkillEntry>> = HashMap::new();
+    for c in claims {
+        let Some(s) = skills.get(&c.skill_id) else {
+            continue;
+        };
+        entries.entry(c.maker_id).or_default().push(SkillEntry {
+            label: s.label.clone(),
+            key: s.key.clone(),
+            process_id: s.process_id.clone(),
+            verified: vouched.covers(c.maker_id, s),
+            level: level(c.level),
+        });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let names = [
+                &m.first_name,
+                &m.middle_name,
+                &m.last_name,
+                &m.preferred_first_name,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+            let languages = m
+                .languages
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|l| l.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            MakerDoc {
+                id: m.id,
+                names,
+                display_name: m.display_name,
+                bio: m.bio,
+                skills: entries.remove(&m.id).unwrap_or_default(),
+                languages,
+                country: m.country,
+                city: m.city,
+                exact_position: position(m.lat, m.lon),
+                coarse_position: position(m.coarse_lat, m.coarse_lon),
+                public_profile: m.public_profile,
+            }
+        })
+        .collect())
+}
+
+async fn facilities<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<FacilityDoc>, DbErr> {
+    let rows = facility::Entity::find()
+        .filter(facility::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut processes: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for l in facility_process::Entity::find()
+        .filter(facility_process::Column::FacilityId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        processes
+            .entry(l.facility_id)
+            .or_default()
+            .push(l.process_id);
+    }
+    let mut materials: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for l in facility_material::Entity::find()
+        .filter(facility_material::Column::FacilityId.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+    {
+        materials
+            .entry(l.facility_id)
+            .or_default()
+            .push(l.material_id);
+    }
+    let mut machines: HashMap<Uuid, Vec<EquipmentEntry>> = HashMap::new();
+    for e in equipment::Entity::find()
+        .filter(equipment::Column::FacilityId.is_in(ids.iter().copied()))
+        .order_by_asc(equipment::Column::Id)
+        .all(db)
+        .await?
+    {
+        machines
+            .entry(e.facility_id)
+            .or_default()
+            .push(EquipmentEntry {
+                equipment_type: e.equipment_type,
+                process_id: e.process_id,
+                make: e.make,
+                model: e.model,
+            });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|f| FacilityDoc {
+            id: f.id,
+            name: f.name,
+            description: f.description,
+            country: f.country,
+            locality: f.locality,
+            status: enum_text(&f.status),
+            access_type: f.access_type.as_ref().map(enum_text),
+            batch_size: f.typical_batch_size.as_ref().map(enum_text),
+            process_ids: processes.remove(&f.id).unwrap_or_default(),
+            material_ids: materials.remove(&f.id).unwrap_or_default(),
+            equipment: machines.remove(&f.id).unwrap_or_default(),
+            position: position(f.lat, f.lon),
+        })
+        .collect())
+}
+
+async fn jobs<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<JobDoc>, DbErr> {
+    let rows = job::Entity::find()
+        .filter(job::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut requirements: HashMap<Uuid, Vec<RequirementEntry>> = HashMap::new();
+    for r in job_requirement::Entity::find()
+        .filter(job_requirement::Column::JobId.is_in(ids.iter().copied()))
+        .order_by_asc(job_requirement::Column::Id)
+        .all(db)
+        .await?
+    {
+        requirements
+            .entry(r.job_id)
+            .or_default()
+            .push(RequirementEntry {
+                kind: requirement_kind(r.kind),
+                term: r.term,
+                required: r.required,
+            });
+    }
+    Ok(rows
+        .into_iter()
+        .map(|j| JobDoc {
+            id: j.id,
+            title: j.title,
+            description: j.description,
+            status: enum_text(&j.status),
+            tier: j.tier,
+            requirements: requirements.remove(&j.id).unwrap_or_default(),
+            delivery_name: j.delivery_name,
+            delivery_position: position(j.delivery_lat, j.delivery_lon),
+        })
+        .collect())
+}
+
+/// The stored string of an enum column (`ACTIVE`, `0-50`, …), which is what the engine's
+/// facets hold.
+fn enum_text<E: sea_orm::ActiveEnum<Value = String>>(e: &E) -> String {
+    e.to_value()
+}

@@ -1,0 +1,476 @@
+//! The indexer task: the one owner of the engine's writer. It tails the outbox in sequence
+//! order, applies upserts and deletes, commits in batches (off the async runtime), and
+//! only then publishes the applied sequence number and moves this replica's cursor. The
+//! commit stores the sequence number in the index itself, so after a crash at any moment
+//! the next start replays exactly what the index has not seen (applying twice is harmless).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use makermatch_entities::index_cursor;
+use makermatch_entities::outbox::{self, IndexedKind, OutboxOp};
+use makermatch_search::{EngineWriter, Kind, SearchEngine, SearchError, WriterOptions};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::rebuild::{self, Progress};
+use super::{IndexError, documents, on_writer};
+use crate::config::IndexConfig;
+
+/// Where the indexer is, for `/readyz` and the `stats` query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexStatus {
+    /// Filling an empty or recreated index from the database.
+    Rebuilding {
+        reason: String,
+    },
+    /// Tailing the outbox.
+    Ready,
+    /// The last attempt failed; the indexer retries.
+    Failing {
+        error: String,
+    },
+    Stopped,
+}
+
+/// What the rest of the server holds: the engine for queries, and the way to wait until the
+/// index has seen a write.
+#[derive(Clone)]
+pub struct IndexHandle {
+    engine: SearchEngine,
+    applied: watch::Receiver<i64>,
+    wake: Arc<Notify>,
+    status: Arc<Mutex<IndexStatus>>,
+    read_your_writes: Duration,
+}
+
+impl std::fmt::Debug for IndexHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexHandle")
+            .field("applied", &*self.applied.borrow())
+            .finish()
+    }
+}
+
+impl IndexHandle {
+    pub fn engine(&self) -> &SearchEngine {
+        &self.engine
+    }
+
+    /// The highest outbox sequence number whose effect queries can see (0 before any).
+    pub fn applied_seq(&self) -> i64 {
+        *self.applied.borrow()
+    }
+
+    pub fn status(&self) -> IndexStatus {
+        self.status
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or(IndexStatus::Failing {
+                error: "status lock poisoned".into(),
+            })
+    }
+
+    /// Tells the indexer that new outbox rows exist (a write of this process committed).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Waits, at most the configured bound, until the index has applied `seq`. Returns
+    /// whether it did: on `false` the write is stored but queries may not show it yet.
+    pub async fn wait_for(&self, seq: i64) -> bool {
+        self.wake();
+        let mut applied = self.applied.clone();
+        let reached = tokio::time::timeout(self.read_your_writes, applied.wait_for(|a| *a >= seq));
+        match reached.await {
+            Ok(Ok(_)) => true,
+            Ok(Err(_)) | Err(_) => {
+                tracing::warn!(
+                    seq,
+                    applied = self.applied_seq(),
+                    "the search index did not catch up with a write in time; it is stored and \
+                     will show in queries shortly"
+                );
+                false
+            }
+        }
+    }
+}
+
+/// The running task; `stop` commits what is pending and releases the index lock.
+pub struct Indexer {
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Indexer {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        if let Err(e) = self.task.await {
+            tracing::error!(error = %e, "the indexer task failed while stopping");
+        }
+    }
+}
+
+/// Takes the engine's writer (failing when another process holds the index) and starts
+/// the task. An empty or recreated index is first filled from the database.
+pub fn start(
+    db: DatabaseConnection,
+    engine: SearchEngine,
+    config: &IndexConfig,
+) -> Result<(IndexHandle, Indexer), IndexError> {
+    let needs_rebuild = match engine.opened() {
+        makermatch_search::Opened::Recreated { reason } => Some(reason.clone()),
+        _ if engine.applied_seq()?.is_none() => Some("the index is new".to_owned()),
+        _ => None,
+    };
+    // Taken here, not in the task, so a second server on the same data dir fails at once.
+    let writer = if needs_rebuild.is_some() {
+        engine.writer_with(WriterOptions::bulk())?
+    } else {
+        engine.writer_with(WriterOptions::incremental())?
+    };
+    let applied = engine.applied_seq()?.unwrap_or(0);
+    let (applied_tx, applied_rx) = watch::channel(applied);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let status = Arc::new(Mutex::new(match &needs_rebuild {
+        Some(reason) => IndexStatus::Rebuilding {
+            reason: reason.clone(),
+        },
+        None => IndexStatus::Ready,
+    }));
+    let wake = Arc::new(Notify::new());
+    let handle = IndexHandle {
+        engine: engine.clone(),
+        applied: applied_rx,
+        wake: wake.clone(),
+        status: status.clone(),
+        read_your_writes: Duration::from_millis(config.read_your_writes_timeout_ms),
+    };
+    let worker = Worker {
+        db,
+        engine,
+        writer: Some(writer),
+        applied,
+        applied_tx,
+        wake,
+        stop: stop_rx,
+        status,
+        replica: config.replica.clone(),
+        batch: u64::from(config.batch.max(1)),
+        commit_interval: Duration::from_millis(config.commit_interval_ms),
+        poll_interval: Duration::from_millis(config.poll_interval_ms.max(10)),
+    };
+    let task = tokio::spawn(worker.run(needs_rebuild));
+    Ok((
+        handle,
+        Indexer {
+            stop: stop_tx,
+            task,
+        },
+    ))
+}
+
+struct Worker {
+    db: DatabaseConnection,
+    engine: SearchEngine,
+    /// `None` only while a blocking call borrows it.
+    writer: Option<EngineWriter>,
+    applied: i64,
+    applied_tx: watch::Sender<i64>,
+    wake: Arc<Notify>,
+    stop: watch::Receiver<bool>,
+    status: Arc<Mutex<IndexStatus>>,
+    replica: String,
+    batch: u64,
+    commit_interval: Duration,
+    poll_interval: Duration,
+}
+
+/// Outbox rows read but not yet committed to the index.
+#[derive(Default)]
+struct Pending {
+    last_seq: Option<i64>,
+    operations: usize,
+    since: Option<Instant>,
+}
+
+impl Worker {
+    fn set_status(&self, status: IndexStatus) {
+        if let Ok(mut s) = self.status.lock() {
+            *s = status;
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    async fn run(mut self, needs_rebuild: Option<String>) {
+        if let Some(reason) = needs_rebuild {
+            self.initial_rebuild(&reason).await;
+        }
+        let mut pending = Pending::default();
+        let mut failures = 0u32;
+        loop {
+            if self.stopping() {
+                break;
+            }
+            match self.step(&mut pending).await {
+                Ok(caught_up) => {
+                    if failures > 0 {
+                        tracing::info!("the search indexer recovered");
+                        failures = 0;
+                    }
+                    self.set_status(IndexStatus::Ready);
+                    if caught_up {
+                        self.idle().await;
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    let wait = Duration::from_millis(200 * 2u64.pow(failures.min(5)));
+                    tracing::error!(error = %e, retry_in_ms = wait.as_millis() as u64, "the search indexer failed; retrying");
+                    self.set_status(IndexStatus::Failing {
+                        error: e.to_string(),
+                    });
+                    // What was applied but not committed is thrown away and read again.
+                    self.rollback().await;
+                    pending = Pending::default();
+                    self.sleep_or_stop(wait).await;
+                }
+            }
+        }
+        if pending.last_seq.is_some()
+            && let Err(e) = self.commit(&mut pending).await
+        {
+            tracing::error!(error = %e, "the search indexer could not commit while stopping; the next start replays it");
+        }
+        self.finish().await;
+        self.set_status(IndexStatus::Stopped);
+    }
+
+    /// Waits for a wake-up from a local write, the poll interval (writes by other
+    /// processes), or the stop signal.
+    async fn idle(&mut self) {
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            _ = self.wake.notified() => {}
+            _ = tokio::time::sleep(self.poll_interval) => {}
+            _ = stop.changed() => {}
+        }
+    }
+
+    async fn sleep_or_stop(&mut self, wait: Duration) {
+        let mut stop = self.stop.clone();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
+    }
+
+    /// Reads one batch of outbox rows and applies it; commits when caught up, when the
+    /// batch count is reached, or when the oldest pending change waited long enough.
+    /// Returns whether the outbox was exhausted.
+    async fn step(&mut self, pending: &mut Pending) -> Result<bool, IndexError> {
+        let after = pending.last_seq.unwrap_or(self.applied);
+        let rows = outbox::Entity::find()
+            .filter(outbox::Column::Seq.gt(after))
+            .order_by_asc(outbox::Column::Seq)
+            .limit(self.batch)
+            .all(&self.db)
+            .await?;
+        let caught_up = (rows.len() as u64) < self.batch;
+        if let Some(last) = rows.last() {
+            let last_seq = last.seq;
+            let operations = self.apply(rows).await?;
+            pending.last_seq = Some(last_seq);
+            pending.operations += operations;
+            pending.since.get_or_insert_with(Instant::now);
+        }
+        let due = pending
+            .since
+            .is_some_and(|since| since.elapsed() >= self.commit_interval);
+        if pending.last_seq.is_some() && (caught_up || due) {
+            self.commit(pending).await?;
+        }
+        Ok(caught_up)
+    }
+
+    /// Applies rows to the writer: the last operation on an entity wins; an upsert of an
+    /// entity deleted since becomes a delete.
+    async fn apply(&mut self, rows: Vec<outbox::Model>) -> Result<usize, IndexError> {
+        let mut latest: HashMap<(Kind, Uuid), OutboxOp> = HashMap::new();
+        for row in rows {
+            latest.insert((kind_of(row.kind), row.entity_id), row.op);
+        }
+        let mut upserts: HashMap<Kind, Vec<Uuid>> = HashMap::new();
+        let mut deletes: Vec<(Kind, Uuid)> = Vec::new();
+        for ((kind, id), op) in latest {
+            match op {
+                OutboxOp::Upsert => upserts.entry(kind).or_default().push(id),
+                OutboxOp::Delete => deletes.push((kind, id)),
+            }
+        }
+        let mut docs = Vec::new();
+        for (kind, ids) in upserts {
+            let found = documents::load(&self.db, kind, &ids).await?;
+            let present: std::collections::HashSet<Uuid> = found.iter().map(|d| d.id()).collect();
+            deletes.extend(
+                ids.into_iter()
+                    .filter(|id| !present.contains(id))
+                    .map(|id| (kind, id)),
+            );
+            docs.extend(found);
+        }
+        let operations = docs.len() + deletes.len();
+        self.with_writer(move |writer| {
+            for doc in &docs {
+                writer.upsert(doc)?;
+            }
+            for (kind, id) in deletes {
+                writer.delete(kind, id)?;
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(operations)
+    }
+
+    async fn commit(&mut self, pending: &mut Pending) -> Result<(), IndexError> {
+        let Some(seq) = pending.last_seq else {
+            return Ok(());
+        };
+        let report = self.with_writer(move |writer| writer.commit(seq)).await?;
+        tracing::debug!(
+            applied_seq = seq,
+            operations = report.operations,
+            "search index committed"
+        );
+        self.applied = seq;
+        *pending = Pending::default();
+        self.applied_tx.send_replace(seq);
+        self.save_cursor(seq).await?;
+        Ok(())
+    }
+
+    /// Records how far this replica got, so outbox pruning never removes rows it needs.
+    async fn save_cursor(&self, seq: i64) -> Result<(), DbErr> {
+        let row = index_cursor::ActiveModel {
+            replica: Set(self.replica.clone()),
+            applied_seq: Set(seq),
+            updated_at: Set(Utc::now()),
+        };
+        index_cursor::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(index_cursor::Column::Replica)
+                    .update_columns([
+                        index_cursor::Column::AppliedSeq,
+                        index_cursor::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    async fn with_writer<T, F>(&mut self, f: F) -> Result<T, IndexError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut EngineWriter) -> Result<T, SearchError> + Send + 'static,
+    {
+        on_writer(&mut self.writer, f).await
+    }
+
+    async fn rollback(&mut self) {
+        if let Err(e) = self.with_writer(|w| w.rollback()).await {
+            tracing::error!(error = %e, "the search index writer could not roll back");
+        }
+    }
+
+    async fn finish(&mut self) {
+        if let Some(writer) = self.writer.take() {
+            match tokio::task::spawn_blocking(move || writer.finish()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "closing the search index writer failed"),
+                Err(e) => tracing::error!(error = %e, "closing the search index writer failed"),
+            }
+        }
+    }
+
+    /// Fills the index from the database with the bulk writer taken at start, then swaps
+    /// it for the incremental one the live loop uses.
+    async fn initial_rebuild(&mut self, reason: &str) {
+        tracing::info!(reason, "rebuilding the search index from the database");
+        let started = Instant::now();
+        let mut failures = 0u32;
+        loop {
+            let Some(writer) = self.writer.take() else {
+                return;
+            };
+            match rebuild::fill(&self.db, writer, &Progress::Log).await {
+                Ok((writer, report)) => {
+                    tracing::info!(
+                        makers = report.makers,
+                        facilities = report.facilities,
+                        jobs = report.jobs,
+                        seconds = started.elapsed().as_secs_f64(),
+                        "search index rebuilt"
+                    );
+                    self.applied = report.applied_seq;
+                    self.applied_tx.send_replace(report.applied_seq);
+                    if let Err(e) = self.save_cursor(report.applied_seq).await {
+                        tracing::warn!(error = %e, "cannot record the index cursor");
+                    }
+                    self.writer = Some(writer);
+                    break;
+                }
+                Err((writer, e)) => {
+                    failures += 1;
+                    tracing::error!(error = %e, "rebuilding the search index failed; retrying");
+                    self.set_status(IndexStatus::Failing {
+                        error: e.to_string(),
+                    });
+                    self.writer = writer;
+                    if self.writer.is_none() || self.stopping() {
+                        return;
+                    }
+                    self.rollback().await;
+                    let wait = Duration::from_millis(500 * 2u64.pow(failures.min(5)));
+                    self.sleep_or_stop(wait).await;
+                    if self.stopping() {
+                        return;
+                    }
+                }
+            }
+        }
+        // Swap the bulk writer (many threads, big buffers) for the live one.
+        self.finish().await;
+        match self.engine.writer_with(WriterOptions::incremental()) {
+            Ok(w) => self.writer = Some(w),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot reopen the search index writer");
+                self.set_status(IndexStatus::Failing {
+                    error: e.to_string(),
+                });
+            }
+        }
+    }
+}
+
+fn kind_of(kind: IndexedKind) -> Kind {
+    match kind {
+        IndexedKind::Maker => Kind::Maker,
+        IndexedKind::Facility => Kind::Facility,
+        IndexedKind::Job => Kind::Job,
+    }
+}
