@@ -414,13 +414,58 @@ impl FacilityFilter {
     }
 }
 
-/// Loads the facilities of `hits` in hit order, carrying their distances.
+/// Fetches, in one query each, the relations the query asks of a list of facilities
+/// (`selection` is the `Facility` selection), so the per-item resolvers find them in the
+/// request's loader cache. The loader's own batching also does this, but it depends on
+/// timing; this does not.
+async fn prefetch(
+    loader: &AppLoader,
+    selection: async_graphql::Lookahead<'_>,
+    ids: &[Uuid],
+) -> Result<()> {
+    let equipment = selection.field("equipment");
+    if equipment.exists() {
+        let machines = loader
+            .load_many(ids.iter().map(|id| FacilityEquipment(*id)))
+            .await?;
+        if equipment.field("properties").exists() {
+            let machine_ids: Vec<EquipmentProperties> = machines
+                .values()
+                .flatten()
+                .map(|m| EquipmentProperties(m.id))
+                .collect();
+            loader.load_many(machine_ids).await?;
+        }
+    }
+    if selection.field("processes").exists() {
+        loader
+            .load_many(ids.iter().map(|id| FacilityProcesses(*id)))
+            .await?;
+    }
+    if selection.field("materials").exists() {
+        loader
+            .load_many(ids.iter().map(|id| FacilityMaterials(*id)))
+            .await?;
+    }
+    if selection.field("makers").exists() {
+        loader
+            .load_many(ids.iter().map(|id| FacilityMakers(*id)))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Loads the facilities of `hits` in hit order, carrying their distances, and prefetches
+/// the relations `selection` asks for.
 async fn facilities_of(
     ctx: &Context<'_>,
     hits: &[makermatch_search::Hit],
+    selection: async_graphql::Lookahead<'_>,
 ) -> Result<Vec<Facility>> {
     let loader = ctx.data::<AppLoader>()?;
     let rows = ordered(loader, hits.iter().map(|h| FacilityId(h.id)).collect()).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    prefetch(loader, selection, &ids).await?;
     let distances: std::collections::HashMap<Uuid, Option<f64>> =
         hits.iter().map(|h| (h.id, h.distance_km)).collect();
     Ok(rows
@@ -470,7 +515,13 @@ impl FacilitiesQuery {
             request = request.within(Within::Box(within.to_engine("within")?));
         }
         let result = run_search(ctx, request).await?;
-        let items = facilities_of(ctx, &result.hits).await?;
+        let look = ctx.look_ahead();
+        let selection = if look.field("nodes").exists() {
+            look.field("nodes")
+        } else {
+            look.field("edges").field("node")
+        };
+        let items = facilities_of(ctx, &result.hits, selection).await?;
         let total = result.total.unwrap_or(args.offset + items.len()) as u64;
         Ok(page(args, items, total))
     }
@@ -510,7 +561,7 @@ impl FacilitiesQuery {
             .filters(filters)
             .page(0, k as usize);
         let result = run_search(ctx, request).await?;
-        facilities_of(ctx, &result.hits).await
+        facilities_of(ctx, &result.hits, ctx.look_ahead()).await
     }
 
     /// One facility by id (global or plain UUID).

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use makermatch_entities::{
     availability, credential, equipment, equipment_property, experience, facility,
     facility_material, facility_process, job, job_requirement, machine_clearance, maker,
@@ -20,10 +20,13 @@ pub struct Loaders {
     db: DatabaseConnection,
 }
 
-pub type AppLoader = DataLoader<Loaders>;
+/// Cached for the one request it lives in, so a relation prefetched by a list resolver
+/// (see `prefetch`) is not fetched again by each item.
+pub type AppLoader = DataLoader<Loaders, HashMapCache>;
 
 pub fn new_loader(db: DatabaseConnection) -> AppLoader {
-    DataLoader::new(Loaders { db }, tokio::spawn).max_batch_size(1_000)
+    DataLoader::with_cache(Loaders { db }, tokio::spawn, HashMapCache::default())
+        .max_batch_size(1_000)
 }
 
 /// The error loaders share (cloned to every waiting field).

@@ -218,6 +218,8 @@ fn maker(b: &mut Builder<'_>, m: &MakerDoc, expander: &Expander) {
 
 fn facility(b: &mut Builder<'_>, fac: &FacilityDoc, expander: &Expander) {
     let f = *b.fields;
+    // Facilities are public records (OKW): a `public_only` search across kinds keeps them.
+    b.term(f.visibility, "public".to_string());
     b.text(f.name, &fac.name);
     b.texts(f.body, fac.description.as_deref());
     b.texts(f.stemmed, fac.description.as_deref());
@@ -266,6 +268,7 @@ fn facility(b: &mut Builder<'_>, fac: &FacilityDoc, expander: &Expander) {
 
 fn job(b: &mut Builder<'_>, j: &JobDoc, expander: &Expander) {
     let f = *b.fields;
+    b.term(f.visibility, "public".to_string());
     b.text(f.name, &j.title);
     b.texts(f.body, j.description.as_deref());
     b.texts(f.stemmed, j.description.as_deref());

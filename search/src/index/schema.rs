@@ -16,7 +16,8 @@ use tantivy::schema::{
 use super::analyzer::{ENGLISH, FOLDED, TAXONOMY};
 
 /// Version of the schema and of what gets indexed into it (analyzers, expansions).
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: facilities and jobs carry `visibility: public`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Handles of every field.
 #[derive(Debug, Clone, Copy)]
