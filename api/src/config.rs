@@ -70,6 +70,10 @@ pub struct GraphqlConfig {
     pub max_complexity: usize,
     /// Most aliases a query may use.
     pub max_aliases: usize,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in milliseconds.
+    pub request_timeout_ms: u64,
     /// Origins browsers may call the API from (CORS), e.g. `https://map.example.org`;
     /// `*` allows any. Empty: no cross-origin calls.
     pub cors_origins: Vec<String>,
@@ -130,6 +134,8 @@ impl Default for Config {
                 max_depth: 12,
                 max_complexity: 5_000,
                 max_aliases: 30,
+                max_body_bytes: 2 * 1024 * 1024,
+                request_timeout_ms: 10_000,
                 cors_origins: Vec::new(),
             },
             index: IndexConfig::default(),

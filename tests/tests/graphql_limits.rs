@@ -224,3 +224,63 @@ fn committed_schema_matches_the_code() {
         "api/schema.graphql is out of date: run `cargo run -p makermatch-api -- schema > api/schema.graphql` and commit it"
     );
 }
+
+#[tokio::test]
+async fn cors_allows_the_configured_origins_only() {
+    let t = TestDb::sqlite().await;
+    let mut config = t.config.clone();
+    config.graphql.cors_origins = vec!["https://map.example.org".into()];
+    let app = TestApp::spawn_with(&t, config).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.base))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("https://map.example.org").await.unwrap();
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
+        Some("https://map.example.org")
+    );
+    let other = preflight("https://evil.example.com").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn configured_body_limit_and_unknown_ids() {
+    let t = TestDb::sqlite().await;
+    let mut config = t.config.clone();
+    config.graphql.max_body_bytes = 1_000;
+    let app = TestApp::spawn_with(&t, config).await;
+    let padded = format!(
+        r#"{{"query": "{{ version }}", "pad": "{}"}}"#,
+        "x".repeat(2_000)
+    );
+    let (status, body) = post_raw(&app, "application/json", padded.into_bytes()).await;
+    assert_eq!(status, 413);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1000 bytes")
+    );
+
+    let missing = app
+        .gql(
+            r#"mutation { updateFacility(id: "00000000-0000-7000-8000-000000000000", input: { name: "X" }) { id } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(code(&missing), "NOT_FOUND", "{missing}");
+    let wrong_kind = app
+        .gql(r#"{ facility(id: "bm9wZQ") { id } }"#, json!({}))
+        .await;
+    assert_eq!(code(&wrong_kind), "BAD_USER_INPUT", "{wrong_kind}");
+    app.stop().await;
+}

@@ -22,11 +22,6 @@ use crate::graphql::error::Code;
 use crate::graphql::{AppSchema, limits, loader};
 use crate::index::{IndexHandle, IndexStatus};
 
-/// Request bodies above this are refused before parsing (DESIGN §9).
-pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
-/// Requests taking longer are answered 408 (DESIGN §9).
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -51,19 +46,32 @@ fn cors(origins: &[String]) -> CorsLayer {
     }
 }
 
+/// What `name_refusals` needs to say which limit a refusal was about.
+#[derive(Clone, Copy)]
+struct HttpLimits {
+    max_body_bytes: usize,
+    request_timeout_ms: u64,
+}
+
 pub fn router(state: AppState) -> Router {
     let cors = cors(&state.graphql.cors_origins);
+    let limits = HttpLimits {
+        max_body_bytes: state.graphql.max_body_bytes,
+        request_timeout_ms: state.graphql.request_timeout_ms,
+    };
     Router::new()
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         // The GraphQL extractor reads the body itself, so limit the body, not the extractor.
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
+            Duration::from_millis(limits.request_timeout_ms),
         ))
-        .layer(axum::middleware::map_response(name_refusals))
+        .layer(axum::middleware::map_response(move |r| {
+            name_refusals(r, limits)
+        }))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TraceLayer::new_for_http())
@@ -110,7 +118,10 @@ async fn graphql(
             return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 Code::LimitExceeded,
-                format!("the request body is over {MAX_BODY_BYTES} bytes"),
+                format!(
+                    "the request body is over {} bytes",
+                    state.graphql.max_body_bytes
+                ),
             );
         }
         Err(GraphQLRejection(e)) => {
@@ -143,19 +154,19 @@ async fn graphql(
 
 /// Over-limit bodies stopped by the body-limit layer (before the extractor) get the same
 /// JSON answer as the ones the extractor catches.
-async fn name_refusals(response: Response) -> Response {
+async fn name_refusals(response: Response, limits: HttpLimits) -> Response {
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE if !is_json(response.headers()) => refuse(
             StatusCode::PAYLOAD_TOO_LARGE,
             Code::LimitExceeded,
-            format!("the request body is over {MAX_BODY_BYTES} bytes"),
+            format!("the request body is over {} bytes", limits.max_body_bytes),
         ),
-        StatusCode::REQUEST_TIMEOUT => refuse(
+        StatusCode::REQUEST_TIMEOUT if !is_json(response.headers()) => refuse(
             StatusCode::REQUEST_TIMEOUT,
             Code::LimitExceeded,
             format!(
-                "the request took longer than {} s",
-                REQUEST_TIMEOUT.as_secs()
+                "the request took longer than {} ms",
+                limits.request_timeout_ms
             ),
         ),
         _ => response,
