@@ -72,6 +72,7 @@ impl From<ServiceErrorExt> for Error {
             }
             ServiceError::NotFound { kind, id } => not_found(kind, id),
             ServiceError::Conflict(message) => coded(Code::Conflict, message),
+            ServiceError::Forbidden(message) => coded(Code::Forbidden, message),
             ServiceError::Database(db) => internal(db),
         }
     }

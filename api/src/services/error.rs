@@ -9,6 +9,9 @@ pub enum ServiceError {
     NotFound { kind: &'static str, id: String },
     #[error("{0}")]
     Conflict(String),
+    /// The caller may not do this (who they are is known; what they may do is not this).
+    #[error("{0}")]
+    Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
 }

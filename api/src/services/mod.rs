@@ -2,6 +2,8 @@
 //! the outbox rows the search index needs (DESIGN §2), so the index can never miss a
 //! change the database committed.
 
+pub mod actor;
+pub mod assignments;
 pub mod bulk;
 pub mod credentials;
 pub mod error;

@@ -1,0 +1,46 @@
+-- wrk script: POSTs the GraphQL query in env QUERY_FILE, rotating `near` centres over
+-- demo cities, and counts answers that are not 200 or carry "errors".
+local cities = {
+  {5.6037, -0.1870}, {6.6885, -1.6244}, {-1.2921, 36.8219}, {-4.0435, 39.6682},
+  {-33.9249, 18.4241}, {-26.2041, 28.0473}, {3.8480, 11.5021}, {52.5200, 13.4050},
+  {55.6761, 12.5683}, {40.4168, -3.7038}, {48.2082, 16.3738}, {9.0579, 7.4951},
+}
+local query
+local i = 0
+bad = 0
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  local f = assert(io.open(os.getenv("QUERY_FILE"), "r"))
+  query = f:read("*a"):gsub("\n", " "):gsub('"', '\\"')
+  f:close()
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+function request()
+  i = i + 1
+  local c = cities[(i % #cities) + 1]
+  local body = string.format('{"query":"%s","variables":{"lat":%f,"lon":%f}}', query, c[1], c[2])
+  return wrk.format(nil, nil, nil, body)
+end
+
+function response(status, headers, body)
+  if status ~= 200 or string.find(body, '"errors"', 1, true) then
+    bad = bad + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local total_bad = 0
+  for _, t in ipairs(threads) do
+    total_bad = total_bad + (t:get("bad") or 0)
+  end
+  io.write(string.format("RESULT rps=%.0f p50_ms=%.2f p99_ms=%.2f requests=%d bad=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, summary.requests, total_bad))
+end
