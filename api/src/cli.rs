@@ -99,6 +99,25 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL), as committed in api/schema.graphql.
     Schema,
+    /// Mint a token for an operator, signed with the configured key, printed alone on
+    /// standard output.
+    Token {
+        /// admin, coordinator, inspector, issuer or maker.
+        #[arg(long, value_name = "R")]
+        role: String,
+        /// The subject: who the token stands for (recorded in audit trails).
+        #[arg(long, value_name = "S")]
+        sub: String,
+        /// How long it is valid: 30m, 1h, 7d or seconds.
+        #[arg(long, default_value = "1h", value_name = "TTL")]
+        ttl: String,
+        /// For --role maker: the maker's id.
+        #[arg(long, value_name = "UUID")]
+        maker_id: Option<uuid::Uuid>,
+        /// For --role issuer: the issuer's id.
+        #[arg(long, value_name = "UUID")]
+        issuer_id: Option<uuid::Uuid>,
+    },
     /// Rebuild the search index from the database. Refuses while a server holds the index
     /// (a running server keeps it in step by itself).
     Reindex,
@@ -268,6 +287,44 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             Ok(())
         }
         Command::Schema => Ok(()),
+        Command::Token {
+            role,
+            sub,
+            ttl,
+            maker_id,
+            issuer_id,
+        } => {
+            use crate::services::actor::Role;
+            let role = Role::parse(&role).ok_or_else(|| {
+                AppError::InvalidInput(format!(
+                    "--role `{role}` is not a role; use admin, coordinator, inspector, issuer or maker"
+                ))
+            })?;
+            if role == Role::Maker && maker_id.is_none() {
+                return Err(AppError::InvalidInput(
+                    "--role maker needs --maker-id (the maker the token acts for)".to_owned(),
+                ));
+            }
+            if role == Role::Issuer && issuer_id.is_none() {
+                return Err(AppError::InvalidInput(
+                    "--role issuer needs --issuer-id (the issuer the token acts for)".to_owned(),
+                ));
+            }
+            if sub.trim().is_empty() {
+                return Err(AppError::InvalidInput("--sub must not be empty".to_owned()));
+            }
+            let ttl_secs = crate::auth::parse_ttl(&ttl).ok_or_else(|| {
+                AppError::InvalidInput(format!(
+                    "--ttl `{ttl}` is not a duration; use e.g. 30m, 1h, 7d or seconds"
+                ))
+            })?;
+            let verifier = crate::auth::Verifier::new(&config)?;
+            println!(
+                "{}",
+                verifier.mint(role, &sub, maker_id, issuer_id, ttl_secs)?
+            );
+            Ok(())
+        }
         Command::Reindex => {
             let ready = startup::prepare(&config).await?;
             let result = crate::index::reindex(&ready.db, &config, &ready.taxonomy).await;

@@ -27,6 +27,7 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
     pub index: IndexConfig,
+    pub auth: AuthConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -99,6 +100,72 @@ pub struct IndexConfig {
     pub read_your_writes_timeout_ms: u64,
 }
 
+/// A public key tokens may be signed with, chosen by the token's `kid`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// The `kid` tokens name this key by.
+    pub kid: String,
+    /// `RS256` or `EdDSA`: the one algorithm this key accepts.
+    pub algorithm: String,
+    /// PEM file of the public key.
+    pub public_key: PathBuf,
+    /// PEM file of the private key, only where `makermatch token` should sign with it.
+    pub private_key: Option<PathBuf>,
+}
+
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HS256 shared secret (at least 32 bytes). Empty: a random one is generated into
+    /// `jwt-secret` in the data dir on first use, so the CLI and the server agree.
+    pub hs256_secret: Option<String>,
+    /// Public keys of an identity provider, selected by `kid`.
+    pub keys: Vec<KeyConfig>,
+    /// A JWKS file (`{"keys": [...]}`) with more public keys, selected by `kid`.
+    pub jwks_file: Option<PathBuf>,
+    /// The `iss` tokens must carry (and `makermatch token` writes).
+    pub issuer: String,
+    /// The `aud` tokens must carry (and `makermatch token` writes).
+    pub audience: String,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds.
+    pub leeway_secs: u64,
+    /// Requests per minute allowed per token (or per IP without one); 0 switches it off.
+    pub rate_limit_per_minute: u32,
+}
+
+/// The secret never reaches a log line, even through `{:?}`.
+impl std::fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field(
+                "hs256_secret",
+                &self.hs256_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("keys", &self.keys)
+            .field("jwks_file", &self.jwks_file)
+            .field("issuer", &self.issuer)
+            .field("audience", &self.audience)
+            .field("leeway_secs", &self.leeway_secs)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .finish()
+    }
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            hs256_secret: None,
+            keys: Vec::new(),
+            jwks_file: None,
+            issuer: "makermatch".to_owned(),
+            audience: "makermatch".to_owned(),
+            leeway_secs: 30,
+            rate_limit_per_minute: 1_200,
+        }
+    }
+}
+
 impl Default for IndexConfig {
     fn default() -> Self {
         IndexConfig {
@@ -139,6 +206,7 @@ impl Default for Config {
                 cors_origins: Vec::new(),
             },
             index: IndexConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -245,6 +313,22 @@ impl Config {
             {
                 return Err(ConfigError::Invalid(format!(
                     "graphql.cors_origins: `{origin}` is not an origin; write it like https://map.example.org, or `*` for any"
+                )));
+            }
+        }
+        if let Some(secret) = &self.auth.hs256_secret
+            && !secret.is_empty()
+            && secret.len() < 32
+        {
+            return Err(ConfigError::Invalid(
+                "auth.hs256_secret is shorter than 32 bytes; use a long random secret, or leave it empty to have one generated in the data dir".to_owned(),
+            ));
+        }
+        for key in &self.auth.keys {
+            if !matches!(key.algorithm.as_str(), "RS256" | "EdDSA") {
+                return Err(ConfigError::Invalid(format!(
+                    "auth.keys `{}`: algorithm `{}` is not supported; use RS256 or EdDSA",
+                    key.kid, key.algorithm
                 )));
             }
         }

@@ -5,6 +5,7 @@
 //! owns writes, and the demo data generator. See DESIGN.md §1 for how it fits with
 //! `entities`, `migration` and `search`.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

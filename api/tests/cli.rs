@@ -312,3 +312,93 @@ fn a_taxonomy_file_can_replace_the_builtin_one() {
         .unwrap();
     assert_clean_failure(&out, &["missing.toml", "MAKERMATCH_TAXONOMY"]);
 }
+
+#[test]
+fn token_prints_one_verifiable_token_and_refuses_bad_roles() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &[
+            "--data-dir",
+            "data",
+            "token",
+            "--role",
+            "coordinator",
+            "--sub",
+            "kwame@ima",
+            "--ttl",
+            "2h",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "the token alone: {stdout}");
+    assert_eq!(lines[0].split('.').count(), 3);
+    // The secret was generated into the data dir, private to its owner, and signs the token.
+    let secret = dir.path().join("data").join("jwt-secret");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&secret).unwrap().permissions().mode() & 0o077,
+            0
+        );
+    }
+    let config = makermatch_api::config::Config {
+        data_dir: dir.path().join("data"),
+        ..Default::default()
+    };
+    let actor = makermatch_api::auth::Verifier::new(&config)
+        .unwrap()
+        .verify(lines[0])
+        .unwrap();
+    assert_eq!(actor.subject, "kwame@ima");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(lines[0]));
+
+    let bad = run(
+        &[
+            "--data-dir",
+            "data",
+            "token",
+            "--role",
+            "root",
+            "--sub",
+            "x",
+        ],
+        dir.path(),
+    );
+    assert_clean_failure(&bad, &["--role", "root"]);
+    let maker = run(
+        &[
+            "--data-dir",
+            "data",
+            "token",
+            "--role",
+            "maker",
+            "--sub",
+            "x",
+        ],
+        dir.path(),
+    );
+    assert_clean_failure(&maker, &["--maker-id"]);
+    let ttl = run(
+        &[
+            "--data-dir",
+            "data",
+            "token",
+            "--role",
+            "admin",
+            "--sub",
+            "x",
+            "--ttl",
+            "soon",
+        ],
+        dir.path(),
+    );
+    assert_clean_failure(&ttl, &["--ttl"]);
+}

@@ -169,6 +169,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub taxonomy: makermatch_search::Taxonomy,
+    /// Signs tokens the server accepts.
+    pub verifier: makermatch_api::auth::Verifier,
+    /// A coordinator's token, sent by `gql` and `data`.
+    pub token: String,
     server: Option<makermatch_api::server::RunningServer>,
 }
 
@@ -191,11 +195,23 @@ impl TestApp {
         )
         .await
         .expect("start server");
+        let verifier = makermatch_api::auth::Verifier::new(&config).expect("token keys");
+        let token = verifier
+            .mint(
+                makermatch_api::services::actor::Role::Coordinator,
+                "coordinator@test",
+                None,
+                None,
+                3_600,
+            )
+            .expect("mint a token");
         let app = TestApp {
             base: format!("http://{}", server.addr),
             client: reqwest::Client::new(),
             db: ready.db,
             taxonomy: ready.taxonomy,
+            verifier,
+            token,
             server: Some(server),
         };
         app.wait_ready().await;
@@ -218,10 +234,41 @@ impl TestApp {
         panic!("{}/readyz never answered 200", self.base);
     }
 
-    /// POSTs a query with variables; returns the whole response body.
+    /// POSTs a query with variables as a coordinator; returns the whole response body.
     pub async fn gql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
-        self.client
-            .post(format!("{}/graphql", self.base))
+        self.gql_as(Some(&self.token), query, variables).await
+    }
+
+    /// POSTs a query as an anonymous caller.
+    pub async fn anon(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        self.gql_as(None, query, variables).await
+    }
+
+    /// A token for `role` and `sub` (with the maker or issuer it is bound to).
+    pub fn token_for(
+        &self,
+        role: makermatch_api::services::actor::Role,
+        sub: &str,
+        maker_id: Option<uuid::Uuid>,
+        issuer_id: Option<uuid::Uuid>,
+    ) -> String {
+        self.verifier
+            .mint(role, sub, maker_id, issuer_id, 3_600)
+            .expect("mint a token")
+    }
+
+    /// POSTs a query with the given bearer token (none: anonymous).
+    pub async fn gql_as(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut request = self.client.post(format!("{}/graphql", self.base));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request
             .json(&serde_json::json!({ "query": query, "variables": variables }))
             .send()
             .await

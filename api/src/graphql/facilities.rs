@@ -8,6 +8,7 @@ use makermatch_entities::{equipment, equipment_property, facility};
 use makermatch_search::{Filters, Kind, SearchRequest, Within};
 use uuid::Uuid;
 
+use super::access::{staff, staff_only_field};
 use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
@@ -219,6 +220,17 @@ impl Facility {
     }
     async fn contact_name(&self) -> Option<&str> {
         self.row.contact_name.as_deref()
+    }
+    /// Contact e-mail: coordinators and admins only (others get null and a `FORBIDDEN`
+    /// error on this field).
+    async fn contact_email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        staff_only_field(ctx, "contactEmail")?;
+        Ok(self.row.contact_email.as_deref())
+    }
+    /// Contact phone: coordinators and admins only.
+    async fn contact_phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        staff_only_field(ctx, "contactPhone")?;
+        Ok(self.row.contact_phone.as_deref())
     }
     async fn website(&self) -> Option<&str> {
         self.row.website.as_deref()
@@ -766,6 +778,7 @@ impl FacilitiesMutation {
         ctx: &Context<'_>,
         input: FacilityInputGql,
     ) -> Result<Facility> {
+        staff(ctx)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let written = service::create(db, input).await.map_err(from_service)?;
@@ -780,6 +793,7 @@ impl FacilitiesMutation {
         id: ID,
         input: FacilityInputGql,
     ) -> Result<Facility> {
+        staff(ctx)?;
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
@@ -793,6 +807,7 @@ impl FacilitiesMutation {
     /// Deletes a facility and its machines. Refused (`CONFLICT`) while assignments
     /// point at it.
     async fn delete_facility(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
+        staff(ctx)?;
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let written = service::delete(db, uuid).await.map_err(from_service)?;

@@ -11,6 +11,7 @@ use makermatch_search::skills::skill_key;
 use makermatch_search::{Filters, Kind, SearchRequest, SkillFilter, Within};
 use uuid::Uuid;
 
+use super::access::{positions, viewer};
 use super::error::bad_input;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
@@ -208,7 +209,8 @@ impl Maker {
     async fn residence_country(&self) -> Option<&str> {
         self.row.residence_country.as_deref()
     }
-    /// Kilometres from the query's `near` point to the maker's city-level position.
+    /// Kilometres from the query's `near` point: to the city-level position, or for
+    /// coordinators and admins to the exact one.
     async fn distance_km(&self) -> Option<f64> {
         self.distance_km
     }
@@ -394,9 +396,9 @@ impl MakersQuery {
             Some(f) => f.to_filters(ctx)?,
             None => Filters::default(),
         };
-        // Until a caller may see private passports, only public profiles are listed.
-        filters.public_only = true;
-        request = request.filters(filters);
+        // Staff see every passport and exact positions; others public profiles at city level.
+        filters.public_only = !viewer(ctx).is_some_and(|a| a.is_staff());
+        request = request.filters(filters).positions(positions(ctx));
         if let Some(near) = near {
             request.near = Some(near.to_near("near")?);
         }
@@ -413,10 +415,12 @@ impl MakersQuery {
     async fn maker(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Maker>> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
         let loader = ctx.data::<AppLoader>()?;
+        let staff = viewer(ctx).is_some_and(|a| a.is_staff());
+        let own = |id: Uuid| viewer(ctx).and_then(|a| a.maker_id) == Some(id);
         Ok(loader
             .load_one(MakerId(uuid))
             .await?
-            .filter(|m| m.public_profile)
+            .filter(|m| m.public_profile || staff || own(m.id))
             .map(Maker::new))
     }
 }

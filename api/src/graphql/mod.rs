@@ -2,6 +2,7 @@
 //! `Mutation`. Resolvers stay thin: they read through the search engine and DataLoaders
 //! and write through `crate::services`.
 
+mod access;
 pub mod error;
 mod facilities;
 mod geo;
@@ -40,6 +41,10 @@ pub struct Query(
 pub struct Mutation(facilities::FacilitiesMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The caller of a request: the actor of its token, or `None` for anonymous callers.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer(pub Option<crate::services::actor::Actor>);
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)

@@ -45,8 +45,32 @@ pub struct SearchIndexInfo {
     pub jobs: u64,
 }
 
+/// The caller, as their token says.
+#[derive(SimpleObject)]
+pub struct Me {
+    pub subject: String,
+    /// `admin`, `coordinator`, `inspector`, `issuer` or `maker`.
+    pub role: String,
+    pub maker_id: Option<async_graphql::ID>,
+    pub issuer_id: Option<async_graphql::ID>,
+}
+
 #[Object]
 impl SystemQuery {
+    /// Who the request's token stands for; null for anonymous callers.
+    async fn me(&self, ctx: &Context<'_>) -> Option<Me> {
+        super::access::viewer(ctx).map(|a| Me {
+            subject: a.subject.clone(),
+            role: a.role.as_str().to_owned(),
+            maker_id: a
+                .maker_id
+                .map(|id| super::relay::global_id(super::relay::NodeType::Maker, id)),
+            issuer_id: a
+                .issuer_id
+                .map(|id| super::relay::global_id(super::relay::NodeType::Issuer, id)),
+        })
+    }
+
     /// The search index's state and document counts (compare with `stats`).
     async fn search_index(&self, ctx: &Context<'_>) -> Result<SearchIndexInfo> {
         let index = ctx.data::<IndexHandle>()?;

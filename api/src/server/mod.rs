@@ -71,18 +71,23 @@ pub async fn serve(
         index,
         schema,
         graphql: config.graphql.clone(),
+        verifier: crate::auth::Verifier::new(config)?,
+        rate_limits: crate::auth::rate::RateLimits::new(config.auth.rate_limit_per_minute),
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                tokio::select! {
-                    _ = shutdown => {},
-                    _ = stop_rx => {},
-                }
-                tracing::info!("shutting down: finishing requests in flight");
-            })
-            .await;
+        let served = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            tokio::select! {
+                _ = shutdown => {},
+                _ = stop_rx => {},
+            }
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+        .await;
         indexer.stop().await;
         served
     });

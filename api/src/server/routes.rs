@@ -17,10 +17,18 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+
+use crate::auth::rate::RateLimits;
+use crate::auth::{self, AuthError, Verifier};
 use crate::config::GraphqlConfig;
+use crate::graphql::Viewer;
 use crate::graphql::error::Code;
 use crate::graphql::{AppSchema, limits, loader};
 use crate::index::{IndexHandle, IndexStatus};
+use crate::services::actor::Actor;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -28,6 +36,8 @@ pub struct AppState {
     pub index: IndexHandle,
     pub schema: AppSchema,
     pub graphql: GraphqlConfig,
+    pub verifier: Verifier,
+    pub rate_limits: RateLimits,
 }
 
 /// CORS from `graphql.cors_origins`: none, any (`*`), or a list.
@@ -100,11 +110,56 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v == "application/json" || v == "application/graphql-response+json")
 }
 
+/// Who is calling: the actor of a valid bearer token, or nobody. A present but invalid
+/// token is refused outright (401), never treated as anonymous.
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, AuthError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let verified = value
+        .to_str()
+        .map_err(|_| AuthError::Malformed)
+        .and_then(auth::bearer)
+        .and_then(|token| state.verifier.verify(token));
+    if let Err(e) = &verified {
+        tracing::info!(reason = %e, "refused a token");
+    }
+    verified.map(Some)
+}
+
 async fn graphql(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
+    let actor = match authenticate(&state, &headers) {
+        Ok(actor) => actor,
+        Err(e) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                Code::Unauthenticated,
+                format!(
+                    "{e}; send `Authorization: Bearer <token>` with a valid token, or none to read public data"
+                ),
+            );
+        }
+    };
+    let caller = match &actor {
+        Some(a) => format!("sub:{}", a.subject),
+        None => format!("ip:{}", peer.ip()),
+    };
+    if let Err(wait) = state.rate_limits.check(&caller) {
+        let mut response = refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            Code::LimitExceeded,
+            format!("too many requests; retry in {} s", wait.as_secs().max(1)),
+        );
+        if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return response;
+    }
     if !is_json(&headers) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -142,7 +197,9 @@ async fn graphql(
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
             .into_response();
     }
-    let request = request.data(loader::new_loader(state.db.clone()));
+    let request = request
+        .data(loader::new_loader(state.db.clone()))
+        .data(Viewer(actor));
     let mut response = state.schema.execute(request).await;
     limits::name_limit_errors(
         &mut response.errors,

@@ -1,0 +1,62 @@
+//! Who may do what over GraphQL, in terms of the request's `Viewer` (DESIGN §8).
+
+use async_graphql::{Context, Result};
+use makermatch_search::{ExactPositions, PositionAccess};
+
+use super::Viewer;
+use super::error::{Code, coded};
+use crate::services::actor::Actor;
+
+/// The caller's actor, if any.
+pub fn viewer<'a>(ctx: &Context<'a>) -> Option<&'a Actor> {
+    ctx.data_opt::<Viewer>().and_then(|v| v.0.as_ref())
+}
+
+/// The caller, who must be authenticated.
+pub fn signed_in<'a>(ctx: &Context<'a>) -> Result<&'a Actor> {
+    viewer(ctx).ok_or_else(|| {
+        coded(
+            Code::Unauthenticated,
+            "this needs a token: send `Authorization: Bearer <token>`",
+        )
+    })
+}
+
+/// The caller, who must be an admin or a coordinator.
+pub fn staff<'a>(ctx: &Context<'a>) -> Result<&'a Actor> {
+    let actor = signed_in(ctx)?;
+    if actor.is_staff() {
+        Ok(actor)
+    } else {
+        Err(coded(
+            Code::Forbidden,
+            format!(
+                "only coordinators and admins may do this (your role: {})",
+                actor.role.as_str()
+            ),
+        ))
+    }
+}
+
+/// Which maker positions this caller's queries may use: exact for staff, the city-level
+/// ones for everyone else (DESIGN §5).
+pub fn positions(ctx: &Context<'_>) -> PositionAccess {
+    match viewer(ctx) {
+        Some(a) if a.is_staff() => {
+            PositionAccess::exact(ExactPositions::granted_by(a.subject.clone()))
+        }
+        _ => PositionAccess::Coarse,
+    }
+}
+
+/// For private fields: staff only, and `FORBIDDEN` (not `UNAUTHENTICATED`) for anyone
+/// else, anonymous callers included, so a public page shows the field as withheld.
+pub fn staff_only_field(ctx: &Context<'_>, field: &str) -> Result<()> {
+    match viewer(ctx) {
+        Some(a) if a.is_staff() => Ok(()),
+        _ => Err(coded(
+            Code::Forbidden,
+            format!("`{field}` is visible to coordinators and admins only"),
+        )),
+    }
+}
