@@ -3,6 +3,7 @@
 //! and write through `crate::services`.
 
 mod access;
+mod assignments;
 pub mod error;
 mod facilities;
 mod geo;
@@ -19,7 +20,7 @@ mod taxonomy;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{MergedObject, Schema};
 use makermatch_search::Taxonomy;
 use sea_orm::DatabaseConnection;
 
@@ -32,22 +33,28 @@ pub struct Query(
     facilities::FacilitiesQuery,
     makers::MakersQuery,
     search::SearchQuery,
+    assignments::AssignmentsQuery,
     map::MapQuery,
     taxonomy::TaxonomyQuery,
     system::SystemQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(facilities::FacilitiesMutation);
+pub struct Mutation(
+    facilities::FacilitiesMutation,
+    assignments::AssignmentsMutation,
+);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub use assignments::Subscription;
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The caller of a request: the actor of its token, or `None` for anonymous callers.
 #[derive(Debug, Clone, Default)]
 pub struct Viewer(pub Option<crate::services::actor::Actor>);
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .register_output_type::<node::Node>()
 }
 
@@ -57,10 +64,12 @@ pub fn build_schema(
     db: DatabaseConnection,
     index: IndexHandle,
     taxonomy: Taxonomy,
+    events: crate::events::EventBus,
     config: &GraphqlConfig,
 ) -> AppSchema {
     let mut builder = builder()
         .data(db)
+        .data(events)
         .data(index)
         .data(Arc::new(taxonomy))
         .limit_depth(config.max_depth)

@@ -65,7 +65,13 @@ pub async fn serve(
         addr: config.listen.to_string(),
         reason: e.to_string(),
     })?;
-    let schema = build_schema(db.clone(), index.clone(), taxonomy.clone(), &config.graphql);
+    let schema = build_schema(
+        db.clone(),
+        index.clone(),
+        taxonomy.clone(),
+        crate::events::EventBus::default(),
+        &config.graphql,
+    );
     let app = routes::router(routes::AppState {
         db,
         index,

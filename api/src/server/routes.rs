@@ -2,11 +2,13 @@
 
 use std::time::Duration;
 
+use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::State;
+use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -70,7 +72,7 @@ pub fn router(state: AppState) -> Router {
         request_timeout_ms: state.graphql.request_timeout_ms,
     };
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route("/graphql", get(graphql_get).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         // The GraphQL extractor reads the body itself, so limit the body, not the extractor.
@@ -230,9 +232,69 @@ async fn name_refusals(response: Response, limits: HttpLimits) -> Response {
     }
 }
 
-async fn graphiql(State(state): State<AppState>) -> Response {
+/// What a WebSocket's `connection_init` payload carries: the token as
+/// `{"Authorization": "Bearer …"}` (any case) or `{"token": "…"}`. A connection without one
+/// is anonymous; one with a bad token is closed.
+fn connection_data(
+    verifier: &Verifier,
+    db: &sea_orm::DatabaseConnection,
+    payload: &serde_json::Value,
+) -> async_graphql::Result<async_graphql::Data> {
+    let header = payload.as_object().and_then(|o| {
+        o.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .and_then(|(_, v)| v.as_str())
+    });
+    let token = payload.get("token").and_then(|v| v.as_str());
+    let actor = match (header, token) {
+        (Some(h), _) => Some(auth::bearer(h).and_then(|t| verifier.verify(t))),
+        (None, Some(t)) => Some(verifier.verify(t)),
+        (None, None) => None,
+    }
+    .transpose()
+    .map_err(|e| async_graphql::Error::new(format!("{e}; send the token in connection_init")))?;
+    let mut data = async_graphql::Data::default();
+    data.insert(Viewer(actor));
+    data.insert(loader::new_loader(db.clone()));
+    Ok(data)
+}
+
+/// GET /graphql: a `graphql-transport-ws` (or legacy `graphql-ws`) subscription socket
+/// when the request upgrades, else GraphiQL.
+async fn graphql_get(
+    State(state): State<AppState>,
+    protocol: Result<
+        GraphQLProtocol,
+        <GraphQLProtocol as axum::extract::FromRequestParts<AppState>>::Rejection,
+    >,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) {
+        let schema = state.schema.clone();
+        let verifier = state.verifier.clone();
+        let db = state.db.clone();
+        return upgrade
+            .protocols(ALL_WEBSOCKET_PROTOCOLS)
+            .on_upgrade(move |socket| {
+                GraphQLWebSocket::new(socket, schema, protocol)
+                    .on_connection_init(move |payload| async move {
+                        connection_data(&verifier, &db, &payload)
+                    })
+                    .serve()
+            });
+    }
+    graphiql(state).await
+}
+
+async fn graphiql(state: AppState) -> Response {
     if state.graphql.graphiql {
-        Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+        Html(
+            GraphiQLSource::build()
+                .endpoint("/graphql")
+                .subscription_endpoint("/graphql")
+                .finish(),
+        )
+        .into_response()
     } else {
         (
             StatusCode::NOT_FOUND,
