@@ -329,3 +329,95 @@ async fn concurrent_proposals_never_exceed_the_job_quantity() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn programme_summary_counts_items_and_money_per_facility_country_and_tier() {
+    use makermatch_api::services::jobs::ProgrammeInput;
+    use makermatch_api::services::programmes;
+    on_each_backend(|t: TestDb| async move {
+        let db = t.connect().await;
+        let programme = jobs::create_programme(
+            &db,
+            ProgrammeInput {
+                name: "IMA trial".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+        let mut places = Vec::new();
+        for (name, country) in [("Kumasi Hive", "GH"), ("Gearbox", "KE")] {
+            let mut f = FacilityInput::named(name);
+            f.location.country = Some(country.into());
+            places.push(facilities::create(&db, f).await.unwrap().value.id);
+        }
+        let mut job_ids = Vec::new();
+        for (tier, quantity, price) in [("SIMPLE_DEVICE", 200, 200), ("COMPLEX_PRODUCT", 10, 8_000)]
+        {
+            let mut j = JobInput::new(format!("{tier} order"), quantity);
+            j.programme_id = Some(programme);
+            j.tier = Some(tier.into());
+            j.unit_price_minor = Some(price);
+            j.currency = Some("USD".into());
+            job_ids.push(jobs::create_job(&db, j).await.unwrap().value.id);
+        }
+        let mut ids = Vec::new();
+        for (job, q) in [(job_ids[0], 100), (job_ids[1], 5)] {
+            for facility in &places {
+                let p = ProposalInput {
+                    job_id: job,
+                    facility_id: *facility,
+                    quantity: q,
+                    unit_price_minor: None,
+                    currency: None,
+                    due_on: None,
+                    maker_ids: vec![],
+                };
+                ids.push(
+                    assignments::propose(&db, &coordinator(), p)
+                        .await
+                        .unwrap()
+                        .assignment
+                        .id,
+                );
+            }
+        }
+        // Kumasi's simple devices go all the way; Gearbox declines its complex products.
+        for step in [
+            Transition::Accept,
+            Transition::StartProduction,
+            Transition::Deliver,
+        ] {
+            assignments::transition(&db, &coordinator(), ids[0], step, None)
+                .await
+                .unwrap();
+        }
+        assignments::transition(&db, &coordinator(), ids[3], Transition::Decline, None)
+            .await
+            .unwrap();
+        let s = programmes::summary(&db, programme).await.unwrap();
+        assert_eq!(s.currency.as_deref(), Some("USD"));
+        assert_eq!(s.total.proposed, 205);
+        assert_eq!(s.total.accepted, 100);
+        assert_eq!(s.total.delivered, 100);
+        assert_eq!(s.total.value_delivered_minor, 100 * 200);
+        assert_eq!(s.total.value_proposed_minor, 200 * 200 + 5 * 8_000);
+        let gh = s.by_country.iter().find(|g| g.key == "GH").unwrap();
+        assert_eq!(gh.stages.proposed, 105);
+        let complex = s
+            .by_tier
+            .iter()
+            .find(|g| g.key == "COMPLEX_PRODUCT")
+            .unwrap();
+        assert_eq!(
+            complex.stages.proposed, 5,
+            "the declined share does not count"
+        );
+        assert_eq!(s.by_facility.len(), 2);
+        let csv = programmes::assignments_csv(&db, programme).await.unwrap();
+        assert_eq!(csv.lines().count(), 5, "{csv}");
+        assert!(csv.lines().nth(1).unwrap().contains("DELIVERED"), "{csv}");
+    })
+    .await;
+}

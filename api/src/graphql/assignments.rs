@@ -8,7 +8,7 @@ use makermatch_entities::{assignment, assignment_event, job};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::access::signed_in;
+use super::access::{signed_in, staff};
 use super::error::{Code, coded, from_db, from_service};
 use super::facilities::Facility;
 use super::loader::{AppLoader, FacilityId};
@@ -16,6 +16,7 @@ use super::relay::{NodeType, expect_id, global_id};
 use crate::events::{AssignmentEvent, EventBus};
 use crate::services::actor::Actor;
 use crate::services::assignments::{self as service, Changed, ProposalInput, Transition};
+use crate::services::programmes;
 
 /// Where an assignment stands (DESIGN §3).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -194,11 +195,111 @@ fn publish(ctx: &Context<'_>, changed: &Changed) {
     }
 }
 
+/// Items (and value in minor units) that reached each stage.
+#[derive(SimpleObject)]
+pub struct StageTotals {
+    pub proposed: i64,
+    pub accepted: i64,
+    /// Prototype approved (or accepted, for jobs without a prototype gate) and beyond.
+    pub approved: i64,
+    pub delivered: i64,
+    pub value_proposed_minor: i64,
+    pub value_delivered_minor: i64,
+}
+
+impl From<&programmes::Stages> for StageTotals {
+    fn from(s: &programmes::Stages) -> Self {
+        StageTotals {
+            proposed: s.proposed,
+            accepted: s.accepted,
+            approved: s.approved,
+            delivered: s.delivered,
+            value_proposed_minor: s.value_proposed_minor,
+            value_delivered_minor: s.value_delivered_minor,
+        }
+    }
+}
+
+/// One row of a programme summary: a facility, a country or a tier.
+#[derive(SimpleObject)]
+pub struct SummaryGroup {
+    /// Facility global id, country code or tier label.
+    pub key: String,
+    /// Facility name, or the key.
+    pub label: String,
+    pub totals: StageTotals,
+}
+
+fn groups(gs: &[programmes::Group], facility: bool) -> Vec<SummaryGroup> {
+    gs.iter()
+        .map(|g| SummaryGroup {
+            key: if facility {
+                Uuid::parse_str(&g.key)
+                    .map(|id| global_id(NodeType::Facility, id).0)
+                    .unwrap_or_else(|_| g.key.clone())
+            } else {
+                g.key.clone()
+            },
+            label: g.label.clone(),
+            totals: StageTotals::from(&g.stages),
+        })
+        .collect()
+}
+
+/// Where a programme stands, for its staff.
+#[derive(SimpleObject)]
+pub struct ProgrammeSummary {
+    pub programme_id: ID,
+    pub name: String,
+    /// The currency of the money totals, when the programme's prices share one.
+    pub currency: Option<String>,
+    pub total: StageTotals,
+    pub by_facility: Vec<SummaryGroup>,
+    pub by_country: Vec<SummaryGroup>,
+    pub by_tier: Vec<SummaryGroup>,
+}
+
 #[derive(Default)]
 pub struct AssignmentsQuery;
 
 #[Object]
 impl AssignmentsQuery {
+    /// Items proposed, accepted, approved and delivered, with money totals, per facility,
+    /// country and tier (coordinators and admins).
+    async fn programme_summary(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+    ) -> Result<ProgrammeSummary> {
+        staff(ctx)?;
+        let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let s = programmes::summary(db, id).await.map_err(from_service)?;
+        Ok(ProgrammeSummary {
+            programme_id: global_id(NodeType::Programme, s.programme.id),
+            name: s.programme.name.clone(),
+            currency: s.currency.clone(),
+            total: StageTotals::from(&s.total),
+            by_facility: groups(&s.by_facility, true),
+            by_country: groups(&s.by_country, false),
+            by_tier: groups(&s.by_tier, false),
+        })
+    }
+
+    /// The programme's assignments as CSV, one row each (coordinators and admins).
+    async fn programme_assignments_csv(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+    ) -> Result<String> {
+        staff(ctx)?;
+        let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        programmes::assignments_csv(db, id)
+            .await
+            .map_err(from_service)
+    }
+
     /// The assignments of a job, oldest first (signed-in callers).
     async fn assignments(&self, ctx: &Context<'_>, job_id: ID) -> Result<Vec<Assignment>> {
         signed_in(ctx)?;

@@ -11,6 +11,7 @@ pub mod facilities;
 pub mod jobs;
 pub mod makers;
 pub mod outbox;
+pub mod programmes;
 pub mod taxonomy;
 pub mod validate;
 
