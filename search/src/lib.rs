@@ -2,6 +2,7 @@
 //! data in and gives ranked results out. No database or HTTP in here.
 
 pub mod access;
+pub mod allocation;
 pub mod document;
 pub mod engine;
 mod error;
