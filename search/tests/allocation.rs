@@ -282,7 +282,8 @@ fn transport_cost_prefers_nearer_spaces() {
     let a = allocate_job(&job(1, 100, 0), &facilities, &[near, far], &options).unwrap();
     assert_eq!(a.quantity(id(1), id(10)), 60);
     assert_eq!(a.quantity(id(1), id(11)), 40);
-    assert_eq!(a.objective.transport_minor, 60 * 1 + 40 * 50);
+    // 5 km and 500 km at 0.1 a km: 1 and 50 a unit.
+    assert_eq!(a.objective.transport_minor, 60 + 40 * 50);
     assert_eq!(a.objective.price_minor, 100 * 100);
 }
 

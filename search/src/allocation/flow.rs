@@ -9,7 +9,8 @@
 //! units, and only O(arcs) augmentations happen per phase.
 //!
 //! Invariant (Δ-optimality): every residual arc with room for Δ more units has a
-//! non-negative reduced cost for the Δ-step. Convexity keeps it true after an augmentation
+//! non-negative reduced cost for the Δ-step, taken per unit (so that potentials keep their
+//! meaning from one phase to the next). Convexity keeps it true after an augmentation
 //! (the next Δ on a used arc costs at least as much as the last one); at the start of each
 //! phase arcs that break it are pushed by Δ until they do not. At Δ = 1 this is the usual
 //! optimality condition, so the integral flow found is optimal.
@@ -37,14 +38,15 @@ impl Arc {
         let x = i128::from(x);
         self.unit * x + Cost::spread(i128::from(self.quad) * x * x)
     }
+}
 
-    /// What changing the flow from `x` by `delta` (either sign) costs.
-    fn step(&self, x: i64, delta: i64) -> Cost {
-        let d = i128::from(delta);
-        let x2 = 2 * i128::from(x) + d;
-        // (x+d)² − x² = d·(2x + d): no need to square large numbers twice.
-        self.unit * d + Cost::spread(i128::from(self.quad) * d * x2)
-    }
+/// An arc's costs multiplied by the solve's scale once, so that the per-unit cost of a
+/// Δ-step is a few additions and one product: with `(x+d)² − x² = d·(2x + d)`, moving
+/// `d = ±Δ` units costs, per unit and scaled, `±(unit + quad·(2x + d))·scale`.
+#[derive(Debug, Clone, Copy)]
+struct Scaled {
+    unit: Cost,
+    quad: i128,
 }
 
 /// A network: node supplies (positive) and demands (negative) that sum to zero.
@@ -66,6 +68,9 @@ pub(crate) enum FlowError {
 pub(crate) struct FlowSolution {
     pub flow: Vec<i64>,
     pub cost: Cost,
+    /// Node potentials (dual values) proving optimality, on `scale`: for warm starts.
+    pub potential: Vec<Cost>,
+    pub scale: i64,
 }
 
 /// Residual move along arc `arc`: forward (more flow) or backward (less).
@@ -78,6 +83,9 @@ struct Move {
 struct Solver<'a> {
     net: &'a Network,
     adjacent: Vec<Vec<Move>>,
+    /// The first Δ: every Δ divides it.
+    scale: i64,
+    scaled: Vec<Scaled>,
     flow: Vec<i64>,
     excess: Vec<i64>,
     potential: Vec<Cost>,
@@ -90,6 +98,18 @@ struct Solver<'a> {
 
 /// Solves `net` to optimality, or says why not.
 pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
+    solve_from(net, None)
+}
+
+/// Solves `net` starting from `warm`, an optimal solution of the same network with other
+/// bounds (a branch-and-bound parent). Its flow, clamped into the new bounds, and its
+/// potentials are kept: for convex costs 1-optimality implies Δ-optimality for every Δ,
+/// so only the units the new bounds displaced need to move, at scales no larger than
+/// the displacement.
+pub(crate) fn solve_from(
+    net: &Network,
+    warm: Option<&FlowSolution>,
+) -> Result<FlowSolution, FlowError> {
     let n = net.supply.len();
     if net.supply.iter().map(|&s| i128::from(s)).sum::<i128>() != 0 {
         return Err(FlowError::Infeasible);
@@ -108,30 +128,52 @@ pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
             forward: false,
         });
     }
+    let warm = warm.filter(|w| w.flow.len() == net.arcs.len() && w.potential.len() == n);
+    let flow: Vec<i64> = match warm {
+        Some(w) => net
+            .arcs
+            .iter()
+            .zip(&w.flow)
+            .map(|(a, &x)| x.clamp(a.lower, a.upper))
+            .collect(),
+        None => net.arcs.iter().map(|a| a.lower).collect(),
+    };
+    let mut excess = net.supply.clone();
+    for (a, &x) in net.arcs.iter().zip(&flow) {
+        excess[a.from] -= x;
+        excess[a.to] += x;
+    }
+    let largest = excess.iter().map(|e| e.abs()).max().unwrap_or(0).max(1);
+    let mut delta: i64 = 1 << (63 - largest.leading_zeros());
+    // Reduced costs are per unit times `scale`, which every Δ must divide; a warm start
+    // keeps its parent's scale, since its potentials are expressed in it.
+    let scale = match warm {
+        Some(w) => {
+            delta = delta.min(w.scale);
+            w.scale
+        }
+        None => delta,
+    };
     let mut s = Solver {
         net,
         adjacent,
-        flow: net.arcs.iter().map(|a| a.lower).collect(),
-        excess: net.supply.clone(),
-        potential: vec![Cost::ZERO; n],
+        scale,
+        scaled: net
+            .arcs
+            .iter()
+            .map(|a| Scaled {
+                unit: a.unit * i128::from(scale),
+                quad: i128::from(a.quad) * i128::from(scale),
+            })
+            .collect(),
+        flow,
+        excess,
+        potential: warm.map_or_else(|| vec![Cost::ZERO; n], |w| w.potential.clone()),
         dist: vec![None; n],
         settled: vec![false; n],
         pred: vec![None; n],
         heap: BinaryHeap::new(),
     };
-    for a in &net.arcs {
-        s.excess[a.from] -= a.lower;
-        s.excess[a.to] += a.lower;
-    }
-    let largest = s
-        .excess
-        .iter()
-        .map(|e| e.abs())
-        .chain(net.arcs.iter().map(|a| a.upper - a.lower))
-        .max()
-        .unwrap_or(0)
-        .max(1);
-    let mut delta: i64 = 1 << (63 - largest.leading_zeros());
     loop {
         s.restore_optimality(delta);
         while s.augment(delta)? {}
@@ -148,7 +190,12 @@ pub(crate) fn solve(net: &Network) -> Result<FlowSolution, FlowError> {
         .iter()
         .zip(&s.flow)
         .fold(Cost::ZERO, |acc, (a, &x)| acc + a.cost_at(x));
-    Ok(FlowSolution { flow: s.flow, cost })
+    Ok(FlowSolution {
+        flow: s.flow,
+        potential: s.potential,
+        scale: s.scale,
+        cost,
+    })
 }
 
 impl Solver<'_> {
@@ -159,16 +206,27 @@ impl Solver<'_> {
         if m.forward { a.upper - x } else { x - a.lower }
     }
 
-    /// Head of a move and the reduced cost of moving `delta` units along it.
+    /// Head of a move and the reduced cost of moving `delta` units along it, per unit.
+    /// Costs are per unit (the step's cost / Δ) times the first Δ so they stay integers:
+    /// potentials carry from one phase to the next and must keep one scale.
     fn reduced(&self, m: Move, delta: i64) -> (usize, Cost) {
         let a = &self.net.arcs[m.arc];
-        let x = self.flow[m.arc];
-        let (u, v, c) = if m.forward {
-            (a.from, a.to, a.step(x, delta))
+        let c = self.scaled[m.arc];
+        let x2 = 2 * i128::from(self.flow[m.arc]);
+        let d = i128::from(delta);
+        if m.forward {
+            let per_unit = c.unit + Cost::spread(c.quad * (x2 + d));
+            (
+                a.to,
+                per_unit - self.potential[a.from] + self.potential[a.to],
+            )
         } else {
-            (a.to, a.from, a.step(x, -delta))
-        };
-        (v, c - self.potential[u] + self.potential[v])
+            let per_unit = -(c.unit + Cost::spread(c.quad * (x2 - d)));
+            (
+                a.from,
+                per_unit - self.potential[a.to] + self.potential[a.from],
+            )
+        }
     }
 
     fn shift(&mut self, m: Move, delta: i64) {

@@ -13,8 +13,10 @@
 //! most even one (for a fixed total it falls whenever a unit moves from a bigger share to
 //! a smaller one), so ties spread evenly, while its being a separate, later component means
 //! it can never cost a cent or a unit. Weights are 2⁴⁰ / quantity², so the term is the sum
-//! of squared shares and jobs of different sizes count alike. Shares the tie-break still cannot tell apart (10
-//! units over 3 equal spaces) go by facility id.
+//! of squared shares and jobs of different sizes count alike. Shares the tie-break still
+//! cannot tell apart (10 units over 3 equal spaces) go deterministically, in facility id
+//! order. With minimum batches, shortfall and money are proven optimal and the spread is
+//! minimised within the branches searched (`branch.rs` says why not over all of them).
 //!
 //! Why not an LP/MIP crate: the tie-break is quadratic, and expressing it linearly needs
 //! either integer variables over every pair (slow branch and bound in a pure-Rust MIP) or

@@ -87,8 +87,9 @@ pub struct Objective {
     /// The largest share any facility got of any job.
     pub largest_share: f64,
     pub allocated: u64,
-    /// False only when a minimum-batch search ran out of nodes: the allocation is then the
-    /// best found, not proven the best.
+    /// Shortfall and cost are proven minimal (and, without minimum batches, the spread
+    /// too). False only when a minimum-batch search ran out of nodes: the allocation is
+    /// then the best found, not proven the best.
     pub optimal: bool,
     /// Flow problems solved (1 without minimum batches).
     pub solves: u32,
