@@ -186,6 +186,19 @@ fn minimum_batches_give_nothing_or_enough() {
     assert_eq!(a.quantity(id(1), id(11)), 50);
     assert_eq!(a.objective.total_cost_minor, 150);
 
+    // A search cut short still answers, within the rules, and says it is not proven.
+    let hurried = AllocationOptions {
+        max_branch_nodes: 3,
+        ..AllocationOptions::default()
+    };
+    let h = allocate_job(&j, &facilities, &candidates, &hurried).unwrap();
+    assert!(!h.objective.optimal);
+    assert!(
+        h.decisions
+            .iter()
+            .all(|d| d.quantity == 0 || d.quantity >= 50)
+    );
+
     // A third space that could only take 20 is left out, and says why.
     let mut facilities = facilities;
     facilities.push(facility(12, Some(20)));
@@ -204,6 +217,29 @@ fn minimum_batches_give_nothing_or_enough() {
     for d in &a.decisions {
         assert!(d.quantity == 0 || d.quantity >= 50, "{d:?}");
     }
+}
+
+#[test]
+fn minimum_batches_keep_ties_even() {
+    // The IMA split meets a minimum of 5 as it is.
+    let options = AllocationOptions {
+        min_batch: Some(5),
+        ..AllocationOptions::default()
+    };
+    let a = allocate_programme(&ima(None), &options).unwrap();
+    assert!(a.objective.optimal);
+    assert!(a.proposals().all(|d| [100, 20, 5].contains(&d.quantity)));
+    // Ten units over three equal spaces with a minimum of 4: 5 + 5, not 10 + 0 + 0.
+    let facilities: Vec<_> = (10..13).map(|f| facility(f, None)).collect();
+    let candidates: Vec<_> = (10..13).map(|f| candidate(1, f, Some(7))).collect();
+    let mut j = job(1, 10, 0);
+    j.min_batch = Some(4);
+    let a = allocate_job(&j, &facilities, &candidates, &AllocationOptions::default()).unwrap();
+    let mut got: Vec<u32> = a.decisions.iter().map(|d| d.quantity).collect();
+    got.sort();
+    assert_eq!(got, vec![0, 5, 5]);
+    assert_eq!(a.objective.total_cost_minor, 70);
+    assert!(a.objective.optimal);
 }
 
 #[test]

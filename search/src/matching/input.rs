@@ -155,6 +155,14 @@ pub struct TrackRecord {
     pub prototypes_approved: u32,
 }
 
+impl TrackRecord {
+    /// No completed assignment yet: the facility is on probation for allocation
+    /// (`AllocationFacility::on_probation`) unless staff say otherwise.
+    pub fn is_new(&self) -> bool {
+        self.completed == 0
+    }
+}
+
 /// A facility (OKW) as matching needs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FacilityProfile {
