@@ -1,0 +1,87 @@
+//! When a skill counts as verified (DESIGN §3): an unexpired, unrevoked credential from a
+//! trusted issuer aligns to it. Anything less — expired, revoked, untrusted, not yet
+//! issued — leaves the claim self-declared, and the reason is said.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::input::{CredentialEvidence, SkillClaim};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CredentialStatus {
+    Valid,
+    Expired,
+    Revoked,
+    UntrustedIssuer,
+    /// Issued in the future: a clock or data error, not trusted.
+    NotYetIssued,
+}
+
+pub fn credential_status(c: &CredentialEvidence, now: DateTime<Utc>) -> CredentialStatus {
+    if c.revoked {
+        CredentialStatus::Revoked
+    } else if !c.issuer_trusted {
+        CredentialStatus::UntrustedIssuer
+    } else if c.expires.is_some_and(|e| e <= now) {
+        CredentialStatus::Expired
+    } else if c.issued_on > now {
+        CredentialStatus::NotYetIssued
+    } else {
+        CredentialStatus::Valid
+    }
+}
+
+/// How a claim stands: the credential that verifies it, or why none does.
+#[derive(Debug, Clone)]
+pub(crate) struct Standing<'a> {
+    pub verified_by: Option<&'a CredentialEvidence>,
+    /// Words for the evidence: who verified it, or why it counts as self-declared.
+    pub note: String,
+}
+
+pub(crate) fn standing(claim: &SkillClaim, now: DateTime<Utc>) -> Standing<'_> {
+    // The valid credential that lasts longest (then the first listed) is the one named.
+    let valid = claim
+        .credentials
+        .iter()
+        .filter(|c| credential_status(c, now) == CredentialStatus::Valid)
+        .max_by(|a, b| {
+            a.expires
+                .is_none()
+                .cmp(&b.expires.is_none())
+                .then(a.expires.cmp(&b.expires))
+                .then(b.id.cmp(&a.id))
+        });
+    if let Some(c) = valid {
+        return Standing {
+            verified_by: Some(c),
+            note: format!("verified by \"{}\" from {}", c.achievement, c.issuer),
+        };
+    }
+    let reasons: Vec<String> = claim
+        .credentials
+        .iter()
+        .map(|c| {
+            let why = match credential_status(c, now) {
+                CredentialStatus::Expired => c.expires.map_or_else(
+                    || "expired".to_string(),
+                    |e| format!("expired on {}", e.date_naive()),
+                ),
+                CredentialStatus::Revoked => "revoked".into(),
+                CredentialStatus::UntrustedIssuer => "from an issuer not trusted here".into(),
+                CredentialStatus::NotYetIssued => "issued in the future".into(),
+                CredentialStatus::Valid => "valid".into(),
+            };
+            format!("\"{}\" from {} is {why}", c.achievement, c.issuer)
+        })
+        .collect();
+    Standing {
+        verified_by: None,
+        note: if reasons.is_empty() {
+            "self-declared".into()
+        } else {
+            format!("self-declared ({})", reasons.join("; "))
+        },
+    }
+}

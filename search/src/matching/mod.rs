@@ -1,0 +1,192 @@
+//! `matchJob` (DESIGN §6): ranks candidate teams — a facility plus the makers who cover
+//! the job's skills — for a job.
+//!
+//! Hard rules first: `CLOSED` and `TEMPORARY_CLOSURE` facilities never match, `PLANNED`
+//! ones only on request, and when the job has a delivery point and a maximum distance,
+//! facilities beyond it (or with no known position) never match. Every other facility is
+//! scored: a weighted mean of the factors in [`Factor`] that apply to the job, each in
+//! [0, 1], so the score is in [0, 1] too. A team that misses a requirement still ranks
+//! (lower), with the requirement listed in `missing`, unless `require_all` is set.
+//!
+//! Results are deterministic: same input, same order; equal scores go by facility id.
+
+mod coverage;
+mod credentials;
+mod error;
+mod factors;
+mod input;
+mod output;
+mod requirements;
+mod team;
+mod weights;
+
+pub use credentials::{CredentialStatus, credential_status};
+pub use error::MatchError;
+pub use input::{
+    Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
+    JobSpec, Machine, MakerProfile, MatchInput, Requirement, SkillClaim, TrackRecord,
+};
+pub use output::{Evidence, FactorScore, Missing, Relation, Source, TeamMatch, TeamMember};
+pub use weights::{Factor, MatchOptions, Weights};
+
+use crate::taxonomy::Taxonomy;
+
+/// Whether a facility in `status` may match at all.
+pub fn may_match(status: FacilityStatus, options: &MatchOptions) -> bool {
+    match status {
+        FacilityStatus::Active => true,
+        FacilityStatus::Planned => options.include_planned,
+        FacilityStatus::TemporaryClosure | FacilityStatus::Closed => false,
+    }
+}
+
+/// Ranks the teams for `input.job`, best first.
+pub fn match_job(
+    taxonomy: &Taxonomy,
+    input: &MatchInput<'_>,
+    options: &MatchOptions,
+) -> Result<Vec<TeamMatch>, MatchError> {
+    options.check()?;
+    let job = input.job;
+    if let Some(max) = job.max_distance_km
+        && !(max.is_finite() && max >= 0.0)
+    {
+        return Err(MatchError::InvalidJob(format!(
+            "maximum distance must be a non-negative number of km, not {max}"
+        )));
+    }
+    if let Some(map) = input.relevance
+        && let Some((&facility, &value)) = map
+            .iter()
+            .find(|&(_, v)| !(v.is_finite() && (0.0..=1.0).contains(v)))
+    {
+        return Err(MatchError::InvalidRelevance { facility, value });
+    }
+
+    let reqs = requirements::resolve_all(taxonomy, &job.requirements, options.preferred_weight);
+    let pool = team::TeamPool::new(taxonomy, job, &reqs, input.makers, options, input.now);
+
+    let mut out = Vec::new();
+    for facility in input.facilities {
+        if !may_match(facility.status, options) {
+            continue;
+        }
+        let distance_km = job
+            .delivery
+            .zip(facility.position)
+            .map(|(d, p)| p.distance_km(d));
+        if let (Some(_), Some(max)) = (job.delivery, job.max_distance_km)
+            && !distance_km.is_some_and(|d| d <= max)
+        {
+            continue;
+        }
+
+        let caps = coverage::capabilities(taxonomy, facility);
+        let process = coverage::processes(taxonomy, &caps, &reqs);
+        let equipment = coverage::equipment(taxonomy, facility, &reqs);
+        let material = coverage::materials(facility, &reqs);
+        let certification = coverage::certifications(facility, &reqs);
+        let team = pool.team(facility);
+
+        let distance = job.delivery.map(|_| match distance_km {
+            Some(km) => factors::distance(km, options),
+            None => (0.0, "the facility's position is unknown".into()),
+        });
+        let relevance = input.relevance.map(|map| match map.get(&facility.id) {
+            Some(&v) => (v, format!("text relevance {v:.2}")),
+            None => (0.0, "the job's text does not match it".into()),
+        });
+        let with_note = |c: &coverage::Coverage| c.value.map(|v| (v, c.note.clone()));
+        let values: [(Factor, Option<(f64, String)>); 11] = [
+            (Factor::Process, with_note(&process)),
+            (Factor::Equipment, with_note(&equipment)),
+            (Factor::Material, with_note(&material)),
+            (Factor::Certification, with_note(&certification)),
+            (Factor::Skill, with_note(&team.skills)),
+            (Factor::Distance, distance),
+            (
+                Factor::Capacity,
+                Some(factors::capacity(
+                    facility.batch_size,
+                    job.quantity,
+                    options,
+                )),
+            ),
+            (
+                Factor::TrackRecord,
+                Some(factors::track_record(&facility.track_record, options)),
+            ),
+            (
+                Factor::Freshness,
+                Some(factors::freshness(facility, input.now, options)),
+            ),
+            (
+                Factor::Availability,
+                team.availability
+                    .map(|v| (v, team.availability_note.clone())),
+            ),
+            (Factor::Relevance, relevance),
+        ];
+        let total: f64 = values
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(f, _)| options.weights.get(*f))
+            .sum();
+        let mut score = 0.0;
+        let breakdown = values
+            .into_iter()
+            .map(|(factor, v)| {
+                let applicable = v.is_some();
+                let (value, note) = v.unwrap_or_else(|| (0.0, "does not apply to this job".into()));
+                let value = value.clamp(0.0, 1.0);
+                let weight = if applicable && total > 0.0 {
+                    options.weights.get(factor) / total
+                } else {
+                    0.0
+                };
+                score += weight * value;
+                FactorScore {
+                    factor,
+                    applicable,
+                    value,
+                    weight,
+                    contribution: weight * value,
+                    note,
+                }
+            })
+            .collect();
+        let score = score.clamp(0.0, 1.0);
+
+        let mut evidence = Vec::new();
+        let mut missing = Vec::new();
+        for c in [process, equipment, material, certification, team.skills] {
+            evidence.extend(c.evidence);
+            missing.extend(c.missing);
+        }
+        if options.require_all && missing.iter().any(|m| m.required) {
+            continue;
+        }
+        if score < options.min_score {
+            continue;
+        }
+        out.push(TeamMatch {
+            facility_id: facility.id,
+            facility_name: facility.name.clone(),
+            score,
+            distance_km,
+            makers: team.members,
+            breakdown,
+            evidence,
+            missing,
+        });
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.facility_id.cmp(&b.facility_id))
+    });
+    if let Some(limit) = options.limit {
+        out.truncate(limit);
+    }
+    Ok(out)
+}
