@@ -11,6 +11,7 @@ pub mod limits;
 pub mod loader;
 mod makers;
 mod map;
+mod matching;
 mod node;
 pub mod relay;
 mod search;
@@ -34,6 +35,7 @@ pub struct Query(
     makers::MakersQuery,
     search::SearchQuery,
     assignments::AssignmentsQuery,
+    matching::MatchingQuery,
     map::MapQuery,
     taxonomy::TaxonomyQuery,
     system::SystemQuery,
@@ -43,6 +45,7 @@ pub struct Query(
 pub struct Mutation(
     facilities::FacilitiesMutation,
     assignments::AssignmentsMutation,
+    matching::MatchingMutation,
 );
 
 pub use assignments::Subscription;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod facilities;
 pub mod jobs;
 pub mod makers;
+pub mod matching;
 pub mod outbox;
 pub mod programmes;
 pub mod taxonomy;

@@ -1,0 +1,501 @@
+//! `matchJob` over stored data (DESIGN §6): the search engine narrows the candidates
+//! (facilities within the job's reach, makers with its skills near the delivery point),
+//! the database fills their profiles in a fixed number of `IN (…)` queries, and the
+//! search crate's matcher ranks the teams.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use makermatch_entities::job_requirement::RequirementKind as RowKind;
+use makermatch_entities::skill_claim::SkillLevel as RowLevel;
+use makermatch_entities::{
+    achievement, achievement_alignment, availability, credential, equipment, facility,
+    facility_material, facility_process, issuer, job, job_requirement, machine_clearance, maker,
+    maker_affiliation, skill, skill_claim,
+};
+use makermatch_search::matching::{
+    Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
+    JobSpec, Machine, MakerProfile, Requirement, SkillClaim, TrackRecord,
+};
+use makermatch_search::{
+    ExactPositions, Filters, Kind, LatLon, MatchInput, MatchOptions, PositionAccess,
+    RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::assignments::track_records;
+use super::{ServiceError, ServiceResult};
+
+/// Most facilities scored for one job (the nearest ones when there are more).
+const MAX_FACILITIES: usize = 2_000;
+/// Most makers found by skill near the delivery point, per skill requirement.
+const MAX_MAKERS_PER_SKILL: usize = 500;
+/// Ids per `IN (…)` list.
+const CHUNK: usize = 1_000;
+
+fn kind(k: RowKind) -> RequirementKind {
+    match k {
+        RowKind::Process => RequirementKind::Process,
+        RowKind::Skill => RequirementKind::Skill,
+        RowKind::Equipment => RequirementKind::Equipment,
+        RowKind::Material => RequirementKind::Material,
+        RowKind::Certification => RequirementKind::Certification,
+    }
+}
+
+fn level(l: RowLevel) -> SkillLevel {
+    match l {
+        RowLevel::Novice => SkillLevel::Novice,
+        RowLevel::Intermediate => SkillLevel::Intermediate,
+        RowLevel::Advanced => SkillLevel::Advanced,
+        RowLevel::Expert => SkillLevel::Expert,
+    }
+}
+
+fn position(lat: Option<f64>, lon: Option<f64>) -> Option<LatLon> {
+    lat.zip(lon)
+        .and_then(|(lat, lon)| LatLon::new(lat, lon).ok())
+}
+
+fn search_error(e: makermatch_search::SearchError) -> ServiceError {
+    ServiceError::Conflict(format!("the search index could not answer: {e}"))
+}
+
+async fn in_chunks<C, T, F>(db: &C, ids: &[Uuid], query: F) -> ServiceResult<Vec<T::Model>>
+where
+    C: ConnectionTrait,
+    T: EntityTrait,
+    F: Fn(Vec<Uuid>) -> sea_orm::Select<T>,
+{
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(query(chunk.to_vec()).all(db).await?);
+    }
+    Ok(out)
+}
+
+/// The job as the matcher sees it.
+pub async fn job_spec<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+) -> ServiceResult<(job::Model, JobSpec)> {
+    let row = job::Entity::find_by_id(job_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "job",
+            id: job_id.to_string(),
+        })?;
+    let requirements = job_requirement::Entity::find()
+        .filter(job_requirement::Column::JobId.eq(job_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| Requirement {
+            kind: kind(r.kind),
+            term: r.term,
+            required: r.required,
+            min_level: r.min_level.map(level),
+        })
+        .collect();
+    let spec = JobSpec {
+        id: row.id,
+        quantity: u32::try_from(row.quantity.max(0)).unwrap_or(0),
+        requirements,
+        delivery: position(row.delivery_lat, row.delivery_lon),
+        max_distance_km: row.max_distance_km,
+        deadline: row.deadline,
+    };
+    Ok((row, spec))
+}
+
+/// Candidate facility ids: within the job's maximum distance of its delivery point, else
+/// the nearest ones, else (no delivery point) the first by id.
+fn candidate_facilities(engine: &SearchEngine, spec: &JobSpec) -> ServiceResult<Vec<Uuid>> {
+    let mut request = SearchRequest::new(Kind::Facility).page(0, MAX_FACILITIES);
+    if let Some(at) = spec.delivery {
+        request = match spec.max_distance_km {
+            Some(km) => request.near(at, km.max(0.001)),
+            None => request.nearest_to(at),
+        };
+    }
+    Ok(engine
+        .search(&request)
+        .map_err(search_error)?
+        .hits
+        .into_iter()
+        .map(|h| h.id)
+        .collect())
+}
+
+/// How well each candidate's text matches the job's description, in [0, 1].
+fn relevance(
+    engine: &SearchEngine,
+    row: &job::Model,
+    spec: &JobSpec,
+    candidates: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, f64>> {
+    let Some(text) = row.description.as_ref().filter(|d| !d.trim().is_empty()) else {
+        return Ok(HashMap::new());
+    };
+    let mut request = SearchRequest::new(Kind::Facility)
+        .text(text.clone())
+        .page(0, MAX_FACILITIES);
+    if let (Some(at), Some(km)) = (spec.delivery, spec.max_distance_km) {
+        request = request.near(at, km.max(0.001));
+    }
+    let hits = engine.search(&request).map_err(search_error)?.hits;
+    let wanted: HashSet<&Uuid> = candidates.iter().collect();
+    let best = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+    if best <= 0.0 {
+        return Ok(HashMap::new());
+    }
+    Ok(hits
+        .into_iter()
+        .filter(|h| wanted.contains(&h.id))
+        .map(|h| (h.id, f64::from(h.score / best)))
+        .collect())
+}
+
+async fn facility_profiles<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<FacilityProfile>> {
+    let rows = in_chunks(db, ids, |c| {
+        facility::Entity::find().filter(facility::Column::Id.is_in(c))
+    })
+    .await?;
+    let mut processes: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for l in in_chunks(db, ids, |c| {
+        facility_process::Entity::find().filter(facility_process::Column::FacilityId.is_in(c))
+    })
+    .await?
+    {
+        processes
+            .entry(l.facility_id)
+            .or_default()
+            .push(l.process_id);
+    }
+    let mut materials: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for l in in_chunks(db, ids, |c| {
+        facility_material::Entity::find().filter(facility_material::Column::FacilityId.is_in(c))
+    })
+    .await?
+    {
+        materials
+            .entry(l.facility_id)
+            .or_default()
+            .push(l.material_id);
+    }
+    let mut machines: HashMap<Uuid, Vec<Machine>> = HashMap::new();
+    for e in in_chunks(db, ids, |c| {
+        equipment::Entity::find().filter(equipment::Column::FacilityId.is_in(c))
+    })
+    .await?
+    {
+        machines.entry(e.facility_id).or_default().push(Machine {
+            id: e.id,
+            equipment_type: e.equipment_type,
+            process_id: e.process_id,
+            make: e.make,
+            model: e.model,
+        });
+    }
+    let records = track_records(db, ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|f| {
+            let r = records.get(&f.id).copied().unwrap_or_default();
+            FacilityProfile {
+                id: f.id,
+                name: f.name.clone(),
+                status: FacilityStatus::parse(&sea_orm::ActiveEnum::to_value(&f.status))
+                    .unwrap_or(FacilityStatus::Active),
+                position: position(f.lat, f.lon),
+                process_ids: processes.remove(&f.id).unwrap_or_default(),
+                material_ids: materials.remove(&f.id).unwrap_or_default(),
+                equipment: machines.remove(&f.id).unwrap_or_default(),
+                certifications: f
+                    .certifications
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                batch_size: f
+                    .typical_batch_size
+                    .as_ref()
+                    .and_then(|b| BatchSize::parse(&sea_orm::ActiveEnum::to_value(b))),
+                date_verified: f.date_verified,
+                track_record: TrackRecord {
+                    completed: r.completed,
+                    on_time: r.on_time,
+                    prototypes_submitted: r.prototypes_approved + r.prototypes_rejected,
+                    prototypes_approved: r.prototypes_approved,
+                },
+            }
+        })
+        .collect())
+}
+
+/// Makers of the team: affiliated with or cleared at a candidate, or holding one of the
+/// job's skills near the delivery point.
+async fn candidate_makers<C: ConnectionTrait>(
+    db: &C,
+    engine: &SearchEngine,
+    spec: &JobSpec,
+    facilities: &[Uuid],
+    options: &MatchOptions,
+) -> ServiceResult<Vec<Uuid>> {
+    let mut ids: HashSet<Uuid> = HashSet::new();
+    for a in in_chunks(db, facilities, |c| {
+        maker_affiliation::Entity::find().filter(maker_affiliation::Column::FacilityId.is_in(c))
+    })
+    .await?
+    {
+        ids.insert(a.maker_id);
+    }
+    for c in in_chunks(db, facilities, |c| {
+        machine_clearance::Entity::find().filter(machine_clearance::Column::FacilityId.is_in(c))
+    })
+    .await?
+    {
+        ids.insert(c.maker_id);
+    }
+    if let Some(at) = spec.delivery {
+        let radius = spec.max_distance_km.unwrap_or(500.0) + options.maker_reach_km;
+        for r in spec
+            .requirements
+            .iter()
+            .filter(|r| r.kind == RequirementKind::Skill)
+        {
+            let filters = Filters {
+                skills: vec![SkillFilter {
+                    key: makermatch_search::skills::skill_key(&r.term),
+                    min_level: None,
+                    verified: false,
+                }],
+                ..Filters::default()
+            };
+            let request = SearchRequest::new(Kind::Maker)
+                .filters(filters)
+                .near(at, radius)
+                .positions(PositionAccess::exact(ExactPositions::granted_by(
+                    "matchJob",
+                )))
+                .page(0, MAX_MAKERS_PER_SKILL);
+            ids.extend(
+                engine
+                    .search(&request)
+                    .map_err(search_error)?
+                    .hits
+                    .into_iter()
+                    .map(|h| h.id),
+            );
+        }
+    }
+    let mut ids: Vec<Uuid> = ids.into_iter().collect();
+    ids.sort();
+    Ok(ids)
+}
+
+async fn maker_profiles<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<MakerProfile>> {
+    let rows = in_chunks(db, ids, |c| {
+        maker::Entity::find().filter(maker::Column::Id.is_in(c))
+    })
+    .await?;
+    let claims = in_chunks(db, ids, |c| {
+        skill_claim::Entity::find().filter(skill_claim::Column::MakerId.is_in(c))
+    })
+    .await?;
+    let skill_ids: Vec<Uuid> = claims
+        .iter()
+        .map(|c| c.skill_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let skills: HashMap<Uuid, skill::Model> = in_chunks(db, &skill_ids, |c| {
+        skill::Entity::find().filter(skill::Column::Id.is_in(c))
+    })
+    .await?
+    .into_iter()
+    .map(|s| (s.id, s))
+    .collect();
+    let credentials = in_chunks(db, ids, |c| {
+        credential::Entity::find().filter(credential::Column::MakerId.is_in(c))
+    })
+    .await?;
+    let achievement_ids: Vec<Uuid> = credentials
+        .iter()
+        .map(|c| c.achievement_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let achievements: HashMap<Uuid, achievement::Model> = in_chunks(db, &achievement_ids, |c| {
+        achievement::Entity::find().filter(achievement::Column::Id.is_in(c))
+    })
+    .await?
+    .into_iter()
+    .map(|a| (a.id, a))
+    .collect();
+    let issuer_ids: Vec<Uuid> = achievements
+        .values()
+        .map(|a| a.issuer_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let issuers: HashMap<Uuid, issuer::Model> = in_chunks(db, &issuer_ids, |c| {
+        issuer::Entity::find().filter(issuer::Column::Id.is_in(c))
+    })
+    .await?
+    .into_iter()
+    .map(|i| (i.id, i))
+    .collect();
+    let mut alignments: HashMap<Uuid, Vec<achievement_alignment::Model>> = HashMap::new();
+    for a in in_chunks(db, &achievement_ids, |c| {
+        achievement_alignment::Entity::find()
+            .filter(achievement_alignment::Column::AchievementId.is_in(c))
+    })
+    .await?
+    {
+        alignments.entry(a.achievement_id).or_default().push(a);
+    }
+    let mut by_maker: HashMap<Uuid, Vec<&credential::Model>> = HashMap::new();
+    for c in &credentials {
+        by_maker.entry(c.maker_id).or_default().push(c);
+    }
+    let mut affiliations: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for a in in_chunks(db, ids, |c| {
+        maker_affiliation::Entity::find().filter(maker_affiliation::Column::MakerId.is_in(c))
+    })
+    .await?
+    {
+        affiliations
+            .entry(a.maker_id)
+            .or_default()
+            .push(a.facility_id);
+    }
+    let mut clearances: HashMap<Uuid, Vec<Clearance>> = HashMap::new();
+    for c in in_chunks(db, ids, |c| {
+        machine_clearance::Entity::find().filter(machine_clearance::Column::MakerId.is_in(c))
+    })
+    .await?
+    {
+        clearances.entry(c.maker_id).or_default().push(Clearance {
+            facility_id: c.facility_id,
+            equipment_id: Some(c.equipment_id),
+            expires_on: c.expires_on,
+        });
+    }
+    let mut hours: HashMap<Uuid, Availability> = HashMap::new();
+    for a in in_chunks(db, ids, |c| {
+        availability::Entity::find().filter(availability::Column::MakerId.is_in(c))
+    })
+    .await?
+    {
+        hours.entry(a.maker_id).or_insert(Availability {
+            hours_per_week: a.hours_per_week,
+            from: a.available_from,
+            to: a.available_to,
+        });
+    }
+    // The credentials that back a claim: their achievement aligns to its skill or process.
+    let backing = |maker_id: Uuid, s: &skill::Model| -> Vec<CredentialEvidence> {
+        by_maker
+            .get(&maker_id)
+            .into_iter()
+            .flatten()
+            .filter(|c| {
+                alignments
+                    .get(&c.achievement_id)
+                    .into_iter()
+                    .flatten()
+                    .any(|a| {
+                        a.skill_id == Some(s.id)
+                            || (a.process_id.is_some() && a.process_id == s.process_id)
+                    })
+            })
+            .filter_map(|c| {
+                let a = achievements.get(&c.achievement_id)?;
+                let i = issuers.get(&a.issuer_id)?;
+                Some(CredentialEvidence {
+                    id: c.id,
+                    achievement: a.name.clone(),
+                    issuer: i.name.clone(),
+                    issuer_trusted: i.trusted,
+                    issued_on: c.issued_on,
+                    expires: c.expires,
+                    revoked: c.revoked,
+                })
+            })
+            .collect()
+    };
+    let mut claims_of: HashMap<Uuid, Vec<SkillClaim>> = HashMap::new();
+    for c in claims {
+        if let Some(s) = skills.get(&c.skill_id) {
+            claims_of.entry(c.maker_id).or_default().push(SkillClaim {
+                label: s.label.clone(),
+                key: s.key.clone(),
+                process_id: s.process_id.clone(),
+                level: level(c.level),
+                credentials: backing(c.maker_id, s),
+            });
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|m| {
+            let given = m.preferred_first_name.clone().or(m.first_name.clone());
+            let name = [given, m.last_name.clone()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            MakerProfile {
+                id: m.id,
+                display_name: if name.is_empty() {
+                    m.display_name.clone().unwrap_or_default()
+                } else {
+                    name
+                },
+                position: position(m.lat, m.lon).or(position(m.coarse_lat, m.coarse_lon)),
+                affiliations: affiliations.remove(&m.id).unwrap_or_default(),
+                clearances: clearances.remove(&m.id).unwrap_or_default(),
+                skills: claims_of.remove(&m.id).unwrap_or_default(),
+                availability: hours.remove(&m.id),
+            }
+        })
+        .collect())
+}
+
+/// Ranked teams for a job, best first.
+pub async fn match_job<C: ConnectionTrait>(
+    db: &C,
+    engine: &SearchEngine,
+    taxonomy: &Taxonomy,
+    job_id: Uuid,
+    options: &MatchOptions,
+) -> ServiceResult<(job::Model, Vec<TeamMatch>)> {
+    let (row, spec) = job_spec(db, job_id).await?;
+    let facility_ids = candidate_facilities(engine, &spec)?;
+    let relevance = relevance(engine, &row, &spec, &facility_ids)?;
+    let facilities = facility_profiles(db, &facility_ids).await?;
+    let maker_ids = candidate_makers(db, engine, &spec, &facility_ids, options).await?;
+    let makers = maker_profiles(db, &maker_ids).await?;
+    let input = MatchInput {
+        job: &spec,
+        facilities: &facilities,
+        makers: &makers,
+        relevance: (!relevance.is_empty()).then_some(&relevance),
+        now: Utc::now(),
+    };
+    let teams = makermatch_search::match_job(taxonomy, &input, options)
+        .map_err(|e| ServiceError::invalid("options", e.to_string()))?;
+    Ok((row, teams))
+}
