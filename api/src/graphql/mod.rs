@@ -2,9 +2,12 @@
 //! `Mutation`. Resolvers stay thin: they read through the search engine and DataLoaders
 //! and write through `crate::services`.
 
+mod credentials;
 pub mod error;
 mod facilities;
 mod geo;
+mod imports;
+mod jobs;
 pub mod limits;
 pub mod loader;
 mod makers;
@@ -34,10 +37,17 @@ pub struct Query(
     map::MapQuery,
     taxonomy::TaxonomyQuery,
     system::SystemQuery,
+    jobs::JobsQuery,
+    credentials::CredentialsQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(facilities::FacilitiesMutation);
+pub struct Mutation(
+    facilities::FacilitiesMutation,
+    jobs::JobsMutation,
+    credentials::CredentialsMutation,
+    imports::ImportMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
