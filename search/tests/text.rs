@@ -242,6 +242,11 @@ fn facet_filters() {
         vec![id(2)]
     );
     assert_eq!(run(Kind::Maker, f(|f| f.public_only = true)).len(), 3);
+    // Only makers have a visibility: facilities stay.
+    assert_eq!(
+        run(Kind::Facility, f(|f| f.public_only = true)),
+        run(Kind::Facility, Filters::default())
+    );
     assert_eq!(
         run(
             Kind::Maker,

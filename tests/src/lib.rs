@@ -171,7 +171,7 @@ pub struct TestApp {
     pub taxonomy: makermatch_search::Taxonomy,
     /// Signs tokens the server accepts.
     pub verifier: makermatch_api::auth::Verifier,
-    /// A coordinator's token, sent by `gql` and `data`.
+    /// An admin's token, sent by `gql` and `data`.
     pub token: String,
     server: Option<makermatch_api::server::RunningServer>,
 }
@@ -198,8 +198,8 @@ impl TestApp {
         let verifier = makermatch_api::auth::Verifier::new(&config).expect("token keys");
         let token = verifier
             .mint(
-                makermatch_api::services::actor::Role::Coordinator,
-                "coordinator@test",
+                makermatch_api::services::actor::Role::Admin,
+                "admin@test",
                 None,
                 None,
                 3_600,
@@ -234,7 +234,7 @@ impl TestApp {
         panic!("{}/readyz never answered 200", self.base);
     }
 
-    /// POSTs a query with variables as a coordinator; returns the whole response body.
+    /// POSTs a query with variables as an admin; returns the whole response body.
     pub async fn gql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
         self.gql_as(Some(&self.token), query, variables).await
     }

@@ -221,7 +221,7 @@ async fn roles_gate_mutations_and_private_fields() {
     assert!(public["data"]["facilities"]["nodes"][0]["contactEmail"].is_null());
     assert_eq!(code(&public), "FORBIDDEN");
     let me = app.data("{ me { subject role } }", json!({})).await;
-    assert_eq!(me["me"]["role"], "coordinator");
+    assert_eq!(me["me"]["role"], "admin");
     assert!(app.anon("{ me { role } }", json!({})).await["data"]["me"].is_null());
     app.stop().await;
 }

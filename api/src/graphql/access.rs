@@ -60,3 +60,33 @@ pub fn staff_only_field(ctx: &Context<'_>, field: &str) -> Result<()> {
         )),
     }
 }
+
+/// The caller, who must be an admin.
+pub fn admin<'a>(ctx: &Context<'a>) -> Result<&'a Actor> {
+    let actor = signed_in(ctx)?;
+    if actor.role == crate::services::actor::Role::Admin {
+        Ok(actor)
+    } else {
+        Err(coded(
+            Code::Forbidden,
+            format!(
+                "only admins may do this (your role: {})",
+                actor.role.as_str()
+            ),
+        ))
+    }
+}
+
+/// The caller, who must be an admin or the `issuer` token of `issuer_id`: an issuer
+/// issues and revokes only as itself.
+pub fn issuer_or_admin<'a>(ctx: &Context<'a>, issuer_id: uuid::Uuid) -> Result<&'a Actor> {
+    let actor = signed_in(ctx)?;
+    match actor.role {
+        crate::services::actor::Role::Admin => Ok(actor),
+        crate::services::actor::Role::Issuer if actor.issuer_id == Some(issuer_id) => Ok(actor),
+        _ => Err(coded(
+            Code::Forbidden,
+            "only the issuer itself (or an admin) may do this",
+        )),
+    }
+}

@@ -7,6 +7,7 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use makermatch_entities::{achievement, achievement_alignment, issuer, programme};
 use makermatch_entities::{
     availability, credential, equipment, equipment_property, experience, facility,
     facility_material, facility_process, job, job_requirement, machine_clearance, maker,
@@ -67,6 +68,10 @@ macro_rules! by_id {
 by_id!(FacilityId, facility);
 by_id!(MakerId, maker);
 by_id!(JobId, job);
+by_id!(ProgrammeId, programme);
+by_id!(IssuerId, issuer);
+by_id!(AchievementId, achievement);
+by_id!(CredentialId, credential);
 
 /// The parent id of a child row, by the column the macro filtered on.
 trait Parent {
@@ -145,6 +150,44 @@ child_loader!(
 );
 child_loader!(MakerCredentials, credential, MakerId, maker_id, IssuedOn);
 child_loader!(JobRequirements, job_requirement, JobId, job_id, Id);
+child_loader!(
+    AchievementAlignments,
+    achievement_alignment,
+    AchievementId,
+    achievement_id,
+    Id
+);
+child_loader!(IssuerAchievements, achievement, IssuerId, issuer_id, Name);
+
+/// The jobs of each programme, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ProgrammeJobs(pub Uuid);
+
+impl Loader<ProgrammeJobs> for Loaders {
+    type Value = Vec<job::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ProgrammeJobs],
+    ) -> Result<HashMap<ProgrammeJobs, Self::Value>, Self::Error> {
+        let rows = job::Entity::find()
+            .filter(job::Column::ProgrammeId.is_in(keys.iter().map(|k| k.0)))
+            .order_by_asc(job::Column::Id)
+            .all(&self.db)
+            .await?;
+        let mut map: HashMap<ProgrammeJobs, Vec<job::Model>> = HashMap::new();
+        for row in rows {
+            if let Some(p) = row.programme_id {
+                map.entry(ProgrammeJobs(p)).or_default().push(row);
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| (*k, map.remove(k).unwrap_or_default()))
+            .collect())
+    }
+}
 
 /// The affiliations of each maker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -276,6 +276,18 @@ impl Maker {
             })
             .collect())
     }
+    /// Credentials the maker holds, oldest first, revoked and expired ones included (see
+    /// `valid`).
+    async fn credentials(&self, ctx: &Context<'_>) -> Result<Vec<super::credentials::Credential>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(super::loader::MakerCredentials(self.row.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(super::credentials::Credential)
+            .collect())
+    }
     async fn affiliations(&self, ctx: &Context<'_>) -> Result<Vec<Affiliation>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader

@@ -4,9 +4,12 @@
 
 mod access;
 mod assignments;
+mod credentials;
 pub mod error;
 mod facilities;
 mod geo;
+mod imports;
+mod jobs;
 pub mod limits;
 pub mod loader;
 mod makers;
@@ -39,6 +42,8 @@ pub struct Query(
     map::MapQuery,
     taxonomy::TaxonomyQuery,
     system::SystemQuery,
+    jobs::JobsQuery,
+    credentials::CredentialsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -46,6 +51,9 @@ pub struct Mutation(
     facilities::FacilitiesMutation,
     assignments::AssignmentsMutation,
     matching::MatchingMutation,
+    jobs::JobsMutation,
+    credentials::CredentialsMutation,
+    imports::ImportMutation,
 );
 
 pub use assignments::Subscription;

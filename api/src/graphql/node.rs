@@ -2,7 +2,10 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
+use super::credentials::{Achievement, Credential, Issuer, public_credential};
 use super::facilities::Facility;
+use super::jobs::{Job, Programme};
+use super::loader::{AchievementId, IssuerId, JobId, ProgrammeId};
 use super::loader::{AppLoader, FacilityId, MakerId};
 use super::makers::Maker;
 use super::relay::{NodeType, decode};
@@ -13,6 +16,11 @@ use super::relay::{NodeType, decode};
 pub enum Node {
     Facility(Facility),
     Maker(Maker),
+    Job(Job),
+    Programme(Programme),
+    Issuer(Issuer),
+    Achievement(Achievement),
+    Credential(Credential),
 }
 
 #[derive(Default)]
@@ -42,6 +50,23 @@ impl NodeQuery {
                 .await?
                 .filter(|m| m.public_profile)
                 .map(|r| Node::Maker(Maker::new(r))),
+            NodeType::Job => loader
+                .load_one(JobId(uuid))
+                .await?
+                .map(|r| Node::Job(Job::new(r))),
+            NodeType::Programme => loader
+                .load_one(ProgrammeId(uuid))
+                .await?
+                .map(|r| Node::Programme(Programme(r))),
+            NodeType::Issuer => loader
+                .load_one(IssuerId(uuid))
+                .await?
+                .map(|r| Node::Issuer(Issuer(r))),
+            NodeType::Achievement => loader
+                .load_one(AchievementId(uuid))
+                .await?
+                .map(|r| Node::Achievement(Achievement(r))),
+            NodeType::Credential => public_credential(ctx, uuid).await?.map(Node::Credential),
             _ => None,
         })
     }

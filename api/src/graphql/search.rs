@@ -7,7 +7,8 @@ use makermatch_search::{Filters, Kind, SearchRequest};
 use super::error::bad_input;
 use super::facilities::Facility;
 use super::geo::GeoFilter;
-use super::loader::{AppLoader, FacilityId, MakerId};
+use super::jobs::Job;
+use super::loader::{AppLoader, FacilityId, JobId, MakerId};
 use super::makers::Maker;
 use super::node::Node;
 use super::relay::MAX_FIRST;
@@ -129,6 +130,14 @@ impl SearchQuery {
                     .map(|h| FacilityId(h.id)),
             )
             .await?;
+        let jobs = loader
+            .load_many(
+                page.hits
+                    .iter()
+                    .filter(|h| h.kind == Kind::Job)
+                    .map(|h| JobId(h.id)),
+            )
+            .await?;
         Ok(page
             .hits
             .into_iter()
@@ -151,7 +160,12 @@ impl SearchQuery {
                             distance_km: h.distance_km,
                         })
                     }),
-                    Kind::Job => None,
+                    Kind::Job => jobs.get(&JobId(h.id)).map(|j| {
+                        Node::Job(Job {
+                            row: j.clone(),
+                            distance_km: h.distance_km,
+                        })
+                    }),
                 };
                 SearchHit {
                     kind: SearchKind::of(h.kind),

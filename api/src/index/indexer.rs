@@ -157,7 +157,6 @@ pub fn start(
     };
     let worker = Worker {
         db,
-        engine,
         writer: Some(writer),
         applied,
         applied_tx,
@@ -181,7 +180,6 @@ pub fn start(
 
 struct Worker {
     db: DatabaseConnection,
-    engine: SearchEngine,
     /// `None` only while a blocking call borrows it.
     writer: Option<EngineWriter>,
     applied: i64,
@@ -453,17 +451,8 @@ impl Worker {
                 }
             }
         }
-        // Swap the bulk writer (many threads, big buffers) for the live one.
-        self.finish().await;
-        match self.engine.writer_with(WriterOptions::incremental()) {
-            Ok(w) => self.writer = Some(w),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot reopen the search index writer");
-                self.set_status(IndexStatus::Failing {
-                    error: e.to_string(),
-                });
-            }
-        }
+        // The bulk writer stays for the live loop: letting it go to take an incremental
+        // one would leave a moment in which another process could take the index.
     }
 }
 

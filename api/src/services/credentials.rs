@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{achievement, achievement_alignment, credential, issuer, maker};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -65,6 +65,20 @@ pub async fn set_issuer_trust(
     let mut active: issuer::ActiveModel = existing.into();
     active.trusted = Set(trusted);
     let model = active.update(&tx).await?;
+    let seq = reindex_holders(&tx, issuer_id).await?.unwrap_or(0);
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}
+
+/// Queues every maker holding a credential of `issuer_id` for re-indexing (what is
+/// verified for them may have changed); returns the last outbox position, if any.
+async fn reindex_holders<C: ConnectionTrait>(
+    tx: &C,
+    issuer_id: Uuid,
+) -> Result<Option<i64>, sea_orm::DbErr> {
     let holders: Vec<Uuid> = credential::Entity::find()
         .select_only()
         .column(credential::Column::MakerId)
@@ -72,16 +86,73 @@ pub async fn set_issuer_trust(
         .inner_join(achievement::Entity)
         .filter(achievement::Column::IssuerId.eq(issuer_id))
         .into_tuple()
-        .all(&tx)
+        .all(tx)
         .await?;
-    let seq = outbox::record_many(
-        &tx,
+    outbox::record_many(
+        tx,
         holders
             .into_iter()
             .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
     )
-    .await?
-    .unwrap_or(0);
+    .await
+}
+
+/// A partial change of an issuer: `None` keeps a field, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct IssuerPatch {
+    pub name: Option<String>,
+    pub url: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+    pub trusted: Option<bool>,
+    pub public_key: Option<Option<String>>,
+}
+
+/// Changes the fields `patch` names. A change of trust re-indexes every holder of the
+/// issuer's credentials.
+pub async fn update_issuer(
+    db: &DatabaseConnection,
+    issuer_id: Uuid,
+    patch: IssuerPatch,
+) -> ServiceResult<Written<issuer::Model>> {
+    let name = match &patch.name {
+        Some(n) => Some(validate::non_empty("name", n)?),
+        None => None,
+    };
+    let tx = begin_write(db).await?;
+    let existing = issuer::Entity::find_by_id(issuer_id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "issuer",
+            id: issuer_id.to_string(),
+        })?;
+    let trust_changes = patch.trusted.is_some_and(|t| t != existing.trusted);
+    let mut active: issuer::ActiveModel = existing.into();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(url) = patch.url {
+        active.url = Set(url);
+    }
+    if let Some(email) = patch.email {
+        active.email = Set(email);
+    }
+    if let Some(description) = patch.description {
+        active.description = Set(description);
+    }
+    if let Some(trusted) = patch.trusted {
+        active.trusted = Set(trusted);
+    }
+    if let Some(key) = patch.public_key {
+        active.public_key = Set(key);
+    }
+    let model = active.update(&tx).await?;
+    let seq = if trust_changes {
+        reindex_holders(&tx, issuer_id).await?.unwrap_or(0)
+    } else {
+        0
+    };
     tx.commit().await?;
     Ok(Written {
         value: model,

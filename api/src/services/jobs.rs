@@ -5,9 +5,10 @@ use makermatch_entities::job::JobStatus;
 use makermatch_entities::job_requirement::RequirementKind;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::skill_claim::SkillLevel;
-use makermatch_entities::{job, job_requirement, programme};
+use makermatch_entities::{assignment, job, job_requirement, programme};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -197,6 +198,31 @@ pub async fn create_programme(
     Ok(model)
 }
 
+/// Replaces a programme's fields (its jobs stay).
+pub async fn replace_programme(
+    db: &DatabaseConnection,
+    id: Uuid,
+    input: ProgrammeInput,
+) -> ServiceResult<programme::Model> {
+    let mut row = input.to_row(id, Utc::now())?;
+    let tx = begin_write(db).await?;
+    let existing = programme::Entity::find_by_id(id)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "programme",
+            id: id.to_string(),
+        })?;
+    row.date_created = existing.date_created;
+    // Programmes are not indexed on their own: no outbox row.
+    let model = programme::ActiveModel::from(row)
+        .reset_all()
+        .update(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(model)
+}
+
 async fn check_programme<C: ConnectionTrait>(tx: &C, input: &JobInput) -> ServiceResult<()> {
     if let Some(p) = input.programme_id
         && programme::Entity::find_by_id(p).one(tx).await?.is_none()
@@ -267,6 +293,38 @@ pub async fn replace_job(
     tx.commit().await?;
     Ok(Written {
         value: model,
+        outbox_seq: seq,
+    })
+}
+
+/// Deletes a job and its requirements. Refused (`Conflict`) once assignments point at it:
+/// their audit trail would go with it; cancel the job instead.
+pub async fn delete_job(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<Uuid>> {
+    let tx = begin_write(db).await?;
+    if job::Entity::find_by_id(id).one(&tx).await?.is_none() {
+        return Err(ServiceError::NotFound {
+            kind: "job",
+            id: id.to_string(),
+        });
+    }
+    let assignments = assignment::Entity::find()
+        .filter(assignment::Column::JobId.eq(id))
+        .count(&tx)
+        .await?;
+    if assignments > 0 {
+        return Err(ServiceError::Conflict(format!(
+            "job {id} has {assignments} assignment(s); set its status to CANCELLED instead of deleting it"
+        )));
+    }
+    job_requirement::Entity::delete_many()
+        .filter(job_requirement::Column::JobId.eq(id))
+        .exec(&tx)
+        .await?;
+    job::Entity::delete_by_id(id).exec(&tx).await?;
+    let seq = outbox::record(&tx, IndexedKind::Job, id, OutboxOp::Delete).await?;
+    tx.commit().await?;
+    Ok(Written {
+        value: id,
         outbox_seq: seq,
     })
 }

@@ -77,7 +77,16 @@ pub(crate) fn filter_plans(filters: &Filters, fields: &Fields) -> Vec<FilterPlan
         out.push(plan(field, [term]));
     }
     if filters.public_only {
-        out.push(plan(fields.visibility, ["public".to_string()]));
+        // Only makers have a visibility; facilities and jobs are public records, so a
+        // query across kinds must keep them.
+        let mut any_of = vec![Term::from_field_text(fields.visibility, "public")];
+        any_of.extend(
+            Kind::ALL
+                .into_iter()
+                .filter(|k| *k != Kind::Maker)
+                .map(|k| Term::from_field_u64(fields.kind, k.code())),
+        );
+        out.push(Some(FilterPlan { any_of }));
     }
     out.into_iter().flatten().collect()
 }
