@@ -37,7 +37,7 @@ pub struct Query(
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(facilities::FacilitiesMutation);
+pub struct Mutation(facilities::FacilitiesMutation, makers::MakersMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
