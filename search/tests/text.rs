@@ -276,6 +276,40 @@ fn facet_filters() {
     );
     assert!(skill("3d printing", Some(SkillLevel::Advanced), false).is_empty());
     assert!(skill("3d printing", None, true).is_empty());
+
+    // Alternatives: each requirement is met by any of its skills, all must hold.
+    let alternatives = |groups: &[&[(&str, Option<SkillLevel>)]]| {
+        let filters = Filters {
+            skill_alternatives: groups
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .map(|(key, min_level)| SkillFilter {
+                            key: (*key).into(),
+                            min_level: *min_level,
+                            verified: false,
+                        })
+                        .collect()
+                })
+                .collect(),
+            ..Filters::default()
+        };
+        run(Kind::Maker, filters)
+    };
+    assert_eq!(
+        alternatives(&[&[("soudure", None), ("MIG welding", None)]]),
+        vec![id(1)]
+    );
+    assert_eq!(
+        alternatives(&[&[("soudure", None), ("mig welding", Some(SkillLevel::Expert))]]),
+        vec![id(1)]
+    );
+    assert_eq!(
+        alternatives(&[&[("mig welding", None), ("3D printing", None)]]),
+        vec![id(1), id(2)]
+    );
+    assert!(alternatives(&[&[("soudure", None)]]).is_empty());
+    assert!(alternatives(&[&[("mig welding", None)], &[("3d printing", None)]]).is_empty());
 }
 
 #[test]

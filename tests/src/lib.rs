@@ -285,6 +285,17 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// Like `anon`, failing the test on errors; returns `data`: what the public sees.
+    pub async fn public_data(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let body = self.anon(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+        body["data"].clone()
+    }
+
     /// Stops the server (the indexer commits and lets the index go).
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {

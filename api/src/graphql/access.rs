@@ -90,3 +90,17 @@ pub fn issuer_or_admin<'a>(ctx: &Context<'a>, issuer_id: uuid::Uuid) -> Result<&
         )),
     }
 }
+
+/// The caller, who must be staff or the maker `maker_id` itself: a maker edits only their
+/// own passport.
+pub fn self_or_staff<'a>(ctx: &Context<'a>, maker_id: uuid::Uuid) -> Result<&'a Actor> {
+    let actor = signed_in(ctx)?;
+    if actor.is_staff() || actor.maker_id == Some(maker_id) {
+        Ok(actor)
+    } else {
+        Err(coded(
+            Code::Forbidden,
+            "a maker edits only their own passport",
+        ))
+    }
+}

@@ -2,7 +2,7 @@
 //! and engine failures are logged in full and answered with `INTERNAL` and no detail, so
 //! neither SQL nor file paths ever reach a client.
 
-use async_graphql::{Error, ErrorExtensions};
+use async_graphql::{Error, ErrorExtensionValues, ErrorExtensions, ServerError, Value};
 use makermatch_search::SearchError;
 
 use crate::services::ServiceError;
@@ -99,4 +99,60 @@ pub fn from_search(e: SearchError) -> Error {
 
 pub fn from_db(e: sea_orm::DbErr) -> Error {
     internal(e)
+}
+
+/// async-graphql's own refusals of argument values (`Invalid value for argument
+/// "input.skills.2.level", enumeration type "SkillLevel" does not contain …`) get the
+/// `BAD_USER_INPUT` code and name the field as our errors do: `input.skills[2].level`.
+pub fn name_input_errors(errors: &mut [ServerError]) {
+    for e in errors {
+        let Some(rest) = e.message.strip_prefix("Invalid value for argument \"") else {
+            continue;
+        };
+        let Some((path, reason)) = rest.split_once('"') else {
+            continue;
+        };
+        let mut field = String::new();
+        for segment in path.split('.') {
+            if !segment.is_empty() && segment.chars().all(|c| c.is_ascii_digit()) {
+                field.push_str(&format!("[{segment}]"));
+            } else {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(segment);
+            }
+        }
+        let reason = reason.trim_start_matches([',', ' ']);
+        e.message = format!("{field}: {reason}");
+        let ext = e
+            .extensions
+            .get_or_insert_with(ErrorExtensionValues::default);
+        ext.set("code", Value::from(Code::BadUserInput.as_str()));
+        ext.set("field", Value::from(field));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argument_refusals_name_the_field() {
+        let mut errors = vec![ServerError::new(
+            "Invalid value for argument \"input.skills.2.level\", enumeration type \"SkillLevel\" does not contain the value \"GURU\"",
+            None,
+        )];
+        name_input_errors(&mut errors);
+        assert_eq!(
+            errors[0].message,
+            "input.skills[2].level: enumeration type \"SkillLevel\" does not contain the value \"GURU\""
+        );
+        let ext = errors[0].extensions.as_ref().unwrap();
+        assert_eq!(
+            ext.get("field"),
+            Some(&Value::from("input.skills[2].level"))
+        );
+        assert_eq!(ext.get("code"), Some(&Value::from("BAD_USER_INPUT")));
+    }
 }

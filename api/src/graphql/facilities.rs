@@ -347,6 +347,22 @@ impl Facility {
             .map(Maker::new)
             .collect())
     }
+    /// Public makers whose city-level position lies within `radiusKm` of the facility and
+    /// who have every skill in `skills` (matched like the `skills` filter of `makers`),
+    /// nearest first, each with `distanceKm`; at most `first` (1–100, default 20). Empty
+    /// when the facility has no coordinates.
+    #[graphql(
+        complexity = "first.unwrap_or(super::relay::DEFAULT_FIRST).clamp(0, super::relay::MAX_FIRST) as usize * child_complexity + 1"
+    )]
+    async fn nearby_makers(
+        &self,
+        ctx: &Context<'_>,
+        skills: Option<Vec<String>>,
+        radius_km: f64,
+        first: Option<i32>,
+    ) -> Result<Vec<Maker>> {
+        super::makers::nearby_makers(ctx, &self.row, skills, radius_km, first).await
+    }
 }
 
 fn strings(json: &serde_json::Value) -> Vec<String> {

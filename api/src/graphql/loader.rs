@@ -279,6 +279,34 @@ impl Loader<SkillId> for Loaders {
     }
 }
 
+/// The declared skills linked to each process (skill filters that name a process match
+/// them all).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProcessSkills(pub String);
+
+impl Loader<ProcessSkills> for Loaders {
+    type Value = Vec<skill::Model>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ProcessSkills],
+    ) -> Result<HashMap<ProcessSkills, Self::Value>, Self::Error> {
+        let rows = skill::Entity::find()
+            .filter(skill::Column::ProcessId.is_in(keys.iter().map(|k| k.0.clone())))
+            .order_by_asc(skill::Column::Key)
+            .all(&self.db)
+            .await?;
+        let mut map = group(rows, |r| {
+            ProcessSkills(r.process_id.clone().unwrap_or_default())
+        });
+        Ok(keys
+            .iter()
+            .map(|k| (k.clone(), map.remove(k).unwrap_or_default()))
+            .collect())
+    }
+}
+
 /// Loads many by-id rows keeping the caller's order and skipping missing ones.
 pub async fn ordered<K, V>(loader: &AppLoader, keys: Vec<K>) -> Result<Vec<V>, LoadError>
 where

@@ -2,25 +2,32 @@
 //! `makers(…)` through the search engine. Public callers see the public part of a
 //! passport and the coarse, city-level position only (DESIGN §5, §8).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use makermatch_entities::maker;
-use makermatch_search::skills::skill_key;
-use makermatch_search::{Filters, Kind, SearchRequest, SkillFilter, Within};
+use makermatch_entities::{facility, maker, skill};
+use makermatch_search::skills::{skill_key, skill_process};
+use makermatch_search::{Filters, Kind, LatLon, SearchRequest, SkillFilter, Taxonomy, Within};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::access::{positions, viewer};
-use super::error::bad_input;
+use super::error::{bad_input, from_service, internal};
+use super::facilities::Deleted;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
     AppLoader, MakerAffiliations, MakerAvailability, MakerClaims, MakerExperiences, MakerId,
-    SkillId, ordered,
+    ProcessSkills, SkillId, ordered,
 };
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
-use super::search_support::run_search;
+use super::search_support::{index, run_search};
 use super::taxonomy::{process_id, taxonomy};
+use crate::services::makers::{
+    self as service, AffiliationInput, AvailabilityInput, ExperienceInput, MakerInput,
+    SkillClaimInput,
+};
+use crate::services::validate;
 
 /// PSS skill levels, lowest first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -309,7 +316,9 @@ impl Maker {
 pub struct MakerFilter {
     /// ISO 3166-1 alpha-2 codes of home countries.
     pub countries: Option<Vec<String>>,
-    /// Skills as written ("TIG welding", "soudure"): matched on the normalised skill.
+    /// Skills as written ("TIG welding", "soudure"): matched on the normalised skill, or
+    /// on any declared skill of the process the words name or a narrower one ("soudure"
+    /// finds "Welding" and "MIG welding").
     pub skills: Option<Vec<String>>,
     /// Least level for every skill in `skills`.
     pub min_level: Option<SkillLevel>,
@@ -322,7 +331,7 @@ pub struct MakerFilter {
 }
 
 impl MakerFilter {
-    pub fn to_filters(&self, ctx: &Context<'_>) -> Result<Filters> {
+    pub async fn to_filters(&self, ctx: &Context<'_>) -> Result<Filters> {
         let tax = taxonomy(ctx)?;
         let mut f = Filters::default();
         for (i, c) in self.countries.iter().flatten().enumerate() {
@@ -335,20 +344,14 @@ impl MakerFilter {
             }
             f.countries.push(code);
         }
-        for (i, s) in self.skills.iter().flatten().enumerate() {
-            let key = skill_key(s);
-            if key.is_empty() {
-                return Err(bad_input(
-                    &format!("filter.skills[{i}]"),
-                    "a skill needs words",
-                ));
-            }
-            f.skills.push(SkillFilter {
-                key,
-                min_level: self.min_level.map(SkillLevel::to_engine),
-                verified: self.verified_only,
-            });
-        }
+        f.skill_alternatives = skill_requirements(
+            ctx,
+            "filter.skills",
+            self.skills.as_deref().unwrap_or_default(),
+            self.min_level,
+            self.verified_only,
+        )
+        .await?;
         for (i, p) in self.processes.iter().flatten().enumerate() {
             let id = process_id(tax, &format!("filter.processes[{i}]"), p)?;
             if self.verified_only {
@@ -405,7 +408,7 @@ impl MakersQuery {
             request = request.text(text);
         }
         let mut filters = match &filter {
-            Some(f) => f.to_filters(ctx)?,
+            Some(f) => f.to_filters(ctx).await?,
             None => Filters::default(),
         };
         // Staff see every passport and exact positions; others public profiles at city level.
@@ -434,5 +437,490 @@ impl MakersQuery {
             .await?
             .filter(|m| m.public_profile || staff || own(m.id))
             .map(Maker::new))
+    }
+}
+
+/// The process a skill's words name: a process id as such, else what the words resolve
+/// to ("soudure" → `welding`, "FDM 3D printing" → `fdm`).
+fn named_process(tax: &Taxonomy, words: &str) -> Option<String> {
+    tax.process(words.trim())
+        .map(|p| p.id.clone())
+        .or_else(|| skill_process(tax, words))
+}
+
+/// Skill requirements for the engine, one per term, each met by the skill as written
+/// (normalised with `skill_key`) or by any declared skill linked to the process the term
+/// names or a narrower one. One query on the skills table (batched across resolvers)
+/// finds those skills.
+pub async fn skill_requirements(
+    ctx: &Context<'_>,
+    field: &str,
+    terms: &[String],
+    min_level: Option<SkillLevel>,
+    verified: bool,
+) -> Result<Vec<Vec<SkillFilter>>> {
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tax = taxonomy(ctx)?;
+    let mut wanted: Vec<(String, Vec<String>)> = Vec::with_capacity(terms.len());
+    for (i, term) in terms.iter().enumerate() {
+        let key = skill_key(term);
+        if key.is_empty() {
+            return Err(bad_input(&format!("{field}[{i}]"), "a skill needs words"));
+        }
+        let narrower: Vec<String> = match named_process(tax, term) {
+            Some(named) => tax
+                .processes()
+                .iter()
+                .filter(|p| tax.satisfies(&p.id, &named))
+                .map(|p| p.id.clone())
+                .collect(),
+            None => Vec::new(),
+        };
+        wanted.push((key, narrower));
+    }
+    let processes: BTreeSet<&String> = wanted.iter().flat_map(|(_, p)| p).collect();
+    let linked: Vec<skill::Model> = if processes.is_empty() {
+        Vec::new()
+    } else {
+        let loader = ctx.data::<AppLoader>()?;
+        loader
+            .load_many(processes.into_iter().cloned().map(ProcessSkills))
+            .await?
+            .into_values()
+            .flatten()
+            .collect()
+    };
+    let filter = |key: &str| SkillFilter {
+        key: key.to_owned(),
+        min_level: min_level.map(SkillLevel::to_engine),
+        verified,
+    };
+    Ok(wanted
+        .into_iter()
+        .map(|(key, narrower)| {
+            let mut keys: BTreeSet<&str> = BTreeSet::from([key.as_str()]);
+            keys.extend(
+                linked
+                    .iter()
+                    .filter(|s| s.process_id.as_ref().is_some_and(|p| narrower.contains(p)))
+                    .map(|s| s.key.as_str()),
+            );
+            keys.into_iter().map(filter).collect()
+        })
+        .collect())
+}
+
+/// `Facility.nearbyMakers`: public makers within `radius_km` of the facility having
+/// every skill, nearest first, measured on city-level positions.
+pub async fn nearby_makers(
+    ctx: &Context<'_>,
+    facility: &facility::Model,
+    skills: Option<Vec<String>>,
+    radius_km: f64,
+    first: Option<i32>,
+) -> Result<Vec<Maker>> {
+    let first = first.unwrap_or(super::relay::DEFAULT_FIRST);
+    if !(1..=super::relay::MAX_FIRST).contains(&first) {
+        return Err(bad_input(
+            "first",
+            format!("give 1 to {}", super::relay::MAX_FIRST),
+        ));
+    }
+    if !radius_km.is_finite() || radius_km <= 0.0 || radius_km > MAX_RADIUS_KM {
+        return Err(bad_input(
+            "radiusKm",
+            format!(
+                "{radius_km} is not a usable radius; give kilometres above 0 and at most {MAX_RADIUS_KM}"
+            ),
+        ));
+    }
+    let skills = skill_requirements(
+        ctx,
+        "skills",
+        skills.as_deref().unwrap_or_default(),
+        None,
+        false,
+    )
+    .await?;
+    let (Some(lat), Some(lon)) = (facility.lat, facility.lon) else {
+        return Ok(Vec::new());
+    };
+    // Stored positions were checked when written; a bad one is ours, not the caller's.
+    let center = LatLon::new(lat, lon).map_err(internal)?;
+    let filters = Filters {
+        skill_alternatives: skills,
+        // Until a caller may see private passports, only public profiles are listed.
+        public_only: true,
+        ..Filters::default()
+    };
+    // Coarse positions (the request's default): no caller may use exact ones yet.
+    let request = SearchRequest::new(Kind::Maker)
+        .filters(filters)
+        .near(center, radius_km)
+        .page(0, first as usize);
+    let result = run_search(ctx, request).await?;
+    makers_of(ctx, &result.hits).await
+}
+
+/// Every point of the Earth lies within this many kilometres of any other.
+const MAX_RADIUS_KM: f64 = 20_038.0;
+
+/// A maker's home. Country and city are public; the exact position is private: searches
+/// and answers use only its city-level rounding (about 0.1°).
+#[derive(InputObject, Default)]
+pub struct MakerLocationInput {
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub city: Option<String>,
+    /// Exact latitude in degrees (private). Give both coordinates or neither.
+    pub lat: Option<f64>,
+    /// Exact longitude in degrees (private).
+    pub lon: Option<f64>,
+}
+
+/// A skill the maker claims (self-declared until a credential backs it).
+#[derive(InputObject)]
+#[graphql(name = "SkillClaimInput")]
+pub struct SkillClaimInputGql {
+    /// The skill in the maker's words ("TIG welding", "soudure", "KiCad"); stored under
+    /// its normalised key and linked to the process it names, if any.
+    pub skill: String,
+    pub level: SkillLevel,
+    /// Years of practice, zero or more.
+    pub years: Option<f64>,
+    /// An http(s) link to work that shows the skill.
+    pub evidence_url: Option<String>,
+}
+
+/// Work the maker has done.
+#[derive(InputObject)]
+#[graphql(name = "ExperienceInput")]
+pub struct ExperienceInputGql {
+    pub title: String,
+    /// The organisation worked for, when it is not a facility known here.
+    pub organisation: Option<String>,
+    /// The facility worked at: its id (global or plain UUID).
+    pub facility_id: Option<ID>,
+    pub date_from: Option<NaiveDate>,
+    /// Not before `dateFrom`.
+    pub date_to: Option<NaiveDate>,
+    pub description: Option<String>,
+    /// Processes used: taxonomy terms (ids, labels in any language, aliases, Wikipedia
+    /// URLs, TSDC codes), stored as process ids.
+    #[graphql(default)]
+    pub processes: Vec<String>,
+}
+
+/// When and how much the maker can work.
+#[derive(InputObject)]
+#[graphql(name = "AvailabilityInput")]
+pub struct AvailabilityInputGql {
+    /// 0 to 168.
+    pub hours_per_week: f64,
+    pub available_from: Option<NaiveDate>,
+    /// Not before `availableFrom`.
+    pub available_to: Option<NaiveDate>,
+}
+
+/// A facility the maker belongs to or works at.
+#[derive(InputObject)]
+#[graphql(name = "AffiliationInput")]
+pub struct AffiliationInputGql {
+    /// The facility's id (global or plain UUID).
+    pub facility_id: ID,
+    /// e.g. `member`, `staff`, `owner`.
+    #[graphql(default_with = "String::from(\"member\")")]
+    pub role: String,
+}
+
+/// A maker passport as written by `createMaker` and `updateMaker` (which replaces the
+/// whole passport with this one; credentials and machine clearances, granted by others,
+/// are kept). At least one name or a display name is needed. Contact details, the exact
+/// position, date of birth and nationality are private: they are stored but not shown.
+#[derive(InputObject)]
+#[graphql(name = "MakerInput")]
+pub struct MakerInputGql {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub preferred_first_name: Option<String>,
+    /// A name to show when no personal name is given.
+    pub display_name: Option<String>,
+    pub bio: Option<String>,
+    /// Languages spoken, as BCP 47 tags (`en`, `fr`, `sw`) or names.
+    #[graphql(default)]
+    pub languages: Vec<String>,
+    #[graphql(default)]
+    pub location: MakerLocationInput,
+    /// ISO 3166-1 alpha-2 (private).
+    pub nationality: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub residence_country: Option<String>,
+    /// Private; not in the future.
+    pub date_of_birth: Option<NaiveDate>,
+    /// Private.
+    pub email: Option<String>,
+    /// Private.
+    pub phone: Option<String>,
+    /// Consent to be listed and found by anyone. Off unless given.
+    #[graphql(default)]
+    pub public_profile: bool,
+    /// Consent to show the exact position to those allowed to see contact details. Off
+    /// unless given.
+    #[graphql(default)]
+    pub share_exact_location: bool,
+    #[graphql(default)]
+    pub skills: Vec<SkillClaimInputGql>,
+    #[graphql(default)]
+    pub experiences: Vec<ExperienceInputGql>,
+    #[graphql(default)]
+    pub availability: Vec<AvailabilityInputGql>,
+    #[graphql(default)]
+    pub affiliations: Vec<AffiliationInputGql>,
+}
+
+fn trimmed(value: Option<String>) -> Option<String> {
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn check_email(field: &str, value: &str) -> Result<()> {
+    let ok = match value.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+                && !value.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(bad_input(
+            field,
+            format!("`{value}` is not an e-mail address such as ama@example.org"),
+        ))
+    }
+}
+
+fn check_phone(field: &str, value: &str) -> Result<()> {
+    let digits = value.chars().filter(char::is_ascii_digit).count();
+    let allowed = value
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
+    if allowed && (5..=20).contains(&digits) {
+        Ok(())
+    } else {
+        Err(bad_input(
+            field,
+            format!(
+                "`{value}` is not a phone number; use digits with an optional leading + and spaces, e.g. +233 24 123 4567"
+            ),
+        ))
+    }
+}
+
+fn check_url(field: &str, value: &str) -> Result<()> {
+    let lower = value.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !value.chars().any(char::is_whitespace) =>
+        {
+            Ok(())
+        }
+        _ => Err(bad_input(
+            field,
+            format!("`{value}` is not an http(s) URL such as https://example.org/my-work"),
+        )),
+    }
+}
+
+fn check_dates(field: &str, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<()> {
+    match (from, to) {
+        (Some(from), Some(to)) if to < from => Err(bad_input(
+            field,
+            format!("{to} is before the start, {from}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+impl MakerInputGql {
+    /// The service's input: ids decoded, taxonomy terms resolved, private fields checked.
+    /// What the service checks itself (names, position, country, years, hours, facility
+    /// existence) it reports under the same `input.` field names.
+    fn into_service(self, ctx: &Context<'_>) -> Result<MakerInput> {
+        let tax = taxonomy(ctx)?;
+        let country_code = |field: &str, value: Option<String>| {
+            validate::country(field, value.as_deref()).map_err(from_service)
+        };
+        let mut input = MakerInput {
+            first_name: self.first_name,
+            last_name: self.last_name,
+            middle_name: self.middle_name,
+            preferred_first_name: self.preferred_first_name,
+            display_name: self.display_name,
+            bio: trimmed(self.bio),
+            country: self.location.country,
+            city: self.location.city,
+            lat: self.location.lat,
+            lon: self.location.lon,
+            nationality: country_code("nationality", self.nationality)?,
+            residence_country: country_code("residenceCountry", self.residence_country)?,
+            date_of_birth: self.date_of_birth,
+            email: trimmed(self.email),
+            phone: trimmed(self.phone),
+            public_profile: self.public_profile,
+            share_exact_location: self.share_exact_location,
+            ..MakerInput::default()
+        };
+        for (i, language) in self.languages.into_iter().enumerate() {
+            let language = language.trim().to_owned();
+            if language.is_empty() {
+                return Err(bad_input(
+                    &format!("input.languages[{i}]"),
+                    "must not be empty; give a tag such as en or sw",
+                ));
+            }
+            if !input
+                .languages
+                .iter()
+                .any(|l| l.eq_ignore_ascii_case(&language))
+            {
+                input.languages.push(language);
+            }
+        }
+        if let Some(born) = input.date_of_birth
+            && born > Utc::now().date_naive()
+        {
+            return Err(bad_input("input.dateOfBirth", "is in the future"));
+        }
+        if let Some(email) = &input.email {
+            check_email("input.email", email)?;
+        }
+        if let Some(phone) = &input.phone {
+            check_phone("input.phone", phone)?;
+        }
+        for (i, s) in self.skills.into_iter().enumerate() {
+            let evidence_url = trimmed(s.evidence_url);
+            if let Some(url) = &evidence_url {
+                check_url(&format!("input.skills[{i}].evidenceUrl"), url)?;
+            }
+            input.skills.push(SkillClaimInput {
+                process_id: named_process(tax, &s.skill),
+                skill: s.skill,
+                level: s.level.into(),
+                years: s.years,
+                evidence_url,
+            });
+        }
+        for (i, e) in self.experiences.into_iter().enumerate() {
+            let field = format!("input.experiences[{i}]");
+            check_dates(&format!("{field}.dateTo"), e.date_from, e.date_to)?;
+            let facility_id = e
+                .facility_id
+                .map(|id| expect_id(&format!("{field}.facilityId"), &id, NodeType::Facility))
+                .transpose()?;
+            let mut processes: Vec<String> = Vec::new();
+            for (j, term) in e.processes.iter().enumerate() {
+                let id = process_id(tax, &format!("{field}.processes[{j}]"), term)?;
+                if !processes.contains(&id) {
+                    processes.push(id);
+                }
+            }
+            input.experiences.push(ExperienceInput {
+                title: e.title,
+                organisation: trimmed(e.organisation),
+                facility_id,
+                date_from: e.date_from,
+                date_to: e.date_to,
+                description: trimmed(e.description),
+                processes,
+            });
+        }
+        for (i, a) in self.availability.into_iter().enumerate() {
+            check_dates(
+                &format!("input.availability[{i}].availableTo"),
+                a.available_from,
+                a.available_to,
+            )?;
+            input.availability.push(AvailabilityInput {
+                hours_per_week: a.hours_per_week,
+                available_from: a.available_from,
+                available_to: a.available_to,
+            });
+        }
+        for (i, a) in self.affiliations.into_iter().enumerate() {
+            let field = format!("input.affiliations[{i}]");
+            let facility_id = expect_id(
+                &format!("{field}.facilityId"),
+                &a.facility_id,
+                NodeType::Facility,
+            )?;
+            let role = a.role.trim().to_owned();
+            if role.is_empty() {
+                return Err(bad_input(
+                    &format!("{field}.role"),
+                    "must not be empty; e.g. member, staff or owner",
+                ));
+            }
+            input
+                .affiliations
+                .push(AffiliationInput { facility_id, role });
+        }
+        Ok(input)
+    }
+}
+
+#[derive(Default)]
+pub struct MakersMutation;
+
+#[Object]
+impl MakersMutation {
+    /// Creates a maker passport. Returns once searches on this server include it (when
+    /// its profile is public). Nothing is written when any part of the input is refused.
+    async fn create_maker(&self, ctx: &Context<'_>, input: MakerInputGql) -> Result<Maker> {
+        super::access::staff(ctx)?;
+        let input = input.into_service(ctx)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let written = service::create(db, input).await.map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Maker::new(written.value))
+    }
+
+    /// Replaces a maker's passport: every field, skills, experience, availability and
+    /// affiliations. Credentials and machine clearances are kept.
+    async fn update_maker(&self, ctx: &Context<'_>, id: ID, input: MakerInputGql) -> Result<Maker> {
+        let uuid = expect_id("id", &id, NodeType::Maker)?;
+        super::access::self_or_staff(ctx, uuid)?;
+        let input = input.into_service(ctx)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let written = service::replace(db, uuid, input)
+            .await
+            .map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Maker::new(written.value))
+    }
+
+    /// Deletes a maker passport with its skills, experience, availability, affiliations,
+    /// credentials and clearances.
+    async fn delete_maker(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
+        let uuid = expect_id("id", &id, NodeType::Maker)?;
+        super::access::self_or_staff(ctx, uuid)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let written = service::delete(db, uuid).await.map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Deleted {
+            id: global_id(NodeType::Maker, written.value),
+        })
     }
 }

@@ -49,6 +49,7 @@ pub struct Query(
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     facilities::FacilitiesMutation,
+    makers::MakersMutation,
     assignments::AssignmentsMutation,
     matching::MatchingMutation,
     jobs::JobsMutation,

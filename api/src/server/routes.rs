@@ -208,6 +208,7 @@ async fn graphql(
         state.graphql.max_depth,
         state.graphql.max_complexity,
     );
+    crate::graphql::error::name_input_errors(&mut response.errors);
     GraphQLResponse::from(response).into_response()
 }
 

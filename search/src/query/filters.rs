@@ -5,7 +5,7 @@ use tantivy::Term;
 use tantivy::schema::Field;
 
 use super::matcher::FilterPlan;
-use super::request::Filters;
+use super::request::{Filters, SkillFilter};
 use crate::document::Kind;
 use crate::index::convert::{code_term, id_term, skill_level_term};
 use crate::index::schema::Fields;
@@ -64,17 +64,21 @@ pub(crate) fn filter_plans(filters: &Filters, fields: &Fields) -> Vec<FilterPlan
         out.push(plan(fields.requirement, [term]));
     }
     for s in &filters.skills {
-        let key = skill_key(&s.key);
-        let term = match s.min_level {
-            Some(level) => skill_level_term(&key, level),
-            None => key,
-        };
-        let field = if s.verified {
-            fields.verified_skill
-        } else {
-            fields.skill
-        };
+        let (field, term) = skill_term(s, fields);
         out.push(plan(field, [term]));
+    }
+    for alternatives in &filters.skill_alternatives {
+        let mut any_of: Vec<Term> = alternatives
+            .iter()
+            .filter(|s| !skill_key(&s.key).is_empty())
+            .map(|s| skill_term(s, fields))
+            .map(|(field, term)| Term::from_field_text(field, &term))
+            .collect();
+        any_of.sort();
+        any_of.dedup();
+        if !any_of.is_empty() {
+            out.push(Some(FilterPlan { any_of }));
+        }
     }
     if filters.public_only {
         // Only makers have a visibility; facilities and jobs are public records, so a
@@ -89,4 +93,19 @@ pub(crate) fn filter_plans(filters: &Filters, fields: &Fields) -> Vec<FilterPlan
         out.push(Some(FilterPlan { any_of }));
     }
     out.into_iter().flatten().collect()
+}
+
+/// The field and term a skill filter looks for.
+fn skill_term(s: &SkillFilter, fields: &Fields) -> (Field, String) {
+    let key = skill_key(&s.key);
+    let term = match s.min_level {
+        Some(level) => skill_level_term(&key, level),
+        None => key,
+    };
+    let field = if s.verified {
+        fields.verified_skill
+    } else {
+        fields.skill
+    };
+    (field, term)
 }

@@ -65,6 +65,10 @@ pub struct Filters {
     pub verified_processes: Vec<String>,
     /// Skills, all of.
     pub skills: Vec<SkillFilter>,
+    /// Skill requirements, all of, each met by any one of its skills: a skill as asked
+    /// and the skills that name the same process ("soudure", "MIG welding", …). Empty
+    /// requirements are ignored.
+    pub skill_alternatives: Vec<Vec<SkillFilter>>,
     /// Equipment type ids, all of.
     pub equipment_types: Vec<String>,
     /// Material ids, all of.

@@ -1,0 +1,735 @@
+//! Maker passports over GraphQL on the real server: create / update / delete reading their
+//! own writes, skill filters through the taxonomy ("soudure" finds a welder) with least
+//! levels, `near` measured on city-level positions only (never the home), private
+//! profiles never listed, `Facility.nearbyMakers`, bad input naming its field and writing
+//! nothing, and pages without duplicates or gaps.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
+use std::collections::HashSet;
+
+use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use serde_json::{Value, json};
+
+const CREATE: &str = "mutation($input: MakerInput!) { createMaker(input: $input) { id uuid name firstName lastName residenceCountry languages publicProfile shareExactLocation location { country city lat lon } skills { label key level years evidenceUrl processId } experiences { title organisation facilityId dateFrom dateTo processes } affiliations { facilityId role } availability { hoursPerWeek availableFrom availableTo } } }";
+
+const UPDATE: &str = "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { id name skills { key level } } }";
+
+const CREATE_FACILITY: &str =
+    "mutation($input: FacilityInput!) { createFacility(input: $input) { id } }";
+
+/// Great-circle distance on a sphere of radius 6,371 km, written out here so the test
+/// does not trust the code it checks.
+fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let dp = (lat2 - lat1).to_radians();
+    let dl = (lon2 - lon1).to_radians();
+    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371.008_8 * a.sqrt().asin()
+}
+
+async fn create(app: &TestApp, input: Value) -> Value {
+    app.data(CREATE, json!({ "input": input })).await["createMaker"].clone()
+}
+
+/// A public maker named `name` at an exact position with one skill.
+async fn maker_at(
+    app: &TestApp,
+    name: &str,
+    lat: f64,
+    lon: f64,
+    skill: &str,
+    level: &str,
+) -> Value {
+    create(
+        app,
+        json!({
+            "displayName": name,
+            "location": { "lat": lat, "lon": lon, "country": "GH" },
+            "publicProfile": true,
+            "skills": [{ "skill": skill, "level": level }],
+        }),
+    )
+    .await
+}
+
+async fn facility(app: &TestApp, input: Value) -> String {
+    app.data(CREATE_FACILITY, json!({ "input": input })).await["createFacility"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn names(nodes: &Value) -> Vec<String> {
+    nodes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// The error of a failed request, checked to be `code` and to name `field`.
+fn assert_error(body: &Value, code: &str, field: &str) {
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], code, "{body}");
+    assert!(
+        error["message"].as_str().unwrap().contains(field),
+        "`{field}` not named: {body}"
+    );
+    assert!(
+        body["data"].is_null()
+            || body["data"]
+                .as_object()
+                .is_none_or(|d| d.values().all(Value::is_null)),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn create_update_delete_read_their_own_writes() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let accra = facility(
+            &app,
+            json!({ "name": "Accra Fab Lab", "location": { "lat": 5.6037, "lon": -0.187 } }),
+        )
+        .await;
+        let created = create(
+            &app,
+            json!({
+                // Short names are names.
+                "firstName": "Ama",
+                "lastName": "Oti",
+                "bio": "Welds frames for market stalls.",
+                "languages": ["en", "tw", "EN"],
+                "location": { "country": "gh", "city": "Accra", "lat": 5.6037, "lon": -0.187 },
+                "nationality": "gh",
+                "residenceCountry": "gh",
+                "dateOfBirth": "1990-04-02",
+                "email": "ama@example.org",
+                "phone": "+233 24 123 4567",
+                "publicProfile": true,
+                "skills": [{
+                    "skill": "TIG  Welding",
+                    "level": "EXPERT",
+                    "years": 6,
+                    "evidenceUrl": "https://example.org/ama/frames"
+                }],
+                "experiences": [{
+                    "title": "Welder",
+                    "facilityId": accra,
+                    "dateFrom": "2019-01-01",
+                    "dateTo": "2021-06-30",
+                    "processes": ["soudure", "FDM", "welding"]
+                }, {
+                    "title": "Apprentice",
+                    "organisation": "Suame Magazine workshops"
+                }],
+                "affiliations": [{ "facilityId": accra, "role": "staff" }],
+                "availability": [{ "hoursPerWeek": 10, "availableFrom": "2025-01-01" }],
+            }),
+        )
+        .await;
+        assert_eq!(created["name"], "Ama Oti");
+        assert_eq!(created["residenceCountry"], "GH");
+        assert_eq!(created["languages"], json!(["en", "tw"]));
+        assert_eq!(created["publicProfile"], true);
+        assert_eq!(created["shareExactLocation"], false);
+        // Only the city-level position is shown.
+        assert_eq!(
+            created["location"],
+            json!({ "country": "GH", "city": "Accra", "lat": 5.6, "lon": -0.2 })
+        );
+        let skill = &created["skills"][0];
+        assert_eq!(skill["key"], "tig welding");
+        assert_eq!(skill["label"], "TIG  Welding");
+        assert_eq!(skill["level"], "EXPERT");
+        assert_eq!(skill["years"], 6.0);
+        assert_eq!(skill["processId"], "tig-welding");
+        let experience = &created["experiences"];
+        assert_eq!(experience.as_array().unwrap().len(), 2, "{created}");
+        let welder = experience
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["title"] == "Welder")
+            .unwrap();
+        assert_eq!(welder["facilityId"], accra.as_str());
+        assert_eq!(welder["processes"], json!(["welding", "fdm"]));
+        assert_eq!(
+            created["affiliations"],
+            json!([{ "facilityId": accra, "role": "staff" }])
+        );
+        assert_eq!(created["availability"][0]["hoursPerWeek"], 10.0);
+
+        // Read your writes: the very next queries find her through the index.
+        let found = app
+            .public_data(
+                r#"{ makers(text: "Ama") { totalCount nodes { id } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(found["makers"]["totalCount"], 1);
+        assert_eq!(found["makers"]["nodes"][0]["id"], created["id"]);
+        let by_skill = app
+            .public_data(
+                r#"{ makers(filter: { skills: ["tig welding"], countries: ["GH"] }) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(by_skill["makers"]["totalCount"], 1);
+        let members = app
+            .public_data(
+                "query($id: ID!) { facility(id: $id) { makers { name } } node(id: $id) { id } }",
+                json!({ "id": accra }),
+            )
+            .await;
+        assert_eq!(members["facility"]["makers"][0]["name"], "Ama Oti");
+        let node = app
+            .public_data(
+                "query($id: ID!) { node(id: $id) { ... on Maker { name } } maker(id: $id) { uuid } }",
+                json!({ "id": created["id"] }),
+            )
+            .await;
+        assert_eq!(node["node"]["name"], "Ama Oti");
+        assert_eq!(node["maker"]["uuid"], created["uuid"]);
+
+        // Private parts of the passport are not part of the public type.
+        let fields = app
+            .public_data(
+                r#"{ maker: __type(name: "Maker") { fields { name } } location: __type(name: "PublicLocation") { fields { name } } }"#,
+                json!({}),
+            )
+            .await;
+        let shown: HashSet<&str> = ["maker", "location"]
+            .iter()
+            .flat_map(|t| fields[t]["fields"].as_array().unwrap())
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        for private in ["email", "phone", "dateOfBirth", "nationality", "address", "exactLocation"] {
+            assert!(!shown.contains(private), "`{private}` is exposed");
+        }
+
+        // Update replaces the passport.
+        let updated = app
+            .data(
+                UPDATE,
+                json!({ "id": created["id"], "input": {
+                    "firstName": "Ama", "lastName": "Owusu", "publicProfile": true,
+                    "skills": [{ "skill": "Laser cutting", "level": "NOVICE" }],
+                }}),
+            )
+            .await;
+        assert_eq!(updated["updateMaker"]["name"], "Ama Owusu");
+        assert_eq!(
+            updated["updateMaker"]["skills"],
+            json!([{ "key": "laser cutting", "level": "NOVICE" }])
+        );
+        let count = |text: &'static str| {
+            let app = &app;
+            async move {
+                app.public_data(
+                    "query($text: String) { makers(text: $text) { totalCount } }",
+                    json!({ "text": text }),
+                )
+                .await["makers"]["totalCount"]
+                    .as_u64()
+                    .unwrap()
+            }
+        };
+        assert_eq!(count("Owusu").await, 1);
+        assert_eq!(count("Oti").await, 0);
+        let old_skill = app
+            .public_data(
+                r#"{ makers(filter: { skills: ["TIG welding"] }) { totalCount } facility: facilities { nodes { makers { name } } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(old_skill["makers"]["totalCount"], 0);
+        assert_eq!(old_skill["facility"]["nodes"][0]["makers"], json!([]));
+
+        // Withdrawing consent hides the profile at once.
+        app.data(
+            UPDATE,
+            json!({ "id": created["id"], "input": { "firstName": "Ama", "lastName": "Owusu" } }),
+        )
+        .await;
+        assert_eq!(count("Owusu").await, 0);
+        let hidden = app
+            .public_data(
+                "query($id: ID!) { maker(id: $id) { id } node(id: $id) { id } }",
+                json!({ "id": created["id"] }),
+            )
+            .await;
+        assert!(hidden["maker"].is_null() && hidden["node"].is_null(), "{hidden}");
+
+        let deleted = app
+            .data(
+                "mutation($id: ID!) { deleteMaker(id: $id) { id } }",
+                json!({ "id": created["id"] }),
+            )
+            .await;
+        assert_eq!(deleted["deleteMaker"]["id"], created["id"]);
+        let stats = app.public_data("{ stats { makers } }", json!({})).await;
+        assert_eq!(stats["stats"]["makers"], 0);
+        let again = app
+            .gql(
+                "mutation($id: ID!) { deleteMaker(id: $id) { id } }",
+                json!({ "id": created["id"] }),
+            )
+            .await;
+        assert_eq!(again["errors"][0]["extensions"]["code"], "NOT_FOUND", "{again}");
+        let gone = app
+            .gql(
+                UPDATE,
+                json!({ "id": created["id"], "input": { "displayName": "Ghost" } }),
+            )
+            .await;
+        assert_eq!(gone["errors"][0]["extensions"]["code"], "NOT_FOUND", "{gone}");
+        let wrong_type = app
+            .gql(
+                "mutation($id: ID!) { deleteMaker(id: $id) { id } }",
+                json!({ "id": accra }),
+            )
+            .await;
+        assert_error(&wrong_type, "BAD_USER_INPUT", "id");
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn skill_filters_go_through_the_taxonomy_and_levels() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        maker_at(&app, "Kofi", 5.6, -0.2, "Welding", "ADVANCED").await;
+        maker_at(&app, "Abena", 5.6, -0.2, "MIG welding", "NOVICE").await;
+        maker_at(&app, "Zola", 5.6, -0.2, "Welding operator", "INTERMEDIATE").await;
+        maker_at(&app, "Wanjiru", -1.29, 36.82, "FDM printing", "EXPERT").await;
+        maker_at(&app, "Baraka", -1.29, 36.82, "Project management", "EXPERT").await;
+        // A welder who did not consent to be listed.
+        create(
+            &app,
+            json!({
+                "displayName": "Juma",
+                "location": { "lat": 5.6, "lon": -0.2 },
+                "skills": [{ "skill": "soudure", "level": "EXPERT" }],
+            }),
+        )
+        .await;
+        let find = |skills: Value, min_level: Option<&'static str>| {
+            let app = &app;
+            async move {
+                let data = app
+                    .public_data(
+                        "query($skills: [String!], $min: SkillLevel) { makers(filter: { skills: $skills, minLevel: $min }, first: 50) { totalCount nodes { name } } }",
+                        json!({ "skills": skills, "min": min_level }),
+                    )
+                    .await;
+                let found = sorted(names(&data["makers"]["nodes"]));
+                assert_eq!(data["makers"]["totalCount"], found.len());
+                found
+            }
+        };
+        // French words for welding find every welder, however they wrote it.
+        assert_eq!(find(json!(["soudure"]), None).await, ["Abena", "Kofi", "Zola"]);
+        assert_eq!(find(json!(["Soudage"]), None).await, ["Abena", "Kofi", "Zola"]);
+        assert_eq!(find(json!(["soudure"]), Some("ADVANCED")).await, ["Kofi"]);
+        assert_eq!(find(json!(["welding"]), Some("INTERMEDIATE")).await, ["Kofi", "Zola"]);
+        assert!(find(json!(["welding"]), Some("EXPERT")).await.is_empty());
+        // A narrower skill is not met by a broader one.
+        assert_eq!(find(json!(["GMAW"]), None).await, ["Abena"]);
+        assert!(find(json!(["TIG welding"]), None).await.is_empty());
+        // Taxonomy-aware both ways down: 3D printing is met by FDM printing.
+        assert_eq!(find(json!(["impression 3D"]), Some("EXPERT")).await, ["Wanjiru"]);
+        // Words that name no process match as written.
+        assert_eq!(find(json!(["project  management"]), None).await, ["Baraka"]);
+        // All of the skills.
+        assert!(find(json!(["soudure", "3D printing"]), None).await.is_empty());
+        // The private welder is never listed, not even by name.
+        let private = app
+            .public_data(
+                r#"{ makers(text: "Juma") { totalCount } all: makers(first: 100) { totalCount } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(private["makers"]["totalCount"], 0);
+        assert_eq!(private["all"]["totalCount"], 5);
+        // Text goes through the taxonomy too.
+        let text = app
+            .public_data(
+                r#"{ makers(text: "soudure", first: 50) { nodes { name } } }"#,
+                json!({}),
+            )
+            .await;
+        let by_text = sorted(names(&text["makers"]["nodes"]));
+        assert!(by_text.contains(&"Kofi".to_owned()), "{by_text:?}");
+        assert!(!by_text.contains(&"Juma".to_owned()), "{by_text:?}");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// The query point sits between two grid lines of the coarse (0.1°) grid.
+const Q: (f64, f64) = (5.64, -0.2);
+
+#[tokio::test]
+async fn near_measures_city_level_positions_never_homes() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        // Home 3.0 km north of Q, but placed publicly on the 5.7 grid line, 6.7 km away.
+        maker_at(&app, "Home Nearby", 5.667, -0.2, "Welding", "EXPERT").await;
+        // Home 3.3 km south of Q, placed on the 5.6 grid line, 4.4 km away.
+        maker_at(&app, "Grid Nearby", 5.61, -0.2, "Welding", "EXPERT").await;
+        maker_at(&app, "Further", 5.81, -0.26, "Welding", "EXPERT").await;
+        // Not public: never listed, even at Q itself.
+        create(
+            &app,
+            json!({ "displayName": "Hidden", "location": { "lat": Q.0, "lon": Q.1 } }),
+        )
+        .await;
+        let near = |radius: f64| {
+            let app = &app;
+            async move {
+                app.public_data(
+                    "query($lat: Float!, $lon: Float!, $r: Float!) { makers(near: { lat: $lat, lon: $lon, radiusKm: $r }, first: 50) { totalCount nodes { name distanceKm location { lat lon } } } }",
+                    json!({ "lat": Q.0, "lon": Q.1, "r": radius }),
+                )
+                .await["makers"]
+                    .clone()
+            }
+        };
+        let wide = near(50.0).await;
+        assert_eq!(
+            names(&wide["nodes"]),
+            ["Grid Nearby", "Home Nearby", "Further"],
+            "{wide}"
+        );
+        assert_eq!(wide["totalCount"], 3);
+        let mut last = 0.0;
+        for n in wide["nodes"].as_array().unwrap() {
+            let d = n["distanceKm"].as_f64().unwrap();
+            let expected = haversine_km(
+                Q.0,
+                Q.1,
+                n["location"]["lat"].as_f64().unwrap(),
+                n["location"]["lon"].as_f64().unwrap(),
+            );
+            assert!((d - expected).abs() < 0.01, "{d} vs {expected}");
+            assert!(d >= last);
+            last = d;
+        }
+        let home = &wide["nodes"][1];
+        assert_eq!(home["location"], json!({ "lat": 5.7, "lon": -0.2 }));
+        let d = home["distanceKm"].as_f64().unwrap();
+        assert!(
+            (d - haversine_km(Q.0, Q.1, 5.7, -0.2)).abs() < 0.01 && d > 6.0,
+            "the home (3 km) leaked: {d}"
+        );
+
+        // Within 5 km of Q lies one city-level position, though two homes are.
+        let close = near(5.0).await;
+        assert_eq!(names(&close["nodes"]), ["Grid Nearby"], "{close}");
+        assert_eq!(close["totalCount"], 1);
+        // A box around the exact home only finds nothing.
+        let boxed = app
+            .public_data(
+                "{ makers(within: { minLat: 5.66, minLon: -0.21, maxLat: 5.675, maxLon: -0.19 }) { totalCount } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(boxed["makers"]["totalCount"], 0);
+        // Text with `near`: relevance first, every hit still carries its public distance.
+        let text = app
+            .public_data(
+                r#"{ makers(text: "welding", near: { lat: 5.64, lon: -0.2, radiusKm: 5 }) { nodes { name distanceKm } } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(names(&text["makers"]["nodes"]), ["Grid Nearby"]);
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn facilities_list_nearby_makers_with_skills() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let accra = facility(
+            &app,
+            json!({ "name": "Accra Fab Lab", "location": { "lat": 5.6037, "lon": -0.187 } }),
+        )
+        .await;
+        let nowhere = facility(&app, json!({ "name": "Mobile Lab" })).await;
+        maker_at(&app, "Kofi", 5.59, -0.19, "Welding", "ADVANCED").await;
+        maker_at(&app, "Efua", 5.61, -0.21, "3D printing", "EXPERT").await;
+        maker_at(&app, "Ama", 5.67, -0.017, "MIG welding", "NOVICE").await; // Tema
+        maker_at(&app, "Kwesi", 6.69, -1.62, "soudure", "EXPERT").await; // Kumasi
+        create(
+            &app,
+            json!({
+                "displayName": "Private Welder",
+                "location": { "lat": 5.6037, "lon": -0.187 },
+                "skills": [{ "skill": "Welding", "level": "EXPERT" }],
+            }),
+        )
+        .await;
+        let nearby = |id: String, skills: Value, radius: f64, first: Option<i32>| {
+            let app = &app;
+            async move {
+                app.gql(
+                    "query($id: ID!, $skills: [String!], $r: Float!, $first: Int) { facility(id: $id) { location { lat lon } nearbyMakers(skills: $skills, radiusKm: $r, first: $first) { name distanceKm location { lat lon } } } }",
+                    json!({ "id": id, "skills": skills, "r": radius, "first": first }),
+                )
+                .await
+            }
+        };
+        let welders = nearby(accra.clone(), json!(["Soudure"]), 50.0, None).await;
+        let f = &welders["data"]["facility"];
+        assert_eq!(names(&f["nearbyMakers"]), ["Kofi", "Ama"], "{welders}");
+        let (flat, flon) = (
+            f["location"]["lat"].as_f64().unwrap(),
+            f["location"]["lon"].as_f64().unwrap(),
+        );
+        let mut last = 0.0;
+        for m in f["nearbyMakers"].as_array().unwrap() {
+            let d = m["distanceKm"].as_f64().unwrap();
+            let expected = haversine_km(
+                flat,
+                flon,
+                m["location"]["lat"].as_f64().unwrap(),
+                m["location"]["lon"].as_f64().unwrap(),
+            );
+            assert!((d - expected).abs() < 0.01, "{d} vs {expected}");
+            assert!(d >= last);
+            last = d;
+        }
+        let far = nearby(accra.clone(), json!(["welding"]), 300.0, None).await;
+        assert_eq!(
+            names(&far["data"]["facility"]["nearbyMakers"]),
+            ["Kofi", "Ama", "Kwesi"],
+            "{far}"
+        );
+        let everyone = nearby(accra.clone(), Value::Null, 50.0, None).await;
+        assert_eq!(
+            sorted(names(&everyone["data"]["facility"]["nearbyMakers"])),
+            ["Ama", "Efua", "Kofi"],
+            "{everyone}"
+        );
+        let one = nearby(accra.clone(), Value::Null, 50.0, Some(1)).await;
+        assert_eq!(
+            one["data"]["facility"]["nearbyMakers"].as_array().unwrap().len(),
+            1
+        );
+        let none = nearby(accra.clone(), json!(["welding", "3D printing"]), 50.0, None).await;
+        assert_eq!(none["data"]["facility"]["nearbyMakers"], json!([]));
+        // A facility without coordinates has nobody nearby.
+        let unplaced = nearby(nowhere.clone(), Value::Null, 20_000.0, None).await;
+        assert_eq!(unplaced["data"]["facility"]["nearbyMakers"], json!([]), "{unplaced}");
+
+        for (radius, first, skills, field) in [
+            (0.0, None, Value::Null, "radiusKm"),
+            (-3.0, None, Value::Null, "radiusKm"),
+            (50.0, Some(101), Value::Null, "first"),
+            (50.0, None, json!(["welding", "  "]), "skills[1]"),
+        ] {
+            let body = nearby(accra.clone(), skills, radius, first).await;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+            assert!(
+                body["errors"][0]["message"].as_str().unwrap().contains(field),
+                "`{field}` not named: {body}"
+            );
+        }
+        let bad_radius = nearby(nowhere, Value::Null, -1.0, None).await;
+        assert_eq!(bad_radius["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_writes_nothing() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let unknown = uuid::Uuid::now_v7().to_string();
+        let skills = json!([
+            { "skill": "Welding", "level": "EXPERT" },
+            { "skill": "CNC milling", "level": "NOVICE" },
+            { "skill": "Laser cutting", "level": "GURU" },
+        ]);
+        let named = |extra: Value| {
+            let mut input = json!({ "displayName": "X", "publicProfile": true });
+            for (k, v) in extra.as_object().unwrap() {
+                input[k] = v.clone();
+            }
+            input
+        };
+        let cases = [
+            (json!({ "bio": "no name", "lastName": "  " }), "input.firstName"),
+            (named(json!({ "location": { "lat": 95.0, "lon": 0.0 } })), "input.location.lat"),
+            (named(json!({ "location": { "lat": 5.0 } })), "input.location"),
+            (named(json!({ "location": { "country": "Ghana" } })), "input.location.country"),
+            (named(json!({ "skills": skills })), "input.skills[2].level"),
+            (
+                named(json!({ "skills": [{ "skill": "Welding", "level": "EXPERT" }, { "skill": "CNC", "level": "NOVICE", "years": -1 }] })),
+                "input.skills[1].years",
+            ),
+            (
+                named(json!({ "skills": [{ "skill": "!!!", "level": "NOVICE" }] })),
+                "input.skills[0].skill",
+            ),
+            (
+                named(json!({ "skills": [{ "skill": "Welding", "level": "NOVICE", "evidenceUrl": "my portfolio" }] })),
+                "input.skills[0].evidenceUrl",
+            ),
+            (
+                named(json!({ "experiences": [{ "title": "Welder", "processes": ["welding", "basket weaving on mars"] }] })),
+                "input.experiences[0].processes[1]",
+            ),
+            (
+                named(json!({ "experiences": [{ "title": "Welder", "dateFrom": "2020-01-01", "dateTo": "2019-01-01" }] })),
+                "input.experiences[0].dateTo",
+            ),
+            (
+                named(json!({ "experiences": [{ "title": " " }] })),
+                "input.experiences[0].title",
+            ),
+            (
+                named(json!({ "experiences": [{ "title": "Welder", "facilityId": unknown }] })),
+                "input.experiences[0].facilityId",
+            ),
+            (
+                named(json!({ "affiliations": [{ "facilityId": unknown, "role": "member" }], "skills": [{ "skill": "Welding", "level": "EXPERT" }] })),
+                "input.affiliations[0].facilityId",
+            ),
+            (
+                named(json!({ "affiliations": [{ "facilityId": "not-an-id" }] })),
+                "input.affiliations[0].facilityId",
+            ),
+            (
+                named(json!({ "availability": [{ "hoursPerWeek": 200 }] })),
+                "input.availability[0].hoursPerWeek",
+            ),
+            (
+                named(json!({ "availability": [{ "hoursPerWeek": 10, "availableFrom": "2025-02-01", "availableTo": "2025-01-01" }] })),
+                "input.availability[0].availableTo",
+            ),
+            (named(json!({ "email": "ama at example" })), "input.email"),
+            (named(json!({ "phone": "call me" })), "input.phone"),
+            (named(json!({ "dateOfBirth": "2999-01-01" })), "input.dateOfBirth"),
+            (named(json!({ "nationality": "Ghanaian" })), "input.nationality"),
+            (named(json!({ "residenceCountry": "G" })), "input.residenceCountry"),
+            (named(json!({ "languages": ["en", " "] })), "input.languages[1]"),
+        ];
+        for (input, field) in cases {
+            let body = app.gql(CREATE, json!({ "input": input })).await;
+            assert_error(&body, "BAD_USER_INPUT", field);
+        }
+        let filter = app
+            .gql(r#"{ makers(filter: { skills: ["!!!"] }) { totalCount } }"#, json!({}))
+            .await;
+        assert_error(&filter, "BAD_USER_INPUT", "filter.skills[0]");
+        let stats = app.public_data("{ stats { makers } skills { key } }", json!({})).await;
+        assert_eq!(stats["stats"]["makers"], 0, "nothing was written: {stats}");
+        assert_eq!(stats["skills"], json!([]), "no skill was written: {stats}");
+
+        // A refused update leaves the passport as it was (it replaces children first,
+        // then finds the facility missing, and rolls everything back).
+        let kept = create(
+            &app,
+            json!({ "displayName": "Kept", "publicProfile": true, "skills": [{ "skill": "Welding", "level": "EXPERT" }] }),
+        )
+        .await;
+        let body = app
+            .gql(
+                UPDATE,
+                json!({ "id": kept["id"], "input": {
+                    "displayName": "Changed",
+                    "skills": [{ "skill": "Sewing", "level": "NOVICE" }],
+                    "affiliations": [{ "facilityId": unknown }],
+                }}),
+            )
+            .await;
+        assert_error(&body, "BAD_USER_INPUT", "input.affiliations[0].facilityId");
+        let after = app
+            .public_data(
+                "query($id: ID!) { maker(id: $id) { name skills { key level } } makers(text: \"Kept\") { totalCount } }",
+                json!({ "id": kept["id"] }),
+            )
+            .await;
+        assert_eq!(
+            after["maker"],
+            json!({ "name": "Kept", "skills": [{ "key": "welding", "level": "EXPERT" }] })
+        );
+        assert_eq!(after["makers"]["totalCount"], 1);
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_have_no_duplicates_or_gaps() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let mut public = HashSet::new();
+        for i in 0..7 {
+            let m = maker_at(
+                &app,
+                &format!("Maker {i}"),
+                5.0 + 0.3 * f64::from(i),
+                -0.2,
+                "Welding",
+                "EXPERT",
+            )
+            .await;
+            public.insert(m["id"].as_str().unwrap().to_owned());
+        }
+        for i in 0..2 {
+            create(
+                &app,
+                json!({ "displayName": format!("Private {i}"), "location": { "lat": 5.0, "lon": -0.2 }, "skills": [{ "skill": "Welding", "level": "EXPERT" }] }),
+            )
+            .await;
+        }
+        for near in [Value::Null, json!({ "lat": 5.0, "lon": -0.2, "radiusKm": 1000 })] {
+            let mut seen = Vec::new();
+            let mut after: Option<String> = None;
+            let mut pages = 0;
+            let mut last_distance = 0.0;
+            loop {
+                let data = app
+                    .public_data(
+                        r#"query($after: String, $near: GeoFilter) { makers(first: 3, after: $after, near: $near, filter: { skills: ["soudure"] }) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } edges { cursor node { id distanceKm } } } }"#,
+                        json!({ "after": after, "near": near }),
+                    )
+                    .await;
+                let conn = &data["makers"];
+                assert_eq!(conn["totalCount"], 7);
+                assert_eq!(conn["pageInfo"]["hasPreviousPage"], pages > 0);
+                for e in conn["edges"].as_array().unwrap() {
+                    seen.push(e["node"]["id"].as_str().unwrap().to_owned());
+                    if let Some(d) = e["node"]["distanceKm"].as_f64() {
+                        assert!(d >= last_distance, "nearest first across pages");
+                        last_distance = d;
+                    }
+                }
+                pages += 1;
+                if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                    break;
+                }
+                after = conn["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+            }
+            assert_eq!(pages, 3);
+            assert_eq!(seen.len(), 7, "{seen:?}");
+            assert_eq!(seen.iter().cloned().collect::<HashSet<_>>(), public);
+        }
+        app.stop().await;
+    })
+    .await;
+}
