@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 F="${1:-50000}"; M="${2:-1000000}"; SECS="${3:-20}"
 TARGET="${CARGO_TARGET_DIR:-target}"
 cargo build --release --locked -p makermatch-api --bin makermatch >&2
-BIN="$PWD/$TARGET/release/makermatch"
+case "$TARGET" in /*) ;; *) TARGET="$PWD/$TARGET" ;; esac
+BIN="$TARGET/release/makermatch"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 WORK="${KEEP:-$(mktemp -d)}"
 [ -n "${KEEP:-}" ] || trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT

@@ -4,10 +4,14 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use makermatch_search::allocation::{AllocationFacility, AllocationJob, AllocationOptions};
+use makermatch_search::allocation::{
+    Allocation, AllocationCandidate, AllocationFacility, AllocationJob, AllocationOptions,
+    AllocationProblem,
+};
 use makermatch_search::matching::{Factor, MatchOptions};
 use makermatch_search::{Taxonomy, TeamMatch};
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
 
 use super::access::staff;
 use super::error::{bad_input, from_service};
@@ -298,6 +302,143 @@ pub struct AllocationOut {
     pub decisions: Vec<AllocationDecisionOut>,
 }
 
+/// The allocation inputs of one job: its open quantity and its matching teams.
+async fn job_inputs(
+    ctx: &Context<'_>,
+    id: Uuid,
+) -> Result<(
+    AllocationJob,
+    Vec<AllocationFacility>,
+    Vec<AllocationCandidate>,
+)> {
+    let db = ctx.data::<DatabaseConnection>()?;
+    let taxonomy = ctx.data::<Arc<Taxonomy>>()?;
+    let engine = index(ctx)?.engine();
+    let match_options = MatchOptions {
+        require_all: true,
+        ..MatchOptions::default()
+    };
+    let (row, teams) = matching::match_job(db, engine, taxonomy, id, &match_options)
+        .await
+        .map_err(from_service)?;
+    let held = assignments::active_quantity(db, id)
+        .await
+        .map_err(from_service)?;
+    let open = (i64::from(row.quantity) - held).max(0);
+    let job = AllocationJob {
+        id,
+        quantity: u32::try_from(open).unwrap_or(0),
+        unit_price_minor: row.unit_price_minor,
+        min_batch: None,
+        max_share: None,
+    };
+    let loader = ctx.data::<AppLoader>()?;
+    let rows = loader
+        .load_many(teams.iter().map(|t| FacilityId(t.facility_id)))
+        .await?;
+    let facilities = teams
+        .iter()
+        .filter_map(|t| rows.get(&FacilityId(t.facility_id)))
+        .map(|f| AllocationFacility {
+            id: f.id,
+            name: f.name.clone(),
+            capacity: f.typical_batch_size.and_then(|b| b.upper_bound()),
+            on_probation: f.on_probation,
+        })
+        .collect();
+    let candidates = teams.iter().map(|t| t.allocation_candidate(id)).collect();
+    Ok((job, facilities, candidates))
+}
+
+fn allocation_options(o: &AllocationOptionsInput) -> Result<AllocationOptions> {
+    let positive = |field: &str, v: Option<i32>| -> Result<Option<u32>> {
+        match v {
+            Some(n) if n < 1 => Err(bad_input(field, "give 1 or more")),
+            Some(n) => Ok(Some(n as u32)),
+            None => Ok(None),
+        }
+    };
+    if let Some(s) = o.max_share
+        && !(s > 0.0 && s <= 1.0)
+    {
+        return Err(bad_input(
+            "options.maxShare",
+            "give a fraction above 0 and at most 1",
+        ));
+    }
+    let transport = o.transport_minor_per_unit_km.unwrap_or(0.0);
+    if !transport.is_finite() || transport < 0.0 {
+        return Err(bad_input(
+            "options.transportMinorPerUnitKm",
+            "give a number ≥ 0",
+        ));
+    }
+    Ok(AllocationOptions {
+        max_share: o.max_share,
+        min_batch: positive("options.minBatch", o.min_batch)?,
+        probation_cap: positive("options.probationCap", o.probation_cap)?,
+        transport_minor_per_unit_km: transport,
+        ..AllocationOptions::default()
+    })
+}
+
+/// Proposes the allocation's non-zero decisions (unless a dry run) and reports them.
+async fn propose_all(
+    ctx: &Context<'_>,
+    actor: &crate::services::actor::Actor,
+    allocation: &Allocation,
+    dry_run: bool,
+) -> Result<Vec<(Uuid, AllocationDecisionOut)>> {
+    let db = ctx.data::<DatabaseConnection>()?;
+    let mut out = Vec::new();
+    for d in &allocation.decisions {
+        let mut assignment_id = None;
+        if d.quantity > 0 && !dry_run {
+            let changed = assignments::propose(
+                db,
+                actor,
+                ProposalInput {
+                    job_id: d.job_id,
+                    facility_id: d.facility_id,
+                    quantity: d.quantity as i32,
+                    unit_price_minor: Some(d.unit_price_minor),
+                    currency: None,
+                    due_on: None,
+                    maker_ids: Vec::new(),
+                },
+            )
+            .await
+            .map_err(from_service)?;
+            if let Ok(bus) = ctx.data::<EventBus>() {
+                bus.publish(AssignmentEvent::from(&changed));
+            }
+            assignment_id = Some(global_id(NodeType::Assignment, changed.assignment.id));
+        }
+        out.push((
+            d.job_id,
+            AllocationDecisionOut {
+                facility_id: global_id(NodeType::Facility, d.facility_id),
+                facility_name: d.facility_name.clone(),
+                quantity: d.quantity as i32,
+                cost_minor: d.cost_minor,
+                reason: label(&d.reason),
+                detail: d.detail.clone(),
+                assignment_id,
+            },
+        ));
+    }
+    Ok(out)
+}
+
+/// Allocations of every job of a programme, solved together.
+#[derive(SimpleObject)]
+pub struct ProgrammeAllocationOut {
+    pub programme_id: ID,
+    pub complete: bool,
+    pub cost_minor: i64,
+    pub jobs: Vec<AllocationOut>,
+}
+
 #[derive(Default)]
 pub struct MatchingMutation;
 
@@ -316,108 +457,95 @@ impl MatchingMutation {
         let actor = staff(ctx)?;
         let id = expect_id("jobId", &job_id, NodeType::Job)?;
         let o = options.unwrap_or_default();
-        let db = ctx.data::<DatabaseConnection>()?;
-        let taxonomy = ctx.data::<Arc<Taxonomy>>()?;
-        let engine = index(ctx)?.engine();
-        let match_options = MatchOptions {
-            require_all: true,
-            ..MatchOptions::default()
-        };
-        let (row, teams) = matching::match_job(db, engine, taxonomy, id, &match_options)
-            .await
-            .map_err(from_service)?;
-        let held = assignments::active_quantity(db, id)
-            .await
-            .map_err(from_service)?;
-        let open = (i64::from(row.quantity) - held).max(0);
-        let positive = |field: &str, v: Option<i32>| -> Result<Option<u32>> {
-            match v {
-                Some(n) if n < 1 => Err(bad_input(field, "give 1 or more")),
-                Some(n) => Ok(Some(n as u32)),
-                None => Ok(None),
-            }
-        };
-        if let Some(s) = o.max_share
-            && !(s > 0.0 && s <= 1.0)
-        {
-            return Err(bad_input(
-                "options.maxShare",
-                "give a fraction above 0 and at most 1",
-            ));
-        }
-        let job = AllocationJob {
-            id,
-            quantity: u32::try_from(open).unwrap_or(0),
-            unit_price_minor: row.unit_price_minor,
-            min_batch: None,
-            max_share: None,
-        };
-        let facilities: Vec<AllocationFacility> = {
-            let loader = ctx.data::<AppLoader>()?;
-            let rows = loader
-                .load_many(teams.iter().map(|t| FacilityId(t.facility_id)))
-                .await?;
-            teams
-                .iter()
-                .filter_map(|t| rows.get(&FacilityId(t.facility_id)))
-                .map(|f| AllocationFacility {
-                    id: f.id,
-                    name: f.name.clone(),
-                    capacity: f.typical_batch_size.and_then(|b| b.upper_bound()),
-                    on_probation: f.on_probation,
-                })
-                .collect()
-        };
-        let candidates: Vec<_> = teams.iter().map(|t| t.allocation_candidate(id)).collect();
-        let options = AllocationOptions {
-            max_share: o.max_share,
-            min_batch: positive("options.minBatch", o.min_batch)?,
-            probation_cap: positive("options.probationCap", o.probation_cap)?,
-            transport_minor_per_unit_km: o.transport_minor_per_unit_km.unwrap_or(0.0),
-            ..AllocationOptions::default()
-        };
+        let options = allocation_options(&o)?;
+        let (job, facilities, candidates) = job_inputs(ctx, id).await?;
         let allocation =
             makermatch_search::allocation::allocate_job(&job, &facilities, &candidates, &options)
                 .map_err(|e| bad_input("options", e))?;
-        let mut decisions = Vec::new();
-        for d in &allocation.decisions {
-            let mut assignment_id = None;
-            if d.quantity > 0 && !o.dry_run {
-                let changed = assignments::propose(
-                    db,
-                    actor,
-                    ProposalInput {
-                        job_id: id,
-                        facility_id: d.facility_id,
-                        quantity: d.quantity as i32,
-                        unit_price_minor: Some(d.unit_price_minor),
-                        currency: None,
-                        due_on: None,
-                        maker_ids: Vec::new(),
-                    },
-                )
-                .await
-                .map_err(from_service)?;
-                if let Ok(bus) = ctx.data::<EventBus>() {
-                    bus.publish(AssignmentEvent::from(&changed));
-                }
-                assignment_id = Some(global_id(NodeType::Assignment, changed.assignment.id));
-            }
-            decisions.push(AllocationDecisionOut {
-                facility_id: global_id(NodeType::Facility, d.facility_id),
-                facility_name: d.facility_name.clone(),
-                quantity: d.quantity as i32,
-                cost_minor: d.cost_minor,
-                reason: label(&d.reason),
-                detail: d.detail.clone(),
-                assignment_id,
-            });
-        }
+        let decisions = propose_all(ctx, actor, &allocation, o.dry_run).await?;
         Ok(AllocationOut {
             job_id: global_id(NodeType::Job, id),
             complete: allocation.complete,
             cost_minor: allocation.decisions.iter().map(|d| d.cost_minor).sum(),
-            decisions,
+            decisions: decisions.into_iter().map(|(_, d)| d).collect(),
+        })
+    }
+
+    /// Splits every job of a programme at once, sharing each facility's capacity between
+    /// the jobs (the IMA trial: nine equal spaces get an even split), and proposes the
+    /// result as assignments unless `dryRun` (coordinators and admins).
+    async fn allocate_programme(
+        &self,
+        ctx: &Context<'_>,
+        programme_id: ID,
+        options: Option<AllocationOptionsInput>,
+    ) -> Result<ProgrammeAllocationOut> {
+        let actor = staff(ctx)?;
+        let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
+        let o = options.unwrap_or_default();
+        let options = allocation_options(&o)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let jobs = makermatch_entities::job::Entity::find()
+            .filter(makermatch_entities::job::Column::ProgrammeId.eq(id))
+            .order_by_asc(makermatch_entities::job::Column::Id)
+            .all(db)
+            .await
+            .map_err(super::error::from_db)?;
+        if jobs.is_empty() {
+            return Err(bad_input("programmeId", "the programme has no jobs"));
+        }
+        let mut problem = AllocationProblem {
+            jobs: Vec::new(),
+            facilities: Vec::new(),
+            candidates: Vec::new(),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for j in &jobs {
+            let (job, facilities, candidates) = job_inputs(ctx, j.id).await?;
+            problem.jobs.push(job);
+            problem
+                .facilities
+                .extend(facilities.into_iter().filter(|f| seen.insert(f.id)));
+            problem.candidates.extend(candidates);
+        }
+        let allocation = makermatch_search::allocation::allocate_programme(&problem, &options)
+            .map_err(|e| bad_input("options", e))?;
+        let decisions = propose_all(ctx, actor, &allocation, o.dry_run).await?;
+        let jobs_out = jobs
+            .iter()
+            .map(|j| AllocationOut {
+                job_id: global_id(NodeType::Job, j.id),
+                complete: allocation
+                    .jobs
+                    .iter()
+                    .find(|o| o.job_id == j.id)
+                    .is_none_or(|o| o.shortfall == 0),
+                cost_minor: allocation
+                    .decisions
+                    .iter()
+                    .filter(|d| d.job_id == j.id)
+                    .map(|d| d.cost_minor)
+                    .sum(),
+                decisions: decisions
+                    .iter()
+                    .filter(|(job, _)| *job == j.id)
+                    .map(|(_, d)| AllocationDecisionOut {
+                        facility_id: d.facility_id.clone(),
+                        facility_name: d.facility_name.clone(),
+                        quantity: d.quantity,
+                        cost_minor: d.cost_minor,
+                        reason: d.reason.clone(),
+                        detail: d.detail.clone(),
+                        assignment_id: d.assignment_id.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(ProgrammeAllocationOut {
+            programme_id: global_id(NodeType::Programme, id),
+            complete: allocation.complete,
+            cost_minor: allocation.decisions.iter().map(|d| d.cost_minor).sum(),
+            jobs: jobs_out,
         })
     }
 }
