@@ -57,6 +57,11 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(busy)
                 .foreign_keys(true)
+                // Multi-row inserts keep a statement journal; in memory it costs no
+                // file writes (measured: a tenth of the import's database time).
+                .pragma("temp_store", "memory")
+                // 32 MiB of page cache (the default is 2 MiB), grown only as used.
+                .pragma("cache_size", "-32768")
         });
     }
     let db = Database::connect(options)

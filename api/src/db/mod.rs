@@ -3,8 +3,10 @@
 
 mod connect;
 mod migrate;
+mod pipeline;
 mod write;
 
 pub use connect::{connect, prepare_data_dir};
 pub use migrate::{MigrationStatus, check_not_newer, migrate, migration_status};
+pub use pipeline::{InsertSink, Pipeline};
 pub use write::begin_write;

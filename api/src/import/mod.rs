@@ -298,16 +298,25 @@ async fn import_one(
     taxonomy: &Taxonomy,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Parsed>>(4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Fingerprinted>>(4);
     let taxonomy = taxonomy.clone();
     let parser = tokio::task::spawn_blocking(move || {
         parse_streaming(&text, format, &taxonomy, &mut |batch| {
+            // Fingerprints are computed here, on the parsing thread, so the writer only
+            // compares them.
+            let batch = batch
+                .into_iter()
+                .map(|p| {
+                    let fingerprint = p.outcome.as_ref().ok().map(record::Record::fingerprint);
+                    (p, fingerprint)
+                })
+                .collect();
             // The writer stopping (an error) closes the channel; parsing then just ends.
             let _ = tx.blocking_send(batch);
         })
     });
     while let Some(batch) = rx.recv().await {
-        let records = collect(&label, Ok(batch), summary);
+        let records = collect(&label, batch, summary);
         writer.write(records, summary).await?;
     }
     match parser.await {
@@ -323,23 +332,19 @@ async fn import_one(
 /// Keeps the good records of a parse, noting rejections and unresolved terms.
 pub(crate) fn collect(
     label: &str,
-    parsed: Result<Vec<Parsed>, String>,
+    parsed: Vec<Fingerprinted>,
     summary: &mut ImportSummary,
-) -> Vec<(String, Position, record::Record)> {
-    let parsed = match parsed {
-        Ok(p) => p,
-        Err(reason) => {
-            summary.unreadable_files.push((label.to_owned(), reason));
-            return Vec::new();
-        }
-    };
+) -> Vec<write::Item> {
     let mut records = Vec::with_capacity(parsed.len());
-    for p in parsed {
+    for (p, fingerprint) in parsed {
         for term in p.unresolved {
             *summary.unresolved_terms.entry(term).or_default() += 1;
         }
         match p.outcome {
-            Ok(record) => records.push((label.to_owned(), p.at, record)),
+            Ok(record) => {
+                let fingerprint = fingerprint.unwrap_or_else(|| record.fingerprint());
+                records.push((label.to_owned(), p.at, record, fingerprint))
+            }
             Err((field, reason)) => summary.reject(
                 p.kind,
                 Rejection {
@@ -354,6 +359,9 @@ pub(crate) fn collect(
     }
     records
 }
+
+/// A parsed record with its content fingerprint (none for a rejection).
+pub(crate) type Fingerprinted = (Parsed, Option<String>);
 
 /// Imports files in order (machine catalogs first), each parsed while it is written.
 pub async fn import_paths(

@@ -161,11 +161,23 @@ impl Record {
     /// A fingerprint of the record's content: equal fingerprints mean nothing to update.
     /// Debug output is deterministic for these plain structs; a new makermatch version may
     /// fingerprint differently, which costs one rewrite, never a wrong "unchanged".
+    /// Written straight into the hasher: no copy of the text is made (an import hashes
+    /// every record, and it runs on the parsing thread, beside the writer).
     pub fn fingerprint(&self) -> String {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        format!("{self:?}").hash(&mut hasher);
-        format!("{:016x}", hasher.finish())
+        use std::fmt::Write;
+        use std::hash::Hasher;
+        struct Sink(std::collections::hash_map::DefaultHasher);
+        impl Write for Sink {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0.write(s.as_bytes());
+                Ok(())
+            }
+        }
+        let mut sink = Sink(std::collections::hash_map::DefaultHasher::new());
+        // Writing into a hasher cannot fail; a Debug impl reporting an error would only
+        // shorten the text hashed.
+        let _ = write!(sink, "{self:?}");
+        format!("{:016x}", sink.0.finish())
     }
 }
 

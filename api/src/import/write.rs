@@ -16,8 +16,8 @@ use makermatch_search::Taxonomy;
 use makermatch_search::resolve::fold;
 use makermatch_search::skills::skill_process;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,7 +28,7 @@ use super::record::{
 };
 use super::report::{ImportSummary, Outcome};
 use super::{BADGES_SOURCE, WRITE_ORDER};
-use crate::db::begin_write;
+use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
 use crate::services::bulk::insert_models;
 use crate::services::facilities::{FacilityChildren, FacilityInput, TermLink};
@@ -41,7 +41,8 @@ const BATCH: usize = 1_000;
 /// `source` of issuers, achievements and credentials stated on maker profiles.
 pub const STATED_SOURCE: &str = "pss-stated";
 
-type Item = (String, Position, Record);
+/// A record to write: file, position, record, content fingerprint.
+pub(crate) type Item = (String, Position, Record, String);
 
 struct Ctx<'a> {
     taxonomy: &'a Taxonomy,
@@ -49,16 +50,28 @@ struct Ctx<'a> {
     catalog: HashMap<(String, String), String>,
     /// Maker e-mails (lower case) → id, loaded when a credential needs them.
     emails: Option<HashMap<String, Uuid>>,
+    /// Where existing rows are looked up when writes run behind (see `Target::Live`): the
+    /// committed database. Batches still in flight cannot hold a record of a later batch,
+    /// since a second record with the same identity is rejected as a duplicate first.
+    reader: Option<DatabaseConnection>,
+}
+
+/// Where an import writes.
+enum Target {
+    /// Batches committed one by one, their inserts running behind the parsing and
+    /// building of the next ones.
+    Live(Pipeline),
+    /// A dry run: one transaction, rolled back at the end.
+    Dry(sea_orm::DatabaseTransaction),
 }
 
 /// Writes the records of one import as they arrive: batched transactions, or for a dry
 /// run one transaction rolled back at the end.
 pub struct Writer<'a> {
-    db: &'a DatabaseConnection,
     ctx: Ctx<'a>,
     catalog_loaded: bool,
     seen: HashMap<(RecordKind, String, String), (String, usize)>,
-    dry_tx: Option<sea_orm::DatabaseTransaction>,
+    target: Target,
     bar: indicatif::ProgressBar,
 }
 
@@ -74,20 +87,21 @@ impl<'a> Writer<'a> {
         ) {
             bar.set_style(style);
         }
+        let (target, reader) = if dry_run {
+            (Target::Dry(begin_write(db).await?), None)
+        } else {
+            (Target::Live(Pipeline::begin(db).await?), Some(db.clone()))
+        };
         Ok(Writer {
-            db,
             ctx: Ctx {
                 taxonomy,
                 catalog: HashMap::new(),
                 emails: None,
+                reader,
             },
             catalog_loaded: false,
             seen: HashMap::new(),
-            dry_tx: if dry_run {
-                Some(begin_write(db).await?)
-            } else {
-                None
-            },
+            target,
             bar,
         })
     }
@@ -108,9 +122,9 @@ impl<'a> Writer<'a> {
                 continue;
             };
             if *kind == RecordKind::Facility && !self.catalog_loaded {
-                self.ctx.catalog = match &self.dry_tx {
-                    Some(tx) => load_catalog(tx).await?,
-                    None => load_catalog(self.db).await?,
+                self.ctx.catalog = match &self.target {
+                    Target::Dry(tx) => load_catalog(tx).await?,
+                    Target::Live(tx) => load_catalog(tx).await?,
                 };
                 self.catalog_loaded = true;
             }
@@ -121,12 +135,13 @@ impl<'a> Writer<'a> {
             while !items.is_empty() {
                 let rest = items.split_off(items.len().min(BATCH));
                 let n = items.len() as u64;
-                match &self.dry_tx {
-                    Some(tx) => write_batch(tx, &mut self.ctx, *kind, items, summary).await?,
-                    None => {
-                        let tx = begin_write(self.db).await?;
-                        write_batch(&tx, &mut self.ctx, *kind, items, summary).await?;
-                        tx.commit().await?;
+                match &self.target {
+                    Target::Dry(tx) => {
+                        write_batch(tx, &mut self.ctx, *kind, items, summary).await?
+                    }
+                    Target::Live(tx) => {
+                        write_batch(tx, &mut self.ctx, *kind, items, summary).await?;
+                        tx.checkpoint().await?;
                     }
                 }
                 self.bar.inc(n);
@@ -136,12 +151,14 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Ends the import: a dry run's transaction is rolled back here.
+    /// Ends the import: waits for the last batch to commit (or reports the first write
+    /// that failed); a dry run's transaction is rolled back here.
     pub async fn finish(self) -> Result<(), AppError> {
-        if let Some(tx) = self.dry_tx {
-            tx.rollback().await?;
-        }
         self.bar.finish_and_clear();
+        match self.target {
+            Target::Live(tx) => tx.commit().await?,
+            Target::Dry(tx) => tx.rollback().await?,
+        }
         Ok(())
     }
 }
@@ -153,7 +170,7 @@ fn drop_duplicates(
     summary: &mut ImportSummary,
 ) -> Vec<Item> {
     let mut out = Vec::with_capacity(records.len());
-    for (file, at, record) in records {
+    for (file, at, record, fingerprint) in records {
         let identity = record.identity();
         if let Some((first_file, first_index)) = seen.get(&identity) {
             summary.reject(
@@ -172,7 +189,7 @@ fn drop_duplicates(
             continue;
         }
         seen.insert(identity, (file.clone(), at.index));
-        out.push((file, at, record));
+        out.push((file, at, record, fingerprint));
     }
     out
 }
@@ -204,7 +221,7 @@ fn rejection_of(e: ServiceError) -> (String, String) {
     }
 }
 
-async fn write_batch<C: ConnectionTrait>(
+async fn write_batch<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
     kind: RecordKind,
@@ -217,17 +234,11 @@ async fn write_batch<C: ConnectionTrait>(
         RecordKind::MachineModel => machine_models(tx, items, summary).await?,
         RecordKind::Job => jobs(tx, items, summary).await?,
         RecordKind::Issuer | RecordKind::Achievement | RecordKind::Credential => {
-            for (file, at, record) in items {
+            for (file, at, record, fingerprint) in items {
                 let result = match &record {
-                    Record::Issuer(r) => upsert_issuer(tx, r, &record.fingerprint())
-                        .await
-                        .map(|(_, o)| o),
-                    Record::Achievement(r) => {
-                        upsert_achievement(tx, ctx, r, &record.fingerprint()).await
-                    }
-                    Record::Credential(r) => {
-                        upsert_credential(tx, ctx, r, &record.fingerprint()).await
-                    }
+                    Record::Issuer(r) => upsert_issuer(tx, r, &fingerprint).await.map(|(_, o)| o),
+                    Record::Achievement(r) => upsert_achievement(tx, ctx, r, &fingerprint).await,
+                    Record::Credential(r) => upsert_credential(tx, ctx, r, &fingerprint).await,
                     _ => continue,
                 };
                 match result {
@@ -254,30 +265,34 @@ impl From<DbErr> for WriteError {
     }
 }
 
-/// Existing rows of `source` among `keys`: source id → (id, fingerprint).
+/// Existing rows of `source` among `keys`: source id → (id, fingerprint). Read through
+/// `reader` when given (see `Ctx::reader`), else in the transaction.
 async fn existing<E, C>(
     tx: &C,
+    reader: Option<&DatabaseConnection>,
     columns: (E::Column, E::Column, E::Column, E::Column),
     source: &str,
     keys: &[String],
 ) -> Result<HashMap<String, (Uuid, Option<String>)>, DbErr>
 where
     E: EntityTrait,
-    C: ConnectionTrait,
+    C: InsertSink,
 {
     let (id, source_col, source_id, hash) = columns;
     let mut out = HashMap::new();
     for chunk in keys.chunks(500) {
-        let rows: Vec<(Option<String>, Uuid, Option<String>)> = E::find()
+        let query = E::find()
             .select_only()
             .column(source_id)
             .column(id)
             .column(hash)
             .filter(source_col.eq(source))
             .filter(source_id.is_in(chunk.iter().cloned()))
-            .into_tuple()
-            .all(tx)
-            .await?;
+            .into_tuple::<(Option<String>, Uuid, Option<String>)>();
+        let rows = match reader {
+            Some(reader) => query.all(reader).await?,
+            None => query.all(tx).await?,
+        };
         for (sid, id, h) in rows {
             if let Some(sid) = sid {
                 out.insert(sid, (id, h));
@@ -296,9 +311,7 @@ fn decide(existing: Option<&(Uuid, Option<String>)>, fingerprint: &str) -> (Uuid
     }
 }
 
-async fn load_catalog<C: ConnectionTrait>(
-    db: &C,
-) -> Result<HashMap<(String, String), String>, DbErr> {
+async fn load_catalog<C: InsertSink>(db: &C) -> Result<HashMap<(String, String), String>, DbErr> {
     let rows: Vec<(Option<String>, String, String)> = machine_model::Entity::find()
         .select_only()
         .column(machine_model::Column::Brand)
@@ -359,7 +372,7 @@ fn type_from_catalog(ctx: &Ctx, input: &mut FacilityInput) {
     }
 }
 
-async fn facilities<C: ConnectionTrait>(
+async fn facilities<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
     items: Vec<Item>,
@@ -367,7 +380,7 @@ async fn facilities<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     let now = Utc::now();
     let mut by_source: HashMap<String, Vec<String>> = HashMap::new();
-    for (_, _, r) in &items {
+    for (_, _, r, _) in &items {
         if let Record::Facility(f) = r {
             by_source
                 .entry(f.source.clone())
@@ -379,6 +392,7 @@ async fn facilities<C: ConnectionTrait>(
     for (source, keys) in by_source {
         let found = existing::<facility::Entity, _>(
             tx,
+            ctx.reader.as_ref(),
             (
                 facility::Column::Id,
                 facility::Column::Source,
@@ -397,8 +411,7 @@ async fn facilities<C: ConnectionTrait>(
     let mut updates = Vec::new();
     let mut children = FacilityChildren::default();
     let mut changed = Vec::new();
-    for (file, at, record) in items {
-        let fingerprint = record.fingerprint();
+    for (file, at, record, fingerprint) in items {
         let Record::Facility(mut input) = record else {
             continue;
         };
@@ -454,12 +467,12 @@ async fn facilities<C: ConnectionTrait>(
             .await?;
     }
     children.insert(tx).await?;
-    outbox::record_many(tx, changed).await?;
+    outbox::queue_many(tx, changed).await?;
     Ok(())
 }
 
 /// Facility ids for affiliation references: a facility id, a source id, or an exact name.
-async fn resolve_facilities<C: ConnectionTrait>(
+async fn resolve_facilities<C: InsertSink>(
     tx: &C,
     refs: &[String],
 ) -> Result<HashMap<String, Uuid>, DbErr> {
@@ -497,7 +510,7 @@ async fn resolve_facilities<C: ConnectionTrait>(
     Ok(out)
 }
 
-async fn makers<C: ConnectionTrait>(
+async fn makers<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
     items: Vec<Item>,
@@ -506,7 +519,7 @@ async fn makers<C: ConnectionTrait>(
     let now = Utc::now();
     let mut by_source: HashMap<String, Vec<String>> = HashMap::new();
     let mut refs = Vec::new();
-    for (_, _, r) in &items {
+    for (_, _, r, _) in &items {
         if let Record::Maker(m) = r {
             by_source
                 .entry(m.input.source.clone().unwrap_or_default())
@@ -519,6 +532,7 @@ async fn makers<C: ConnectionTrait>(
     for (source, keys) in by_source {
         for (k, v) in existing::<maker::Entity, _>(
             tx,
+            ctx.reader.as_ref(),
             (
                 maker::Column::Id,
                 maker::Column::Source,
@@ -535,8 +549,7 @@ async fn makers<C: ConnectionTrait>(
     }
     let facilities = resolve_facilities(tx, &refs).await?;
     let mut accepted: Vec<(Uuid, Outcome, Box<MakerRecord>, maker::Model)> = Vec::new();
-    for (file, at, record) in items {
-        let fingerprint = record.fingerprint();
+    for (file, at, record, fingerprint) in items {
         let Record::Maker(mut m) = record else {
             continue;
         };
@@ -644,7 +657,7 @@ async fn makers<C: ConnectionTrait>(
             .await?;
         }
     }
-    outbox::record_many(tx, changed).await?;
+    outbox::queue_many(tx, changed).await?;
     if let Some(emails) = ctx.emails.as_mut() {
         for (id, _, m, _) in &accepted {
             if let Some(e) = &m.input.email {
@@ -656,7 +669,7 @@ async fn makers<C: ConnectionTrait>(
 }
 
 /// A certification stated on a profile: a credential from an issuer nobody trusts yet.
-async fn stated_certification<C: ConnectionTrait>(
+async fn stated_certification<C: InsertSink>(
     tx: &C,
     maker_id: Uuid,
     maker_key: &str,
@@ -733,7 +746,7 @@ async fn stated_certification<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn upsert_issuer<C: ConnectionTrait>(
+async fn upsert_issuer<C: InsertSink>(
     tx: &C,
     r: &IssuerRecord,
     fingerprint: &str,
@@ -781,7 +794,7 @@ async fn upsert_issuer<C: ConnectionTrait>(
     Ok((id, outcome))
 }
 
-async fn upsert_achievement<C: ConnectionTrait>(
+async fn upsert_achievement<C: InsertSink>(
     tx: &C,
     ctx: &Ctx<'_>,
     r: &AchievementRecord,
@@ -866,7 +879,7 @@ async fn upsert_achievement<C: ConnectionTrait>(
     Ok(outcome)
 }
 
-async fn maker_for<C: ConnectionTrait>(
+async fn maker_for<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
     recipient: &Recipient,
@@ -911,7 +924,7 @@ async fn maker_for<C: ConnectionTrait>(
     })
 }
 
-async fn upsert_credential<C: ConnectionTrait>(
+async fn upsert_credential<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
     r: &CredentialRecord,
@@ -982,19 +995,19 @@ async fn upsert_credential<C: ConnectionTrait>(
     Ok(outcome)
 }
 
-async fn jobs<C: ConnectionTrait>(
+async fn jobs<C: InsertSink>(
     tx: &C,
     items: Vec<Item>,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
     let now = Utc::now();
-    for (file, at, record) in items {
-        let fingerprint = record.fingerprint();
+    for (file, at, record, fingerprint) in items {
         let Record::Job(input) = record else { continue };
         let source = input.source.clone().unwrap_or_default();
         let key = input.source_id.clone().unwrap_or_default();
         let found = existing::<job::Entity, _>(
             tx,
+            None,
             (
                 job::Column::Id,
                 job::Column::Source,
@@ -1051,20 +1064,21 @@ async fn jobs<C: ConnectionTrait>(
     Ok(())
 }
 
-async fn machine_models<C: ConnectionTrait>(
+async fn machine_models<C: InsertSink>(
     tx: &C,
     items: Vec<Item>,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
     let keys: Vec<String> = items
         .iter()
-        .filter_map(|(_, _, r)| match r {
+        .filter_map(|(_, _, r, _)| match r {
             Record::MachineModel(m) => Some(m.source_id.clone()),
             _ => None,
         })
         .collect();
     let known = existing::<machine_model::Entity, _>(
         tx,
+        None,
         (
             machine_model::Column::Id,
             machine_model::Column::Source,
@@ -1076,8 +1090,7 @@ async fn machine_models<C: ConnectionTrait>(
     )
     .await?;
     let mut inserts = Vec::new();
-    for (_, _, record) in items {
-        let fingerprint = record.fingerprint();
+    for (_, _, record, fingerprint) in items {
         let Record::MachineModel(m) = record else {
             continue;
         };

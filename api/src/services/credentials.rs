@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{achievement, achievement_alignment, credential, issuer, maker};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -75,7 +75,7 @@ pub async fn set_issuer_trust(
 
 /// Queues every maker holding a credential of `issuer_id` for re-indexing (what is
 /// verified for them may have changed); returns the last outbox position, if any.
-async fn reindex_holders<C: ConnectionTrait>(
+async fn reindex_holders<C: crate::db::InsertSink>(
     tx: &C,
     issuer_id: Uuid,
 ) -> Result<Option<i64>, sea_orm::DbErr> {

@@ -281,7 +281,7 @@ impl FacilityChildren {
     }
 
     /// Inserts everything in batches sized for SQLite's bound-parameter limit.
-    pub async fn insert<C: sea_orm::ConnectionTrait>(self, tx: &C) -> Result<(), sea_orm::DbErr> {
+    pub async fn insert<C: crate::db::InsertSink>(self, tx: &C) -> Result<(), sea_orm::DbErr> {
         super::bulk::insert_models::<facility_process::Entity, _>(tx, self.processes, 3).await?;
         super::bulk::insert_models::<facility_material::Entity, _>(tx, self.materials, 3).await?;
         super::bulk::insert_models::<equipment::Entity, _>(tx, self.equipment, 10).await?;

@@ -272,7 +272,7 @@ impl MakerChildren {
         self.affiliations.extend(other.affiliations);
     }
 
-    pub async fn insert<C: ConnectionTrait>(self, tx: &C) -> Result<(), sea_orm::DbErr> {
+    pub async fn insert<C: crate::db::InsertSink>(self, tx: &C) -> Result<(), sea_orm::DbErr> {
         bulk::insert_models::<skill_claim::Entity, _>(tx, self.claims, 7).await?;
         bulk::insert_models::<experience::Entity, _>(tx, self.experiences, 9).await?;
         bulk::insert_models::<availability::Entity, _>(tx, self.availability, 5).await?;
@@ -358,7 +358,7 @@ async fn check_facilities<C: ConnectionTrait>(tx: &C, input: &MakerInput) -> Ser
     Ok(())
 }
 
-async fn write_children<C: ConnectionTrait>(
+async fn write_children<C: crate::db::InsertSink>(
     tx: &C,
     id: Uuid,
     now: DateTime<Utc>,

@@ -45,10 +45,22 @@ pub async fn record<C: ConnectionTrait>(
 }
 
 /// Records many changes at once (bulk loads); returns the highest sequence number.
-pub async fn record_many<C: ConnectionTrait>(
+pub async fn record_many<C: crate::db::InsertSink>(
     tx: &C,
     changes: impl IntoIterator<Item = (IndexedKind, Uuid, OutboxOp)>,
 ) -> Result<Option<i64>, DbErr> {
+    if !queue_many(tx, changes).await? {
+        return Ok(None);
+    }
+    last_seq(tx).await
+}
+
+/// Records many changes without asking for their sequence numbers, so on a
+/// [`crate::db::Pipeline`] nothing waits for the inserts to run. False when there were none.
+pub async fn queue_many<C: crate::db::InsertSink>(
+    tx: &C,
+    changes: impl IntoIterator<Item = (IndexedKind, Uuid, OutboxOp)>,
+) -> Result<bool, DbErr> {
     let now = Utc::now();
     let rows: Vec<outbox::ActiveModel> = changes
         .into_iter()
@@ -61,16 +73,11 @@ pub async fn record_many<C: ConnectionTrait>(
         })
         .collect();
     if rows.is_empty() {
-        return Ok(None);
+        return Ok(false);
     }
     order_writers(tx).await?;
-    // 5 columns a row: stay far below SQLite's 32,766 bound parameters.
-    for chunk in rows.chunks(4_000) {
-        outbox::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(tx)
-            .await?;
-    }
-    last_seq(tx).await
+    super::bulk::insert_models::<outbox::Entity, _>(tx, rows, 5).await?;
+    Ok(true)
 }
 
 /// The newest sequence number, if any row exists.
