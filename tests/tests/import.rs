@@ -349,7 +349,10 @@ async fn makers_badges_and_manifests_link_up() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((kip.coarse_lat, kip.coarse_lon), (Some(-1.3), Some(36.8)));
+        makermatch_tests::assert_public_position(
+            (-1.2864, 36.8172),
+            (kip.coarse_lat.unwrap(), kip.coarse_lon.unwrap()),
+        );
         let claims = SkillClaim::find()
             .filter(makermatch_entities::skill_claim::Column::MakerId.eq(kip.id))
             .find_also_related(Skill)
