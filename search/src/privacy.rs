@@ -46,8 +46,12 @@ fn destination(lat: f64, lon: f64, bearing: f64, km: f64) -> (f64, f64) {
     (phi2.to_degrees(), wrap_lon(lambda2.to_degrees()))
 }
 
-/// A longitude in [-180, 180].
+/// A longitude in [-180, 180]; one already in range is returned as it is (the
+/// arithmetic below would add rounding noise to it).
 fn wrap_lon(lon: f64) -> f64 {
+    if (-180.0..=180.0).contains(&lon) {
+        return lon;
+    }
     let wrapped = (lon + 180.0).rem_euclid(360.0) - 180.0;
     // -180 and 180 are the same meridian; keep the value a caller gave when it is one.
     if wrapped == -180.0 && lon > 0.0 {
@@ -57,10 +61,12 @@ fn wrap_lon(lon: f64) -> f64 {
     }
 }
 
+/// Rounds to `ROUND_DEG`, so the value prints as the short decimal it stands for.
 fn round(lat: f64, lon: f64) -> (f64, f64) {
-    let steps = 1.0 / ROUND_DEG;
+    let steps = (1.0 / ROUND_DEG).round();
     let lat = ((lat * steps).round() / steps).clamp(-90.0, 90.0);
-    let lon = wrap_lon((lon * steps).round() / steps);
+    // Wrapped first: a longitude in range rounds to one in range.
+    let lon = (wrap_lon(lon) * steps).round() / steps;
     (lat, lon)
 }
 
@@ -92,7 +98,11 @@ mod tests {
             assert!(d <= MAX_OFFSET_KM + 0.8, "{home:?} → {public:?} {d} km");
             // Two decimals exactly, so the value says how precise it is.
             for v in [public.0, public.1] {
-                assert!(((v * 100.0).round() - v * 100.0).abs() < 1e-6, "{v}");
+                assert_eq!(v, (v * 100.0).round() / 100.0, "{v}");
+                assert!(
+                    v.to_string().split('.').nth(1).is_none_or(|d| d.len() <= 2),
+                    "{v}"
+                );
             }
             least = least.min(d);
             most = most.max(d);
