@@ -301,32 +301,28 @@ async fn scene(app: &TestApp) -> Scene {
         json!({ "displayName": "Other Kofi", "publicProfile": true }),
     )
     .await;
-    let issuer = |name: &'static str| {
-        async move {
-            let i = app
-                .data(
-                    "mutation($input: IssuerInput!) { createIssuer(input: $input) { id uuid } }",
-                    json!({ "input": { "name": name, "trusted": true } }),
-                )
-                .await["createIssuer"]
-                .clone();
-            (
-                id(&i["id"]),
-                i["uuid"].as_str().unwrap().parse::<Uuid>().unwrap(),
+    let issuer = |name: &'static str| async move {
+        let i = app
+            .data(
+                "mutation($input: IssuerInput!) { createIssuer(input: $input) { id uuid } }",
+                json!({ "input": { "name": name, "trusted": true } }),
             )
-        }
+            .await["createIssuer"]
+            .clone();
+        (
+            id(&i["id"]),
+            i["uuid"].as_str().unwrap().parse::<Uuid>().unwrap(),
+        )
     };
     let (issuer_1, issuer_1_uuid) = issuer("Issuer One").await;
     let (issuer_2, _) = issuer("Issuer Two").await;
-    let achievement = |issuer: String| {
-        async move {
-            id(&app
+    let achievement = |issuer: String| async move {
+        id(&app
                 .data(
                     "mutation($input: AchievementInput!) { createAchievement(input: $input) { id } }",
                     json!({ "input": { "issuerId": issuer, "name": "Welder", "alignments": [{ "skill": "welding" }] } }),
                 )
                 .await["createAchievement"]["id"])
-        }
     };
     let achievement_1 = achievement(issuer_1.clone()).await;
     let achievement_2 = achievement(issuer_2.clone()).await;

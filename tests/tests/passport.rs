@@ -95,12 +95,19 @@ async fn ama(app: &TestApp) -> Ama {
         )
         .await["proposeAssignment"]["id"]
         .clone();
-    app.data(
-        "mutation($a: ID!) { transitionAssignment(id: $a, step: ACCEPT) { status } }",
-        json!({ "a": assignment }),
-    )
-    .await;
+    // Ama accepts it herself, as a member of the facility.
     let token = app.token_for(Role::Maker, "ama", Some(uuid), None);
+    let accepted = app
+        .gql_as(
+            Some(&token),
+            "mutation($a: ID!) { transitionAssignment(id: $a, step: ACCEPT, note: \"Ama will weld these\") { status } }",
+            json!({ "a": assignment }),
+        )
+        .await;
+    assert_eq!(
+        accepted["data"]["transitionAssignment"]["status"], "ACCEPTED",
+        "{accepted}"
+    );
     Ama {
         id,
         uuid,
@@ -307,6 +314,11 @@ async fn erasure_forgets_the_person_and_keeps_the_programme_totals() {
         );
         assert_eq!(Maker::find().filter(maker::Column::ErasedAt.is_not_null()).count(&app.db).await.unwrap(), 1);
 
+        // The audit trail forgets which steps were hers.
+        let trail = AssignmentEvent::find().all(&app.db).await.unwrap();
+        assert_eq!(trail.len(), 2, "both steps stay");
+        assert!(trail.iter().all(|e| e.actor != "ama"), "{trail:?}");
+        assert!(trail.iter().all(|e| e.note.is_none()), "{trail:?}");
         // The work stays, anonymously: same assignments, same totals.
         assert_eq!(
             AssignmentMaker::find()

@@ -81,9 +81,13 @@ impl PassportMutation {
     /// finding the maker once this returns. Cannot be undone.
     async fn erase_passport(&self, ctx: &Context<'_>, maker_id: ID) -> Result<ErasedPassport> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
-        self_or_admin(ctx, id)?;
+        let actor = self_or_admin(ctx, id)?;
+        // Only the maker's own token says which steps of the audit trail were theirs.
+        let subject = (actor.maker_id == Some(id)).then_some(actor.subject.as_str());
         let db = ctx.data::<DatabaseConnection>()?;
-        let written = erasure::erase(db, id).await.map_err(from_service)?;
+        let written = erasure::erase(db, id, subject)
+            .await
+            .map_err(from_service)?;
         index(ctx)?.wait_for(written.outbox_seq).await;
         Ok(ErasedPassport {
             id: global_id(NodeType::Maker, id),

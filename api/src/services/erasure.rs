@@ -7,8 +7,10 @@
 use chrono::Utc;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{
-    availability, credential, experience, machine_clearance, maker, maker_affiliation, skill_claim,
+    assignment_event, availability, credential, experience, machine_clearance, maker,
+    maker_affiliation, skill_claim,
 };
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
     IntoActiveModel, QueryFilter,
@@ -22,9 +24,14 @@ use crate::db::begin_write;
 /// The name an erased passport shows.
 pub const ERASED_NAME: &str = "erased maker";
 
-/// Erases maker `id`'s personal data. Erasing an erased passport again changes nothing
-/// but its timestamp.
-pub async fn erase(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<maker::Model>> {
+/// Erases maker `id`'s personal data. `subject`, when the maker asks themself, is their
+/// token subject: the audit trail of assignments then forgets which steps they took (and
+/// their notes). Erasing an erased passport again changes nothing but its timestamp.
+pub async fn erase(
+    db: &DatabaseConnection,
+    id: Uuid,
+    subject: Option<&str>,
+) -> ServiceResult<Written<maker::Model>> {
     let now = Utc::now();
     let tx = begin_write(db).await?;
     let existing = maker::Entity::find_by_id(id)
@@ -85,7 +92,19 @@ pub async fn erase(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<m
         .filter(machine_clearance::Column::MakerId.eq(id))
         .exec(&tx)
         .await?;
-    // Assignment rows (and `assignment_makers`) stay: they are the programme's record.
+    // Assignment rows (and `assignment_makers`) stay: they are the programme's record. The
+    // steps stay too, but no longer say that this person took them.
+    if let Some(subject) = subject {
+        assignment_event::Entity::update_many()
+            .col_expr(assignment_event::Column::Actor, Expr::value(ERASED_NAME))
+            .col_expr(
+                assignment_event::Column::Note,
+                Expr::value(Option::<String>::None),
+            )
+            .filter(assignment_event::Column::Actor.eq(subject))
+            .exec(&tx)
+            .await?;
+    }
     let seq = outbox::record(&tx, IndexedKind::Maker, id, OutboxOp::Delete).await?;
     tx.commit().await?;
     Ok(Written {
