@@ -455,8 +455,8 @@ pub async fn replace(
 
 /// An update that leaves the home where it was keeps its public position: drawing a new
 /// one on every edit would let someone who edits (or watches) a passport average the
-/// draws back to the home.
-fn keep_public_position(row: &mut maker::Model, existing: &maker::Model) {
+/// draws back to the home. (The importer's update path should call this too.)
+pub(crate) fn keep_public_position(row: &mut maker::Model, existing: &maker::Model) {
     let same_home = row.lat.is_some() && row.lat == existing.lat && row.lon == existing.lon;
     if same_home && existing.coarse_lat.is_some() && existing.coarse_lon.is_some() {
         row.coarse_lat = existing.coarse_lat;
