@@ -24,8 +24,9 @@ pub struct Model {
     /// Exact home position: private to the maker, admins and coordinators.
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    /// City-level position (about 0.1°) used for every query without the right to see
-    /// exact positions, so distances cannot triangulate a home.
+    /// Public position: the home moved 5.8–10 km at random and rounded to 0.01°
+    /// (`makermatch_search::privacy::displace`), used for every query without the right
+    /// to see exact positions, so distances cannot triangulate a home.
     pub coarse_lat: Option<f64>,
     pub coarse_lon: Option<f64>,
     pub nationality: Option<String>,
@@ -42,6 +43,9 @@ pub struct Model {
     pub source_hash: Option<String>,
     pub date_created: DateTimeUtc,
     pub last_updated: DateTimeUtc,
+    /// Set when the maker had their passport erased: the row is then an anonymous
+    /// tombstone kept for the assignments that name it.
+    pub erased_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

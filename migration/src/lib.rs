@@ -11,6 +11,7 @@ mod m20261120_000004_credentials;
 mod m20261120_000005_jobs;
 mod m20261120_000006_outbox;
 mod m20261121_000007_import;
+mod m20261122_000008_erasure;
 mod util;
 
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000005_jobs::Migration),
             Box::new(m20261120_000006_outbox::Migration),
             Box::new(m20261121_000007_import::Migration),
+            Box::new(m20261122_000008_erasure::Migration),
         ]
     }
 }

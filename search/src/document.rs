@@ -102,8 +102,9 @@ pub struct MakerDoc {
     pub city: Option<String>,
     /// Home position: private, only used by queries holding an exact-position grant.
     pub exact_position: Option<(f64, f64)>,
-    /// City-level position. When absent but an exact one is given, the engine derives it
-    /// with `privacy::coarsen`, so a maker is never placed at home by accident.
+    /// Public position (see `privacy::displace`). When absent but an exact one is given,
+    /// the engine draws one with `privacy::displace`, so a maker is never placed at home
+    /// by accident.
     pub coarse_position: Option<(f64, f64)>,
     pub public_profile: bool,
 }

@@ -53,15 +53,20 @@ fn person() -> impl Strategy<Value = Person> {
         (-0.6..0.6f64, -0.6..0.6f64),
         prop::collection::vec(0..PROCESSES.len(), 0..4),
         any::<bool>(),
+        any::<u64>(),
     )
-        .prop_map(|(c, (dlat, dlon), processes, country)| {
+        .prop_map(|(c, (dlat, dlon), processes, country, seed)| {
             let (lat, lon) = CITIES[c];
             let mut lon = lon + dlon;
             if lon > 180.0 {
                 lon -= 360.0;
             }
             let exact = (lat + dlat, lon);
-            let coarse = makermatch_search::privacy::coarsen(exact.0, exact.1);
+            let coarse = makermatch_search::privacy::displace(
+                exact.0,
+                exact.1,
+                &mut <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(seed),
+            );
             Person {
                 exact,
                 coarse,

@@ -304,6 +304,30 @@ impl TestApp {
     }
 }
 
+/// Great-circle distance on a sphere of radius 6,371.0088 km, written out here so tests do
+/// not trust the code they check.
+pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (p1, p2) = (a.0.to_radians(), b.0.to_radians());
+    let dp = (b.0 - a.0).to_radians();
+    let dl = (b.1 - a.1).to_radians();
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    2.0 * 6_371.008_8 * h.sqrt().asin()
+}
+
+/// Fails unless `public` is what a maker at `home` may be shown at: 5 to 10.8 km away
+/// (a 5.8–10 km displacement, then rounding to 0.01°) with two decimals at most.
+pub fn assert_public_position(home: (f64, f64), public: (f64, f64)) {
+    let d = haversine_km(home, public);
+    assert!(
+        (5.0..=10.8).contains(&d),
+        "public position {public:?} is {d:.3} km from the home {home:?}"
+    );
+    for v in [public.0, public.1] {
+        let decimals = v.to_string().split('.').nth(1).map_or(0, str::len);
+        assert!(decimals <= 2, "{v} has more than two decimals");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -1,13 +1,13 @@
 //! Maker passports over GraphQL on the real server: create / update / delete reading their
 //! own writes, skill filters through the taxonomy ("soudure" finds a welder) with least
-//! levels, `near` measured on city-level positions only (never the home), private
+//! levels, `near` measured on public positions only (never the home), private
 //! profiles never listed, `Facility.nearbyMakers`, bad input naming its field and writing
 //! nothing, and pages without duplicates or gaps.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
 use std::collections::HashSet;
 
-use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use makermatch_tests::{TestApp, TestDb, assert_public_position, on_each_backend};
 use serde_json::{Value, json};
 
 const CREATE: &str = "mutation($input: MakerInput!) { createMaker(input: $input) { id uuid name firstName lastName residenceCountry languages publicProfile shareExactLocation location { country city lat lon } skills { label key level years evidenceUrl processId } experiences { title organisation facilityId dateFrom dateTo processes } affiliations { facilityId role } availability { hoursPerWeek availableFrom availableTo } } }";
@@ -17,14 +17,16 @@ const UPDATE: &str = "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: 
 const CREATE_FACILITY: &str =
     "mutation($input: FacilityInput!) { createFacility(input: $input) { id } }";
 
-/// Great-circle distance on a sphere of radius 6,371 km, written out here so the test
-/// does not trust the code it checks.
 fn haversine_km(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = (lat2 - lat1).to_radians();
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6_371.008_8 * a.sqrt().asin()
+    makermatch_tests::haversine_km((lat1, lon1), (lat2, lon2))
+}
+
+/// The public position of a node: `location { lat lon }`.
+fn public_at(node: &Value) -> (f64, f64) {
+    (
+        node["location"]["lat"].as_f64().unwrap(),
+        node["location"]["lon"].as_f64().unwrap(),
+    )
 }
 
 async fn create(app: &TestApp, input: Value) -> Value {
@@ -140,11 +142,10 @@ async fn create_update_delete_read_their_own_writes() {
         assert_eq!(created["languages"], json!(["en", "tw"]));
         assert_eq!(created["publicProfile"], true);
         assert_eq!(created["shareExactLocation"], false);
-        // Only the city-level position is shown.
-        assert_eq!(
-            created["location"],
-            json!({ "country": "GH", "city": "Accra", "lat": 5.6, "lon": -0.2 })
-        );
+        // Only the public position is shown: 5–11 km from the home.
+        assert_eq!(created["location"]["country"], "GH");
+        assert_eq!(created["location"]["city"], "Accra");
+        assert_public_position((5.6037, -0.187), public_at(&created));
         let skill = &created["skills"][0];
         assert_eq!(skill["key"], "tig welding");
         assert_eq!(skill["label"], "TIG  Welding");
@@ -199,21 +200,36 @@ async fn create_update_delete_read_their_own_writes() {
         assert_eq!(node["node"]["name"], "Ama Oti");
         assert_eq!(node["maker"]["uuid"], created["uuid"]);
 
-        // Private parts of the passport are not part of the public type.
+        // Private parts of the passport are withheld from the public: null and FORBIDDEN,
+        // field by field; the public location type has no room for a home.
+        for private in ["email", "phone", "dateOfBirth", "nationality", "exactLocation { lat }"] {
+            let body = app
+                .anon(
+                    &format!("query($id: ID!) {{ maker(id: $id) {{ name {private} }} }}"),
+                    json!({ "id": created["id"] }),
+                )
+                .await;
+            let field = private.split(' ').next().unwrap();
+            assert_eq!(body["data"]["maker"]["name"], "Ama Oti", "{body}");
+            assert!(body["data"]["maker"][field].is_null(), "`{field}` shown: {body}");
+            let error = &body["errors"][0];
+            assert_eq!(error["extensions"]["code"], "FORBIDDEN", "{body}");
+            assert_eq!(error["path"], json!(["maker", field]), "{body}");
+            assert!(error["message"].as_str().unwrap().contains(field), "{body}");
+        }
         let fields = app
             .public_data(
-                r#"{ maker: __type(name: "Maker") { fields { name } } location: __type(name: "PublicLocation") { fields { name } } }"#,
+                r#"{ location: __type(name: "PublicLocation") { fields { name } } }"#,
                 json!({}),
             )
             .await;
-        let shown: HashSet<&str> = ["maker", "location"]
+        let shown: HashSet<&str> = fields["location"]["fields"]
+            .as_array()
+            .unwrap()
             .iter()
-            .flat_map(|t| fields[t]["fields"].as_array().unwrap())
             .map(|f| f["name"].as_str().unwrap())
             .collect();
-        for private in ["email", "phone", "dateOfBirth", "nationality", "address", "exactLocation"] {
-            assert!(!shown.contains(private), "`{private}` is exposed");
-        }
+        assert_eq!(shown, HashSet::from(["country", "city", "lat", "lon"]));
 
         // Update replaces the passport.
         let updated = app
@@ -375,18 +391,25 @@ async fn skill_filters_go_through_the_taxonomy_and_levels() {
     .await;
 }
 
-/// The query point sits between two grid lines of the coarse (0.1°) grid.
+/// The query point of `near_measures_public_positions_never_homes`.
 const Q: (f64, f64) = (5.64, -0.2);
 
 #[tokio::test]
-async fn near_measures_city_level_positions_never_homes() {
+async fn near_measures_public_positions_never_homes() {
     on_each_backend(|t: TestDb| async move {
         let app = TestApp::spawn(&t).await;
-        // Home 3.0 km north of Q, but placed publicly on the 5.7 grid line, 6.7 km away.
-        maker_at(&app, "Home Nearby", 5.667, -0.2, "Welding", "EXPERT").await;
-        // Home 3.3 km south of Q, placed on the 5.6 grid line, 4.4 km away.
-        maker_at(&app, "Grid Nearby", 5.61, -0.2, "Welding", "EXPERT").await;
-        maker_at(&app, "Further", 5.81, -0.26, "Welding", "EXPERT").await;
+        // Homes 3.0 km north and 3.3 km south of Q, and one 19 km away.
+        let homes = [
+            ("Home North", (5.667, -0.2)),
+            ("Home South", (5.61, -0.2)),
+            ("Further", (5.81, -0.26)),
+        ];
+        let mut public = std::collections::HashMap::new();
+        for (name, home) in homes {
+            let created = maker_at(&app, name, home.0, home.1, "Welding", "EXPERT").await;
+            assert_public_position(home, public_at(&created));
+            public.insert(name.to_owned(), public_at(&created));
+        }
         // Not public: never listed, even at Q itself.
         create(
             &app,
@@ -404,54 +427,109 @@ async fn near_measures_city_level_positions_never_homes() {
                     .clone()
             }
         };
-        let wide = near(50.0).await;
-        assert_eq!(
-            names(&wide["nodes"]),
-            ["Grid Nearby", "Home Nearby", "Further"],
-            "{wide}"
-        );
-        assert_eq!(wide["totalCount"], 3);
-        let mut last = 0.0;
-        for n in wide["nodes"].as_array().unwrap() {
-            let d = n["distanceKm"].as_f64().unwrap();
-            let expected = haversine_km(
-                Q.0,
-                Q.1,
-                n["location"]["lat"].as_f64().unwrap(),
-                n["location"]["lon"].as_f64().unwrap(),
-            );
-            assert!((d - expected).abs() < 0.01, "{d} vs {expected}");
-            assert!(d >= last);
-            last = d;
+        // At every radius the answer is exactly the makers whose public position lies
+        // within it, nearest first, each at its public distance: the homes play no part.
+        for radius in [3.5, 5.0, 8.0, 12.0, 20.0, 50.0] {
+            let found = near(radius).await;
+            let mut expected: Vec<(f64, String)> = public
+                .iter()
+                .map(|(name, at)| (haversine_km(Q.0, Q.1, at.0, at.1), name.clone()))
+                .filter(|(d, _)| *d <= radius)
+                .collect();
+            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let expected: Vec<String> = expected.into_iter().map(|(_, n)| n).collect();
+            assert_eq!(names(&found["nodes"]), expected, "r = {radius}: {found}");
+            assert_eq!(found["totalCount"], expected.len());
+            for n in found["nodes"].as_array().unwrap() {
+                let d = n["distanceKm"].as_f64().unwrap();
+                let at = public[n["name"].as_str().unwrap()];
+                assert_eq!(public_at(n), at);
+                assert!((d - haversine_km(Q.0, Q.1, at.0, at.1)).abs() < 0.01, "{d}");
+            }
         }
-        let home = &wide["nodes"][1];
-        assert_eq!(home["location"], json!({ "lat": 5.7, "lon": -0.2 }));
-        let d = home["distanceKm"].as_f64().unwrap();
-        assert!(
-            (d - haversine_km(Q.0, Q.1, 5.7, -0.2)).abs() < 0.01 && d > 6.0,
-            "the home (3 km) leaked: {d}"
-        );
-
-        // Within 5 km of Q lies one city-level position, though two homes are.
-        let close = near(5.0).await;
-        assert_eq!(names(&close["nodes"]), ["Grid Nearby"], "{close}");
-        assert_eq!(close["totalCount"], 1);
-        // A box around the exact home only finds nothing.
-        let boxed = app
-            .public_data(
-                "{ makers(within: { minLat: 5.66, minLon: -0.21, maxLat: 5.675, maxLon: -0.19 }) { totalCount } }",
-                json!({}),
-            )
-            .await;
-        assert_eq!(boxed["makers"]["totalCount"], 0);
-        // Text with `near`: relevance first, every hit still carries its public distance.
+        assert_eq!(near(50.0).await["totalCount"], 3, "the hidden maker is listed");
+        // A box around a home (3 km to its corners) never finds its maker, whose public
+        // position is at least 5 km away; it finds exactly the public positions inside.
+        for (name, (lat, lon)) in homes {
+            let (a, b, c, d) = (lat - 0.02, lon - 0.02, lat + 0.02, lon + 0.02);
+            let boxed = app
+                .public_data(
+                    "query($a: Float!, $b: Float!, $c: Float!, $d: Float!) { makers(within: { minLat: $a, minLon: $b, maxLat: $c, maxLon: $d }) { nodes { name } } }",
+                    json!({ "a": a, "b": b, "c": c, "d": d }),
+                )
+                .await;
+            let found = sorted(names(&boxed["makers"]["nodes"]));
+            assert!(!found.contains(&name.to_owned()), "{name} found at home: {boxed}");
+            let inside = sorted(
+                public
+                    .iter()
+                    .filter(|(_, p)| (a..=c).contains(&p.0) && (b..=d).contains(&p.1))
+                    .map(|(n, _)| n.clone())
+                    .collect(),
+            );
+            assert_eq!(found, inside);
+        }
+        // Text with `near`: every hit carries its public distance.
         let text = app
             .public_data(
-                r#"{ makers(text: "welding", near: { lat: 5.64, lon: -0.2, radiusKm: 5 }) { nodes { name distanceKm } } }"#,
+                r#"{ makers(text: "welding", near: { lat: 5.64, lon: -0.2, radiusKm: 50 }) { nodes { name distanceKm location { lat lon } } } }"#,
                 json!({}),
             )
             .await;
-        assert_eq!(names(&text["makers"]["nodes"]), ["Grid Nearby"]);
+        let hits = text["makers"]["nodes"].as_array().unwrap();
+        assert_eq!(hits.len(), 3, "{text}");
+        for n in hits {
+            let at = public_at(n);
+            let d = n["distanceKm"].as_f64().unwrap();
+            assert!((d - haversine_km(Q.0, Q.1, at.0, at.1)).abs() < 0.01, "{d}");
+        }
+        app.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_public_position_is_drawn_once_per_home() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let home = (5.6037, -0.187);
+        let created = maker_at(&app, "Ama", home.0, home.1, "Welding", "EXPERT").await;
+        let first = public_at(&created);
+        assert_public_position(home, first);
+        // Edits that leave the home where it is keep the public position: redrawing it
+        // would let repeated edits be averaged back to the home.
+        for bio in ["Welds.", "Welds frames.", "Welds frames and gates."] {
+            let updated = app
+                .data(
+                    "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { location { lat lon } } }",
+                    json!({ "id": created["id"], "input": {
+                        "displayName": "Ama", "bio": bio, "publicProfile": true,
+                        "location": { "lat": home.0, "lon": home.1, "country": "GH" },
+                    }}),
+                )
+                .await;
+            assert_eq!(public_at(&updated["updateMaker"]), first);
+        }
+        // A move draws a new one around the new home.
+        let moved = (6.6885, -1.6244);
+        let updated = app
+            .data(
+                "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { location { lat lon } } }",
+                json!({ "id": created["id"], "input": {
+                    "displayName": "Ama", "publicProfile": true,
+                    "location": { "lat": moved.0, "lon": moved.1, "country": "GH" },
+                }}),
+            )
+            .await;
+        assert_public_position(moved, public_at(&updated["updateMaker"]));
+        // Removing the home removes the public position too.
+        let unplaced = app
+            .data(
+                "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { location { lat lon } } }",
+                json!({ "id": created["id"], "input": { "displayName": "Ama", "publicProfile": true } }),
+            )
+            .await;
+        assert_eq!(unplaced["updateMaker"]["location"], json!({ "lat": null, "lon": null }));
         app.stop().await;
     })
     .await;
@@ -469,7 +547,8 @@ async fn facilities_list_nearby_makers_with_skills() {
         let nowhere = facility(&app, json!({ "name": "Mobile Lab" })).await;
         maker_at(&app, "Kofi", 5.59, -0.19, "Welding", "ADVANCED").await;
         maker_at(&app, "Efua", 5.61, -0.21, "3D printing", "EXPERT").await;
-        maker_at(&app, "Ama", 5.67, -0.017, "MIG welding", "NOVICE").await; // Tema
+        // 31 km away: farther than Kofi wherever both are shown, within 50 km however.
+        maker_at(&app, "Ama", 5.85, -0.05, "MIG welding", "NOVICE").await;
         maker_at(&app, "Kwesi", 6.69, -1.62, "soudure", "EXPERT").await; // Kumasi
         create(
             &app,
@@ -480,10 +559,11 @@ async fn facilities_list_nearby_makers_with_skills() {
             }),
         )
         .await;
+        // As the public sees it (staff would also see the private welder).
         let nearby = |id: String, skills: Value, radius: f64, first: Option<i32>| {
             let app = &app;
             async move {
-                app.gql(
+                app.anon(
                     "query($id: ID!, $skills: [String!], $r: Float!, $first: Int) { facility(id: $id) { location { lat lon } nearbyMakers(skills: $skills, radiusKm: $r, first: $first) { name distanceKm location { lat lon } } } }",
                     json!({ "id": id, "skills": skills, "r": radius, "first": first }),
                 )

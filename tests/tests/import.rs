@@ -202,6 +202,44 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
             "updated in place"
         );
         assert_eq!(Facility::find().count(&r.db).await.unwrap(), 4);
+
+        // A changed passport keeps its public position while the home stays put: a new
+        // draw on every re-import could be averaged back to the home.
+        let kip = || async {
+            maker::Entity::find()
+                .filter(maker::Column::SourceId.eq("passport-kip"))
+                .one(&r.db)
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let before = kip().await;
+        let passport = std::fs::read_to_string(fixture("pss-passport.json")).unwrap();
+        let new_bio = passport.replace("Welder and fabricator", "Welder, fabricator");
+        let fourth = import_text(&r.db, &r.taxonomy, "bio.json", &new_bio, None, false)
+            .await
+            .unwrap();
+        assert_eq!(fourth.counts(RecordKind::Maker).updated, 1, "{fourth}");
+        let after = kip().await;
+        assert_eq!(after.id, before.id);
+        assert_eq!(after.bio.as_deref(), Some("Welder, fabricator in Nairobi."));
+        assert_eq!(
+            (after.coarse_lat, after.coarse_lon),
+            (before.coarse_lat, before.coarse_lon),
+            "same home, same public position"
+        );
+        let moved = new_bio.replace("\"lat\": -1.2864", "\"lat\": -1.0864");
+        import_text(&r.db, &r.taxonomy, "moved.json", &moved, None, false)
+            .await
+            .unwrap();
+        let moved = kip().await;
+        assert_eq!(moved.lat, Some(-1.0864));
+        let public_lat = moved.coarse_lat.unwrap();
+        assert!(
+            (public_lat - before.coarse_lat.unwrap()).abs() > 1e-9
+                && (public_lat - (-1.0864)).abs() < 0.11,
+            "a new home gets a new public position near it: {public_lat}"
+        );
     })
     .await;
 }
@@ -349,7 +387,10 @@ async fn makers_badges_and_manifests_link_up() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!((kip.coarse_lat, kip.coarse_lon), (Some(-1.3), Some(36.8)));
+        makermatch_tests::assert_public_position(
+            (-1.2864, 36.8172),
+            (kip.coarse_lat.unwrap(), kip.coarse_lon.unwrap()),
+        );
         let claims = SkillClaim::find()
             .filter(makermatch_entities::skill_claim::Column::MakerId.eq(kip.id))
             .find_also_related(Skill)

@@ -215,9 +215,9 @@ async fn a_maker_passport_is_written_with_skills_affiliations_and_a_coarse_posit
             ..Default::default()
         };
         let maker = makers::create(&db, input.clone()).await.unwrap().value;
-        assert_eq!(
-            (maker.coarse_lat, maker.coarse_lon),
-            (Some(6.7), Some(-1.6))
+        makermatch_tests::assert_public_position(
+            (6.69312, -1.61876),
+            (maker.coarse_lat.unwrap(), maker.coarse_lon.unwrap()),
         );
         assert_eq!(
             SkillClaim::find().count(&db).await.unwrap(),

@@ -271,7 +271,10 @@ mod tests {
             db.get_database_backend(),
             "SELECT 1",
         ));
-        let message = later.await.expect_err("reads after a failure fail").to_string();
+        let message = later
+            .await
+            .expect_err("reads after a failure fail")
+            .to_string();
         assert!(message.contains("earlier write"), "{message}");
         let err = p.commit().await.expect_err("commit reports the failure");
         assert!(err.to_string().contains("UNIQUE"), "{err}");

@@ -130,6 +130,7 @@ pub async fn generate(
         by_city.entry((s.country, s.city)).or_default().push(i);
     }
 
+    let mut privacy = DemoRng::new(size.seed ^ 0x9e37_79b9_7f4a_7c15);
     let total = size.makers as usize;
     let mut next = 0usize;
     while next < total {
@@ -143,9 +144,16 @@ pub async fn generate(
             let id = rng.uuid();
             let created = rng.days_before(reference_date(), 3 * 365);
             let (input, home) = one(rng, size.seed, i, sites, &by_city);
-            let row = input
+            let mut row = input
                 .to_row(id, created)
                 .map_err(|e| AppError::InvalidInput(format!("demo maker {i}: {e}")))?;
+            // Public positions from a seeded generator of their own, so a seed gives the
+            // same data and the other draws stay what they were.
+            if let (Some(lat), Some(lon)) = (row.lat, row.lon) {
+                let (clat, clon) = privacy.displace(lat, lon);
+                row.coarse_lat = Some(clat);
+                row.coarse_lon = Some(clon);
+            }
             let mut draw_id = || rng.uuid();
             let these = input.child_rows(id, created, &skill_ids, &mut draw_id);
             for claim in &these.claims {
@@ -195,7 +203,7 @@ pub async fn generate(
         summary.credentials += credentials.len() as u64;
         summary.clearances += clearances.len() as u64;
         let tx = begin_write(db).await?;
-        insert_models::<maker::Entity, _>(&tx, rows, 26).await?;
+        insert_models::<maker::Entity, _>(&tx, rows, 27).await?;
         children.insert(&tx).await?;
         insert_models::<credential::Entity, _>(&tx, credentials, 10).await?;
         insert_models::<machine_clearance::Entity, _>(&tx, clearances, 7).await?;

@@ -90,6 +90,11 @@ impl DemoRng {
         uuid::Builder::from_random_bytes(self.0.random()).into_uuid()
     }
 
+    /// A public position for a synthetic home (`privacy::displace` on this generator).
+    pub fn displace(&mut self, lat: f64, lon: f64) -> (f64, f64) {
+        makermatch_search::privacy::displace(lat, lon, &mut self.0)
+    }
+
     pub fn chance(&mut self, p: f64) -> bool {
         self.0.random_bool(p.clamp(0.0, 1.0))
     }

@@ -193,7 +193,9 @@ pub async fn export(
     let mut count = 0u64;
     let mut after: Option<Uuid> = None;
     loop {
+        // Erased passports are tombstones kept for assignments, not passports to export.
         let mut query = maker::Entity::find()
+            .filter(maker::Column::ErasedAt.is_null())
             .order_by_asc(maker::Column::Id)
             .limit(PAGE);
         if let Some(a) = after {

@@ -38,8 +38,9 @@ pub fn staff<'a>(ctx: &Context<'a>) -> Result<&'a Actor> {
     }
 }
 
-/// Which maker positions this caller's queries may use: exact for staff, the city-level
-/// ones for everyone else (DESIGN §5).
+/// Which maker positions this caller's queries may use: for staff the "exact" layer (which
+/// holds a maker's home only when they consented to share it, their public position
+/// otherwise), the public positions for everyone else (DESIGN §5).
 pub fn positions(ctx: &Context<'_>) -> PositionAccess {
     match viewer(ctx) {
         Some(a) if a.is_staff() => {
@@ -58,6 +59,42 @@ pub fn staff_only_field(ctx: &Context<'_>, field: &str) -> Result<()> {
             Code::Forbidden,
             format!("`{field}` is visible to coordinators and admins only"),
         )),
+    }
+}
+
+/// Whether the caller may read the private part of maker `maker_id`'s passport: the maker
+/// themself, coordinators and admins (DESIGN §8).
+pub fn sees_private(ctx: &Context<'_>, maker_id: uuid::Uuid) -> bool {
+    viewer(ctx).is_some_and(|a| a.is_staff() || a.maker_id == Some(maker_id))
+}
+
+/// For a maker's private fields: the maker themself, coordinators and admins; anyone else
+/// gets `FORBIDDEN` on the field (anonymous callers included, as for `staff_only_field`).
+pub fn self_or_staff_field(ctx: &Context<'_>, maker_id: uuid::Uuid, field: &str) -> Result<()> {
+    if sees_private(ctx, maker_id) {
+        Ok(())
+    } else {
+        Err(coded(
+            Code::Forbidden,
+            format!("`{field}` is visible to the maker, coordinators and admins only"),
+        ))
+    }
+}
+
+/// The caller, who must be an admin or the maker `maker_id` itself: erasing a passport is
+/// the maker's right, and an admin's duty when asked.
+pub fn self_or_admin<'a>(ctx: &Context<'a>, maker_id: uuid::Uuid) -> Result<&'a Actor> {
+    let actor = signed_in(ctx)?;
+    if actor.role == crate::services::actor::Role::Admin || actor.maker_id == Some(maker_id) {
+        Ok(actor)
+    } else {
+        Err(coded(
+            Code::Forbidden,
+            format!(
+                "only the maker themself or an admin may do this (your role: {})",
+                actor.role.as_str()
+            ),
+        ))
     }
 }
 

@@ -347,10 +347,11 @@ impl Facility {
             .map(Maker::new)
             .collect())
     }
-    /// Public makers whose city-level position lies within `radiusKm` of the facility and
-    /// who have every skill in `skills` (matched like the `skills` filter of `makers`),
-    /// nearest first, each with `distanceKm`; at most `first` (1–100, default 20). Empty
-    /// when the facility has no coordinates.
+    /// Makers within `radiusKm` of the facility who have every skill in `skills` (matched
+    /// like the `skills` filter of `makers`), nearest first, each with `distanceKm`; at
+    /// most `first` (1–100, default 20). Like `makers`: public profiles measured on public
+    /// positions, and for coordinators and admins every passport measured on the homes
+    /// their makers share. Empty when the facility has no coordinates.
     #[graphql(
         complexity = "first.unwrap_or(super::relay::DEFAULT_FIRST).clamp(0, super::relay::MAX_FIRST) as usize * child_complexity + 1"
     )]

@@ -1,6 +1,6 @@
 //! Makers (PSS maker passports) over GraphQL: the `Maker` type over the stored row and
 //! `makers(…)` through the search engine. Public callers see the public part of a
-//! passport and the coarse, city-level position only (DESIGN §5, §8).
+//! passport and its public position only, never the home (DESIGN §5, §8).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -12,8 +12,8 @@ use makermatch_search::{Filters, Kind, LatLon, SearchRequest, SkillFilter, Taxon
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::access::{positions, viewer};
-use super::error::{bad_input, from_service, internal};
+use super::access::{positions, self_or_staff_field, viewer};
+use super::error::{Code, bad_input, coded, from_service, internal};
 use super::facilities::Deleted;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
@@ -50,8 +50,9 @@ impl SkillLevel {
     }
 }
 
-/// A maker's public, city-level whereabouts. The position is rounded to about 0.1°
-/// (some 10 km) so that no query can place a home.
+/// A maker's public whereabouts. The position is the home moved 5.8–10 km in a random
+/// direction (drawn once per home) and rounded to 0.01°: at least 5 km from home, so
+/// that no query can place a home.
 #[derive(SimpleObject)]
 pub struct PublicLocation {
     /// ISO 3166-1 alpha-2.
@@ -59,6 +60,14 @@ pub struct PublicLocation {
     pub city: Option<String>,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+}
+
+/// A maker's home position: private to the maker, and shown to coordinators and admins
+/// only when the maker consented (`shareExactLocation`).
+#[derive(SimpleObject)]
+pub struct ExactLocation {
+    pub lat: f64,
+    pub lon: f64,
 }
 
 /// A skill a maker claims.
@@ -204,7 +213,7 @@ impl Maker {
     async fn languages(&self) -> Vec<String> {
         strings(&self.row.languages)
     }
-    /// City-level location, safe to show anyone.
+    /// Country, city and the public position, safe to show anyone.
     async fn location(&self) -> PublicLocation {
         PublicLocation {
             country: self.row.country.clone(),
@@ -216,8 +225,49 @@ impl Maker {
     async fn residence_country(&self) -> Option<&str> {
         self.row.residence_country.as_deref()
     }
-    /// Kilometres from the query's `near` point: to the city-level position, or for
-    /// coordinators and admins to the exact one.
+    /// Private: the maker, coordinators and admins (others get null and `FORBIDDEN`).
+    async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self_or_staff_field(ctx, self.row.id, "email")?;
+        Ok(self.row.email.as_deref())
+    }
+    /// Private: the maker, coordinators and admins.
+    async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self_or_staff_field(ctx, self.row.id, "phone")?;
+        Ok(self.row.phone.as_deref())
+    }
+    /// Private: the maker, coordinators and admins.
+    async fn date_of_birth(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
+        self_or_staff_field(ctx, self.row.id, "dateOfBirth")?;
+        Ok(self.row.date_of_birth)
+    }
+    /// ISO 3166-1 alpha-2. Private: the maker, coordinators and admins.
+    async fn nationality(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        self_or_staff_field(ctx, self.row.id, "nationality")?;
+        Ok(self.row.nationality.as_deref())
+    }
+    /// The home position. The maker always sees it; coordinators and admins only when the
+    /// maker shares it (`shareExactLocation`); anyone else gets null and `FORBIDDEN`.
+    async fn exact_location(&self, ctx: &Context<'_>) -> Result<Option<ExactLocation>> {
+        self_or_staff_field(ctx, self.row.id, "exactLocation")?;
+        let own = viewer(ctx).is_some_and(|a| a.maker_id == Some(self.row.id));
+        if !own && !self.row.share_exact_location {
+            return Err(coded(
+                Code::Forbidden,
+                "`exactLocation` is withheld: the maker has not consented to share it (shareExactLocation is false)",
+            ));
+        }
+        Ok(self
+            .row
+            .lat
+            .zip(self.row.lon)
+            .map(|(lat, lon)| ExactLocation { lat, lon }))
+    }
+    /// When the maker had their passport erased; null for a live passport.
+    async fn erased_at(&self) -> Option<DateTime<Utc>> {
+        self.row.erased_at
+    }
+    /// Kilometres from the query's `near` point: to the public position, or for
+    /// coordinators and admins to the home when the maker shares it.
     async fn distance_km(&self) -> Option<f64> {
         self.distance_km
     }
@@ -386,7 +436,8 @@ pub struct MakersQuery;
 #[Object]
 impl MakersQuery {
     /// Makers matching `text` (names, bio, skills in any language), `filter`, and `near`
-    /// or `within`, measured on city-level positions. Ordered like `facilities`.
+    /// or `within`, measured on public positions (for coordinators and admins: on homes
+    /// their makers share). Ordered like `facilities`.
     #[allow(clippy::too_many_arguments)]
     #[graphql(
         complexity = "first.unwrap_or(super::relay::DEFAULT_FIRST).clamp(0, super::relay::MAX_FIRST) as usize * child_complexity + 1"
@@ -411,7 +462,7 @@ impl MakersQuery {
             Some(f) => f.to_filters(ctx).await?,
             None => Filters::default(),
         };
-        // Staff see every passport and exact positions; others public profiles at city level.
+        // Staff see every passport and shared homes; others public profiles at public positions.
         filters.public_only = !viewer(ctx).is_some_and(|a| a.is_staff());
         request = request.filters(filters).positions(positions(ctx));
         if let Some(near) = near {
@@ -512,8 +563,9 @@ pub async fn skill_requirements(
         .collect())
 }
 
-/// `Facility.nearbyMakers`: public makers within `radius_km` of the facility having
-/// every skill, nearest first, measured on city-level positions.
+/// `Facility.nearbyMakers`: makers within `radius_km` of the facility having every skill,
+/// nearest first. Like `makers`: public profiles on public positions, and for staff every
+/// passport on shared homes.
 pub async fn nearby_makers(
     ctx: &Context<'_>,
     facility: &facility::Model,
@@ -551,13 +603,12 @@ pub async fn nearby_makers(
     let center = LatLon::new(lat, lon).map_err(internal)?;
     let filters = Filters {
         skill_alternatives: skills,
-        // Until a caller may see private passports, only public profiles are listed.
-        public_only: true,
+        public_only: !viewer(ctx).is_some_and(|a| a.is_staff()),
         ..Filters::default()
     };
-    // Coarse positions (the request's default): no caller may use exact ones yet.
     let request = SearchRequest::new(Kind::Maker)
         .filters(filters)
+        .positions(positions(ctx))
         .near(center, radius_km)
         .page(0, first as usize);
     let result = run_search(ctx, request).await?;
@@ -567,8 +618,8 @@ pub async fn nearby_makers(
 /// Every point of the Earth lies within this many kilometres of any other.
 const MAX_RADIUS_KM: f64 = 20_038.0;
 
-/// A maker's home. Country and city are public; the exact position is private: searches
-/// and answers use only its city-level rounding (about 0.1°).
+/// A maker's home. Country and city are public; the exact position is private: public
+/// searches and answers use a position drawn 5.8–10 km away from it.
 #[derive(InputObject, Default)]
 pub struct MakerLocationInput {
     /// ISO 3166-1 alpha-2.
@@ -638,7 +689,8 @@ pub struct AffiliationInputGql {
 /// A maker passport as written by `createMaker` and `updateMaker` (which replaces the
 /// whole passport with this one; credentials and machine clearances, granted by others,
 /// are kept). At least one name or a display name is needed. Contact details, the exact
-/// position, date of birth and nationality are private: they are stored but not shown.
+/// position, date of birth and nationality are private: only the maker, coordinators and
+/// admins read them (the exact position only with `shareExactLocation`, for staff).
 #[derive(InputObject)]
 #[graphql(name = "MakerInput")]
 pub struct MakerInputGql {

@@ -20,7 +20,7 @@ use super::search_support::index;
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum MapLayer {
     Facilities,
-    /// At the makers' city-level positions.
+    /// At the makers' public positions (never their homes).
     Makers,
     /// At the jobs' delivery points.
     Jobs,
@@ -125,7 +125,7 @@ pub struct MapQuery;
 impl MapQuery {
     /// An RFC 7946 FeatureCollection for the viewport `bbox` at `zoom` (0–22): clusters
     /// with `count` and `bbox` in their properties, and single entities with `id` and
-    /// `name`. Layers default to facilities. Makers appear at city-level positions.
+    /// `name`. Layers default to facilities. Makers appear at their public positions.
     async fn map_features(
         &self,
         ctx: &Context<'_>,

@@ -16,6 +16,7 @@ mod makers;
 mod map;
 mod matching;
 mod node;
+mod passport;
 pub mod relay;
 mod search;
 mod search_support;
@@ -44,6 +45,7 @@ pub struct Query(
     system::SystemQuery,
     jobs::JobsQuery,
     credentials::CredentialsQuery,
+    passport::PassportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,6 +57,7 @@ pub struct Mutation(
     jobs::JobsMutation,
     credentials::CredentialsMutation,
     imports::ImportMutation,
+    passport::PassportMutation,
 );
 
 pub use assignments::Subscription;

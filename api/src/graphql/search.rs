@@ -61,7 +61,7 @@ pub struct SearchHit {
     pub kind: SearchKind,
     /// BM25 relevance with field boosts.
     pub score: f64,
-    /// Kilometres from `near`, when given (makers: from their city-level position).
+    /// Kilometres from `near`, when given (makers: from their public position).
     pub distance_km: Option<f64>,
     pub highlights: Vec<Highlight>,
     /// The object found, or null when it is not shown to this caller.

@@ -32,7 +32,9 @@ use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
 use crate::services::bulk::insert_models;
 use crate::services::facilities::{FacilityChildren, FacilityInput, TermLink};
-use crate::services::makers::{AffiliationInput, MakerChildren, ensure_skills};
+use crate::services::makers::{
+    AffiliationInput, MakerChildren, ensure_skills, keep_public_position,
+};
 use crate::services::{ServiceError, outbox};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a
@@ -587,6 +589,28 @@ async fn makers<C: InsertSink>(
         row.source_hash = Some(fingerprint);
         summary.count(RecordKind::Maker, outcome);
         accepted.push((id, outcome, m, row));
+    }
+    // An update that leaves a home where it was keeps its public position (a new draw on
+    // every re-import could be averaged back to the home).
+    let updating: Vec<Uuid> = accepted
+        .iter()
+        .filter(|(_, outcome, _, _)| *outcome == Outcome::Updated)
+        .map(|(id, ..)| *id)
+        .collect();
+    let mut previous = HashMap::new();
+    for chunk in updating.chunks(500) {
+        for row in maker::Entity::find()
+            .filter(maker::Column::Id.is_in(chunk.iter().copied()))
+            .all(tx)
+            .await?
+        {
+            previous.insert(row.id, row);
+        }
+    }
+    for (id, _, _, row) in &mut accepted {
+        if let Some(before) = previous.get(id) {
+            keep_public_position(row, before);
+        }
     }
     let skill_ids = ensure_skills(
         tx,

@@ -88,6 +88,18 @@ fn position(lat: Option<f64>, lon: Option<f64>) -> Option<(f64, f64)> {
     lat.zip(lon)
 }
 
+/// The position queries with an exact-position grant use: the home only when the maker
+/// consented to share it, else the public one, so no query of staff ever measures from a
+/// home its maker kept to themself.
+fn consented_position(m: &maker::Model) -> Option<(f64, f64)> {
+    let public = position(m.coarse_lat, m.coarse_lon);
+    if m.share_exact_location {
+        position(m.lat, m.lon).or(public)
+    } else {
+        public
+    }
+}
+
 /// What each maker's valid credentials vouch for: aligned skill ids and process ids.
 /// Valid = not revoked, not expired now, from an issuer an admin trusts.
 #[derive(Default)]
@@ -171,8 +183,10 @@ async fn vouched<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Vouched,
 }
 
 async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc>, DbErr> {
+    // An erased passport is an anonymous tombstone: nothing of it is searchable.
     let rows = maker::Entity::find()
         .filter(maker::Column::Id.is_in(ids.iter().copied()))
+        .filter(maker::Column::ErasedAt.is_null())
         .all(db)
         .await?;
     if rows.is_empty() {
@@ -227,6 +241,7 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
                         .collect()
                 })
                 .unwrap_or_default();
+            let exact_position = consented_position(&m);
             MakerDoc {
                 id: m.id,
                 names,
@@ -236,7 +251,7 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
                 languages,
                 country: m.country,
                 city: m.city,
-                exact_position: position(m.lat, m.lon),
+                exact_position,
                 coarse_position: position(m.coarse_lat, m.coarse_lon),
                 public_profile: m.public_profile,
             }

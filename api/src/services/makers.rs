@@ -9,7 +9,7 @@ use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_entities::{
     availability, experience, facility, maker, maker_affiliation, skill, skill_claim,
 };
-use makermatch_search::privacy::coarsen;
+use makermatch_search::privacy::displace;
 use makermatch_search::skills::skill_key;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -148,8 +148,9 @@ impl MakerInput {
                 ));
             }
         }
+        // Drawn from the OS-seeded generator: a predictable offset could be subtracted.
         let coarse = match (self.lat, self.lon) {
-            (Some(lat), Some(lon)) => Some(coarsen(lat, lon)),
+            (Some(lat), Some(lon)) => Some(displace(lat, lon, &mut rand::rng())),
             _ => None,
         };
         let [
@@ -189,6 +190,7 @@ impl MakerInput {
             source_hash: None,
             date_created: now,
             last_updated: now,
+            erased_at: None,
         })
     }
 
@@ -415,7 +417,13 @@ pub async fn replace(
             kind: "maker",
             id: id.to_string(),
         })?;
+    if existing.erased_at.is_some() {
+        return Err(ServiceError::Conflict(format!(
+            "maker {id} was erased at their request; create a new passport instead"
+        )));
+    }
     row.date_created = existing.date_created;
+    keep_public_position(&mut row, &existing);
     let model = maker::ActiveModel::from(row)
         .reset_all()
         .update(&tx)
@@ -443,6 +451,17 @@ pub async fn replace(
         value: model,
         outbox_seq: seq,
     })
+}
+
+/// An update that leaves the home where it was keeps its public position: drawing a new
+/// one on every edit would let someone who edits (or watches) a passport average the
+/// draws back to the home. (The importer's update path should call this too.)
+pub(crate) fn keep_public_position(row: &mut maker::Model, existing: &maker::Model) {
+    let same_home = row.lat.is_some() && row.lat == existing.lat && row.lon == existing.lon;
+    if same_home && existing.coarse_lat.is_some() && existing.coarse_lon.is_some() {
+        row.coarse_lat = existing.coarse_lat;
+        row.coarse_lon = existing.coarse_lon;
+    }
 }
 
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<Uuid>> {

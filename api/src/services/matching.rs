@@ -464,7 +464,12 @@ async fn maker_profiles<C: ConnectionTrait>(
                 } else {
                     name
                 },
-                position: position(m.lat, m.lon).or(position(m.coarse_lat, m.coarse_lon)),
+                // The home only with the maker's consent (as in the index), else public.
+                position: if m.share_exact_location {
+                    position(m.lat, m.lon).or(position(m.coarse_lat, m.coarse_lon))
+                } else {
+                    position(m.coarse_lat, m.coarse_lon)
+                },
                 affiliations: affiliations.remove(&m.id).unwrap_or_default(),
                 clearances: clearances.remove(&m.id).unwrap_or_default(),
                 skills: claims_of.remove(&m.id).unwrap_or_default(),

@@ -2,7 +2,7 @@
 //! around real cities worldwide (antimeridian and high latitudes included) plus a share
 //! spread uniformly over the sphere, and a handful of taxonomy skills each.
 
-use makermatch_search::privacy::coarsen;
+use makermatch_search::privacy::displace;
 use makermatch_search::skills::skill_key;
 use makermatch_search::{EquipmentEntry, FacilityDoc, MakerDoc, SkillEntry, SkillLevel, Taxonomy};
 use rand::{Rng, SeedableRng};
@@ -93,6 +93,9 @@ const STATUSES: [&str; 4] = ["ACTIVE", "ACTIVE", "ACTIVE", "PLANNED"];
 
 pub struct Generator {
     rng: ChaCha8Rng,
+    /// Draws public positions apart from `rng`, so the rest of the data set stays what it
+    /// was before positions were displaced.
+    privacy: ChaCha8Rng,
     processes: Vec<(String, String)>,
     equipment_types: Vec<String>,
     materials: Vec<String>,
@@ -109,6 +112,7 @@ impl Generator {
     pub fn new(seed: u64, taxonomy: &Taxonomy) -> Generator {
         Generator {
             rng: ChaCha8Rng::seed_from_u64(seed),
+            privacy: ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15),
             processes: taxonomy
                 .processes()
                 .iter()
@@ -178,7 +182,7 @@ impl Generator {
             country: Some(country.into()),
             city: Some(name.into()),
             exact_position: Some(exact),
-            coarse_position: Some(coarsen(exact.0, exact.1)),
+            coarse_position: Some(displace(exact.0, exact.1, &mut self.privacy)),
             public_profile: self.rng.random_bool(0.8),
         }
     }

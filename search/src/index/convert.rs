@@ -10,7 +10,7 @@ use super::geo_cell;
 use super::schema::Fields;
 use crate::SearchError;
 use crate::document::{Doc, FacilityDoc, JobDoc, MakerDoc, RequirementKind, SkillLevel};
-use crate::privacy::coarsen;
+use crate::privacy::displace;
 use crate::skills::skill_key;
 use crate::spatial::LatLon;
 
@@ -118,11 +118,13 @@ pub(crate) fn convert(
     let placement = match doc {
         Doc::Maker(m) => {
             let primary = position(m.exact_position, doc, "exact position")?;
+            // A document without a public position gets one drawn here, never the home:
+            // the service stores one with every home, so this is a last resort.
             let coarse = match position(m.coarse_position, doc, "coarse position")? {
                 Some(c) => Some(c),
                 None => primary
                     .map(|p| {
-                        let (lat, lon) = coarsen(p.lat(), p.lon());
+                        let (lat, lon) = displace(p.lat(), p.lon(), &mut rand::rng());
                         LatLon::checked(lat, lon, "derived coarse position")
                     })
                     .transpose()?,

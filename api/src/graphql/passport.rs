@@ -1,0 +1,100 @@
+//! A maker's rights over their passport (DESIGN §8): export it whole as JSON, and have it
+//! erased. The maker does both for themself; staff may export (the home only when the
+//! maker shares it), and an admin may erase on the maker's behalf.
+
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use super::access::{self_or_admin, self_or_staff, signed_in};
+use super::error::{Code, coded, from_service};
+use super::relay::{NodeType, expect_id, global_id};
+use super::search_support::index;
+use crate::services::passport::{self, Home};
+use crate::services::{actor::Actor, erasure};
+
+/// What `erasePassport` did.
+#[derive(SimpleObject)]
+pub struct ErasedPassport {
+    /// The maker's id, which stays for the assignments naming them.
+    pub id: ID,
+    pub erased_at: DateTime<Utc>,
+}
+
+async fn export(ctx: &Context<'_>, actor: &Actor, id: Uuid) -> Result<Json<serde_json::Value>> {
+    let home = if actor.maker_id == Some(id) {
+        Home::Include
+    } else {
+        Home::WithholdUnlessShared
+    };
+    let db = ctx.data::<DatabaseConnection>()?;
+    let value = passport::export(db, id, home).await.map_err(from_service)?;
+    Ok(Json(value))
+}
+
+#[derive(Default)]
+pub struct PassportQuery;
+
+#[Object]
+impl PassportQuery {
+    /// The caller's own passport as one JSON document (`maker` token): every field, the
+    /// private ones included, with skills, experience, availability, affiliations,
+    /// credentials, machine clearances and the assignments naming them.
+    async fn my_passport(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        let actor = signed_in(ctx)?;
+        let Some(id) = actor.maker_id else {
+            return Err(coded(
+                Code::Forbidden,
+                format!(
+                    "`myPassport` needs a maker token (your role: {}); staff use `exportPassport(makerId:)`",
+                    actor.role.as_str()
+                ),
+            ));
+        };
+        export(ctx, actor, id).await
+    }
+
+    /// Maker `makerId`'s passport as one JSON document, like `myPassport`: for the maker
+    /// themself, coordinators and admins. Staff get the home position only when the maker
+    /// shares it (`withheld` lists what was left out).
+    async fn export_passport(
+        &self,
+        ctx: &Context<'_>,
+        maker_id: ID,
+    ) -> Result<Json<serde_json::Value>> {
+        let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
+        let actor = self_or_staff(ctx, id)?;
+        export(ctx, actor, id).await
+    }
+}
+
+#[derive(Default)]
+pub struct PassportMutation;
+
+#[Object]
+impl PassportMutation {
+    /// Erases maker `makerId`'s personal data (the maker themself, or an admin): names,
+    /// bio, contacts, date of birth, nationality, positions, skills, experience,
+    /// availability, affiliations, credentials and machine clearances. The maker's
+    /// assignments stay, anonymously, so programme totals do not change; searches stop
+    /// finding the maker once this returns. Cannot be undone.
+    async fn erase_passport(&self, ctx: &Context<'_>, maker_id: ID) -> Result<ErasedPassport> {
+        let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
+        let actor = self_or_admin(ctx, id)?;
+        // Only the maker's own token says which steps of the audit trail were theirs.
+        let subject = (actor.maker_id == Some(id)).then_some(actor.subject.as_str());
+        let db = ctx.data::<DatabaseConnection>()?;
+        let written = erasure::erase(db, id, subject)
+            .await
+            .map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(ErasedPassport {
+            id: global_id(NodeType::Maker, id),
+            erased_at: written
+                .value
+                .erased_at
+                .unwrap_or(written.value.last_updated),
+        })
+    }
+}
