@@ -1,11 +1,14 @@
 -- wrk script: POSTs the GraphQL query in env QUERY_FILE, rotating `near` centres over
--- demo cities, and counts answers that are not 200 or carry "errors".
+-- demo cities, and counts answers that are not 200 or carry "errors". With env JOB_IDS
+-- (comma-separated) it also rotates a `$job` variable over them; with env BENCH_TOKEN it
+-- sends it as a bearer token.
 local cities = {
   {5.6037, -0.1870}, {6.6885, -1.6244}, {-1.2921, 36.8219}, {-4.0435, 39.6682},
   {-33.9249, 18.4241}, {-26.2041, 28.0473}, {3.8480, 11.5021}, {52.5200, 13.4050},
   {55.6761, 12.5683}, {40.4168, -3.7038}, {48.2082, 16.3738}, {9.0579, 7.4951},
 }
 local query
+local jobs = {}
 local i = 0
 bad = 0
 local threads = {}
@@ -20,12 +23,23 @@ function init(args)
   f:close()
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
+  local token = os.getenv("BENCH_TOKEN")
+  if token and token ~= "" then
+    wrk.headers["Authorization"] = "Bearer " .. token
+  end
+  for id in string.gmatch(os.getenv("JOB_IDS") or "", "[^,]+") do
+    table.insert(jobs, id)
+  end
 end
 
 function request()
   i = i + 1
   local c = cities[(i % #cities) + 1]
-  local body = string.format('{"query":"%s","variables":{"lat":%f,"lon":%f}}', query, c[1], c[2])
+  local job = ""
+  if #jobs > 0 then
+    job = string.format(',"job":"%s"', jobs[(i % #jobs) + 1])
+  end
+  local body = string.format('{"query":"%s","variables":{"lat":%f,"lon":%f%s}}', query, c[1], c[2], job)
   return wrk.format(nil, nil, nil, body)
 end
 

@@ -3,15 +3,20 @@
 # against 50,000 generated facilities and 1,000,000 generated makers, with wrk (Debian's
 # package). Baseline in the same run: `{ version }`, which touches neither the index nor
 # the database. Every response is checked for "errors" (the `bad` count must be 0).
+# `match`: `matchJob` as an admin, rotating over the demo's first 10 open jobs (the IMA
+# trial's tiers and open jobs elsewhere; issue 6).
 # Usage: bench/graphql.sh [FACILITIES] [MAKERS] [SECONDS]   (defaults 50000 1000000 20)
-# Set KEEP=DIR to reuse a generated data dir across runs.
+# Set BIN=path/to/makermatch to use a binary built elsewhere, KEEP=DIR to reuse a generated data dir across runs, QUERIES="match" (any of
+# version near nested match) to run only some.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 F="${1:-50000}"; M="${2:-1000000}"; SECS="${3:-20}"
 TARGET="${CARGO_TARGET_DIR:-target}"
-cargo build --release --locked -p makermatch-api --bin makermatch >&2
 case "$TARGET" in /*) ;; *) TARGET="$PWD/$TARGET" ;; esac
-BIN="$TARGET/release/makermatch"
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -p makermatch-api --bin makermatch >&2
+  BIN="$TARGET/release/makermatch"
+fi
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 1; }
 WORK="${KEEP:-$(mktemp -d)}"
 [ -n "${KEEP:-}" ] || trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -42,8 +47,20 @@ Q
 cat > "$WORK/nested.graphql" <<'Q'
 query($lat: Float!, $lon: Float!) { facilities(near: {lat: $lat, lon: $lon, radiusKm: 50}, first: 20) { nodes { name distanceKm equipment { make model properties { key number unit } } makers { name skills { label level } } } } }
 Q
-for q in version near nested; do
-  QUERY_FILE="$WORK/$q.graphql" wrk -t2 -c16 -d"${SECS}s" --latency -s bench/graphql.lua \
+cat > "$WORK/match.graphql" <<'Q'
+query($job: ID!) { matchJob(jobId: $job) { score distanceKm facility { id name } makers { makerId name relation } breakdown { factor value } evidence { term source capability } missing { term } } }
+Q
+TOKEN="$("$BIN" --data-dir "$WORK/data" token --role admin --sub bench-graphql)"
+JOB_IDS="$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+  -d '{"query":"{ jobs(filter: { statuses: [OPEN] }, first: 10) { nodes { id } } }"}' \
+  "http://127.0.0.1:$PORT/graphql" |
+  python3 -c 'import json,sys; print(",".join(n["id"] for n in json.load(sys.stdin)["data"]["jobs"]["nodes"]))')"
+export JOB_IDS
+echo "matchJob over $(echo "$JOB_IDS" | tr ',' '\n' | grep -c .) open jobs" >&2
+for q in ${QUERIES:-version near nested match}; do
+  # Only matchJob needs a token (staff only); the others stay anonymous.
+  [ "$q" = match ] && BENCH_TOKEN="$TOKEN" || BENCH_TOKEN=""
+  BENCH_TOKEN="$BENCH_TOKEN" QUERY_FILE="$WORK/$q.graphql" wrk -t2 -c16 -d"${SECS}s" --latency -s bench/graphql.lua \
     "http://127.0.0.1:$PORT/graphql" | grep RESULT | sed "s/^/$q /"
 done
 kill $SERVER
