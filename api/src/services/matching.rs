@@ -13,6 +13,7 @@ use makermatch_entities::{
     facility_material, facility_process, issuer, job, job_requirement, machine_clearance, maker,
     maker_affiliation, skill, skill_claim,
 };
+use makermatch_search::matching::skill_targets;
 use makermatch_search::matching::{
     Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
     JobSpec, Machine, MakerProfile, Requirement, SkillClaim, TrackRecord,
@@ -21,7 +22,7 @@ use makermatch_search::{
     ExactPositions, Filters, Kind, LatLon, MatchInput, MatchOptions, PositionAccess,
     RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::assignments::track_records;
@@ -246,6 +247,7 @@ async fn facility_profiles<C: ConnectionTrait>(
 async fn candidate_makers<C: ConnectionTrait>(
     db: &C,
     engine: &SearchEngine,
+    taxonomy: &Taxonomy,
     spec: &JobSpec,
     facilities: &[Uuid],
     options: &MatchOptions,
@@ -299,7 +301,65 @@ async fn candidate_makers<C: ConnectionTrait>(
     }
     let mut ids: Vec<Uuid> = ids.into_iter().collect();
     ids.sort();
-    Ok(ids)
+    able_makers(db, taxonomy, spec, &ids).await
+}
+
+/// Of `ids`, the makers holding a skill that can cover one of the job's skill
+/// requirements: no other maker can join a team (`SkillTarget::covered_by` decides, as in
+/// scoring), so only these are loaded whole. Without skill requirements, none.
+async fn able_makers<C: ConnectionTrait>(
+    db: &C,
+    taxonomy: &Taxonomy,
+    spec: &JobSpec,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<Uuid>> {
+    let targets = skill_targets(taxonomy, &spec.requirements);
+    if targets.is_empty() || ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = targets.iter().map(|t| t.key.clone()).collect();
+    let processes: Vec<String> = targets
+        .iter()
+        .flat_map(|t| t.covering_processes(taxonomy))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let skills: Vec<Uuid> = skill::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(skill::Column::Key.is_in(keys))
+                .add(skill::Column::ProcessId.is_in(processes)),
+        )
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|s| {
+            targets
+                .iter()
+                .any(|t| t.covered_by(taxonomy, &s.key, s.process_id.as_deref()))
+        })
+        .map(|s| s.id)
+        .collect();
+    if skills.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut able: HashSet<Uuid> = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        for skills in skills.chunks(CHUNK) {
+            let holders: Vec<Uuid> = skill_claim::Entity::find()
+                .select_only()
+                .column(skill_claim::Column::MakerId)
+                .filter(skill_claim::Column::MakerId.is_in(chunk.iter().copied()))
+                .filter(skill_claim::Column::SkillId.is_in(skills.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            able.extend(holders);
+        }
+    }
+    let mut able: Vec<Uuid> = able.into_iter().collect();
+    able.sort();
+    Ok(able)
 }
 
 async fn maker_profiles<C: ConnectionTrait>(
@@ -491,7 +551,7 @@ pub async fn match_job<C: ConnectionTrait>(
     let facility_ids = candidate_facilities(engine, &spec)?;
     let relevance = relevance(engine, &row, &spec, &facility_ids)?;
     let facilities = facility_profiles(db, &facility_ids).await?;
-    let maker_ids = candidate_makers(db, engine, &spec, &facility_ids, options).await?;
+    let maker_ids = candidate_makers(db, engine, taxonomy, &spec, &facility_ids, options).await?;
     let makers = maker_profiles(db, &maker_ids).await?;
     let input = MatchInput {
         job: &spec,

@@ -27,6 +27,7 @@ pub use input::{
     JobSpec, Machine, MakerProfile, MatchInput, Requirement, SkillClaim, TrackRecord,
 };
 pub use output::{Evidence, FactorScore, Missing, Relation, Source, TeamMatch, TeamMember};
+pub use requirements::{SkillTarget, skill_targets};
 pub use weights::{Factor, MatchOptions, Weights};
 
 use crate::taxonomy::Taxonomy;

@@ -21,10 +21,59 @@ pub(crate) enum Target {
     Material(Option<String>),
     Certification,
     /// A skill key and the process the skill belongs to, when it names one.
-    Skill {
-        key: String,
-        process: Option<String>,
-    },
+    Skill(SkillTarget),
+}
+
+/// A skill requirement as matching reads it: the normalised key and the process the term
+/// names, if any. One predicate, `covered_by`, decides whether a claimed skill can cover
+/// it, both while scoring and when the api crate narrows the makers it loads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillTarget {
+    pub key: String,
+    pub process: Option<String>,
+}
+
+impl SkillTarget {
+    pub fn of(taxonomy: &Taxonomy, term: &str) -> SkillTarget {
+        SkillTarget {
+            key: skill_key(term),
+            process: taxonomy
+                .process(term)
+                .map(|p| p.id.clone())
+                .or_else(|| skill_process(taxonomy, term)),
+        }
+    }
+
+    /// Whether a claimed skill (its key and process) can cover this requirement.
+    pub fn covered_by(&self, taxonomy: &Taxonomy, key: &str, process: Option<&str>) -> bool {
+        key == self.key
+            || match (process, &self.process) {
+                (Some(have), Some(want)) => taxonomy.satisfies(have, want),
+                _ => false,
+            }
+    }
+
+    /// The process ids whose skills can cover this requirement.
+    pub fn covering_processes(&self, taxonomy: &Taxonomy) -> Vec<String> {
+        let Some(want) = &self.process else {
+            return Vec::new();
+        };
+        taxonomy
+            .processes()
+            .iter()
+            .filter(|p| taxonomy.satisfies(&p.id, want))
+            .map(|p| p.id.clone())
+            .collect()
+    }
+}
+
+/// The skill requirements of a job, resolved.
+pub fn skill_targets(taxonomy: &Taxonomy, requirements: &[Requirement]) -> Vec<SkillTarget> {
+    requirements
+        .iter()
+        .filter(|r| r.kind == RequirementKind::Skill)
+        .map(|r| SkillTarget::of(taxonomy, &r.term))
+        .collect()
 }
 
 #[derive(Debug, Clone)]
@@ -67,13 +116,7 @@ pub(crate) fn resolve_all<'a>(
                         .or_else(|| taxonomy.resolve_material(term).map(|r| r.id)),
                 ),
                 RequirementKind::Certification => Target::Certification,
-                RequirementKind::Skill => Target::Skill {
-                    key: skill_key(term),
-                    process: taxonomy
-                        .process(term)
-                        .map(|p| p.id.clone())
-                        .or_else(|| skill_process(taxonomy, term)),
-                },
+                RequirementKind::Skill => Target::Skill(SkillTarget::of(taxonomy, term)),
             };
             Resolved {
                 req,

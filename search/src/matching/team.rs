@@ -333,17 +333,12 @@ fn ability<'a>(
     options: &MatchOptions,
     now: DateTime<Utc>,
 ) -> Ability<'a> {
-    let Target::Skill { key, process } = &r.target else {
+    let Target::Skill(target) = &r.target else {
         return Ability::default();
     };
     let mut out = Ability::default();
     for claim in &maker.skills {
-        let same = claim.key == *key
-            || match (&claim.process_id, process) {
-                (Some(have), Some(want)) => taxonomy.satisfies(have, want),
-                _ => false,
-            };
-        if !same {
+        if !target.covered_by(taxonomy, &claim.key, claim.process_id.as_deref()) {
             continue;
         }
         if !level_ok(claim.level, r.req.min_level) {
