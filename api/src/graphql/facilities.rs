@@ -23,6 +23,7 @@ use crate::services::facilities::{
     self as service, ContactInput, EquipmentInput, FacilityInput as ServiceInput, LocationInput,
     PropertyInput, TermLink,
 };
+use crate::services::string_list;
 
 /// OKW facility status.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -251,11 +252,11 @@ impl Facility {
         self.row.floor_size_m2
     }
     async fn certifications(&self) -> Vec<String> {
-        strings(&self.row.certifications)
+        string_list(&self.row.certifications)
     }
     /// Organisations the facility is affiliated with (OKW affiliations).
     async fn affiliations(&self) -> Vec<String> {
-        strings(&self.row.affiliations)
+        string_list(&self.row.affiliations)
     }
     async fn backup_generator(&self) -> Option<bool> {
         self.row.backup_generator
@@ -279,7 +280,7 @@ impl Facility {
     }
     /// Process and material words of the source that the taxonomy did not know.
     async fn unresolved_terms(&self) -> Vec<String> {
-        strings(&self.row.unresolved_terms)
+        string_list(&self.row.unresolved_terms)
     }
     async fn date_created(&self) -> DateTime<Utc> {
         self.row.date_created
@@ -364,16 +365,6 @@ impl Facility {
     ) -> Result<Vec<Maker>> {
         super::makers::nearby_makers(ctx, &self.row, skills, radius_km, first).await
     }
-}
-
-fn strings(json: &serde_json::Value) -> Vec<String> {
-    json.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Facet filters of `facilities(…)`. Lists of codes match any of their values; lists of

@@ -27,7 +27,7 @@ use crate::services::makers::{
     self as service, AffiliationInput, AvailabilityInput, ExperienceInput, MakerInput,
     SkillClaimInput,
 };
-use crate::services::validate;
+use crate::services::{string_list, validate};
 
 /// PSS skill levels, lowest first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -170,16 +170,6 @@ impl Maker {
     }
 }
 
-fn strings(json: &serde_json::Value) -> Vec<String> {
-    json.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 #[Object]
 impl Maker {
     pub async fn id(&self) -> ID {
@@ -211,7 +201,7 @@ impl Maker {
         self.row.bio.as_deref()
     }
     async fn languages(&self) -> Vec<String> {
-        strings(&self.row.languages)
+        string_list(&self.row.languages)
     }
     /// Country, city and the public position, safe to show anyone.
     async fn location(&self) -> PublicLocation {
@@ -315,7 +305,7 @@ impl Maker {
                 date_from: e.date_from,
                 date_to: e.date_to,
                 description: e.description,
-                processes: strings(&e.processes),
+                processes: string_list(&e.processes),
             })
             .collect())
     }

@@ -232,15 +232,7 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
             .flatten()
             .cloned()
             .collect();
-            let languages = m
-                .languages
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|l| l.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let languages = crate::services::string_list(&m.languages);
             let exact_position = consented_position(&m);
             MakerDoc {
                 id: m.id,

@@ -217,15 +217,7 @@ async fn facility_profiles<C: ConnectionTrait>(
                 process_ids: processes.remove(&f.id).unwrap_or_default(),
                 material_ids: materials.remove(&f.id).unwrap_or_default(),
                 equipment: machines.remove(&f.id).unwrap_or_default(),
-                certifications: f
-                    .certifications
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                certifications: super::string_list(&f.certifications),
                 batch_size: f
                     .typical_batch_size
                     .as_ref()

@@ -27,3 +27,15 @@ pub struct Written<T> {
     pub value: T,
     pub outbox_seq: i64,
 }
+
+/// The strings of a JSON-array column (languages, certifications, …); anything else in it
+/// is skipped, and a column that is not an array reads as empty.
+pub fn string_list(json: &serde_json::Value) -> Vec<String> {
+    json.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
