@@ -4,10 +4,11 @@
 # package). Baseline in the same run: `{ version }`, which touches neither the index nor
 # the database. Every response is checked for "errors" (the `bad` count must be 0).
 # `match`: `matchJob` as an admin, rotating over the demo's first 10 open jobs (the IMA
-# trial's tiers and open jobs elsewhere; issue 6).
+# trial's tiers and open jobs elsewhere; issue 6), from 16 connections; `match1` the same
+# from one connection.
 # Usage: bench/graphql.sh [FACILITIES] [MAKERS] [SECONDS]   (defaults 50000 1000000 20)
 # Set BIN=path/to/makermatch to use a binary built elsewhere, KEEP=DIR to reuse a generated data dir across runs, QUERIES="match" (any of
-# version near nested match) to run only some.
+# version near nested match match1) to run only some.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 F="${1:-50000}"; M="${2:-1000000}"; SECS="${3:-20}"
@@ -57,10 +58,13 @@ JOB_IDS="$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicat
   python3 -c 'import json,sys; print(",".join(n["id"] for n in json.load(sys.stdin)["data"]["jobs"]["nodes"]))')"
 export JOB_IDS
 echo "matchJob over $(echo "$JOB_IDS" | tr ',' '\n' | grep -c .) open jobs" >&2
-for q in ${QUERIES:-version near nested match}; do
-  # Only matchJob needs a token (staff only); the others stay anonymous.
-  [ "$q" = match ] && BENCH_TOKEN="$TOKEN" || BENCH_TOKEN=""
-  BENCH_TOKEN="$BENCH_TOKEN" QUERY_FILE="$WORK/$q.graphql" wrk -t2 -c16 -d"${SECS}s" --latency -s bench/graphql.lua \
+for q in ${QUERIES:-version near nested match match1}; do
+  # Only matchJob needs a token (staff only); the others stay anonymous. `match1` is
+  # matchJob from one connection: the latency of one request without queueing.
+  file="$q"; threads=2; conns=16
+  [ "$q" = match1 ] && { file=match; threads=1; conns=1; }
+  [ "$file" = match ] && BENCH_TOKEN="$TOKEN" || BENCH_TOKEN=""
+  BENCH_TOKEN="$BENCH_TOKEN" QUERY_FILE="$WORK/$file.graphql" wrk -t$threads -c$conns -d"${SECS}s" --latency -s bench/graphql.lua \
     "http://127.0.0.1:$PORT/graphql" | grep RESULT | sed "s/^/$q /"
 done
 kill $SERVER

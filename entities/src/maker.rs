@@ -64,6 +64,26 @@ pub enum Relation {
     MakerAffiliation,
 }
 
+impl Model {
+    /// The name to show: the preferred (or first) name with the last name, else the
+    /// display name, else empty.
+    pub fn shown_name(&self) -> String {
+        let given = self
+            .preferred_first_name
+            .as_deref()
+            .or(self.first_name.as_deref());
+        let parts: Vec<&str> = [given, self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        if parts.is_empty() {
+            self.display_name.clone().unwrap_or_default()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
 impl Related<super::skill_claim::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::SkillClaim.def()

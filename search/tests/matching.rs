@@ -604,3 +604,72 @@ fn results_serialise_for_graphql() {
     assert_eq!((c.job_id, c.facility_id), (id(1), id(10)));
     assert!(c.distance_km.is_some());
 }
+
+#[test]
+fn a_team_scored_without_makers_bounds_every_team_of_its_facility() {
+    use makermatch_search::matching::upper_bound;
+    // Five spaces that weld; makers of every kind tied to them.
+    let facilities: Vec<FacilityProfile> = (1..=5u128)
+        .map(|n| {
+            let mut f = facility(n);
+            f.process_ids = vec!["welding".into()];
+            f.position = east_of_accra(10.0 * n as f64);
+            f
+        })
+        .collect();
+    let levels = [
+        SkillLevel::Novice,
+        SkillLevel::Intermediate,
+        SkillLevel::Advanced,
+        SkillLevel::Expert,
+    ];
+    let makers: Vec<MakerProfile> = (0..20u128)
+        .map(|i| {
+            let mut m = maker(100 + i, "TIG welding", levels[(i % 4) as usize]);
+            m.affiliations = vec![id(1 + i % 5)];
+            if i % 3 == 0 {
+                m.skills[0].credentials = vec![credential(500 + i)];
+            }
+            if i % 2 == 0 {
+                m.availability = None;
+            }
+            m
+        })
+        .collect();
+    let spec = job(vec![
+        Requirement {
+            kind: RequirementKind::Process,
+            term: "welding".into(),
+            required: true,
+            min_level: None,
+        },
+        Requirement {
+            kind: RequirementKind::Skill,
+            term: "TIG welding".into(),
+            required: true,
+            min_level: Some(SkillLevel::Advanced),
+        },
+    ]);
+    let options = MatchOptions::default();
+    let alone = run(&spec, &facilities, &[], &options);
+    let full = run(&spec, &facilities, &makers, &options);
+    assert_eq!(alone.len(), 5);
+    let bounds: HashMap<Uuid, f64> = alone
+        .iter()
+        .map(|t| (t.facility_id, upper_bound(t, &options)))
+        .collect();
+    for team in &full {
+        let bound = bounds[&team.facility_id];
+        assert!(
+            team.score <= bound + 1e-12,
+            "{} scored {} over its bound {bound}",
+            team.facility_id,
+            team.score
+        );
+        // The bound of a scored team is the same bound: makers do not change the
+        // facility's own factors.
+        assert!((upper_bound(team, &options) - bound).abs() < 1e-12);
+    }
+    // A team without makers scores strictly under its bound (skill coverage 0).
+    assert!(alone.iter().all(|t| t.score < bounds[&t.facility_id]));
+}

@@ -410,6 +410,13 @@ async fn allocation_beats_the_greedy_split_under_a_minimum_batch() {
             let detail = d["detail"].as_str().unwrap();
             let unit = if d["facilityName"] == "Near Lab" { "1011" } else { "1022" };
             assert!(detail.contains(&d["quantity"].to_string()) && detail.contains(unit), "{d}");
+            // Neither is simply "the cheapest": the minimum batch shaped both shares, and
+            // the near lab's explanation names the far one.
+            assert_eq!(d["reason"], "MINIMUM_BATCH", "{d}");
+            assert!(detail.contains("minimum batch"), "{d}");
+            if d["facilityName"] == "Near Lab" {
+                assert!(detail.contains("Far Lab") && detail.contains("50 short"), "{d}");
+            }
         }
         let proposed = app
             .data(

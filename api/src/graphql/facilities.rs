@@ -13,7 +13,7 @@ use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
     AppLoader, EquipmentProperties, FacilityEquipment, FacilityId, FacilityMakers,
-    FacilityMaterials, FacilityProcesses, ordered,
+    FacilityMaterials, FacilityProcesses, MakerClaims, ordered,
 };
 use super::makers::Maker;
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
@@ -467,10 +467,19 @@ async fn prefetch(
             .load_many(ids.iter().map(|id| FacilityMaterials(*id)))
             .await?;
     }
-    if selection.field("makers").exists() {
-        loader
+    let makers = selection.field("makers");
+    if makers.exists() {
+        let members = loader
             .load_many(ids.iter().map(|id| FacilityMakers(*id)))
             .await?;
+        if makers.field("skills").exists() {
+            let maker_ids: Vec<MakerClaims> = members
+                .values()
+                .flatten()
+                .map(|m| MakerClaims(m.id))
+                .collect();
+            loader.load_many(maker_ids).await?;
+        }
     }
     Ok(())
 }

@@ -17,8 +17,8 @@ use super::error::{Code, bad_input, coded, from_service, internal};
 use super::facilities::Deleted;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
-    AppLoader, MakerAffiliations, MakerAvailability, MakerClaims, MakerExperiences, MakerId,
-    ProcessSkills, SkillId, ordered,
+    AppLoader, ClaimedSkill, MakerAffiliations, MakerAvailability, MakerClaims, MakerExperiences,
+    MakerId, ProcessSkills, ordered,
 };
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
 use super::search_support::{index, run_search};
@@ -75,7 +75,7 @@ pub struct ExactLocation {
 #[graphql(complex)]
 pub struct SkillClaim {
     #[graphql(skip)]
-    pub skill_id: Uuid,
+    pub skill: Option<skill::Model>,
     pub level: SkillLevel,
     pub years: Option<f64>,
     pub evidence_url: Option<String>,
@@ -84,28 +84,16 @@ pub struct SkillClaim {
 #[ComplexObject]
 impl SkillClaim {
     /// The skill as the maker wrote it.
-    async fn label(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(SkillId(self.skill_id))
-            .await?
-            .map(|s| s.label))
+    async fn label(&self) -> Option<&str> {
+        self.skill.as_ref().map(|s| s.label.as_str())
     }
     /// The normalised key filters use.
-    async fn key(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(SkillId(self.skill_id))
-            .await?
-            .map(|s| s.key))
+    async fn key(&self) -> Option<&str> {
+        self.skill.as_ref().map(|s| s.key.as_str())
     }
     /// The taxonomy process the skill belongs to, when it names one.
-    async fn process_id(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(SkillId(self.skill_id))
-            .await?
-            .and_then(|s| s.process_id))
+    async fn process_id(&self) -> Option<&str> {
+        self.skill.as_ref().and_then(|s| s.process_id.as_deref())
     }
 }
 
@@ -152,22 +140,6 @@ impl Maker {
             distance_km: None,
         }
     }
-
-    /// The name to show: preferred or first name with the last name, else the display name.
-    fn shown_name(&self) -> String {
-        let r = &self.row;
-        let given = r.preferred_first_name.as_ref().or(r.first_name.as_ref());
-        let parts: Vec<&str> = [given, r.last_name.as_ref()]
-            .into_iter()
-            .flatten()
-            .map(String::as_str)
-            .collect();
-        if parts.is_empty() {
-            r.display_name.clone().unwrap_or_default()
-        } else {
-            parts.join(" ")
-        }
-    }
 }
 
 #[Object]
@@ -180,7 +152,7 @@ impl Maker {
     }
     /// The name to show: preferred (or first) name and last name, else the display name.
     async fn name(&self) -> String {
-        self.shown_name()
+        self.row.shown_name()
     }
     async fn first_name(&self) -> Option<&str> {
         self.row.first_name.as_deref()
@@ -283,11 +255,11 @@ impl Maker {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|c| SkillClaim {
-                skill_id: c.skill_id,
-                level: c.level.into(),
-                years: c.years,
-                evidence_url: c.evidence_url,
+            .map(|ClaimedSkill { claim, skill }| SkillClaim {
+                skill,
+                level: claim.level.into(),
+                years: claim.years,
+                evidence_url: claim.evidence_url,
             })
             .collect())
     }

@@ -75,16 +75,7 @@ async fn names(
                 if !m.public_profile {
                     continue;
                 }
-                let name = [m.preferred_first_name.or(m.first_name), m.last_name]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let name = if name.is_empty() {
-                    m.display_name.unwrap_or_default()
-                } else {
-                    name
-                };
+                let name = m.shown_name();
                 out.insert(k.0, (global_id(NodeType::Maker, k.0).0, name));
             }
         }

@@ -241,7 +241,10 @@ pub struct MatchingQuery;
 #[Object]
 impl MatchingQuery {
     /// Ranked teams for a job, best first (coordinators and admins). Deterministic: equal
-    /// scores go by facility id.
+    /// scores go by facility id. Teams are formed around the 100 facilities that rank
+    /// highest on the job's processes, equipment and materials and on distance (closed
+    /// ones and those beyond `maxDistanceKm` never do); nearby makers are the 12 nearest
+    /// per facility and skill requirement, besides everyone affiliated or cleared.
     async fn match_job(
         &self,
         ctx: &Context<'_>,
@@ -284,7 +287,8 @@ pub struct AllocationDecisionOut {
     pub facility_name: String,
     pub quantity: i32,
     pub cost_minor: i64,
-    /// AT_CAPACITY, AT_MAX_SHARE, PROBATION_CAP, CHEAPEST, NOT_NEEDED…
+    /// AT_CAPACITY, AT_MAX_SHARE, PROBATION_CAP, CANDIDATE_LIMIT, EVEN_SPLIT, CHEAPEST,
+    /// MINIMUM_BATCH, BELOW_MIN_BATCH, NO_CAPACITY_LEFT or NOT_NEEDED.
     pub reason: String,
     pub detail: String,
     /// The assignment proposed for it, unless a dry run or nothing.

@@ -13,11 +13,11 @@ use makermatch_entities::{
     facility_material, facility_process, issuer, job, job_requirement, machine_clearance, maker,
     maker_affiliation, skill, skill_claim,
 };
-use makermatch_search::matching::skill_targets;
 use makermatch_search::matching::{
     Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
     JobSpec, Machine, MakerProfile, Requirement, SkillClaim, TrackRecord,
 };
+use makermatch_search::matching::{SkillTarget, shortlist_request, skill_targets, upper_bound};
 use makermatch_search::{
     ExactPositions, Filters, Kind, LatLon, MatchInput, MatchOptions, PositionAccess,
     RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
@@ -28,10 +28,14 @@ use uuid::Uuid;
 use super::assignments::track_records;
 use super::{ServiceError, ServiceResult};
 
-/// Most facilities scored for one job (the nearest ones when there are more).
-const MAX_FACILITIES: usize = 2_000;
-/// Most makers found by skill near the delivery point, per skill requirement.
-const MAX_MAKERS_PER_SKILL: usize = 500;
+/// Facilities scored in full for one job: the engine's best by capability and distance.
+const SHORTLIST: usize = 100;
+/// Facilities whose text relevance to the job's description is asked of the engine.
+const MAX_RELEVANT: usize = 2_000;
+/// Makers found by skill within reach of a facility, per skill requirement: the nearest.
+const MAX_NEARBY_PER_SKILL: usize = 12;
+/// Facilities whose makers are loaded at a time (see `match_job`).
+const BATCH: usize = 20;
 /// Ids per `IN (…)` list.
 const CHUNK: usize = 1_000;
 
@@ -111,22 +115,20 @@ pub async fn job_spec<C: ConnectionTrait>(
     Ok((row, spec))
 }
 
-/// Candidate facility ids: within the job's maximum distance of its delivery point, else
-/// the nearest ones, else (no delivery point) the first by id.
-fn candidate_facilities(engine: &SearchEngine, spec: &JobSpec) -> ServiceResult<Vec<Uuid>> {
-    let mut request = SearchRequest::new(Kind::Facility).page(0, MAX_FACILITIES);
-    if let Some(at) = spec.delivery {
-        request = match spec.max_distance_km {
-            Some(km) => request.near(at, km.max(0.001)),
-            None => request.nearest_to(at),
-        };
-    }
+/// Candidate facility ids: the engine's shortlist of the facilities the job's hard rules
+/// allow, best first by the capabilities the job wants and by distance.
+fn candidate_facilities(
+    engine: &SearchEngine,
+    taxonomy: &Taxonomy,
+    spec: &JobSpec,
+    options: &MatchOptions,
+) -> ServiceResult<Vec<Uuid>> {
+    let request = shortlist_request(taxonomy, spec, options, SHORTLIST);
     Ok(engine
-        .search(&request)
+        .rank_facilities(&request)
         .map_err(search_error)?
-        .hits
         .into_iter()
-        .map(|h| h.id)
+        .map(|f| f.id)
         .collect())
 }
 
@@ -142,7 +144,7 @@ fn relevance(
     };
     let mut request = SearchRequest::new(Kind::Facility)
         .text(text.clone())
-        .page(0, MAX_FACILITIES);
+        .page(0, MAX_RELEVANT);
     if let (Some(at), Some(km)) = (spec.delivery, spec.max_distance_km) {
         request = request.near(at, km.max(0.001));
     }
@@ -234,54 +236,94 @@ async fn facility_profiles<C: ConnectionTrait>(
         .collect())
 }
 
-/// Makers of the team: affiliated with or cleared at a candidate, or holding one of the
-/// job's skills near the delivery point.
-async fn candidate_makers<C: ConnectionTrait>(
+/// The skills able to cover each of the job's skill requirements (`SkillTarget::covered_by`
+/// decides, as in scoring): a maker can join a team only through a claim of one of them.
+async fn covering_skills<C: ConnectionTrait>(
+    db: &C,
+    taxonomy: &Taxonomy,
+    targets: &[SkillTarget],
+) -> ServiceResult<Vec<Vec<skill::Model>>> {
+    let keys: Vec<String> = targets.iter().map(|t| t.key.clone()).collect();
+    let processes: Vec<String> = targets
+        .iter()
+        .flat_map(|t| t.covering_processes(taxonomy))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows = skill::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(skill::Column::Key.is_in(keys))
+                .add(skill::Column::ProcessId.is_in(processes)),
+        )
+        .all(db)
+        .await?;
+    Ok(targets
+        .iter()
+        .map(|t| {
+            rows.iter()
+                .filter(|s| t.covered_by(taxonomy, &s.key, s.process_id.as_deref()))
+                .cloned()
+                .collect()
+        })
+        .collect())
+}
+
+/// Makers who may belong to the teams of `batch`: affiliated with or cleared at one of
+/// its facilities, or holding a covering skill within reach of one (the nearest
+/// `MAX_NEARBY_PER_SKILL` per facility and requirement, found by the engine).
+async fn makers_around<C: ConnectionTrait>(
     db: &C,
     engine: &SearchEngine,
-    taxonomy: &Taxonomy,
-    spec: &JobSpec,
-    facilities: &[Uuid],
+    batch: &[&FacilityProfile],
+    covering: &[Vec<skill::Model>],
     options: &MatchOptions,
-) -> ServiceResult<Vec<Uuid>> {
-    let mut ids: HashSet<Uuid> = HashSet::new();
-    for a in in_chunks(db, facilities, |c| {
-        maker_affiliation::Entity::find().filter(maker_affiliation::Column::FacilityId.is_in(c))
-    })
-    .await?
-    {
-        ids.insert(a.maker_id);
-    }
-    for c in in_chunks(db, facilities, |c| {
-        machine_clearance::Entity::find().filter(machine_clearance::Column::FacilityId.is_in(c))
-    })
-    .await?
-    {
-        ids.insert(c.maker_id);
-    }
-    if let Some(at) = spec.delivery {
-        let radius = spec.max_distance_km.unwrap_or(500.0) + options.maker_reach_km;
-        for r in spec
-            .requirements
-            .iter()
-            .filter(|r| r.kind == RequirementKind::Skill)
-        {
-            let filters = Filters {
-                skills: vec![SkillFilter {
-                    key: makermatch_search::skills::skill_key(&r.term),
-                    min_level: None,
-                    verified: false,
-                }],
-                ..Filters::default()
-            };
+) -> ServiceResult<HashSet<Uuid>> {
+    let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
+    let mut found: HashSet<Uuid> = HashSet::new();
+    found.extend(
+        maker_affiliation::Entity::find()
+            .select_only()
+            .column(maker_affiliation::Column::MakerId)
+            .filter(maker_affiliation::Column::FacilityId.is_in(ids.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?,
+    );
+    found.extend(
+        machine_clearance::Entity::find()
+            .select_only()
+            .column(machine_clearance::Column::MakerId)
+            .filter(machine_clearance::Column::FacilityId.is_in(ids.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?,
+    );
+    for skills in covering.iter().filter(|s| !s.is_empty()) {
+        let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let filters = Filters {
+            skill_alternatives: vec![
+                keys.iter()
+                    .map(|k| SkillFilter {
+                        key: (*k).to_string(),
+                        min_level: None,
+                        verified: false,
+                    })
+                    .collect(),
+            ],
+            ..Filters::default()
+        };
+        for at in batch.iter().filter_map(|f| f.position) {
             let request = SearchRequest::new(Kind::Maker)
-                .filters(filters)
-                .near(at, radius)
+                .filters(filters.clone())
+                .near(at, options.maker_reach_km)
                 .positions(PositionAccess::exact(ExactPositions::granted_by(
                     "matchJob",
                 )))
-                .page(0, MAX_MAKERS_PER_SKILL);
-            ids.extend(
+                .page(0, MAX_NEARBY_PER_SKILL);
+            found.extend(
                 engine
                     .search(&request)
                     .map_err(search_error)?
@@ -291,54 +333,19 @@ async fn candidate_makers<C: ConnectionTrait>(
             );
         }
     }
-    let mut ids: Vec<Uuid> = ids.into_iter().collect();
-    ids.sort();
-    able_makers(db, taxonomy, spec, &ids).await
+    Ok(found)
 }
 
-/// Of `ids`, the makers holding a skill that can cover one of the job's skill
-/// requirements: no other maker can join a team (`SkillTarget::covered_by` decides, as in
-/// scoring), so only these are loaded whole. Without skill requirements, none.
-async fn able_makers<C: ConnectionTrait>(
+/// Of `ids`, those holding one of `skills` (by the database, which the index may trail).
+async fn holders<C: ConnectionTrait>(
     db: &C,
-    taxonomy: &Taxonomy,
-    spec: &JobSpec,
     ids: &[Uuid],
+    skills: &[Uuid],
 ) -> ServiceResult<Vec<Uuid>> {
-    let targets = skill_targets(taxonomy, &spec.requirements);
-    if targets.is_empty() || ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let keys: Vec<String> = targets.iter().map(|t| t.key.clone()).collect();
-    let processes: Vec<String> = targets
-        .iter()
-        .flat_map(|t| t.covering_processes(taxonomy))
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let skills: Vec<Uuid> = skill::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(skill::Column::Key.is_in(keys))
-                .add(skill::Column::ProcessId.is_in(processes)),
-        )
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|s| {
-            targets
-                .iter()
-                .any(|t| t.covered_by(taxonomy, &s.key, s.process_id.as_deref()))
-        })
-        .map(|s| s.id)
-        .collect();
-    if skills.is_empty() {
-        return Ok(Vec::new());
-    }
     let mut able: HashSet<Uuid> = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         for skills in skills.chunks(CHUNK) {
-            let holders: Vec<Uuid> = skill_claim::Entity::find()
+            let found: Vec<Uuid> = skill_claim::Entity::find()
                 .select_only()
                 .column(skill_claim::Column::MakerId)
                 .filter(skill_claim::Column::MakerId.is_in(chunk.iter().copied()))
@@ -346,7 +353,7 @@ async fn able_makers<C: ConnectionTrait>(
                 .into_tuple()
                 .all(db)
                 .await?;
-            able.extend(holders);
+            able.extend(found);
         }
     }
     let mut able: Vec<Uuid> = able.into_iter().collect();
@@ -354,18 +361,34 @@ async fn able_makers<C: ConnectionTrait>(
     Ok(able)
 }
 
+/// Makers to load whole and the skills through which they can join a team.
+#[derive(Debug, Default)]
+struct Able {
+    makers: Vec<Uuid>,
+    /// Skills able to cover one of the job's skill requirements: only claims of these
+    /// can count, so only these are loaded.
+    skills: Vec<Uuid>,
+}
+
+/// Profiles of the able makers, as far as the job can use them: only claims of the
+/// skills that can cover it, and only links to the candidate facilities.
 async fn maker_profiles<C: ConnectionTrait>(
     db: &C,
-    ids: &[Uuid],
+    able: &Able,
+    facilities: &[Uuid],
 ) -> ServiceResult<Vec<MakerProfile>> {
+    let ids = able.makers.as_slice();
     let rows = in_chunks(db, ids, |c| {
         maker::Entity::find().filter(maker::Column::Id.is_in(c))
     })
     .await?;
     let claims = in_chunks(db, ids, |c| {
-        skill_claim::Entity::find().filter(skill_claim::Column::MakerId.is_in(c))
+        skill_claim::Entity::find()
+            .filter(skill_claim::Column::MakerId.is_in(c))
+            .filter(skill_claim::Column::SkillId.is_in(able.skills.iter().copied()))
     })
     .await?;
+    let candidates: HashSet<Uuid> = facilities.iter().copied().collect();
     let skill_ids: Vec<Uuid> = claims
         .iter()
         .map(|c| c.skill_id)
@@ -427,6 +450,8 @@ async fn maker_profiles<C: ConnectionTrait>(
         maker_affiliation::Entity::find().filter(maker_affiliation::Column::MakerId.is_in(c))
     })
     .await?
+    .into_iter()
+    .filter(|a| candidates.contains(&a.facility_id))
     {
         affiliations
             .entry(a.maker_id)
@@ -438,6 +463,8 @@ async fn maker_profiles<C: ConnectionTrait>(
         machine_clearance::Entity::find().filter(machine_clearance::Column::MakerId.is_in(c))
     })
     .await?
+    .into_iter()
+    .filter(|c| candidates.contains(&c.facility_id))
     {
         clearances.entry(c.maker_id).or_default().push(Clearance {
             facility_id: c.facility_id,
@@ -503,19 +530,9 @@ async fn maker_profiles<C: ConnectionTrait>(
     Ok(rows
         .into_iter()
         .map(|m| {
-            let given = m.preferred_first_name.clone().or(m.first_name.clone());
-            let name = [given, m.last_name.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
             MakerProfile {
                 id: m.id,
-                display_name: if name.is_empty() {
-                    m.display_name.clone().unwrap_or_default()
-                } else {
-                    name
-                },
+                display_name: m.shown_name(),
                 // The home only with the maker's consent (as in the index), else public.
                 position: if m.share_exact_location {
                     position(m.lat, m.lon).or(position(m.coarse_lat, m.coarse_lon))
@@ -532,6 +549,15 @@ async fn maker_profiles<C: ConnectionTrait>(
 }
 
 /// Ranked teams for a job, best first.
+///
+/// 1. The engine shortlists `SHORTLIST` facilities by capability and distance; their
+///    profiles are loaded.
+/// 2. Each is scored without makers, which bounds the score any team of it can reach
+///    (`matching::upper_bound`).
+/// 3. Makers are loaded for the facilities with the highest bounds, a batch at a time,
+///    and the teams rescored, until the `limit`-th team scores at least the highest
+///    bound left. The result is the ranking of all shortlisted teams, having loaded the
+///    makers of only the few facilities that can still compete.
 pub async fn match_job<C: ConnectionTrait>(
     db: &C,
     engine: &SearchEngine,
@@ -539,20 +565,103 @@ pub async fn match_job<C: ConnectionTrait>(
     job_id: Uuid,
     options: &MatchOptions,
 ) -> ServiceResult<(job::Model, Vec<TeamMatch>)> {
+    let started = std::time::Instant::now();
     let (row, spec) = job_spec(db, job_id).await?;
-    let facility_ids = candidate_facilities(engine, &spec)?;
+    let facility_ids = candidate_facilities(engine, taxonomy, &spec, options)?;
+    let ranked = started.elapsed();
     let relevance = relevance(engine, &row, &spec, &facility_ids)?;
+    let relevance = (!relevance.is_empty()).then_some(&relevance);
     let facilities = facility_profiles(db, &facility_ids).await?;
-    let maker_ids = candidate_makers(db, engine, taxonomy, &spec, &facility_ids, options).await?;
-    let makers = maker_profiles(db, &maker_ids).await?;
-    let input = MatchInput {
-        job: &spec,
-        facilities: &facilities,
-        makers: &makers,
-        relevance: (!relevance.is_empty()).then_some(&relevance),
-        now: Utc::now(),
+    let shortlisted = started.elapsed();
+    let now = Utc::now();
+    let score =
+        |facilities: &[FacilityProfile], makers: &[MakerProfile], options: &MatchOptions| {
+            let input = MatchInput {
+                job: &spec,
+                facilities,
+                makers,
+                relevance,
+                now,
+            };
+            makermatch_search::match_job(taxonomy, &input, options)
+                .map_err(|e| ServiceError::invalid("options", e.to_string()))
+        };
+    let targets = skill_targets(taxonomy, &spec.requirements);
+    let covering = if targets.is_empty() {
+        Vec::new()
+    } else {
+        covering_skills(db, taxonomy, &targets).await?
     };
-    let teams = makermatch_search::match_job(taxonomy, &input, options)
-        .map_err(|e| ServiceError::invalid("options", e.to_string()))?;
+    if covering.iter().all(Vec::is_empty) {
+        // No skill asked, or none anyone could hold: makers cannot change a score.
+        return Ok((row, score(&facilities, &[], options)?));
+    }
+    let skills: Vec<Uuid> = covering
+        .iter()
+        .flatten()
+        .map(|s| s.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+
+    // Bounds from the facility alone; no facility is dropped by a rule about makers here.
+    let loose = MatchOptions {
+        require_all: false,
+        min_score: 0.0,
+        limit: None,
+        ..options.clone()
+    };
+    let mut order: Vec<(f64, Uuid)> = score(&facilities, &[], &loose)?
+        .iter()
+        .map(|t| (upper_bound(t, options), t.facility_id))
+        .collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let by_id: HashMap<Uuid, &FacilityProfile> = facilities.iter().map(|f| (f.id, f)).collect();
+    let unlimited = MatchOptions {
+        limit: None,
+        ..options.clone()
+    };
+    let wanted = options.limit.unwrap_or(usize::MAX);
+    let mut scored: Vec<FacilityProfile> = Vec::new();
+    let mut makers: Vec<MakerProfile> = Vec::new();
+    let mut seen: HashSet<Uuid> = HashSet::new();
+    let mut teams: Vec<TeamMatch> = Vec::new();
+    let mut batches = 0;
+    for batch in order.chunks(BATCH) {
+        let best_left = batch.first().map_or(0.0, |b| b.0);
+        // Strictly better: an unscored facility reaching the bound would win a tie by id.
+        if teams.len() >= wanted && teams[wanted - 1].score > best_left {
+            break;
+        }
+        batches += 1;
+        let batch: Vec<&FacilityProfile> = batch
+            .iter()
+            .filter_map(|(_, id)| by_id.get(id).copied())
+            .collect();
+        let mut new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options)
+            .await?
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .collect();
+        new.sort();
+        let able = Able {
+            makers: holders(db, &new, &skills).await?,
+            skills: skills.clone(),
+        };
+        makers.extend(maker_profiles(db, &able, &facility_ids).await?);
+        scored.extend(batch.into_iter().cloned());
+        teams = score(&scored, &makers, &unlimited)?;
+    }
+    teams.truncate(wanted);
+    tracing::debug!(
+        job = %job_id,
+        shortlist = facilities.len(),
+        batches,
+        makers = makers.len(),
+        rank_ms = ranked.as_secs_f64() * 1e3,
+        shortlist_ms = shortlisted.as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "matchJob"
+    );
     Ok((row, teams))
 }

@@ -166,6 +166,9 @@ fn given(
             format!("{q} units: its capacity of {capacity} units is used up across the jobs"),
         );
     }
+    if let Some(why) = minimum_batch(p, pair, q, index, quantities, full) {
+        return why;
+    }
     // Others of the same job at the same unit cost that could still take more: the
     // tie-break shared the work between them.
     let peers = p
@@ -209,6 +212,67 @@ fn given(
             ),
         )
     }
+}
+
+/// A minimum batch shaped the split: a dearer facility of the job took exactly the
+/// minimum batch while a cheaper one stopped short of its room, because the part the
+/// cheaper ones could not take was smaller than a batch. Both sides are told so.
+fn minimum_batch(
+    p: &Prepared,
+    pair: &Pair,
+    q: i64,
+    index: usize,
+    quantities: &[i64],
+    full: &dyn Fn(usize) -> bool,
+) -> Option<(Reason, String)> {
+    let job = &p.jobs[pair.job];
+    if job.min_batch <= 1 {
+        return None;
+    }
+    let others = || {
+        p.pairs
+            .iter()
+            .enumerate()
+            .filter(move |&(i, other)| i != index && other.job == pair.job && quantities[i] > 0)
+    };
+    let name = |other: &Pair| p.facilities[other.facility].name.clone();
+    if q < pair.limit
+        && let Some((_, dearer)) = others().find(|&(i, other)| {
+            quantities[i] == job.min_batch && other.unit_cost() > pair.unit_cost()
+        })
+    {
+        return Some((
+            Reason::MinimumBatch,
+            format!(
+                "{q} units at {} per unit, {} short of what it could take: {} must get at \
+                 least the minimum batch of {} units, and the job has {} units in all",
+                pair.unit_cost(),
+                pair.limit - q,
+                name(dearer),
+                job.min_batch,
+                job.quantity
+            ),
+        ));
+    }
+    if q == job.min_batch
+        && others().any(|(i, other)| {
+            other.unit_cost() < pair.unit_cost()
+                && quantities[i] < other.limit
+                && !full(other.facility)
+        })
+    {
+        return Some((
+            Reason::MinimumBatch,
+            format!(
+                "{q} units at {} per unit: the minimum batch. Cheaper facilities cannot take \
+                 all {} units, and what they leave is less than a minimum batch, so they \
+                 give up some of theirs",
+                pair.unit_cost(),
+                job.quantity
+            ),
+        ));
+    }
+    None
 }
 
 /// A candidate that got nothing; `was` is what it had without minimum batches.

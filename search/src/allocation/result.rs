@@ -22,6 +22,9 @@ pub enum Reason {
     EvenSplit,
     /// The cheapest facility with room left took the rest (or all) of the job.
     Cheapest,
+    /// A minimum batch set its share: a cheaper facility left room so that a dearer one
+    /// needed for the rest gets a whole batch, or that dearer one took exactly a batch.
+    MinimumBatch,
     /// It gets nothing because its share would be under the minimum batch.
     BelowMinBatch,
     /// It gets nothing: its capacity went to other jobs.

@@ -22,6 +22,7 @@ use crate::index::analyzer;
 use crate::index::expand::Expander;
 use crate::index::payload;
 use crate::index::schema::Fields;
+use crate::query::capability::{CapabilityRequest, RankedFacility, rank_facilities};
 use crate::query::execute::execute;
 use crate::query::plan::PlannerLimits;
 use crate::query::request::{Filters, Hit, SearchPage, SearchRequest};
@@ -151,15 +152,32 @@ impl SearchEngine {
         EngineWriter::new(self.inner.clone(), options)
     }
 
-    /// Runs a query.
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+    /// Runs `query` on the current state under the planner's limits.
+    fn reading<T>(
+        &self,
+        query: impl FnOnce(&Inner, &State, PlannerLimits) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
         let limits = *self
             .inner
             .limits
             .read()
             .map_err(|_| SearchError::Poisoned)?;
         let state = self.inner.read()?;
-        execute(&self.inner, &state, request, limits)
+        query(&self.inner, &state, limits)
+    }
+
+    /// Runs a query.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+        self.reading(|inner, state, limits| execute(inner, state, request, limits))
+    }
+
+    /// Facilities ranked by the capabilities a job wants and by distance (see
+    /// [`CapabilityRequest`]), best first.
+    pub fn rank_facilities(
+        &self,
+        request: &CapabilityRequest,
+    ) -> Result<Vec<RankedFacility>, SearchError> {
+        self.reading(|inner, state, limits| rank_facilities(inner, state, request, limits))
     }
 
     /// The `k` entities of `kind` nearest to `center` that pass `filters`, nearest first.

@@ -3,10 +3,11 @@
 //! layers), and, per reader snapshot, the document address of each ord. Queries read it
 //! under a shared lock; the writer swaps it after each commit.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, Searcher};
+use tantivy::{DocAddress, Searcher, Term};
 use uuid::Uuid;
 
 use crate::SearchError;
@@ -14,6 +15,7 @@ use crate::access::PositionAccess;
 use crate::document::Kind;
 use crate::index::convert::Placement;
 use crate::index::schema::Fields;
+use crate::query::capability::OrdSet;
 use crate::spatial::LatLon;
 use crate::spatial::point_set::PointSet;
 
@@ -50,6 +52,10 @@ pub(crate) struct Snapshot {
     /// Per segment, the `ord` column.
     pub ord_columns: Vec<Column<u64>>,
     doc_of: Vec<DocAddress>,
+    /// Facility sets of capability facets (`query::capability`), filled as queries ask
+    /// for them: they only change with the index, and the next commit brings a new
+    /// snapshot.
+    pub facet_sets: Mutex<HashMap<Term, Arc<OrdSet>>>,
 }
 
 const NO_DOC: DocAddress = DocAddress {
@@ -83,6 +89,7 @@ impl Snapshot {
             searcher,
             ord_columns,
             doc_of,
+            facet_sets: Mutex::new(HashMap::new()),
         })
     }
 

@@ -17,6 +17,7 @@ mod factors;
 mod input;
 mod output;
 mod requirements;
+mod shortlist;
 mod team;
 mod weights;
 
@@ -28,6 +29,7 @@ pub use input::{
 };
 pub use output::{Evidence, FactorScore, Missing, Relation, Source, TeamMatch, TeamMember};
 pub use requirements::{SkillTarget, skill_targets};
+pub use shortlist::shortlist_request;
 pub use weights::{Factor, MatchOptions, Weights};
 
 use crate::taxonomy::Taxonomy;
@@ -39,6 +41,39 @@ pub fn may_match(status: FacilityStatus, options: &MatchOptions) -> bool {
         FacilityStatus::Planned => options.include_planned,
         FacilityStatus::TemporaryClosure | FacilityStatus::Closed => false,
     }
+}
+
+/// The best score `team` could reach whatever makers joined it: its facility's part as
+/// scored (with or without makers), the skill factor at 1, and availability either at 1
+/// or not applying. Scores are weighted means, so a team scored with no makers bounds
+/// every team of the same facility; `matchJob` loads makers for the facilities with the
+/// highest bounds first and stops once the teams it has beat every bound left.
+pub fn upper_bound(team: &TeamMatch, options: &MatchOptions) -> f64 {
+    let (mut sum, mut total) = (0.0, 0.0);
+    for f in &team.breakdown {
+        if f.applicable && !matches!(f.factor, Factor::Skill | Factor::Availability) {
+            let w = options.weights.get(f.factor);
+            sum += w * f.value;
+            total += w;
+        }
+    }
+    let skill = if team
+        .breakdown
+        .iter()
+        .any(|f| f.factor == Factor::Skill && f.applicable)
+    {
+        options.weights.get(Factor::Skill)
+    } else {
+        0.0
+    };
+    let availability = options.weights.get(Factor::Availability);
+    let mean = |s: f64, t: f64| if t > 0.0 { s / t } else { 0.0 };
+    mean(sum + skill, total + skill)
+        .max(mean(
+            sum + skill + availability,
+            total + skill + availability,
+        ))
+        .clamp(0.0, 1.0)
 }
 
 /// Ranks the teams for `input.job`, best first.

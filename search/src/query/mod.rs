@@ -1,6 +1,7 @@
 //! Queries: the request and result types, text and filter translation, and the planner
 //! that combines tantivy with the R-trees.
 
+pub(crate) mod capability;
 pub(crate) mod execute;
 pub(crate) mod filters;
 pub(crate) mod matcher;
@@ -8,6 +9,7 @@ pub(crate) mod plan;
 pub(crate) mod request;
 pub(crate) mod text;
 
+pub use capability::{CapabilityRequest, Facet, RankedFacility, Want};
 pub use plan::PlannerLimits;
 pub use request::{
     DEFAULT_LIMIT, Filters, Highlight, Hit, Near, SearchPage, SearchRequest, SkillFilter, Within,

@@ -1,0 +1,368 @@
+//! Facilities ranked by what a job asks of them and by distance, from the index alone.
+//! `matchJob` scores a team in full only after loading its facility's machines, makers
+//! and track record from the database; at tens of thousands of facilities that cannot be
+//! done for all of them. This ranking picks the few hundred worth loading: each facility
+//! earns the weight of every wanted capability it holds (a process, counting the
+//! taxonomy's kinds of it; an equipment type; a material) plus a distance term that
+//! decays like the matcher's own.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tantivy::Term;
+use uuid::Uuid;
+
+use super::execute::execute;
+use super::filters::kind_filter;
+use super::matcher::{Compiled, FilterPlan};
+use super::plan::PlannerLimits;
+use super::request::{Filters, SearchRequest};
+use crate::SearchError;
+use crate::document::Kind;
+use crate::engine::Inner;
+use crate::engine::state::State;
+use crate::index::convert::{code_term, id_term};
+use crate::spatial::{LatLon, chord2, chord2_bound};
+
+/// A capability as the index records it for a facility.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Facet {
+    /// A process id; a facility holds it when it declares it or a kind of it, or has a
+    /// machine that performs one.
+    Process(String),
+    /// An equipment type id.
+    EquipmentType(String),
+    /// A material id.
+    Material(String),
+}
+
+/// One thing a job asks for: met when a facility holds every facet of at least one
+/// alternative.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Want {
+    pub weight: f64,
+    pub alternatives: Vec<Vec<Facet>>,
+}
+
+/// What to rank facilities by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CapabilityRequest {
+    pub wants: Vec<Want>,
+    /// Facility statuses allowed (any of); empty allows every status.
+    pub statuses: Vec<String>,
+    /// The delivery point: distance counts from here.
+    pub origin: Option<LatLon>,
+    /// With an origin, facilities beyond this never rank.
+    pub radius_km: Option<f64>,
+    /// Weight of the distance term, `weight · 0.5^(km / half_life_km)`.
+    pub distance_weight: f64,
+    pub half_life_km: f64,
+    /// How many facilities to return.
+    pub limit: usize,
+}
+
+/// A ranked facility.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedFacility {
+    pub id: Uuid,
+    pub score: f64,
+    pub distance_km: Option<f64>,
+}
+
+/// A set of ords as a bitset: facet sets hold thousands of facilities, and membership
+/// is asked once per candidate and facet.
+pub(crate) struct OrdSet {
+    words: Vec<u64>,
+}
+
+impl OrdSet {
+    fn with_capacity(ords: usize) -> OrdSet {
+        OrdSet {
+            words: vec![0; ords.div_ceil(64)],
+        }
+    }
+
+    fn insert(&mut self, ord: u32) {
+        let (w, b) = (ord as usize / 64, ord % 64);
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        self.words[w] |= 1 << b;
+    }
+
+    fn contains(&self, ord: u32) -> bool {
+        self.words
+            .get(ord as usize / 64)
+            .is_some_and(|w| w & (1 << (ord % 64)) != 0)
+    }
+
+    fn union_with(&mut self, other: &OrdSet) {
+        if other.words.len() > self.words.len() {
+            self.words.resize(other.words.len(), 0);
+        }
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a |= b;
+        }
+    }
+
+    fn intersect_with(&mut self, other: &OrdSet) {
+        self.words.truncate(other.words.len());
+        for (a, b) in self.words.iter_mut().zip(&other.words) {
+            *a &= b;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(i, &w)| {
+            let mut bits = w;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    i as u32 * 64 + b
+                })
+            })
+        })
+    }
+}
+
+struct Ranking<'a> {
+    inner: &'a Inner,
+    state: &'a State,
+    request: &'a CapabilityRequest,
+    limits: PlannerLimits,
+}
+
+impl Ranking<'_> {
+    fn facet_term(&self, facet: &Facet) -> Term {
+        let f = &self.inner.fields;
+        match facet {
+            Facet::Process(id) => Term::from_field_text(f.process, &id_term(id)),
+            Facet::EquipmentType(id) => Term::from_field_text(f.equipment_type, &id_term(id)),
+            Facet::Material(id) => Term::from_field_text(f.material, &id_term(id)),
+        }
+    }
+
+    fn status_filter(&self) -> Option<FilterPlan> {
+        let mut any_of: Vec<Term> = self
+            .request
+            .statuses
+            .iter()
+            .map(|s| Term::from_field_text(self.inner.fields.status, &code_term(s)))
+            .collect();
+        any_of.sort();
+        any_of.dedup();
+        (!any_of.is_empty()).then_some(FilterPlan { any_of })
+    }
+
+    /// The live facilities holding a term of each of `extra`.
+    fn ords(&self, extra: Vec<FilterPlan>) -> Result<OrdSet, SearchError> {
+        let snapshot = &self.state.snapshot;
+        let mut filters = vec![kind_filter(Kind::Facility, &self.inner.fields)];
+        filters.extend(extra);
+        let matcher = Compiled::new(&[], &filters, &snapshot.searcher)?;
+        let mut out = OrdSet::with_capacity(self.state.entities.len());
+        if matcher.matches_nothing() {
+            return Ok(out);
+        }
+        for (segment, reader) in snapshot.searcher.segment_readers().iter().enumerate() {
+            let alive = reader.alive_bitset();
+            let mut probe = matcher.segment(reader, None)?;
+            while let Some((doc, _)) = probe.next_match() {
+                if alive.is_none_or(|a| a.is_alive(doc))
+                    && let Some(ord) = snapshot.ord(segment, doc)
+                {
+                    out.insert(ord);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The facilities holding `facet`, whatever their status (the status applies to the
+    /// candidates), from the snapshot's cache when another query asked already.
+    fn holders(&self, facet: &Facet) -> Result<Arc<OrdSet>, SearchError> {
+        self.cached(self.facet_term(facet))
+    }
+
+    /// The facilities holding `term`, cached in the snapshot.
+    fn cached(&self, term: Term) -> Result<Arc<OrdSet>, SearchError> {
+        let cache = &self.state.snapshot.facet_sets;
+        if let Some(set) = cache.lock().map_err(|_| SearchError::Poisoned)?.get(&term) {
+            return Ok(set.clone());
+        }
+        let set = Arc::new(self.ords(vec![FilterPlan {
+            any_of: vec![term.clone()],
+        }])?);
+        cache
+            .lock()
+            .map_err(|_| SearchError::Poisoned)?
+            .insert(term, set.clone());
+        Ok(set)
+    }
+
+    /// The facilities nearest the origin (or first by id) with an allowed status: the
+    /// candidates a job that asks for no capability, or one nobody holds, still gets.
+    fn nearest(&self) -> Result<Vec<u32>, SearchError> {
+        let mut request = SearchRequest::new(Kind::Facility)
+            .filters(Filters {
+                statuses: self.request.statuses.clone(),
+                ..Filters::default()
+            })
+            .page(0, self.request.limit);
+        if let Some(at) = self.request.origin {
+            request = match self.request.radius_km {
+                Some(km) => request.near(at, km),
+                None => request.nearest_to(at),
+            };
+        }
+        let page = execute(self.inner, self.state, &request, self.limits)?;
+        Ok(page
+            .hits
+            .iter()
+            .filter_map(|h| self.state.by_id.get(&(Kind::Facility, h.id)).copied())
+            .collect())
+    }
+
+    fn run(&self) -> Result<Vec<RankedFacility>, SearchError> {
+        let request = self.request;
+        let mut held: HashMap<&Facet, Arc<OrdSet>> = HashMap::new();
+        for facet in request
+            .wants
+            .iter()
+            .flat_map(|w| w.alternatives.iter().flatten())
+        {
+            if !held.contains_key(facet) {
+                held.insert(facet, self.holders(facet)?);
+            }
+        }
+        let mut candidates = OrdSet::with_capacity(self.state.entities.len());
+        for set in held.values() {
+            candidates.union_with(set.as_ref());
+        }
+        if let Some(status) = self.status_filter() {
+            let mut allowed = OrdSet::with_capacity(self.state.entities.len());
+            for term in status.any_of {
+                allowed.union_with(self.cached(term)?.as_ref());
+            }
+            candidates.intersect_with(&allowed);
+        }
+        for ord in self.nearest()? {
+            candidates.insert(ord);
+        }
+
+        let layer = &self.state.layers.facility;
+        let origin = request.origin.map(|o| (o, o.unit_vector()));
+        let bound = origin
+            .zip(request.radius_km)
+            .map(|(_, km)| chord2_bound(km));
+        let mut ranked = Vec::new();
+        for ord in candidates.iter() {
+            let Some(entity) = self.state.entity(ord) else {
+                continue;
+            };
+            let at = layer.slot_of(ord).map(|s| layer.slot(s));
+            let distance_km = match (origin, at) {
+                (Some((o, xyz)), Some(slot)) => {
+                    if bound.is_some_and(|b| chord2(&xyz, &slot.xyz) > b) {
+                        continue;
+                    }
+                    let km = o.distance_km(slot.at);
+                    if request.radius_km.is_some_and(|r| km > r) {
+                        continue;
+                    }
+                    Some(km)
+                }
+                // Unplaced facilities cannot be within a radius.
+                (Some(_), None) if request.radius_km.is_some() => continue,
+                _ => None,
+            };
+            let mut score: f64 = request
+                .wants
+                .iter()
+                .filter(|w| {
+                    w.alternatives.iter().any(|alt| {
+                        alt.iter()
+                            .all(|f| held.get(f).is_some_and(|s| s.contains(ord)))
+                    })
+                })
+                .map(|w| w.weight)
+                .sum();
+            if let Some(km) = distance_km {
+                score += request.distance_weight * 0.5f64.powf(km / request.half_life_km);
+            }
+            ranked.push(RankedFacility {
+                id: entity.id,
+                score,
+                distance_km,
+            });
+        }
+        // Best first, then nearer, then by id: a total order, so the cut is stable.
+        let order = |a: &RankedFacility, b: &RankedFacility| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| match (a.distance_km, b.distance_km) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                })
+                .then(a.id.cmp(&b.id))
+        };
+        if ranked.len() > request.limit {
+            ranked.select_nth_unstable_by(request.limit, order);
+            ranked.truncate(request.limit);
+        }
+        ranked.sort_unstable_by(order);
+        Ok(ranked)
+    }
+}
+
+fn validate(request: &CapabilityRequest) -> Result<(), SearchError> {
+    let bad = |what: &str, v: f64| {
+        Err(SearchError::InvalidRequest(format!(
+            "{what} must be a finite, non-negative number, got {v}"
+        )))
+    };
+    if let Some(r) = request.radius_km
+        && !(r.is_finite() && r >= 0.0)
+    {
+        return bad("radiusKm", r);
+    }
+    if !(request.distance_weight.is_finite() && request.distance_weight >= 0.0) {
+        return bad("the distance weight", request.distance_weight);
+    }
+    if !(request.half_life_km.is_finite() && request.half_life_km > 0.0) {
+        return Err(SearchError::InvalidRequest(format!(
+            "the distance half-life must be a positive number of km, got {}",
+            request.half_life_km
+        )));
+    }
+    if let Some(w) = request
+        .wants
+        .iter()
+        .find(|w| !(w.weight.is_finite() && w.weight >= 0.0))
+    {
+        return bad("a wanted capability's weight", w.weight);
+    }
+    Ok(())
+}
+
+pub(crate) fn rank_facilities(
+    inner: &Inner,
+    state: &State,
+    request: &CapabilityRequest,
+    limits: PlannerLimits,
+) -> Result<Vec<RankedFacility>, SearchError> {
+    validate(request)?;
+    if request.limit == 0 {
+        return Ok(Vec::new());
+    }
+    Ranking {
+        inner,
+        state,
+        request,
+        limits,
+    }
+    .run()
+}
