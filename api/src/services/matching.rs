@@ -165,38 +165,38 @@ async fn facility_profiles<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
 ) -> ServiceResult<Vec<FacilityProfile>> {
-    let rows = in_chunks(db, ids, |c| {
-        facility::Entity::find().filter(facility::Column::Id.is_in(c))
-    })
-    .await?;
+    // Independent statements, run at once on the pool's connections.
+    let (rows, process_links, material_links, equipment_rows, records) = futures::try_join!(
+        in_chunks(db, ids, |c| {
+            facility::Entity::find().filter(facility::Column::Id.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            facility_process::Entity::find().filter(facility_process::Column::FacilityId.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            facility_material::Entity::find().filter(facility_material::Column::FacilityId.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            equipment::Entity::find().filter(equipment::Column::FacilityId.is_in(c))
+        }),
+        track_records(db, ids),
+    )?;
     let mut processes: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for l in in_chunks(db, ids, |c| {
-        facility_process::Entity::find().filter(facility_process::Column::FacilityId.is_in(c))
-    })
-    .await?
-    {
+    for l in process_links {
         processes
             .entry(l.facility_id)
             .or_default()
             .push(l.process_id);
     }
     let mut materials: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for l in in_chunks(db, ids, |c| {
-        facility_material::Entity::find().filter(facility_material::Column::FacilityId.is_in(c))
-    })
-    .await?
-    {
+    for l in material_links {
         materials
             .entry(l.facility_id)
             .or_default()
             .push(l.material_id);
     }
     let mut machines: HashMap<Uuid, Vec<Machine>> = HashMap::new();
-    for e in in_chunks(db, ids, |c| {
-        equipment::Entity::find().filter(equipment::Column::FacilityId.is_in(c))
-    })
-    .await?
-    {
+    for e in equipment_rows {
         machines.entry(e.facility_id).or_default().push(Machine {
             id: e.id,
             equipment_type: e.equipment_type,
@@ -205,7 +205,6 @@ async fn facility_profiles<C: ConnectionTrait>(
             model: e.model,
         });
     }
-    let records = track_records(db, ids).await?;
     Ok(rows
         .into_iter()
         .map(|f| {
@@ -280,25 +279,21 @@ async fn makers_around<C: ConnectionTrait>(
     options: &MatchOptions,
 ) -> ServiceResult<HashSet<Uuid>> {
     let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
-    let mut found: HashSet<Uuid> = HashSet::new();
-    found.extend(
+    let (affiliated, cleared): (Vec<Uuid>, Vec<Uuid>) = futures::try_join!(
         maker_affiliation::Entity::find()
             .select_only()
             .column(maker_affiliation::Column::MakerId)
             .filter(maker_affiliation::Column::FacilityId.is_in(ids.iter().copied()))
             .into_tuple::<Uuid>()
-            .all(db)
-            .await?,
-    );
-    found.extend(
+            .all(db),
         machine_clearance::Entity::find()
             .select_only()
             .column(machine_clearance::Column::MakerId)
             .filter(machine_clearance::Column::FacilityId.is_in(ids.iter().copied()))
             .into_tuple::<Uuid>()
-            .all(db)
-            .await?,
-    );
+            .all(db),
+    )?;
+    let mut found: HashSet<Uuid> = affiliated.into_iter().chain(cleared).collect();
     for skills in covering.iter().filter(|s| !s.is_empty()) {
         let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
         keys.sort_unstable();
@@ -378,53 +373,53 @@ async fn maker_profiles<C: ConnectionTrait>(
     facilities: &[Uuid],
 ) -> ServiceResult<Vec<MakerProfile>> {
     let ids = able.makers.as_slice();
-    let rows = in_chunks(db, ids, |c| {
-        maker::Entity::find().filter(maker::Column::Id.is_in(c))
-    })
-    .await?;
-    let claims = in_chunks(db, ids, |c| {
-        skill_claim::Entity::find()
-            .filter(skill_claim::Column::MakerId.is_in(c))
-            .filter(skill_claim::Column::SkillId.is_in(able.skills.iter().copied()))
-    })
-    .await?;
-    let candidates: HashSet<Uuid> = facilities.iter().copied().collect();
-    let skill_ids: Vec<Uuid> = claims
-        .iter()
-        .map(|c| c.skill_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let skills: HashMap<Uuid, skill::Model> = in_chunks(db, &skill_ids, |c| {
-        skill::Entity::find().filter(skill::Column::Id.is_in(c))
-    })
-    .await?
-    .into_iter()
-    .map(|s| (s.id, s))
-    .collect();
-    let credentials = in_chunks(db, ids, |c| {
-        credential::Entity::find().filter(credential::Column::MakerId.is_in(c))
-    })
-    .await?;
-    let achievement_ids: Vec<Uuid> = credentials
-        .iter()
-        .map(|c| c.achievement_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let achievements: HashMap<Uuid, achievement::Model> = in_chunks(db, &achievement_ids, |c| {
-        achievement::Entity::find().filter(achievement::Column::Id.is_in(c))
-    })
-    .await?
-    .into_iter()
-    .map(|a| (a.id, a))
-    .collect();
-    let issuer_ids: Vec<Uuid> = achievements
-        .values()
-        .map(|a| a.issuer_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    // Three waves of independent statements, each run at once on the pool's connections.
+    let (rows, claims, credentials, affiliation_rows, clearance_rows, availability_rows) = futures::try_join!(
+        in_chunks(db, ids, |c| {
+            maker::Entity::find().filter(maker::Column::Id.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            skill_claim::Entity::find()
+                .filter(skill_claim::Column::MakerId.is_in(c))
+                .filter(skill_claim::Column::SkillId.is_in(able.skills.iter().copied()))
+        }),
+        in_chunks(db, ids, |c| {
+            credential::Entity::find().filter(credential::Column::MakerId.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            maker_affiliation::Entity::find().filter(maker_affiliation::Column::MakerId.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            machine_clearance::Entity::find().filter(machine_clearance::Column::MakerId.is_in(c))
+        }),
+        in_chunks(db, ids, |c| {
+            availability::Entity::find().filter(availability::Column::MakerId.is_in(c))
+        }),
+    )?;
+    let distinct = |ids: Vec<Uuid>| -> Vec<Uuid> {
+        ids.into_iter()
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    let skill_ids = distinct(claims.iter().map(|c| c.skill_id).collect());
+    let achievement_ids = distinct(credentials.iter().map(|c| c.achievement_id).collect());
+    let (skill_rows, achievement_rows, alignment_rows) = futures::try_join!(
+        in_chunks(db, &skill_ids, |c| {
+            skill::Entity::find().filter(skill::Column::Id.is_in(c))
+        }),
+        in_chunks(db, &achievement_ids, |c| {
+            achievement::Entity::find().filter(achievement::Column::Id.is_in(c))
+        }),
+        in_chunks(db, &achievement_ids, |c| {
+            achievement_alignment::Entity::find()
+                .filter(achievement_alignment::Column::AchievementId.is_in(c))
+        }),
+    )?;
+    let skills: HashMap<Uuid, skill::Model> = skill_rows.into_iter().map(|s| (s.id, s)).collect();
+    let achievements: HashMap<Uuid, achievement::Model> =
+        achievement_rows.into_iter().map(|a| (a.id, a)).collect();
+    let issuer_ids = distinct(achievements.values().map(|a| a.issuer_id).collect());
     let issuers: HashMap<Uuid, issuer::Model> = in_chunks(db, &issuer_ids, |c| {
         issuer::Entity::find().filter(issuer::Column::Id.is_in(c))
     })
@@ -433,25 +428,18 @@ async fn maker_profiles<C: ConnectionTrait>(
     .map(|i| (i.id, i))
     .collect();
     let mut alignments: HashMap<Uuid, Vec<achievement_alignment::Model>> = HashMap::new();
-    for a in in_chunks(db, &achievement_ids, |c| {
-        achievement_alignment::Entity::find()
-            .filter(achievement_alignment::Column::AchievementId.is_in(c))
-    })
-    .await?
-    {
+    for a in alignment_rows {
         alignments.entry(a.achievement_id).or_default().push(a);
     }
     let mut by_maker: HashMap<Uuid, Vec<&credential::Model>> = HashMap::new();
     for c in &credentials {
         by_maker.entry(c.maker_id).or_default().push(c);
     }
+    let candidates: HashSet<Uuid> = facilities.iter().copied().collect();
     let mut affiliations: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for a in in_chunks(db, ids, |c| {
-        maker_affiliation::Entity::find().filter(maker_affiliation::Column::MakerId.is_in(c))
-    })
-    .await?
-    .into_iter()
-    .filter(|a| candidates.contains(&a.facility_id))
+    for a in affiliation_rows
+        .into_iter()
+        .filter(|a| candidates.contains(&a.facility_id))
     {
         affiliations
             .entry(a.maker_id)
@@ -459,12 +447,9 @@ async fn maker_profiles<C: ConnectionTrait>(
             .push(a.facility_id);
     }
     let mut clearances: HashMap<Uuid, Vec<Clearance>> = HashMap::new();
-    for c in in_chunks(db, ids, |c| {
-        machine_clearance::Entity::find().filter(machine_clearance::Column::MakerId.is_in(c))
-    })
-    .await?
-    .into_iter()
-    .filter(|c| candidates.contains(&c.facility_id))
+    for c in clearance_rows
+        .into_iter()
+        .filter(|c| candidates.contains(&c.facility_id))
     {
         clearances.entry(c.maker_id).or_default().push(Clearance {
             facility_id: c.facility_id,
@@ -473,11 +458,7 @@ async fn maker_profiles<C: ConnectionTrait>(
         });
     }
     let mut hours: HashMap<Uuid, Availability> = HashMap::new();
-    for a in in_chunks(db, ids, |c| {
-        availability::Entity::find().filter(availability::Column::MakerId.is_in(c))
-    })
-    .await?
-    {
+    for a in availability_rows {
         hours.entry(a.maker_id).or_insert(Availability {
             hours_per_week: a.hours_per_week,
             from: a.available_from,
