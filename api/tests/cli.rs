@@ -2,7 +2,7 @@
 //! line and a non-zero exit, `serve --demo` end to end with a graceful stop.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
-use std::io::{BufRead, BufReader};
+mod support;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -171,13 +171,7 @@ fn serve_demo_answers_graphql_and_stops_on_sigterm() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = support::stderr_lines(&mut child);
     let started = Instant::now();
     let addr = loop {
         let line = rx

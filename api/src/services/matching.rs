@@ -356,23 +356,15 @@ async fn holders<C: ConnectionTrait>(
     Ok(able)
 }
 
-/// Makers to load whole and the skills through which they can join a team.
-#[derive(Debug, Default)]
-struct Able {
-    makers: Vec<Uuid>,
-    /// Skills able to cover one of the job's skill requirements: only claims of these
-    /// can count, so only these are loaded.
-    skills: Vec<Uuid>,
-}
-
-/// Profiles of the able makers, as far as the job can use them: only claims of the
-/// skills that can cover it, and only links to the candidate facilities.
+/// Profiles of the makers `ids`, as far as the job can use them: only claims of the
+/// `covering` skills (no other claim can count), and only links to the candidate
+/// facilities.
 async fn maker_profiles<C: ConnectionTrait>(
     db: &C,
-    able: &Able,
+    ids: &[Uuid],
+    covering: &[Uuid],
     facilities: &[Uuid],
 ) -> ServiceResult<Vec<MakerProfile>> {
-    let ids = able.makers.as_slice();
     // Three waves of independent statements, each run at once on the pool's connections.
     let (rows, claims, credentials, affiliation_rows, clearance_rows, availability_rows) = futures::try_join!(
         in_chunks(db, ids, |c| {
@@ -381,7 +373,7 @@ async fn maker_profiles<C: ConnectionTrait>(
         in_chunks(db, ids, |c| {
             skill_claim::Entity::find()
                 .filter(skill_claim::Column::MakerId.is_in(c))
-                .filter(skill_claim::Column::SkillId.is_in(able.skills.iter().copied()))
+                .filter(skill_claim::Column::SkillId.is_in(covering.iter().copied()))
         }),
         in_chunks(db, ids, |c| {
             credential::Entity::find().filter(credential::Column::MakerId.is_in(c))
@@ -619,17 +611,13 @@ pub async fn match_job<C: ConnectionTrait>(
             .iter()
             .filter_map(|(_, id)| by_id.get(id).copied())
             .collect();
-        let mut new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options)
+        let new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options)
             .await?
             .into_iter()
             .filter(|id| seen.insert(*id))
             .collect();
-        new.sort();
-        let able = Able {
-            makers: holders(db, &new, &skills).await?,
-            skills: skills.clone(),
-        };
-        makers.extend(maker_profiles(db, &able, &facility_ids).await?);
+        let able = holders(db, &new, &skills).await?;
+        makers.extend(maker_profiles(db, &able, &skills, &facility_ids).await?);
         scored.extend(batch.into_iter().cloned());
         teams = score(&scored, &makers, &unlimited)?;
     }
