@@ -56,6 +56,11 @@ pub struct DatabaseConfig {
     pub busy_timeout_ms: u64,
     /// How long to wait for a connection, in seconds.
     pub connect_timeout_secs: u64,
+    /// SQLite page cache per connection, in MiB (allocated only as used).
+    pub sqlite_cache_mib: u32,
+    /// How much of the SQLite file each connection maps into memory, in MiB; 0 reads
+    /// through the page cache only.
+    pub sqlite_mmap_mib: u32,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -194,6 +199,8 @@ impl Default for Config {
                 max_connections: 8,
                 busy_timeout_ms: 5_000,
                 connect_timeout_secs: 5,
+                sqlite_cache_mib: 32,
+                sqlite_mmap_mib: 2047,
             },
             graphql: GraphqlConfig {
                 graphiql: true,

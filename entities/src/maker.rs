@@ -65,22 +65,34 @@ pub enum Relation {
 }
 
 impl Model {
-    /// The name to show: the preferred (or first) name with the last name, else the
-    /// display name, else empty.
+    /// The name to show (see [`shown_name`]).
     pub fn shown_name(&self) -> String {
-        let given = self
-            .preferred_first_name
-            .as_deref()
-            .or(self.first_name.as_deref());
-        let parts: Vec<&str> = [given, self.last_name.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        if parts.is_empty() {
-            self.display_name.clone().unwrap_or_default()
-        } else {
-            parts.join(" ")
-        }
+        shown_name(
+            self.preferred_first_name.as_deref(),
+            self.first_name.as_deref(),
+            self.last_name.as_deref(),
+            self.display_name.as_deref(),
+        )
+    }
+}
+
+/// The name to show for a maker: the preferred (or first) name with the last name, else
+/// the display name, else empty. A free function so reads of only these columns (lists,
+/// matching) name makers exactly as a full row does.
+pub fn shown_name(
+    preferred_first: Option<&str>,
+    first: Option<&str>,
+    last: Option<&str>,
+    display: Option<&str>,
+) -> String {
+    let parts: Vec<&str> = [preferred_first.or(first), last]
+        .into_iter()
+        .flatten()
+        .collect();
+    if parts.is_empty() {
+        display.unwrap_or_default().to_owned()
+    } else {
+        parts.join(" ")
     }
 }
 

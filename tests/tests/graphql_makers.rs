@@ -436,9 +436,30 @@ async fn near_measures_public_positions_never_homes() {
                 .map(|(name, at)| (haversine_km(Q.0, Q.1, at.0, at.1), name.clone()))
                 .filter(|(d, _)| *d <= radius)
                 .collect();
-            expected.sort_by(|a, b| a.0.total_cmp(&b.0));
+            // Makers whose public positions share a grid cell are equally near, in any
+            // order: both lists go by distance, then name.
+            let by_distance = |a: &(f64, String), b: &(f64, String)| {
+                a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1))
+            };
+            expected.sort_by(by_distance);
             let expected: Vec<String> = expected.into_iter().map(|(_, n)| n).collect();
-            assert_eq!(names(&found["nodes"]), expected, "r = {radius}: {found}");
+            let mut got: Vec<(f64, String)> = found["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    let name = n["name"].as_str().unwrap().to_owned();
+                    let at = public[&name];
+                    (haversine_km(Q.0, Q.1, at.0, at.1), name)
+                })
+                .collect();
+            assert!(
+                got.windows(2).all(|w| w[0].0 <= w[1].0 + 1e-9),
+                "nearest first, r = {radius}: {found}"
+            );
+            got.sort_by(by_distance);
+            let got: Vec<String> = got.into_iter().map(|(_, n)| n).collect();
+            assert_eq!(got, expected, "r = {radius}: {found}");
             assert_eq!(found["totalCount"], expected.len());
             for n in found["nodes"].as_array().unwrap() {
                 let d = n["distanceKm"].as_f64().unwrap();

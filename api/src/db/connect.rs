@@ -52,6 +52,9 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
         );
     if sqlite {
         let busy = Duration::from_millis(config.database.busy_timeout_ms);
+        // Negative: KiB rather than pages.
+        let cache = format!("-{}", u64::from(config.database.sqlite_cache_mib) * 1024);
+        let mmap = (u64::from(config.database.sqlite_mmap_mib) * 1024 * 1024).to_string();
         options.map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
@@ -60,13 +63,11 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
                 // Multi-row inserts keep a statement journal; in memory it costs no
                 // file writes (measured: a tenth of the import's database time).
                 .pragma("temp_store", "memory")
-                // 32 MiB of page cache (the default is 2 MiB), grown only as used.
-                .pragma("cache_size", "-32768")
-                // Reads straight from the mapped file instead of a copy into each
-                // connection's cache (2 GiB, SQLite's default ceiling): nested GraphQL
-                // pages touch rows all over a large file, and each cache miss cost a
-                // read call and an allocation.
-                .pragma("mmap_size", "2147418112")
+                .pragma("cache_size", cache.clone())
+                // Mapped, reads need no copy into each connection's cache; but a
+                // mapped page is parsed afresh on every visit, where a cached one is
+                // parsed once (see BENCHMARKS.md, session 5, for which wins where).
+                .pragma("mmap_size", mmap.clone())
         });
     }
     let db = Database::connect(options)

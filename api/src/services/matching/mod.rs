@@ -1,0 +1,379 @@
+//! `matchJob` over stored data (DESIGN §6): the search engine narrows the candidates
+//! (facilities within the job's reach, makers with its skills near the delivery point),
+//! the database fills their profiles in a fixed number of `IN (…)` queries, and the
+//! search crate's matcher ranks the teams.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use makermatch_entities::job_requirement::RequirementKind as RowKind;
+use makermatch_entities::skill_claim::SkillLevel as RowLevel;
+use makermatch_entities::{job, job_requirement, machine_clearance, maker_affiliation, skill};
+use makermatch_search::matching::{FacilityProfile, JobSpec, MakerProfile, Requirement};
+use makermatch_search::matching::{SkillTarget, shortlist_request, skill_targets, upper_bound};
+use makermatch_search::{
+    ExactPositions, Filters, Kind, LatLon, MatchInput, MatchOptions, PositionAccess,
+    RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::{ServiceError, ServiceResult};
+use profiles::{facility_profiles, maker_profiles};
+
+mod profiles;
+
+/// Facilities scored in full for one job: the engine's best by capability and distance.
+const SHORTLIST: usize = 100;
+/// Facilities whose text relevance to the job's description is asked of the engine.
+const MAX_RELEVANT: usize = 2_000;
+/// Makers found by skill within reach of a facility, per skill requirement: the nearest.
+const MAX_NEARBY_PER_SKILL: usize = 12;
+/// Facilities whose makers are loaded first (see `match_job`).
+const BATCH: usize = 20;
+/// Ids per `IN (…)` list.
+const CHUNK: usize = 1_000;
+
+fn kind(k: RowKind) -> RequirementKind {
+    match k {
+        RowKind::Process => RequirementKind::Process,
+        RowKind::Skill => RequirementKind::Skill,
+        RowKind::Equipment => RequirementKind::Equipment,
+        RowKind::Material => RequirementKind::Material,
+        RowKind::Certification => RequirementKind::Certification,
+    }
+}
+
+fn level(l: RowLevel) -> SkillLevel {
+    match l {
+        RowLevel::Novice => SkillLevel::Novice,
+        RowLevel::Intermediate => SkillLevel::Intermediate,
+        RowLevel::Advanced => SkillLevel::Advanced,
+        RowLevel::Expert => SkillLevel::Expert,
+    }
+}
+
+fn position(lat: Option<f64>, lon: Option<f64>) -> Option<LatLon> {
+    lat.zip(lon)
+        .and_then(|(lat, lon)| LatLon::new(lat, lon).ok())
+}
+
+fn search_error(e: makermatch_search::SearchError) -> ServiceError {
+    ServiceError::Conflict(format!("the search index could not answer: {e}"))
+}
+
+/// The job as the matcher sees it.
+pub async fn job_spec<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+) -> ServiceResult<(job::Model, JobSpec)> {
+    let row = job::Entity::find_by_id(job_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "job",
+            id: job_id.to_string(),
+        })?;
+    let requirements = job_requirement::Entity::find()
+        .filter(job_requirement::Column::JobId.eq(job_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| Requirement {
+            kind: kind(r.kind),
+            term: r.term,
+            required: r.required,
+            min_level: r.min_level.map(level),
+        })
+        .collect();
+    let spec = JobSpec {
+        id: row.id,
+        quantity: u32::try_from(row.quantity.max(0)).unwrap_or(0),
+        requirements,
+        delivery: position(row.delivery_lat, row.delivery_lon),
+        max_distance_km: row.max_distance_km,
+        deadline: row.deadline,
+    };
+    Ok((row, spec))
+}
+
+/// Candidate facility ids: the engine's shortlist of the facilities the job's hard rules
+/// allow, best first by the capabilities the job wants and by distance.
+fn candidate_facilities(
+    engine: &SearchEngine,
+    taxonomy: &Taxonomy,
+    spec: &JobSpec,
+    options: &MatchOptions,
+) -> ServiceResult<Vec<Uuid>> {
+    let request = shortlist_request(taxonomy, spec, options, SHORTLIST);
+    Ok(engine
+        .rank_facilities(&request)
+        .map_err(search_error)?
+        .into_iter()
+        .map(|f| f.id)
+        .collect())
+}
+
+/// How well each candidate's text matches the job's description, in [0, 1].
+fn relevance(
+    engine: &SearchEngine,
+    row: &job::Model,
+    spec: &JobSpec,
+    candidates: &[Uuid],
+) -> ServiceResult<HashMap<Uuid, f64>> {
+    let Some(text) = row.description.as_ref().filter(|d| !d.trim().is_empty()) else {
+        return Ok(HashMap::new());
+    };
+    let mut request = SearchRequest::new(Kind::Facility)
+        .text(text.clone())
+        .page(0, MAX_RELEVANT);
+    if let (Some(at), Some(km)) = (spec.delivery, spec.max_distance_km) {
+        request = request.near(at, km.max(0.001));
+    }
+    let hits = engine.search(&request).map_err(search_error)?.hits;
+    let wanted: HashSet<&Uuid> = candidates.iter().collect();
+    let best = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+    if best <= 0.0 {
+        return Ok(HashMap::new());
+    }
+    Ok(hits
+        .into_iter()
+        .filter(|h| wanted.contains(&h.id))
+        .map(|h| (h.id, f64::from(h.score / best)))
+        .collect())
+}
+
+/// The skills able to cover each of the job's skill requirements (`SkillTarget::covered_by`
+/// decides, as in scoring): a maker can join a team only through a claim of one of them.
+async fn covering_skills<C: ConnectionTrait>(
+    db: &C,
+    taxonomy: &Taxonomy,
+    targets: &[SkillTarget],
+) -> ServiceResult<Vec<Vec<skill::Model>>> {
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = targets.iter().map(|t| t.key.clone()).collect();
+    let processes: Vec<String> = targets
+        .iter()
+        .flat_map(|t| t.covering_processes(taxonomy))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let rows = skill::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(skill::Column::Key.is_in(keys))
+                .add(skill::Column::ProcessId.is_in(processes)),
+        )
+        .all(db)
+        .await?;
+    Ok(targets
+        .iter()
+        .map(|t| {
+            rows.iter()
+                .filter(|s| t.covered_by(taxonomy, &s.key, s.process_id.as_deref()))
+                .cloned()
+                .collect()
+        })
+        .collect())
+}
+
+/// Makers who may belong to the teams of `batch`: affiliated with or cleared at one of
+/// its facilities, or holding a covering skill within reach of one (the nearest
+/// `MAX_NEARBY_PER_SKILL` per facility and requirement, found by the engine).
+async fn makers_around<C: ConnectionTrait>(
+    db: &C,
+    engine: &SearchEngine,
+    batch: &[&FacilityProfile],
+    covering: &[Vec<skill::Model>],
+    options: &MatchOptions,
+) -> ServiceResult<HashSet<Uuid>> {
+    let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
+    let (affiliated, cleared): (Vec<Uuid>, Vec<Uuid>) = futures::try_join!(
+        maker_affiliation::Entity::find()
+            .select_only()
+            .column(maker_affiliation::Column::MakerId)
+            .filter(maker_affiliation::Column::FacilityId.is_in(ids.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(db),
+        machine_clearance::Entity::find()
+            .select_only()
+            .column(machine_clearance::Column::MakerId)
+            .filter(machine_clearance::Column::FacilityId.is_in(ids.iter().copied()))
+            .into_tuple::<Uuid>()
+            .all(db),
+    )?;
+    let mut found: HashSet<Uuid> = affiliated.into_iter().chain(cleared).collect();
+    for skills in covering.iter().filter(|s| !s.is_empty()) {
+        let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let filters = Filters {
+            skill_alternatives: vec![
+                keys.iter()
+                    .map(|k| SkillFilter {
+                        key: (*k).to_string(),
+                        min_level: None,
+                        verified: false,
+                    })
+                    .collect(),
+            ],
+            ..Filters::default()
+        };
+        for at in batch.iter().filter_map(|f| f.position) {
+            let request = SearchRequest::new(Kind::Maker)
+                .filters(filters.clone())
+                .near(at, options.maker_reach_km)
+                .positions(PositionAccess::exact(ExactPositions::granted_by(
+                    "matchJob",
+                )))
+                .page(0, MAX_NEARBY_PER_SKILL);
+            found.extend(
+                engine
+                    .search(&request)
+                    .map_err(search_error)?
+                    .hits
+                    .into_iter()
+                    .map(|h| h.id),
+            );
+        }
+    }
+    Ok(found)
+}
+
+/// Ranked teams for a job, best first.
+///
+/// 1. The engine shortlists `SHORTLIST` facilities by capability and distance; their
+///    profiles are loaded.
+/// 2. Each is scored without makers, which bounds the score any team of it can reach
+///    (`matching::upper_bound`).
+/// 3. Makers are loaded for the `BATCH` facilities with the highest bounds and the
+///    teams scored; then, in one more round, for every facility left whose bound
+///    reaches the `limit`-th team's score. The result is the ranking of all shortlisted teams, having loaded the
+///    makers of only the few facilities that can still compete.
+pub async fn match_job<C: ConnectionTrait>(
+    db: &C,
+    engine: &SearchEngine,
+    taxonomy: &Taxonomy,
+    job_id: Uuid,
+    options: &MatchOptions,
+) -> ServiceResult<(job::Model, Vec<TeamMatch>)> {
+    let started = std::time::Instant::now();
+    let (row, spec) = job_spec(db, job_id).await?;
+    let facility_ids = candidate_facilities(engine, taxonomy, &spec, options)?;
+    let ranked = started.elapsed();
+    let relevance = relevance(engine, &row, &spec, &facility_ids)?;
+    let relevance = (!relevance.is_empty()).then_some(&relevance);
+    let targets = skill_targets(taxonomy, &spec.requirements);
+    let (facilities, covering) = futures::try_join!(
+        facility_profiles(db, &facility_ids),
+        covering_skills(db, taxonomy, &targets),
+    )?;
+    let shortlisted = started.elapsed();
+    let now = Utc::now();
+    let score =
+        |facilities: &[FacilityProfile], makers: &[MakerProfile], options: &MatchOptions| {
+            let input = MatchInput {
+                job: &spec,
+                facilities,
+                makers,
+                relevance,
+                now,
+            };
+            makermatch_search::match_job(taxonomy, &input, options)
+                .map_err(|e| ServiceError::invalid("options", e.to_string()))
+        };
+    if covering.iter().all(Vec::is_empty) {
+        // No skill asked, or none anyone could hold: makers cannot change a score.
+        return Ok((row, score(&facilities, &[], options)?));
+    }
+    let skills: Vec<Uuid> = covering
+        .iter()
+        .flatten()
+        .map(|s| s.id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+
+    // Bounds from the facility alone; no facility is dropped by a rule about makers here.
+    let loose = MatchOptions {
+        require_all: false,
+        min_score: 0.0,
+        limit: None,
+        ..options.clone()
+    };
+    let mut order: Vec<(f64, Uuid)> = score(&facilities, &[], &loose)?
+        .iter()
+        .map(|t| (upper_bound(t, options), t.facility_id))
+        .collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let by_id: HashMap<Uuid, &FacilityProfile> = facilities.iter().map(|f| (f.id, f)).collect();
+    let unlimited = MatchOptions {
+        limit: None,
+        ..options.clone()
+    };
+    let wanted = options.limit.unwrap_or(usize::MAX);
+    let mut scored: Vec<FacilityProfile> = Vec::new();
+    let mut makers: Vec<MakerProfile> = Vec::new();
+    let mut seen: HashSet<Uuid> = HashSet::new();
+    let mut teams: Vec<TeamMatch> = Vec::new();
+    let mut batches = 0;
+    // Time spent finding makers, loading them, scoring.
+    let mut phases = [std::time::Duration::ZERO; 3];
+    let mut next = 0;
+    while next < order.len() {
+        // The first batch: the `BATCH` highest bounds. After it, at once, every facility
+        // left whose bound reaches the `wanted`-th team's score (≥: an unscored facility
+        // reaching it would win a tie by id): one more round of statements, where a
+        // batch at a time took up to four more on jobs whose bounds stay loose.
+        let take = if batches == 0 {
+            BATCH
+        } else {
+            let threshold = (teams.len() >= wanted).then(|| teams[wanted - 1].score);
+            order[next..]
+                .iter()
+                .take_while(|(bound, _)| threshold.is_none_or(|t| *bound >= t))
+                .count()
+        };
+        if take == 0 {
+            break;
+        }
+        let end = (next + take).min(order.len());
+        let batch: Vec<&FacilityProfile> = order[next..end]
+            .iter()
+            .filter_map(|(_, id)| by_id.get(id).copied())
+            .collect();
+        next = end;
+        batches += 1;
+        let t = std::time::Instant::now();
+        let new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options)
+            .await?
+            .into_iter()
+            .filter(|id| seen.insert(*id))
+            .collect();
+        phases[0] += t.elapsed();
+        let t = std::time::Instant::now();
+        makers.extend(maker_profiles(db, &new, &skills, &facility_ids).await?);
+        phases[1] += t.elapsed();
+        let t = std::time::Instant::now();
+        scored.extend(batch.into_iter().cloned());
+        teams = score(&scored, &makers, &unlimited)?;
+        phases[2] += t.elapsed();
+    }
+    teams.truncate(wanted);
+    tracing::debug!(
+        job = %job_id,
+        shortlist = facilities.len(),
+        batches,
+        makers = makers.len(),
+        rank_ms = ranked.as_secs_f64() * 1e3,
+        shortlist_ms = shortlisted.as_secs_f64() * 1e3,
+        around_ms = phases[0].as_secs_f64() * 1e3,
+        makers_ms = phases[1].as_secs_f64() * 1e3,
+        score_ms = phases[2].as_secs_f64() * 1e3,
+        total_ms = started.elapsed().as_secs_f64() * 1e3,
+        "matchJob"
+    );
+    Ok((row, teams))
+}
