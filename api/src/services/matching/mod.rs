@@ -31,8 +31,6 @@ const MAX_RELEVANT: usize = 2_000;
 const MAX_NEARBY_PER_SKILL: usize = 12;
 /// Facilities whose makers are loaded first (see `match_job`).
 const BATCH: usize = 20;
-/// Ids per `IN (…)` list.
-const CHUNK: usize = 1_000;
 
 fn kind(k: RowKind) -> RequirementKind {
     match k {
@@ -250,8 +248,8 @@ async fn makers_around<C: ConnectionTrait>(
 ///    (`matching::upper_bound`).
 /// 3. Makers are loaded for the `BATCH` facilities with the highest bounds and the
 ///    teams scored; then, in one more round, for every facility left whose bound
-///    reaches the `limit`-th team's score. The result is the ranking of all shortlisted teams, having loaded the
-///    makers of only the few facilities that can still compete.
+///    reaches the `limit`-th team's score. The result is the ranking of all shortlisted
+///    teams, having loaded the makers of only the facilities that can still compete.
 pub async fn match_job<C: ConnectionTrait>(
     db: &C,
     engine: &SearchEngine,
@@ -288,13 +286,9 @@ pub async fn match_job<C: ConnectionTrait>(
         // No skill asked, or none anyone could hold: makers cannot change a score.
         return Ok((row, score(&facilities, &[], options)?));
     }
-    let skills: Vec<Uuid> = covering
-        .iter()
-        .flatten()
-        .map(|s| s.id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    // Every covering skill once: the claims to read, and their labels.
+    let skills: HashMap<Uuid, &skill::Model> =
+        covering.iter().flatten().map(|s| (s.id, s)).collect();
 
     // Bounds from the facility alone; no facility is dropped by a rule about makers here.
     let loose = MatchOptions {

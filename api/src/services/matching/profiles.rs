@@ -24,9 +24,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{CHUNK, level, position};
+use super::{level, position};
 use crate::services::ServiceResult;
 use crate::services::assignments::track_records;
+
+/// Ids per `IN (…)` list.
+const CHUNK: usize = 1_000;
 
 /// Runs `query` once per chunk of `ids` and gathers the rows.
 pub(super) async fn in_chunks<R, F, Fut>(ids: &[Uuid], query: F) -> ServiceResult<Vec<R>>
@@ -208,14 +211,14 @@ fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
         .collect()
 }
 
-/// Profiles of those of the makers `ids` who claim one of the `covering` skills, as far
-/// as the job can use them: only claims of those skills (no other claim can count), and
-/// only links to the candidate `facilities`. Makers claiming none of them cannot join a
-/// team and are not loaded.
+/// Profiles of those of the makers `ids` who claim one of the `covering` skills (read
+/// with the job, by id), as far as the job can use them: only claims of those skills (no
+/// other claim can count), and only links to the candidate `facilities`. Makers claiming
+/// none of them cannot join a team and are not loaded.
 pub(super) async fn maker_profiles<C: ConnectionTrait>(
     db: &C,
     ids: &[Uuid],
-    covering: &[Uuid],
+    covering: &HashMap<Uuid, &skill::Model>,
     facilities: &[Uuid],
 ) -> ServiceResult<Vec<MakerProfile>> {
     // Claims first: by the database, which the search index may trail.
@@ -228,7 +231,7 @@ pub(super) async fn maker_profiles<C: ConnectionTrait>(
                 skill_claim::Column::Level,
             ])
             .filter(skill_claim::Column::MakerId.is_in(c))
-            .filter(skill_claim::Column::SkillId.is_in(covering.iter().copied()))
+            .filter(skill_claim::Column::SkillId.is_in(covering.keys().copied()))
             .into_tuple::<(Uuid, Uuid, RowLevel)>()
             .all(db)
     })
@@ -277,14 +280,8 @@ pub(super) async fn maker_profiles<C: ConnectionTrait>(
                 .all(db)
         }),
     )?;
-    let skill_ids = distinct(claims.iter().map(|c| c.1));
     let achievement_ids = distinct(credentials.iter().map(|c| c.achievement_id));
-    let (skill_rows, achievement_rows, alignment_rows) = futures::try_join!(
-        in_chunks(&skill_ids, |c| {
-            skill::Entity::find()
-                .filter(skill::Column::Id.is_in(c))
-                .all(db)
-        }),
+    let (achievement_rows, alignment_rows) = futures::try_join!(
         in_chunks(&achievement_ids, |c| {
             achievement::Entity::find()
                 .filter(achievement::Column::Id.is_in(c))
@@ -296,7 +293,6 @@ pub(super) async fn maker_profiles<C: ConnectionTrait>(
                 .all(db)
         }),
     )?;
-    let skills: HashMap<Uuid, skill::Model> = skill_rows.into_iter().map(|s| (s.id, s)).collect();
     let achievements: HashMap<Uuid, achievement::Model> =
         achievement_rows.into_iter().map(|a| (a.id, a)).collect();
     let issuer_ids = distinct(achievements.values().map(|a| a.issuer_id));
@@ -376,7 +372,7 @@ pub(super) async fn maker_profiles<C: ConnectionTrait>(
     };
     let mut claims_of: HashMap<Uuid, Vec<SkillClaim>> = HashMap::new();
     for (maker_id, skill_id, claimed) in claims {
-        if let Some(s) = skills.get(&skill_id) {
+        if let Some(s) = covering.get(&skill_id) {
             claims_of.entry(maker_id).or_default().push(SkillClaim {
                 label: s.label.clone(),
                 key: s.key.clone(),
