@@ -1,8 +1,11 @@
 //! What the engine indexes: plain structs the api crate fills from the database rows of a
 //! maker, a facility or a job. Positions are (latitude, longitude) in degrees.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+use crate::matching::{Availability, CredentialEvidence};
 
 /// The kinds of entity the engine holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -84,6 +87,9 @@ pub struct SkillEntry {
     /// Backed by an unexpired, unrevoked credential from a trusted issuer.
     pub verified: bool,
     pub level: SkillLevel,
+    /// The credentials whose achievements align to the skill or its process, valid or
+    /// not: matching judges each one at its own moment (`matching::credential_status`).
+    pub credentials: Vec<CredentialEvidence>,
 }
 
 /// A maker passport, as far as search needs it.
@@ -93,6 +99,8 @@ pub struct MakerDoc {
     /// Personal names (first, middle, last, preferred), in any order.
     pub names: Vec<String>,
     pub display_name: Option<String>,
+    /// The name results show for the maker (`entities::maker::shown_name`).
+    pub shown_name: String,
     pub bio: Option<String>,
     pub skills: Vec<SkillEntry>,
     /// BCP 47 tags or language names.
@@ -107,11 +115,15 @@ pub struct MakerDoc {
     /// by accident.
     pub coarse_position: Option<(f64, f64)>,
     pub public_profile: bool,
+    /// Hours a week the maker offers, and when.
+    pub availability: Option<Availability>,
 }
 
 /// One machine of a facility (OKW §7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EquipmentEntry {
+    /// The `equipment` row.
+    pub id: Uuid,
     /// Taxonomy equipment type id, or the source's words when it did not resolve.
     pub equipment_type: String,
     /// The main process it performs, when known (the type's processes are added anyway).
@@ -139,6 +151,10 @@ pub struct FacilityDoc {
     pub material_ids: Vec<String>,
     pub equipment: Vec<EquipmentEntry>,
     pub position: Option<(f64, f64)>,
+    /// e.g. "ISO 13485".
+    pub certifications: Vec<String>,
+    /// OKW `dateVerified`.
+    pub date_verified: Option<DateTime<Utc>>,
 }
 
 /// What a job requirement names.

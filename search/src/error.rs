@@ -39,6 +39,14 @@ pub enum SearchError {
     #[error("the commit payload of the search index is unreadable: {0}")]
     BadPayload(String),
 
+    /// A stored matching profile that does not decode: the index was damaged or written by
+    /// a build that stored it differently without a schema version change.
+    #[error(
+        "the matching profile of {what} stored in the search index is unreadable ({reason}); \
+         rebuild the index with `makermatch reindex`"
+    )]
+    BadProfile { what: String, reason: String },
+
     #[error(
         "the search engine's in-memory state was poisoned by a panic in another thread; reopen \
          the engine"

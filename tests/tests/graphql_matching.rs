@@ -293,6 +293,18 @@ async fn a_verified_skill_outranks_a_self_declared_one_until_revoked() {
             assert_eq!(team["makers"][0]["covers"], json!(["TIG welding"]));
         }
 
+        // The issuer renamed: the evidence names it as it is now.
+        app.data(
+            "mutation($id: ID!) { updateIssuer(id: $id, input: { name: \"KTI Kumasi\" }) { name } }",
+            json!({ "id": issuer }),
+        )
+        .await;
+        let found = teams(&app, &j, json!(null)).await;
+        let e = &found[0]["evidence"][0];
+        assert_eq!(e["credentialId"], credential.as_str(), "{e}");
+        let detail = e["detail"].as_str().unwrap();
+        assert!(detail.contains("KTI Kumasi") && !detail.contains("Kumasi Technical"), "{e}");
+
         // Revoked: both self-declared, equal, and the lower id first.
         let revoked = app
             .data(

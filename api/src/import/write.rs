@@ -31,6 +31,7 @@ use super::{BADGES_SOURCE, WRITE_ORDER};
 use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
 use crate::services::bulk::insert_models;
+use crate::services::credentials::{Holders, reindex_holders};
 use crate::services::facilities::{FacilityChildren, FacilityInput, TermLink};
 use crate::services::makers::{
     AffiliationInput, MakerChildren, ensure_skills, keep_public_position,
@@ -814,6 +815,8 @@ async fn upsert_issuer<C: InsertSink>(
             .reset_all()
             .update(tx)
             .await?;
+        // Its holders' indexed evidence names the issuer.
+        reindex_holders(tx, Holders::Issuer(id)).await?;
     }
     Ok((id, outcome))
 }
@@ -879,6 +882,8 @@ async fn upsert_achievement<C: InsertSink>(
             .filter(achievement_alignment::Column::AchievementId.eq(id))
             .exec(tx)
             .await?;
+        // What it verifies for its holders may change with its alignments.
+        reindex_holders(tx, Holders::Achievement(id)).await?;
     }
     let targets: Vec<(String, Option<String>)> = r
         .alignments

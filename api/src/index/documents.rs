@@ -8,8 +8,11 @@ use chrono::Utc;
 use makermatch_entities::job_requirement::RequirementKind as RowRequirementKind;
 use makermatch_entities::skill_claim::SkillLevel as RowSkillLevel;
 use makermatch_entities::{
-    achievement, achievement_alignment, credential, equipment, facility, facility_material,
-    facility_process, issuer, job, job_requirement, maker, skill, skill_claim,
+    achievement, achievement_alignment, availability, credential, equipment, facility,
+    facility_material, facility_process, issuer, job, job_requirement, maker, skill, skill_claim,
+};
+use makermatch_search::matching::{
+    Availability, CredentialEvidence, CredentialStatus, credential_status,
 };
 use makermatch_search::{
     Doc, EquipmentEntry, FacilityDoc, JobDoc, Kind, MakerDoc, RequirementEntry, RequirementKind,
@@ -100,86 +103,97 @@ fn consented_position(m: &maker::Model) -> Option<(f64, f64)> {
     }
 }
 
-/// What each maker's valid credentials vouch for: aligned skill ids and process ids.
-/// Valid = not revoked, not expired now, from an issuer an admin trusts.
+/// The credentials of `makers` whose achievements align to each skill or process, with
+/// the achievement's and issuer's names and the issuer's trust: what a claim's evidence
+/// shows and what decides whether it counts as verified.
 #[derive(Default)]
-struct Vouched {
-    skills: HashMap<Uuid, HashSet<Uuid>>,
-    processes: HashMap<Uuid, HashSet<String>>,
+struct Backing {
+    /// Per maker: each credential with the skill ids and process ids it aligns to.
+    held: HashMap<Uuid, Vec<(CredentialEvidence, Vec<Uuid>, Vec<String>)>>,
 }
 
-impl Vouched {
-    fn covers(&self, maker: Uuid, skill: &skill::Model) -> bool {
-        self.skills
+impl Backing {
+    /// The credentials of `maker` that back a claim of `skill`: their achievement aligns
+    /// to the skill itself or to its process.
+    fn of(&self, maker: Uuid, skill: &skill::Model) -> Vec<CredentialEvidence> {
+        self.held
             .get(&maker)
-            .is_some_and(|s| s.contains(&skill.id))
-            || skill
-                .process_id
-                .as_ref()
-                .is_some_and(|p| self.processes.get(&maker).is_some_and(|ps| ps.contains(p)))
+            .into_iter()
+            .flatten()
+            .filter(|(_, skills, processes)| {
+                skills.contains(&skill.id)
+                    || skill
+                        .process_id
+                        .as_ref()
+                        .is_some_and(|p| processes.contains(p))
+            })
+            .map(|(evidence, _, _)| evidence.clone())
+            .collect()
     }
 }
 
-async fn vouched<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Vouched, DbErr> {
-    let now = Utc::now();
-    let credentials: Vec<credential::Model> = credential::Entity::find()
+async fn backing<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Backing, DbErr> {
+    let credentials = credential::Entity::find()
         .filter(credential::Column::MakerId.is_in(makers.iter().copied()))
-        .filter(credential::Column::Revoked.eq(false))
+        .order_by_asc(credential::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
-        .filter(|c| c.expires.is_none_or(|e| e > now))
-        .collect();
+        .await?;
     if credentials.is_empty() {
-        return Ok(Vouched::default());
+        return Ok(Backing::default());
     }
     let achievement_ids: HashSet<Uuid> = credentials.iter().map(|c| c.achievement_id).collect();
-    let achievements: HashMap<Uuid, Uuid> = achievement::Entity::find()
+    let achievements: HashMap<Uuid, achievement::Model> = achievement::Entity::find()
         .filter(achievement::Column::Id.is_in(achievement_ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
-        .map(|a| (a.id, a.issuer_id))
+        .map(|a| (a.id, a))
         .collect();
-    let issuer_ids: HashSet<Uuid> = achievements.values().copied().collect();
-    let trusted: HashSet<Uuid> = issuer::Entity::find()
+    let issuer_ids: HashSet<Uuid> = achievements.values().map(|a| a.issuer_id).collect();
+    let issuers: HashMap<Uuid, issuer::Model> = issuer::Entity::find()
         .filter(issuer::Column::Id.is_in(issuer_ids))
-        .filter(issuer::Column::Trusted.eq(true))
         .all(db)
         .await?
         .into_iter()
-        .map(|i| i.id)
+        .map(|i| (i.id, i))
         .collect();
-    let mut alignments: HashMap<Uuid, Vec<achievement_alignment::Model>> = HashMap::new();
+    let mut alignments: HashMap<Uuid, (Vec<Uuid>, Vec<String>)> = HashMap::new();
     for a in achievement_alignment::Entity::find()
         .filter(achievement_alignment::Column::AchievementId.is_in(achievement_ids))
         .all(db)
         .await?
     {
-        alignments.entry(a.achievement_id).or_default().push(a);
+        let (skills, processes) = alignments.entry(a.achievement_id).or_default();
+        skills.extend(a.skill_id);
+        processes.extend(a.process_id);
     }
-    let mut vouched = Vouched::default();
+    let mut backing = Backing::default();
     for c in credentials {
-        let trusted_issuer = achievements
-            .get(&c.achievement_id)
-            .is_some_and(|issuer| trusted.contains(issuer));
-        if !trusted_issuer {
+        let Some(a) = achievements.get(&c.achievement_id) else {
             continue;
-        }
-        for a in alignments.get(&c.achievement_id).into_iter().flatten() {
-            if let Some(skill) = a.skill_id {
-                vouched.skills.entry(c.maker_id).or_default().insert(skill);
-            }
-            if let Some(process) = &a.process_id {
-                vouched
-                    .processes
-                    .entry(c.maker_id)
-                    .or_default()
-                    .insert(process.clone());
-            }
-        }
+        };
+        let Some(i) = issuers.get(&a.issuer_id) else {
+            continue;
+        };
+        let Some((skills, processes)) = alignments.get(&c.achievement_id) else {
+            // Aligned to nothing: it backs no claim.
+            continue;
+        };
+        backing.held.entry(c.maker_id).or_default().push((
+            CredentialEvidence {
+                id: c.id,
+                achievement: a.name.clone(),
+                issuer: i.name.clone(),
+                issuer_trusted: i.trusted,
+                issued_on: c.issued_on,
+                expires: c.expires,
+                revoked: c.revoked,
+            },
+            skills.clone(),
+            processes.clone(),
+        ));
     }
-    Ok(vouched)
+    Ok(backing)
 }
 
 async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc>, DbErr> {
@@ -205,18 +219,37 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
         .into_iter()
         .map(|s| (s.id, s))
         .collect();
-    let vouched = vouched(db, ids).await?;
+    let backing = backing(db, ids).await?;
+    let mut hours: HashMap<Uuid, Availability> = HashMap::new();
+    for a in availability::Entity::find()
+        .filter(availability::Column::MakerId.is_in(ids.iter().copied()))
+        .order_by_asc(availability::Column::Id)
+        .all(db)
+        .await?
+    {
+        hours.entry(a.maker_id).or_insert(Availability {
+            hours_per_week: a.hours_per_week,
+            from: a.available_from,
+            to: a.available_to,
+        });
+    }
+    let now = Utc::now();
     let mut entries: HashMap<Uuid, Vec<SkillEntry>> = HashMap::new();
     for c in claims {
         let Some(s) = skills.get(&c.skill_id) else {
             continue;
         };
+        let credentials = backing.of(c.maker_id, s);
         entries.entry(c.maker_id).or_default().push(SkillEntry {
             label: s.label.clone(),
             key: s.key.clone(),
             process_id: s.process_id.clone(),
-            verified: vouched.covers(c.maker_id, s),
+            // The rule matching applies (`credential_status`), judged now.
+            verified: credentials
+                .iter()
+                .any(|c| credential_status(c, now) == CredentialStatus::Valid),
             level: level(c.level),
+            credentials,
         });
     }
     Ok(rows
@@ -237,6 +270,7 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
             MakerDoc {
                 id: m.id,
                 names,
+                shown_name: m.shown_name(),
                 display_name: m.display_name,
                 bio: m.bio,
                 skills: entries.remove(&m.id).unwrap_or_default(),
@@ -246,6 +280,7 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
                 exact_position,
                 coarse_position: position(m.coarse_lat, m.coarse_lon),
                 public_profile: m.public_profile,
+                availability: hours.remove(&m.id),
             }
         })
         .collect())
@@ -292,6 +327,7 @@ async fn facilities<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<Faci
             .entry(e.facility_id)
             .or_default()
             .push(EquipmentEntry {
+                id: e.id,
                 equipment_type: e.equipment_type,
                 process_id: e.process_id,
                 make: e.make,
@@ -313,6 +349,8 @@ async fn facilities<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<Faci
             material_ids: materials.remove(&f.id).unwrap_or_default(),
             equipment: machines.remove(&f.id).unwrap_or_default(),
             position: position(f.lat, f.lon),
+            certifications: crate::services::string_list(&f.certifications),
+            date_verified: f.date_verified,
         })
         .collect())
 }

@@ -65,7 +65,9 @@ pub async fn set_issuer_trust(
     let mut active: issuer::ActiveModel = existing.into();
     active.trusted = Set(trusted);
     let model = active.update(&tx).await?;
-    let seq = reindex_holders(&tx, issuer_id).await?.unwrap_or(0);
+    let seq = reindex_holders(&tx, Holders::Issuer(issuer_id))
+        .await?
+        .unwrap_or(0);
     tx.commit().await?;
     Ok(Written {
         value: model,
@@ -73,21 +75,32 @@ pub async fn set_issuer_trust(
     })
 }
 
-/// Queues every maker holding a credential of `issuer_id` for re-indexing (what is
-/// verified for them may have changed); returns the last outbox position, if any.
-async fn reindex_holders<C: crate::db::InsertSink>(
+/// Whose credentials changed with an issuer or an achievement.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Holders {
+    /// Of any achievement of the issuer.
+    Issuer(Uuid),
+    Achievement(Uuid),
+}
+
+/// Queues every maker holding a credential of `of` for re-indexing (what is verified for
+/// them, and the evidence matching shows, may have changed); returns the last outbox
+/// position, if any.
+pub(crate) async fn reindex_holders<C: crate::db::InsertSink>(
     tx: &C,
-    issuer_id: Uuid,
+    of: Holders,
 ) -> Result<Option<i64>, sea_orm::DbErr> {
-    let holders: Vec<Uuid> = credential::Entity::find()
+    let query = credential::Entity::find()
         .select_only()
         .column(credential::Column::MakerId)
-        .distinct()
-        .inner_join(achievement::Entity)
-        .filter(achievement::Column::IssuerId.eq(issuer_id))
-        .into_tuple()
-        .all(tx)
-        .await?;
+        .distinct();
+    let query = match of {
+        Holders::Issuer(id) => query
+            .inner_join(achievement::Entity)
+            .filter(achievement::Column::IssuerId.eq(id)),
+        Holders::Achievement(id) => query.filter(credential::Column::AchievementId.eq(id)),
+    };
+    let holders: Vec<Uuid> = query.into_tuple().all(tx).await?;
     outbox::record_many(
         tx,
         holders
@@ -108,8 +121,9 @@ pub struct IssuerPatch {
     pub public_key: Option<Option<String>>,
 }
 
-/// Changes the fields `patch` names. A change of trust re-indexes every holder of the
-/// issuer's credentials.
+/// Changes the fields `patch` names. A change of trust or name re-indexes every holder of
+/// the issuer's credentials: what is verified for them, and the evidence matching shows,
+/// are indexed with them.
 pub async fn update_issuer(
     db: &DatabaseConnection,
     issuer_id: Uuid,
@@ -127,7 +141,8 @@ pub async fn update_issuer(
             kind: "issuer",
             id: issuer_id.to_string(),
         })?;
-    let trust_changes = patch.trusted.is_some_and(|t| t != existing.trusted);
+    let holders_change = patch.trusted.is_some_and(|t| t != existing.trusted)
+        || name.as_ref().is_some_and(|n| *n != existing.name);
     let mut active: issuer::ActiveModel = existing.into();
     if let Some(name) = name {
         active.name = Set(name);
@@ -148,8 +163,10 @@ pub async fn update_issuer(
         active.public_key = Set(key);
     }
     let model = active.update(&tx).await?;
-    let seq = if trust_changes {
-        reindex_holders(&tx, issuer_id).await?.unwrap_or(0)
+    let seq = if holders_change {
+        reindex_holders(&tx, Holders::Issuer(issuer_id))
+            .await?
+            .unwrap_or(0)
     } else {
         0
     };

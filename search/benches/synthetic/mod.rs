@@ -166,6 +166,7 @@ impl Generator {
                     process_id: Some(id),
                     verified: self.rng.random_bool(0.2),
                     level: SkillLevel::ALL[self.rng.random_range(0..4)],
+                    credentials: Vec::new(),
                 }
             })
             .collect();
@@ -176,6 +177,7 @@ impl Generator {
             id: self.uuid(),
             names: vec![given.to_string(), family.to_string()],
             display_name: None,
+            shown_name: format!("{given} {family}"),
             bio: Some(format!("{given} makes things in {name}.")),
             skills,
             languages: vec!["en".into()],
@@ -184,6 +186,7 @@ impl Generator {
             exact_position: Some(exact),
             coarse_position: Some(displace(exact.0, exact.1, &mut self.privacy)),
             public_profile: self.rng.random_bool(0.8),
+            availability: None,
         }
     }
 
@@ -200,6 +203,7 @@ impl Generator {
         let n = self.rng.random_range(0..=3);
         let equipment = (0..n)
             .map(|_| EquipmentEntry {
+                id: self.uuid(),
                 equipment_type: self.equipment_types
                     [self.rng.random_range(0..self.equipment_types.len())]
                 .clone(),
@@ -225,6 +229,8 @@ impl Generator {
             material_ids,
             equipment,
             position: Some(position),
+            certifications: Vec::new(),
+            date_verified: None,
         }
     }
 }

@@ -140,6 +140,8 @@ mod tests {
             material_ids: vec![],
             equipment: vec![],
             position: Some((lat, lon)),
+            certifications: vec![],
+            date_verified: None,
         })
     }
 

@@ -3,6 +3,7 @@
 
 mod clusters;
 mod open;
+mod profiles;
 pub(crate) mod state;
 mod writer;
 

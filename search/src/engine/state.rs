@@ -15,6 +15,7 @@ use crate::access::PositionAccess;
 use crate::document::Kind;
 use crate::index::convert::Placement;
 use crate::index::schema::Fields;
+use crate::matching::{FacilityProfile, MakerProfile};
 use crate::query::capability::OrdSet;
 use crate::spatial::LatLon;
 use crate::spatial::point_set::PointSet;
@@ -131,6 +132,36 @@ pub(crate) struct State {
     pub counts: [usize; 3],
     pub layers: Layers,
     pub applied_seq: Option<i64>,
+    /// Matching profiles decoded from the doc store (`engine::profiles`), by ord.
+    pub profiles: Mutex<ProfileCache>,
+}
+
+/// Decoding a stored profile costs tens of microseconds (a doc-store block and JSON),
+/// and matches in one area keep asking for the same makers and facilities, so decoded
+/// profiles are kept. An entry goes when its entity is re-indexed or deleted (`forget`);
+/// past [`ProfileCache::MAX`] entries the cache starts over, which bounds its memory
+/// (about 1 KiB an entry) without bookkeeping on every hit.
+#[derive(Debug, Default)]
+pub(crate) struct ProfileCache {
+    pub makers: HashMap<u32, Arc<MakerProfile>>,
+    pub facilities: HashMap<u32, Arc<FacilityProfile>>,
+}
+
+impl ProfileCache {
+    pub const MAX: usize = 200_000;
+
+    fn remove(&mut self, ord: u32) {
+        self.makers.remove(&ord);
+        self.facilities.remove(&ord);
+    }
+
+    /// Room for `n` more entries.
+    pub(crate) fn make_room(&mut self, n: usize) {
+        if self.makers.len() + self.facilities.len() + n > ProfileCache::MAX {
+            self.makers.clear();
+            self.facilities.clear();
+        }
+    }
 }
 
 fn kind_index(kind: Kind) -> usize {
@@ -222,6 +253,7 @@ impl State {
             counts,
             layers,
             applied_seq,
+            profiles: Mutex::new(ProfileCache::default()),
         })
     }
 
@@ -297,6 +329,10 @@ impl State {
             return;
         };
         self.entities[ord as usize] = None;
+        match self.profiles.get_mut() {
+            Ok(cache) => cache.remove(ord),
+            Err(poisoned) => *poisoned.into_inner() = ProfileCache::default(),
+        }
         self.by_id.remove(&(old.kind, old.id));
         self.counts[kind_index(old.kind)] -= 1;
         match old.kind {

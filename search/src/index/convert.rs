@@ -1,6 +1,7 @@
 //! Turning a [`Doc`] into a tantivy document: text fields with the taxonomy expanded,
 //! facet terms normalised the way queries normalise them, identity and positions as fast
-//! fields so the engine can rebuild its R-trees from the index folder alone.
+//! fields so the engine can rebuild its R-trees from the index folder alone, and the
+//! matching profile of makers and facilities as a stored field.
 
 use tantivy::TantivyDocument;
 use tantivy::schema::Field;
@@ -10,6 +11,7 @@ use super::geo_cell;
 use super::schema::Fields;
 use crate::SearchError;
 use crate::document::{Doc, FacilityDoc, JobDoc, MakerDoc, RequirementKind, SkillLevel};
+use crate::matching::{FacilityProfile, MakerProfile};
 use crate::privacy::displace;
 use crate::skills::skill_key;
 use crate::spatial::LatLon;
@@ -154,6 +156,23 @@ pub(crate) fn convert(
     if let Some(p) = placement.coarse {
         b.doc.add_f64(fields.coarse_lat, p.lat());
         b.doc.add_f64(fields.coarse_lon, p.lon());
+    }
+    let profile = match doc {
+        Doc::Maker(m) => Some(serde_json::to_vec(&MakerProfile::from_doc(
+            m,
+            placement.primary,
+        ))),
+        Doc::Facility(f) => Some(serde_json::to_vec(&FacilityProfile::from_doc(
+            f,
+            placement.primary,
+        ))),
+        Doc::Job(_) => None,
+    };
+    if let Some(bytes) = profile.transpose().map_err(|e| SearchError::BadProfile {
+        what: format!("{} {}", doc.kind(), doc.id()),
+        reason: e.to_string(),
+    })? {
+        b.doc.add_bytes(fields.profile, &bytes);
     }
 
     Ok(Converted {

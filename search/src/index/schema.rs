@@ -9,15 +9,16 @@
 //! rebuilt from the database rather than read wrongly.
 
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STRING, Schema, TextFieldIndexing,
-    TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions,
 };
 
 use super::analyzer::{ENGLISH, FOLDED, TAXONOMY};
 
 /// Version of the schema and of what gets indexed into it (analyzers, expansions).
 /// 2: facilities and jobs carry `visibility: public`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: makers and facilities carry their matching profile (`profile`).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handles of every field.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +67,10 @@ pub(crate) struct Fields {
     pub visibility: Field,
     /// `KIND:term` of every job requirement.
     pub requirement: Field,
+    /// Makers and facilities: the profile `matchJob` scores (`matching::MakerProfile`,
+    /// `matching::FacilityProfile`) as JSON, so a match reads it with the document instead
+    /// of from a dozen tables.
+    pub profile: Field,
 }
 
 fn text(stored: bool, analyzer: &str) -> TextOptions {
@@ -119,6 +124,7 @@ impl Fields {
             language: b.add_text_field("language", STRING),
             visibility: b.add_text_field("visibility", STRING),
             requirement: b.add_text_field("requirement", STRING),
+            profile: b.add_bytes_field("profile", STORED),
         };
         (b.build(), fields)
     }

@@ -18,6 +18,7 @@ mod input;
 mod output;
 mod requirements;
 mod shortlist;
+mod stored;
 mod team;
 mod weights;
 

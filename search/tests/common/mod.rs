@@ -45,11 +45,19 @@ pub fn facility(n: u128, name: &str, position: Option<(f64, f64)>) -> FacilityDo
         material_ids: Vec::new(),
         equipment: Vec::new(),
         position,
+        certifications: Vec::new(),
+        date_verified: None,
     }
 }
 
 pub fn equipment(equipment_type: &str, make: &str, model: &str) -> EquipmentEntry {
+    // Each machine its own id, as rows have.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     EquipmentEntry {
+        id: Uuid::from_u64_pair(
+            0xe9,
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        ),
         equipment_type: equipment_type.into(),
         process_id: None,
         make: Some(make.into()),
@@ -64,6 +72,7 @@ pub fn skill(label: &str, process: Option<&str>, verified: bool, level: SkillLev
         process_id: process.map(str::to_string),
         verified,
         level,
+        credentials: Vec::new(),
     }
 }
 
@@ -72,6 +81,7 @@ pub fn maker(n: u128, name: &str, skills: Vec<SkillEntry>, exact: Option<(f64, f
         id: id(n),
         names: name.split(' ').map(str::to_string).collect(),
         display_name: None,
+        shown_name: name.to_string(),
         bio: None,
         skills,
         languages: vec!["en".into()],
@@ -80,6 +90,7 @@ pub fn maker(n: u128, name: &str, skills: Vec<SkillEntry>, exact: Option<(f64, f
         exact_position: exact,
         coarse_position: None,
         public_profile: true,
+        availability: None,
     }
 }
 

@@ -1,25 +1,26 @@
 //! `matchJob` over stored data (DESIGN §6): the search engine narrows the candidates
-//! (facilities within the job's reach, makers with its skills near the delivery point),
-//! the database fills their profiles in a fixed number of `IN (…)` queries, and the
-//! search crate's matcher ranks the teams.
+//! (facilities within the job's reach, makers with its skills near them) and hands back
+//! the profiles it keeps with their documents, the database adds what the index does not
+//! hold (track records, makers' links to facilities) in a fixed number of `IN (…)`
+//! queries, and the search crate's matcher ranks the teams.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
 use makermatch_entities::job_requirement::RequirementKind as RowKind;
 use makermatch_entities::skill_claim::SkillLevel as RowLevel;
-use makermatch_entities::{job, job_requirement, machine_clearance, maker_affiliation, skill};
+use makermatch_entities::{job, job_requirement, skill};
 use makermatch_search::matching::{FacilityProfile, JobSpec, MakerProfile, Requirement};
 use makermatch_search::matching::{SkillTarget, shortlist_request, skill_targets, upper_bound};
 use makermatch_search::{
     ExactPositions, Filters, Kind, LatLon, MatchInput, MatchOptions, PositionAccess,
     RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult};
-use profiles::{facility_profiles, maker_profiles};
+use profiles::{Links, facility_profiles, maker_profiles};
 
 mod profiles;
 
@@ -178,31 +179,20 @@ async fn covering_skills<C: ConnectionTrait>(
 }
 
 /// Makers who may belong to the teams of `batch`: affiliated with or cleared at one of
-/// its facilities, or holding a covering skill within reach of one (the nearest
-/// `MAX_NEARBY_PER_SKILL` per facility and requirement, found by the engine).
+/// its facilities (their links are added to `links`), or holding a covering skill within
+/// reach of one (the nearest `MAX_NEARBY_PER_SKILL` per facility and requirement, found
+/// by the engine).
 async fn makers_around<C: ConnectionTrait>(
     db: &C,
     engine: &SearchEngine,
     batch: &[&FacilityProfile],
     covering: &[Vec<skill::Model>],
     options: &MatchOptions,
+    links: &mut Links,
 ) -> ServiceResult<HashSet<Uuid>> {
     let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
-    let (affiliated, cleared): (Vec<Uuid>, Vec<Uuid>) = futures::try_join!(
-        maker_affiliation::Entity::find()
-            .select_only()
-            .column(maker_affiliation::Column::MakerId)
-            .filter(maker_affiliation::Column::FacilityId.is_in(ids.iter().copied()))
-            .into_tuple::<Uuid>()
-            .all(db),
-        machine_clearance::Entity::find()
-            .select_only()
-            .column(machine_clearance::Column::MakerId)
-            .filter(machine_clearance::Column::FacilityId.is_in(ids.iter().copied()))
-            .into_tuple::<Uuid>()
-            .all(db),
-    )?;
-    let mut found: HashSet<Uuid> = affiliated.into_iter().chain(cleared).collect();
+    links.read(db, &ids).await?;
+    let mut found: HashSet<Uuid> = links.makers().collect();
     for skills in covering.iter().filter(|s| !s.is_empty()) {
         let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
         keys.sort_unstable();
@@ -265,7 +255,7 @@ pub async fn match_job<C: ConnectionTrait>(
     let relevance = (!relevance.is_empty()).then_some(&relevance);
     let targets = skill_targets(taxonomy, &spec.requirements);
     let (facilities, covering) = futures::try_join!(
-        facility_profiles(db, &facility_ids),
+        facility_profiles(db, engine, &facility_ids),
         covering_skills(db, taxonomy, &targets),
     )?;
     let shortlisted = started.elapsed();
@@ -286,9 +276,8 @@ pub async fn match_job<C: ConnectionTrait>(
         // No skill asked, or none anyone could hold: makers cannot change a score.
         return Ok((row, score(&facilities, &[], options)?));
     }
-    // Every covering skill once: the claims to read, and their labels.
-    let skills: HashMap<Uuid, &skill::Model> =
-        covering.iter().flatten().map(|s| (s.id, s)).collect();
+    // Every covering skill once: the claims that can count.
+    let skills: HashSet<&str> = covering.iter().flatten().map(|s| s.key.as_str()).collect();
 
     // Bounds from the facility alone; no facility is dropped by a rule about makers here.
     let loose = MatchOptions {
@@ -311,6 +300,7 @@ pub async fn match_job<C: ConnectionTrait>(
     let mut scored: Vec<FacilityProfile> = Vec::new();
     let mut makers: Vec<MakerProfile> = Vec::new();
     let mut seen: HashSet<Uuid> = HashSet::new();
+    let mut links = Links::default();
     let mut teams: Vec<TeamMatch> = Vec::new();
     let mut batches = 0;
     // Time spent finding makers, loading them, scoring.
@@ -341,14 +331,18 @@ pub async fn match_job<C: ConnectionTrait>(
         next = end;
         batches += 1;
         let t = std::time::Instant::now();
-        let new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options)
+        let new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options, &mut links)
             .await?
             .into_iter()
             .filter(|id| seen.insert(*id))
             .collect();
         phases[0] += t.elapsed();
         let t = std::time::Instant::now();
-        makers.extend(maker_profiles(db, &new, &skills, &facility_ids).await?);
+        makers.extend(maker_profiles(engine, &new, &skills)?);
+        // Links of this round's facilities may belong to makers of earlier rounds.
+        for m in &mut makers {
+            links.attach(m);
+        }
         phases[1] += t.elapsed();
         let t = std::time::Instant::now();
         scored.extend(batch.into_iter().cloned());
