@@ -34,8 +34,8 @@ pub use error::SearchError;
 pub use index::schema::SCHEMA_VERSION;
 pub use matching::{MatchError, MatchInput, MatchOptions, TeamMatch, match_job};
 pub use query::{
-    CapabilityRequest, Facet, Filters, Highlight, Hit, Near, PlannerLimits, RankedFacility,
-    SearchPage, SearchRequest, SkillFilter, Want, Within,
+    CapabilityRequest, Facet, Filters, Highlight, Hit, Near, NearbyRequest, PlannerLimits,
+    RankedFacility, SearchPage, SearchRequest, SkillFilter, Want, Within,
 };
 pub use spatial::{BoundingBox, GeoPolygon, LatLon};
 pub use taxonomy::{Taxonomy, TaxonomyError};

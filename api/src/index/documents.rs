@@ -108,8 +108,14 @@ fn consented_position(m: &maker::Model) -> Option<(f64, f64)> {
 /// shows and what decides whether it counts as verified.
 #[derive(Default)]
 struct Backing {
-    /// Per maker: each credential with the skill ids and process ids it aligns to.
-    held: HashMap<Uuid, Vec<(CredentialEvidence, Vec<Uuid>, Vec<String>)>>,
+    /// Per maker: each credential with what it aligns to.
+    held: HashMap<Uuid, Vec<Held>>,
+}
+
+struct Held {
+    evidence: CredentialEvidence,
+    skills: Vec<Uuid>,
+    processes: Vec<String>,
 }
 
 impl Backing {
@@ -120,14 +126,14 @@ impl Backing {
             .get(&maker)
             .into_iter()
             .flatten()
-            .filter(|(_, skills, processes)| {
-                skills.contains(&skill.id)
+            .filter(|h| {
+                h.skills.contains(&skill.id)
                     || skill
                         .process_id
                         .as_ref()
-                        .is_some_and(|p| processes.contains(p))
+                        .is_some_and(|p| h.processes.contains(p))
             })
-            .map(|(evidence, _, _)| evidence.clone())
+            .map(|h| h.evidence.clone())
             .collect()
     }
 }
@@ -179,8 +185,8 @@ async fn backing<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Backing,
             // Aligned to nothing: it backs no claim.
             continue;
         };
-        backing.held.entry(c.maker_id).or_default().push((
-            CredentialEvidence {
+        backing.held.entry(c.maker_id).or_default().push(Held {
+            evidence: CredentialEvidence {
                 id: c.id,
                 achievement: a.name.clone(),
                 issuer: i.name.clone(),
@@ -189,9 +195,9 @@ async fn backing<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Backing,
                 expires: c.expires,
                 revoked: c.revoked,
             },
-            skills.clone(),
-            processes.clone(),
-        ));
+            skills: skills.clone(),
+            processes: processes.clone(),
+        });
     }
     Ok(backing)
 }

@@ -25,6 +25,7 @@ use crate::index::payload;
 use crate::index::schema::Fields;
 use crate::query::capability::{CapabilityRequest, RankedFacility, rank_facilities};
 use crate::query::execute::execute;
+use crate::query::nearby::{NearbyRequest, nearest_holders};
 use crate::query::plan::PlannerLimits;
 use crate::query::request::{Filters, Hit, SearchPage, SearchRequest};
 use crate::spatial::LatLon;
@@ -179,6 +180,11 @@ impl SearchEngine {
         request: &CapabilityRequest,
     ) -> Result<Vec<RankedFacility>, SearchError> {
         self.reading(|inner, state, limits| rank_facilities(inner, state, request, limits))
+    }
+
+    /// Per centre, the nearest holders of any of some skills (see [`NearbyRequest`]).
+    pub fn nearest_holders(&self, request: &NearbyRequest) -> Result<Vec<Vec<Hit>>, SearchError> {
+        self.reading(|inner, state, _| nearest_holders(inner, state, request))
     }
 
     /// The `k` entities of `kind` nearest to `center` that pass `filters`, nearest first.

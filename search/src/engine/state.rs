@@ -16,7 +16,7 @@ use crate::document::Kind;
 use crate::index::convert::Placement;
 use crate::index::schema::Fields;
 use crate::matching::{FacilityProfile, MakerProfile};
-use crate::query::capability::OrdSet;
+use crate::query::ord_set::OrdSet;
 use crate::spatial::LatLon;
 use crate::spatial::point_set::PointSet;
 
@@ -53,10 +53,9 @@ pub(crate) struct Snapshot {
     /// Per segment, the `ord` column.
     pub ord_columns: Vec<Column<u64>>,
     doc_of: Vec<DocAddress>,
-    /// Facility sets of capability facets (`query::capability`), filled as queries ask
-    /// for them: they only change with the index, and the next commit brings a new
-    /// snapshot.
-    pub facet_sets: Mutex<HashMap<Term, Arc<OrdSet>>>,
+    /// The holders of index terms by kind (`query::ord_set`), filled as queries ask for
+    /// them: they only change with the index, and the next commit brings a new snapshot.
+    pub term_sets: Mutex<HashMap<(Kind, Term), Arc<OrdSet>>>,
 }
 
 const NO_DOC: DocAddress = DocAddress {
@@ -90,7 +89,7 @@ impl Snapshot {
             searcher,
             ord_columns,
             doc_of,
-            facet_sets: Mutex::new(HashMap::new()),
+            term_sets: Mutex::new(HashMap::new()),
         })
     }
 

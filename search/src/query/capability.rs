@@ -13,8 +13,8 @@ use tantivy::Term;
 use uuid::Uuid;
 
 use super::execute::execute;
-use super::filters::kind_filter;
-use super::matcher::{Compiled, FilterPlan};
+use super::matcher::FilterPlan;
+use super::ord_set::{OrdSet, holders};
 use super::plan::PlannerLimits;
 use super::request::{Filters, SearchRequest};
 use crate::SearchError;
@@ -69,63 +69,6 @@ pub struct RankedFacility {
     pub distance_km: Option<f64>,
 }
 
-/// A set of ords as a bitset: facet sets hold thousands of facilities, and membership
-/// is asked once per candidate and facet.
-pub(crate) struct OrdSet {
-    words: Vec<u64>,
-}
-
-impl OrdSet {
-    fn with_capacity(ords: usize) -> OrdSet {
-        OrdSet {
-            words: vec![0; ords.div_ceil(64)],
-        }
-    }
-
-    fn insert(&mut self, ord: u32) {
-        let (w, b) = (ord as usize / 64, ord % 64);
-        if w >= self.words.len() {
-            self.words.resize(w + 1, 0);
-        }
-        self.words[w] |= 1 << b;
-    }
-
-    fn contains(&self, ord: u32) -> bool {
-        self.words
-            .get(ord as usize / 64)
-            .is_some_and(|w| w & (1 << (ord % 64)) != 0)
-    }
-
-    fn union_with(&mut self, other: &OrdSet) {
-        if other.words.len() > self.words.len() {
-            self.words.resize(other.words.len(), 0);
-        }
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a |= b;
-        }
-    }
-
-    fn intersect_with(&mut self, other: &OrdSet) {
-        self.words.truncate(other.words.len());
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a &= b;
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.words.iter().enumerate().flat_map(|(i, &w)| {
-            let mut bits = w;
-            std::iter::from_fn(move || {
-                (bits != 0).then(|| {
-                    let b = bits.trailing_zeros();
-                    bits &= bits - 1;
-                    i as u32 * 64 + b
-                })
-            })
-        })
-    }
-}
-
 struct Ranking<'a> {
     inner: &'a Inner,
     state: &'a State,
@@ -155,50 +98,14 @@ impl Ranking<'_> {
         (!any_of.is_empty()).then_some(FilterPlan { any_of })
     }
 
-    /// The live facilities holding a term of each of `extra`.
-    fn ords(&self, extra: Vec<FilterPlan>) -> Result<OrdSet, SearchError> {
-        let snapshot = &self.state.snapshot;
-        let mut filters = vec![kind_filter(Kind::Facility, &self.inner.fields)];
-        filters.extend(extra);
-        let matcher = Compiled::new(&[], &filters, &snapshot.searcher)?;
-        let mut out = OrdSet::with_capacity(self.state.entities.len());
-        if matcher.matches_nothing() {
-            return Ok(out);
-        }
-        for (segment, reader) in snapshot.searcher.segment_readers().iter().enumerate() {
-            let alive = reader.alive_bitset();
-            let mut probe = matcher.segment(reader, None)?;
-            while let Some((doc, _)) = probe.next_match() {
-                if alive.is_none_or(|a| a.is_alive(doc))
-                    && let Some(ord) = snapshot.ord(segment, doc)
-                {
-                    out.insert(ord);
-                }
-            }
-        }
-        Ok(out)
-    }
-
     /// The facilities holding `facet`, whatever their status (the status applies to the
     /// candidates), from the snapshot's cache when another query asked already.
     fn holders(&self, facet: &Facet) -> Result<Arc<OrdSet>, SearchError> {
         self.cached(self.facet_term(facet))
     }
 
-    /// The facilities holding `term`, cached in the snapshot.
     fn cached(&self, term: Term) -> Result<Arc<OrdSet>, SearchError> {
-        let cache = &self.state.snapshot.facet_sets;
-        if let Some(set) = cache.lock().map_err(|_| SearchError::Poisoned)?.get(&term) {
-            return Ok(set.clone());
-        }
-        let set = Arc::new(self.ords(vec![FilterPlan {
-            any_of: vec![term.clone()],
-        }])?);
-        cache
-            .lock()
-            .map_err(|_| SearchError::Poisoned)?
-            .insert(term, set.clone());
-        Ok(set)
+        holders(self.inner, self.state, Kind::Facility, term)
     }
 
     /// The facilities nearest the origin (or first by id) with an allowed status: the

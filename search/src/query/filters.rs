@@ -96,7 +96,7 @@ pub(crate) fn filter_plans(filters: &Filters, fields: &Fields) -> Vec<FilterPlan
 }
 
 /// The field and term a skill filter looks for.
-fn skill_term(s: &SkillFilter, fields: &Fields) -> (Field, String) {
+pub(crate) fn skill_term(s: &SkillFilter, fields: &Fields) -> (Field, String) {
     let key = skill_key(&s.key);
     let term = match s.min_level {
         Some(level) => skill_level_term(&key, level),

@@ -458,7 +458,7 @@ impl<'a> KindQuery<'a> {
 }
 
 /// The `n` best entries by (distance, id): a max-heap whose top is the current worst.
-struct Best<'s> {
+pub(crate) struct Best<'s> {
     n: usize,
     heap: BinaryHeap<Ranked>,
     state: &'s State,
@@ -488,7 +488,7 @@ impl Ord for Ranked {
 }
 
 impl<'s> Best<'s> {
-    fn new(n: usize, state: &'s State) -> Self {
+    pub(crate) fn new(n: usize, state: &'s State) -> Self {
         Best {
             n,
             heap: BinaryHeap::new(),
@@ -496,7 +496,7 @@ impl<'s> Best<'s> {
         }
     }
 
-    fn push(&mut self, ord: u32, distance: f64) {
+    pub(crate) fn push(&mut self, ord: u32, distance: f64) {
         let Some(entity) = self.state.entity(ord) else {
             return;
         };
@@ -515,7 +515,7 @@ impl<'s> Best<'s> {
 
     /// Whether a slot at squared chord `d2` (and everything after it) is certainly
     /// farther than the current worst of a full page.
-    fn cannot_improve(&self, d2: f64) -> bool {
+    pub(crate) fn cannot_improve(&self, d2: f64) -> bool {
         self.heap.len() >= self.n
             && self
                 .heap
@@ -523,7 +523,7 @@ impl<'s> Best<'s> {
                 .is_some_and(|worst| d2 > chord2_bound(worst.distance))
     }
 
-    fn into_found(self) -> Vec<Found> {
+    pub(crate) fn into_found(self) -> Vec<Found> {
         self.heap
             .into_iter()
             .map(|r| Found {

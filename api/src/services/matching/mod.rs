@@ -13,7 +13,7 @@ use makermatch_entities::{job, job_requirement, skill};
 use makermatch_search::matching::{FacilityProfile, JobSpec, MakerProfile, Requirement};
 use makermatch_search::matching::{SkillTarget, shortlist_request, skill_targets, upper_bound};
 use makermatch_search::{
-    ExactPositions, Filters, Kind, LatLon, MatchInput, MatchOptions, PositionAccess,
+    ExactPositions, Kind, LatLon, MatchInput, MatchOptions, NearbyRequest, PositionAccess,
     RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -197,35 +197,23 @@ async fn makers_around<C: ConnectionTrait>(
         let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
         keys.sort_unstable();
         keys.dedup();
-        let filters = Filters {
-            skill_alternatives: vec![
-                keys.iter()
-                    .map(|k| SkillFilter {
-                        key: (*k).to_string(),
-                        min_level: None,
-                        verified: false,
-                    })
-                    .collect(),
-            ],
-            ..Filters::default()
+        let request = NearbyRequest {
+            kind: Kind::Maker,
+            skills: keys
+                .iter()
+                .map(|k| SkillFilter {
+                    key: (*k).to_string(),
+                    min_level: None,
+                    verified: false,
+                })
+                .collect(),
+            centers: batch.iter().filter_map(|f| f.position).collect(),
+            radius_km: options.maker_reach_km,
+            per_center: MAX_NEARBY_PER_SKILL,
+            positions: PositionAccess::exact(ExactPositions::granted_by("matchJob")),
         };
-        for at in batch.iter().filter_map(|f| f.position) {
-            let request = SearchRequest::new(Kind::Maker)
-                .filters(filters.clone())
-                .near(at, options.maker_reach_km)
-                .positions(PositionAccess::exact(ExactPositions::granted_by(
-                    "matchJob",
-                )))
-                .page(0, MAX_NEARBY_PER_SKILL);
-            found.extend(
-                engine
-                    .search(&request)
-                    .map_err(search_error)?
-                    .hits
-                    .into_iter()
-                    .map(|h| h.id),
-            );
-        }
+        let around = engine.nearest_holders(&request).map_err(search_error)?;
+        found.extend(around.into_iter().flatten().map(|h| h.id));
     }
     Ok(found)
 }
