@@ -1,7 +1,7 @@
 //! Facilities ranked by what a job asks of them and by distance, from the index alone.
-//! `matchJob` scores a team in full only after loading its facility's machines, makers
-//! and track record from the database; at tens of thousands of facilities that cannot be
-//! done for all of them. This ranking picks the few hundred worth loading: each facility
+//! `matchJob` scores a team in full only after loading its facility's profile, makers
+//! and track record; at tens of thousands of facilities that cannot be done for all of
+//! them. This ranking picks the few hundred worth loading: each facility
 //! earns the weight of every wanted capability it holds (a process, counting the
 //! taxonomy's kinds of it; an equipment type; a material) plus a distance term that
 //! decays like the matcher's own.
