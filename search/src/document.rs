@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::matching::{Availability, CredentialEvidence};
+use crate::matching::{Availability, Clearance, CredentialEvidence};
 
 /// The kinds of entity the engine holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -117,6 +117,10 @@ pub struct MakerDoc {
     pub public_profile: bool,
     /// Hours a week the maker offers, and when.
     pub availability: Option<Availability>,
+    /// Facilities the maker is affiliated with.
+    pub affiliations: Vec<Uuid>,
+    /// Machines the maker is cleared on, expired or not.
+    pub clearances: Vec<Clearance>,
 }
 
 /// One machine of a facility (OKW §7).

@@ -4,6 +4,7 @@
 //! last a fuzzy match that says how sure it is. Unknown terms are reported, never guessed.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// How a term was recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -55,7 +56,14 @@ pub struct TermIndex {
     tsdc: HashMap<String, String>,
     /// Folded labels and aliases, for fuzzy matching.
     fuzzy: Vec<(String, String)>,
+    /// Fuzzy answers already worked out, by folded term: a scan of every label costs
+    /// tens of microseconds, and the same words come back with every match of a job.
+    /// The tables never change once built, so an answer never goes stale.
+    memo: Arc<Mutex<HashMap<String, Option<Resolution>>>>,
 }
+
+/// Fuzzy answers remembered per vocabulary before the memo starts over.
+const FUZZY_MEMO: usize = 10_000;
 
 impl TermIndex {
     pub fn build<'a>(entries: impl IntoIterator<Item = TermEntry<'a>>) -> TermIndex {
@@ -156,6 +164,24 @@ impl TermIndex {
         if folded.chars().count() < 4 {
             return None;
         }
+        // A poisoned memo only costs the scan.
+        if let Ok(memo) = self.memo.lock()
+            && let Some(known) = memo.get(folded)
+        {
+            return known.clone();
+        }
+        let found = self.closest(folded);
+        if let Ok(mut memo) = self.memo.lock() {
+            if memo.len() >= FUZZY_MEMO {
+                memo.clear();
+            }
+            memo.insert(folded.to_owned(), found.clone());
+        }
+        found
+    }
+
+    /// The label or alias nearest `folded` by edit distance, when near enough.
+    fn closest(&self, folded: &str) -> Option<Resolution> {
         let mut best: Option<(f64, &str)> = None;
         for (key, id) in &self.fuzzy {
             let score = strsim::normalized_levenshtein(folded, key);

@@ -127,3 +127,71 @@ fn facility_profiles_come_back_as_indexed() {
     );
     assert_eq!(p.track_record, Default::default(), "filled by the caller");
 }
+
+#[test]
+fn makers_linked_to_facilities_follow_their_links() {
+    use makermatch_search::matching::Clearance;
+    let engine = engine();
+    let (workshop, lab, elsewhere) = (id(100), id(101), id(102));
+    let mut kofi = maker(1, "Kofi Mensah", vec![], None);
+    kofi.affiliations = vec![workshop];
+    let mut ama = maker(2, "Ama Owusu", vec![], None);
+    ama.clearances = vec![Clearance {
+        facility_id: lab,
+        equipment_id: Some(id(900)),
+        // Expired: still a link; whether it counts is the matcher's call.
+        expires_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
+    }];
+    let mut yaw = maker(3, "Yaw Boateng", vec![], None);
+    yaw.affiliations = vec![workshop, lab];
+    yaw.clearances = vec![Clearance {
+        facility_id: workshop,
+        equipment_id: None,
+        expires_on: None,
+    }];
+    let loner = maker(4, "Esi Asante", vec![], None);
+    load(
+        &engine,
+        [
+            Doc::Maker(kofi.clone()),
+            Doc::Maker(ama),
+            Doc::Maker(yaw.clone()),
+            Doc::Maker(loner),
+        ],
+        1,
+    );
+
+    assert_eq!(
+        engine.linked_makers(&[workshop]).unwrap(),
+        vec![id(1), id(3)]
+    );
+    assert_eq!(engine.linked_makers(&[lab]).unwrap(), vec![id(2), id(3)]);
+    assert_eq!(
+        engine.linked_makers(&[lab, workshop, elsewhere]).unwrap(),
+        vec![id(1), id(2), id(3)],
+        "each maker once, by id"
+    );
+    assert!(engine.linked_makers(&[elsewhere]).unwrap().is_empty());
+    assert!(engine.linked_makers(&[]).unwrap().is_empty());
+
+    let profiles = engine.maker_profiles(&[id(3)]).unwrap();
+    assert_eq!(profiles[0].affiliations, vec![workshop, lab]);
+    assert_eq!(
+        profiles[0].clearances, yaw.clearances,
+        "the links come with the profile"
+    );
+
+    // Kofi leaves the workshop; Yaw's passport is erased from the index.
+    kofi.affiliations.clear();
+    let mut w = engine.writer().unwrap();
+    w.upsert(&Doc::Maker(kofi)).unwrap();
+    w.delete(makermatch_search::Kind::Maker, id(3)).unwrap();
+    w.commit(2).unwrap();
+    assert!(engine.linked_makers(&[workshop]).unwrap().is_empty());
+    assert_eq!(engine.linked_makers(&[lab, workshop]).unwrap(), vec![id(2)]);
+    assert!(
+        engine.maker_profiles(&[id(1)]).unwrap()[0]
+            .affiliations
+            .is_empty()
+    );
+}

@@ -298,3 +298,118 @@ fn a_commit_is_seen_by_the_next_ranking() {
     load(&engine, [Doc::from(closed)], 3);
     assert_eq!(ids(&rank(&engine, &request)), vec![1]);
 }
+
+/// The ranking only measures distances for the capability levels that can still place
+/// someone; what it returns must be what scoring every candidate would.
+#[test]
+fn the_ranking_equals_scoring_every_candidate() {
+    let engine = engine();
+    let processes = ["welding", "fdm", "laser-cutting", "carpentry"];
+    // A fixed pseudo-random spread: 1,200 facilities within ~1,500 km of Accra, each
+    // holding a random subset of the processes; some unplaced.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut placed: Vec<(u128, Option<(f64, f64)>, Vec<&str>)> = Vec::new();
+    let docs: Vec<Doc> = (1..=1_200u128)
+        .map(|n| {
+            let held: Vec<&str> = processes
+                .iter()
+                .copied()
+                .filter(|_| next() % 3 == 0)
+                .collect();
+            let at = (next() % 10 != 0).then(|| {
+                let dlat = (next() % 2_000) as f64 / 100.0 - 10.0;
+                let dlon = (next() % 2_000) as f64 / 100.0 - 10.0;
+                (ACCRA.0 + dlat, ACCRA.1 + dlon)
+            });
+            let mut f = facility(n, &format!("f{n}"), at);
+            f.process_ids = held.iter().map(|p| (*p).to_string()).collect();
+            placed.push((n, at, held));
+            Doc::from(f)
+        })
+        .collect();
+    load(&engine, docs, 1);
+
+    let wants = vec![
+        (3.0, "welding"),
+        (2.0, "fdm"),
+        (1.0, "laser-cutting"),
+        (0.5, "carpentry"),
+    ];
+    for (limit, radius_km, distance_weight) in [
+        (10, None, 1.0),
+        (50, None, 2.5),
+        (5, Some(800.0), 1.0),
+        (200, Some(1_200.0), 0.7),
+        (25, None, 0.0),
+        (2_000, None, 1.0),
+    ] {
+        let request = CapabilityRequest {
+            wants: wants
+                .iter()
+                .map(|(w, p)| Want {
+                    weight: *w,
+                    alternatives: vec![vec![Facet::Process((*p).into())]],
+                })
+                .collect(),
+            statuses: vec![],
+            origin: Some(LatLon::new(ACCRA.0, ACCRA.1).unwrap()),
+            radius_km,
+            distance_weight,
+            half_life_km: 300.0,
+            limit,
+        };
+        let ranked = rank(&engine, &request);
+        // Candidates: every holder, and the `limit` nearest whatever they hold.
+        let mut nearest: Vec<(f64, u128)> = placed
+            .iter()
+            .filter_map(|(n, at, _)| at.map(|p| (haversine_km(ACCRA, p), *n)))
+            .filter(|(km, _)| radius_km.is_none_or(|r| *km <= r))
+            .collect();
+        nearest.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        nearest.truncate(limit);
+        let mut expected: Vec<(f64, Option<f64>, u128)> = placed
+            .iter()
+            .filter(|(n, _, held)| !held.is_empty() || nearest.iter().any(|(_, m)| m == n))
+            .filter_map(|(n, at, held)| {
+                let km = at.map(|p| haversine_km(ACCRA, p));
+                if radius_km.is_some() && !km.is_some_and(|k| k <= radius_km.unwrap_or(0.0)) {
+                    return None;
+                }
+                let capability: f64 = wants
+                    .iter()
+                    .filter(|(_, p)| held.contains(p))
+                    .map(|(w, _)| w)
+                    .sum();
+                let near = km.map_or(0.0, |k| distance_weight * 0.5f64.powf(k / 300.0));
+                Some((capability + near, km, *n))
+            })
+            .collect();
+        expected.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| match (a.1, b.1) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => std::cmp::Ordering::Equal,
+                })
+                .then(a.2.cmp(&b.2))
+        });
+        expected.truncate(limit);
+        let case =
+            format!("limit {limit}, radius {radius_km:?}, distance weight {distance_weight}");
+        assert_eq!(ranked.len(), expected.len(), "{case}");
+        for (got, want) in ranked.iter().zip(&expected) {
+            assert!(
+                (got.score - want.0).abs() < 1e-9,
+                "{case}: {got:?} vs {want:?}"
+            );
+            assert_eq!(got.id.as_u128(), want.2, "{case}: {got:?} vs {want:?}");
+        }
+    }
+}

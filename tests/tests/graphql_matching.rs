@@ -537,3 +537,135 @@ async fn missing_requirements_are_listed() {
     })
     .await;
 }
+
+/// A team's ties to its facility come from the makers' indexed passports: leaving a space
+/// drops the maker from its team, and replacing a space's machines drops the makers
+/// cleared on them (the clearances go with the machines).
+#[tokio::test]
+async fn team_ties_follow_affiliations_and_clearances() {
+    use makermatch_entities::{equipment, machine_clearance};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let space = json!({
+            "name": "Tema Metal Works",
+            "location": { "country": "GH", "lat": 5.6698, "lon": -0.0166 },
+            "processes": ["tig-welding"],
+            "equipment": [{ "equipmentType": "press brake", "make": "Amada" }],
+        });
+        let (space_id, space_uuid) = facility(&app, space.clone()).await;
+        // Neither maker has a position: only a link can tie them to the space.
+        let kofi_input = |affiliated: bool| {
+            json!({
+                "firstName": "Kofi",
+                "publicProfile": true,
+                "skills": [{ "skill": "TIG welding", "level": "ADVANCED" }],
+                "affiliations": if affiliated { json!([{ "facilityId": space_id, "role": "staff" }]) } else { json!([]) },
+            })
+        };
+        let ama_input = json!({
+            "firstName": "Ama",
+            "publicProfile": true,
+            "skills": [{ "skill": "Sheet metal bending", "level": "INTERMEDIATE" }],
+        });
+        let kofi = app.data(CREATE_MAKER, json!({ "input": kofi_input(true) })).await["createMaker"]
+            .clone();
+        let ama = app.data(CREATE_MAKER, json!({ "input": ama_input })).await["createMaker"].clone();
+
+        // A clearance on the space's press brake, granted outside the API (no mutation
+        // grants clearances yet); touching Ama's passport re-indexes her.
+        let space_uuid: uuid::Uuid = space_uuid.parse().unwrap();
+        let brake = equipment::Entity::find()
+            .filter(equipment::Column::FacilityId.eq(space_uuid))
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        machine_clearance::Model {
+            id: uuid::Uuid::now_v7(),
+            maker_id: ama["uuid"].as_str().unwrap().parse().unwrap(),
+            equipment_id: brake.id,
+            facility_id: space_uuid,
+            granted_by: "workshop lead".into(),
+            granted_on: chrono::Utc::now().date_naive(),
+            expires_on: None,
+        }
+        .into_active_model()
+        .insert(&app.db)
+        .await
+        .unwrap();
+        const UPDATE_MAKER: &str =
+            "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { id } }";
+        app.data(UPDATE_MAKER, json!({ "id": ama["id"], "input": ama_input }))
+            .await;
+
+        let j = job(
+            &app,
+            json!({
+                "title": "Welded and bent brackets",
+                "quantity": 50,
+                "status": "OPEN",
+                "deliveryPoint": { "lat": 5.6698, "lon": -0.0166 },
+                "requirements": [
+                    { "kind": "SKILL", "term": "TIG welding" },
+                    { "kind": "SKILL", "term": "Sheet metal bending" },
+                ],
+            }),
+        )
+        .await;
+        let team = |found: &[serde_json::Value]| -> Vec<(String, String)> {
+            assert_eq!(found.len(), 1, "{found:?}");
+            let mut makers: Vec<(String, String)> = found[0]["makers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    (
+                        m["makerId"].as_str().unwrap().to_owned(),
+                        m["relation"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            makers.sort();
+            makers
+        };
+        let missing = |found: &[serde_json::Value]| -> Vec<String> {
+            found[0]["missing"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["term"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let id = |m: &serde_json::Value| m["id"].as_str().unwrap().to_owned();
+        let mut both = vec![
+            (id(&kofi), "AFFILIATED".to_owned()),
+            (id(&ama), "CLEARED".to_owned()),
+        ];
+        both.sort();
+        let found = teams(&app, &j, json!(null)).await;
+        assert_eq!(team(&found), both, "{found:?}");
+        assert!(missing(&found).is_empty(), "{found:?}");
+
+        // Kofi leaves the space: his welding no longer counts for it.
+        app.data(UPDATE_MAKER, json!({ "id": kofi["id"], "input": kofi_input(false) }))
+            .await;
+        let found = teams(&app, &j, json!(null)).await;
+        assert_eq!(team(&found), vec![(id(&ama), "CLEARED".to_owned())]);
+        assert_eq!(missing(&found), ["TIG welding"]);
+
+        // The space's machines replaced: Ama's clearance went with the old press brake.
+        app.data(
+            "mutation($id: ID!, $input: FacilityInput!) { updateFacility(id: $id, input: $input) { id } }",
+            json!({ "id": space_id, "input": space }),
+        )
+        .await;
+        let found = teams(&app, &j, json!(null)).await;
+        assert!(team(&found).is_empty(), "{found:?}");
+        let mut gaps = missing(&found);
+        gaps.sort();
+        assert_eq!(gaps, ["Sheet metal bending", "TIG welding"]);
+        app.stop().await;
+    })
+    .await;
+}

@@ -32,7 +32,9 @@ use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
 use crate::services::bulk::insert_models;
 use crate::services::credentials::{Holders, reindex_holders};
-use crate::services::facilities::{FacilityChildren, FacilityInput, TermLink};
+use crate::services::facilities::{
+    FacilityChildren, FacilityInput, Links, TermLink, linked_makers,
+};
 use crate::services::makers::{
     AffiliationInput, MakerChildren, ensure_skills, keep_public_position,
 };
@@ -450,6 +452,13 @@ async fn facilities<C: InsertSink>(
     }
     insert_models::<facility::Entity, _>(tx, inserts, 42).await?;
     let updated: Vec<Uuid> = updates.iter().map(|r| r.id).collect();
+    // Replacing the machines drops the clearances on them, which makers' documents carry.
+    let cleared = linked_makers(tx, &updated, Links::Clearances).await?;
+    changed.extend(
+        cleared
+            .into_iter()
+            .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
+    );
     for row in updates {
         let mut active = facility::ActiveModel::from(row).reset_all();
         active.date_created = NotSet;

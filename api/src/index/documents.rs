@@ -9,10 +9,11 @@ use makermatch_entities::job_requirement::RequirementKind as RowRequirementKind;
 use makermatch_entities::skill_claim::SkillLevel as RowSkillLevel;
 use makermatch_entities::{
     achievement, achievement_alignment, availability, credential, equipment, facility,
-    facility_material, facility_process, issuer, job, job_requirement, maker, skill, skill_claim,
+    facility_material, facility_process, issuer, job, job_requirement, machine_clearance, maker,
+    maker_affiliation, skill, skill_claim,
 };
 use makermatch_search::matching::{
-    Availability, CredentialEvidence, CredentialStatus, credential_status,
+    Availability, Clearance, CredentialEvidence, CredentialStatus, credential_status,
 };
 use makermatch_search::{
     Doc, EquipmentEntry, FacilityDoc, JobDoc, Kind, MakerDoc, RequirementEntry, RequirementKind,
@@ -239,6 +240,7 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
             to: a.available_to,
         });
     }
+    let mut links = links(db, ids).await?;
     let now = Utc::now();
     let mut entries: HashMap<Uuid, Vec<SkillEntry>> = HashMap::new();
     for c in claims {
@@ -287,9 +289,51 @@ async fn makers<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<MakerDoc
                 coarse_position: position(m.coarse_lat, m.coarse_lon),
                 public_profile: m.public_profile,
                 availability: hours.remove(&m.id),
+                affiliations: links.affiliations.remove(&m.id).unwrap_or_default(),
+                clearances: links.clearances.remove(&m.id).unwrap_or_default(),
             }
         })
         .collect())
+}
+
+/// Makers' links to facilities, by maker.
+#[derive(Default)]
+struct Links {
+    affiliations: HashMap<Uuid, Vec<Uuid>>,
+    clearances: HashMap<Uuid, Vec<Clearance>>,
+}
+
+/// The makers' affiliations and machine clearances, in a stable order.
+async fn links<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Links, DbErr> {
+    let mut affiliations: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for a in maker_affiliation::Entity::find()
+        .filter(maker_affiliation::Column::MakerId.is_in(makers.iter().copied()))
+        .order_by_asc(maker_affiliation::Column::FacilityId)
+        .all(db)
+        .await?
+    {
+        affiliations
+            .entry(a.maker_id)
+            .or_default()
+            .push(a.facility_id);
+    }
+    let mut clearances: HashMap<Uuid, Vec<Clearance>> = HashMap::new();
+    for c in machine_clearance::Entity::find()
+        .filter(machine_clearance::Column::MakerId.is_in(makers.iter().copied()))
+        .order_by_asc(machine_clearance::Column::Id)
+        .all(db)
+        .await?
+    {
+        clearances.entry(c.maker_id).or_default().push(Clearance {
+            facility_id: c.facility_id,
+            equipment_id: Some(c.equipment_id),
+            expires_on: c.expires_on,
+        });
+    }
+    Ok(Links {
+        affiliations,
+        clearances,
+    })
 }
 
 async fn facilities<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<FacilityDoc>, DbErr> {

@@ -101,13 +101,7 @@ pub(crate) async fn reindex_holders<C: crate::db::InsertSink>(
         Holders::Achievement(id) => query.filter(credential::Column::AchievementId.eq(id)),
     };
     let holders: Vec<Uuid> = query.into_tuple().all(tx).await?;
-    outbox::record_many(
-        tx,
-        holders
-            .into_iter()
-            .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
-    )
-    .await
+    outbox::reindex_makers(tx, holders).await
 }
 
 /// A partial change of an issuer: `None` keeps a field, `Some(None)` clears it.

@@ -5,8 +5,12 @@ use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{
     equipment, equipment_property, facility, facility_material, facility_process,
+    machine_clearance, maker_affiliation,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QuerySelect,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -374,6 +378,7 @@ pub async fn replace(
             id: id.to_string(),
         })?;
     check_links(&tx, &input).await?;
+    let cleared = linked_makers(&tx, &[id], Links::Clearances).await?;
     row.date_created = existing.date_created;
     let mut active = facility::ActiveModel::from(row);
     active.id = sea_orm::ActiveValue::Unchanged(id);
@@ -393,6 +398,7 @@ pub async fn replace(
         .await?;
     input.child_rows(id, &mut Uuid::now_v7).insert(&tx).await?;
     let seq = outbox::record(&tx, IndexedKind::Facility, id, OutboxOp::Upsert).await?;
+    let seq = outbox::reindex_makers(&tx, cleared).await?.unwrap_or(seq);
     tx.commit().await?;
     Ok(Written {
         value: model,
@@ -402,6 +408,7 @@ pub async fn replace(
 
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<Uuid>> {
     let tx = begin_write(db).await?;
+    let linked = linked_makers(&tx, &[id], Links::All).await?;
     let result = facility::Entity::delete_by_id(id).exec(&tx).await.map_err(|e| {
         if e.to_string().to_lowercase().contains("foreign key") {
             ServiceError::Conflict(format!(
@@ -418,9 +425,55 @@ pub async fn delete(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<
         });
     }
     let seq = outbox::record(&tx, IndexedKind::Facility, id, OutboxOp::Delete).await?;
+    let seq = outbox::reindex_makers(&tx, linked).await?.unwrap_or(seq);
     tx.commit().await?;
     Ok(Written {
         value: id,
         outbox_seq: seq,
     })
+}
+
+/// Which of makers' links to a facility a write drops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Links {
+    /// Replacing its equipment drops the clearances on it (cascade).
+    Clearances,
+    /// Deleting it drops affiliations too.
+    All,
+}
+
+/// The makers holding `links` to any of `facilities`, each once. A maker's search
+/// document carries its links, so whoever drops them must re-index these makers: read them
+/// before the rows go.
+pub(crate) async fn linked_makers<C: ConnectionTrait>(
+    tx: &C,
+    facilities: &[Uuid],
+    links: Links,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut makers = Vec::new();
+    for chunk in facilities.chunks(500) {
+        let cleared: Vec<Uuid> = machine_clearance::Entity::find()
+            .select_only()
+            .column(machine_clearance::Column::MakerId)
+            .distinct()
+            .filter(machine_clearance::Column::FacilityId.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(tx)
+            .await?;
+        makers.extend(cleared);
+        if links == Links::All {
+            let affiliated: Vec<Uuid> = maker_affiliation::Entity::find()
+                .select_only()
+                .column(maker_affiliation::Column::MakerId)
+                .distinct()
+                .filter(maker_affiliation::Column::FacilityId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(tx)
+                .await?;
+            makers.extend(affiliated);
+        }
+    }
+    makers.sort_unstable();
+    makers.dedup();
+    Ok(makers)
 }

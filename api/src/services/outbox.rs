@@ -55,6 +55,20 @@ pub async fn record_many<C: crate::db::InsertSink>(
     last_seq(tx).await
 }
 
+/// Queues `makers` for re-indexing (an upsert each); returns the highest sequence number.
+pub async fn reindex_makers<C: crate::db::InsertSink>(
+    tx: &C,
+    makers: impl IntoIterator<Item = Uuid>,
+) -> Result<Option<i64>, DbErr> {
+    record_many(
+        tx,
+        makers
+            .into_iter()
+            .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
+    )
+    .await
+}
+
 /// Records many changes without asking for their sequence numbers, so on a
 /// [`crate::db::Pipeline`] nothing waits for the inserts to run. False when there were none.
 pub async fn queue_many<C: crate::db::InsertSink>(

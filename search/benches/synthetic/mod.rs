@@ -187,6 +187,8 @@ impl Generator {
             coarse_position: Some(displace(exact.0, exact.1, &mut self.privacy)),
             public_profile: self.rng.random_bool(0.8),
             availability: None,
+            affiliations: Vec::new(),
+            clearances: Vec::new(),
         }
     }
 

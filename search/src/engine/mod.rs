@@ -11,6 +11,7 @@ use std::path::Path;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::{Index, IndexReader, ReloadPolicy};
+use uuid::Uuid;
 
 pub use clusters::Cluster;
 pub use open::{OnMismatch, OpenOptions, Opened};
@@ -25,6 +26,7 @@ use crate::index::payload;
 use crate::index::schema::Fields;
 use crate::query::capability::{CapabilityRequest, RankedFacility, rank_facilities};
 use crate::query::execute::execute;
+use crate::query::linked::linked_makers;
 use crate::query::nearby::{NearbyRequest, nearest_holders};
 use crate::query::plan::PlannerLimits;
 use crate::query::request::{Filters, Hit, SearchPage, SearchRequest};
@@ -185,6 +187,11 @@ impl SearchEngine {
     /// Per centre, the nearest holders of any of some skills (see [`NearbyRequest`]).
     pub fn nearest_holders(&self, request: &NearbyRequest) -> Result<Vec<Vec<Hit>>, SearchError> {
         self.reading(|inner, state, _| nearest_holders(inner, state, request))
+    }
+
+    /// The makers affiliated with or cleared at any of `facilities`, by id, each once.
+    pub fn linked_makers(&self, facilities: &[Uuid]) -> Result<Vec<Uuid>, SearchError> {
+        self.reading(|inner, state, _| linked_makers(inner, state, facilities))
     }
 
     /// The `k` entities of `kind` nearest to `center` that pass `filters`, nearest first.

@@ -17,19 +17,24 @@ use crate::document::Kind;
 use crate::matching::{FacilityProfile, MakerProfile};
 
 impl SearchEngine {
-    /// The profiles of the makers `ids` the index holds, in the order of `ids`. Their
-    /// affiliations and clearances are empty: the caller reads those by facility.
-    pub fn maker_profiles(&self, ids: &[Uuid]) -> Result<Vec<MakerProfile>, SearchError> {
+    /// The profiles of the makers `ids` the index holds, in the order of `ids`, with their
+    /// affiliations and clearances; shared with the engine's cache (a match takes a few
+    /// claims of hundreds of makers: copying every profile whole cost more than the rest).
+    pub fn maker_profiles(&self, ids: &[Uuid]) -> Result<Vec<Arc<MakerProfile>>, SearchError> {
         self.profiles(Kind::Maker, ids)
     }
 
     /// The profiles of the facilities `ids` the index holds, in the order of `ids`, with
     /// empty track records: the caller reads those from the facilities' assignments.
     pub fn facility_profiles(&self, ids: &[Uuid]) -> Result<Vec<FacilityProfile>, SearchError> {
-        self.profiles(Kind::Facility, ids)
+        Ok(self
+            .profiles::<FacilityProfile>(Kind::Facility, ids)?
+            .into_iter()
+            .map(|p| FacilityProfile::clone(&p))
+            .collect())
     }
 
-    fn profiles<T: Stored>(&self, kind: Kind, ids: &[Uuid]) -> Result<Vec<T>, SearchError> {
+    fn profiles<T: Stored>(&self, kind: Kind, ids: &[Uuid]) -> Result<Vec<Arc<T>>, SearchError> {
         // Decoded and cached under one read lock: no commit can change the documents
         // between the read and the caching (`State::forget` drops stale entries).
         self.reading(|inner, state, _| {
@@ -70,7 +75,7 @@ impl SearchEngine {
                 cache.make_room(decoded.len());
                 T::slot(&mut cache).extend(decoded);
             }
-            Ok(found.into_iter().flatten().map(|p| T::clone(&p)).collect())
+            Ok(found.into_iter().flatten().collect())
         })
     }
 }

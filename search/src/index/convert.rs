@@ -5,6 +5,7 @@
 
 use tantivy::TantivyDocument;
 use tantivy::schema::Field;
+use uuid::Uuid;
 
 use super::expand::{Expander, ProcessExpansion};
 use super::geo_cell;
@@ -235,6 +236,22 @@ fn maker(b: &mut Builder<'_>, m: &MakerDoc, expander: &Expander) {
         "private"
     };
     b.term(f.visibility, visibility.to_string());
+    let mut linked: Vec<Uuid> = m
+        .affiliations
+        .iter()
+        .copied()
+        .chain(m.clearances.iter().map(|c| c.facility_id))
+        .collect();
+    linked.sort_unstable();
+    linked.dedup();
+    for facility in linked {
+        b.term(f.linked, linked_term(facility));
+    }
+}
+
+/// The `linked` term of a facility id.
+pub(crate) fn linked_term(facility: Uuid) -> String {
+    facility.simple().to_string()
 }
 
 fn facility(b: &mut Builder<'_>, fac: &FacilityDoc, expander: &Expander) {

@@ -18,7 +18,8 @@ use super::analyzer::{ENGLISH, FOLDED, TAXONOMY};
 /// Version of the schema and of what gets indexed into it (analyzers, expansions).
 /// 2: facilities and jobs carry `visibility: public`.
 /// 3: makers and facilities carry their matching profile (`profile`).
-pub const SCHEMA_VERSION: u32 = 3;
+/// 4: makers carry their links to facilities (`linked`, and in the profile).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Handles of every field.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +72,9 @@ pub(crate) struct Fields {
     /// `matching::FacilityProfile`) as JSON, so a match reads it with the document instead
     /// of from a dozen tables.
     pub profile: Field,
+    /// Makers: the ids of the facilities they are affiliated with or cleared at, so a
+    /// match finds the makers tied to its candidate facilities without the database.
+    pub linked: Field,
 }
 
 fn text(stored: bool, analyzer: &str) -> TextOptions {
@@ -125,6 +129,7 @@ impl Fields {
             visibility: b.add_text_field("visibility", STRING),
             requirement: b.add_text_field("requirement", STRING),
             profile: b.add_bytes_field("profile", STORED),
+            linked: b.add_text_field("linked", STRING),
         };
         (b.build(), fields)
     }

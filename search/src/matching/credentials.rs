@@ -32,17 +32,19 @@ pub fn credential_status(c: &CredentialEvidence, now: DateTime<Utc>) -> Credenti
     }
 }
 
-/// How a claim stands: the credential that verifies it, or why none does.
+/// How a claim stands: the credential that verifies it, or why none does. The words
+/// for the evidence are written only for the claims a team uses ([`Standing::note`]):
+/// every claim of every maker nearby is judged, few are shown.
 #[derive(Debug, Clone)]
 pub(crate) struct Standing<'a> {
     pub verified_by: Option<&'a CredentialEvidence>,
-    /// Words for the evidence: who verified it, or why it counts as self-declared.
-    pub note: String,
+    claim: &'a SkillClaim,
+    now: DateTime<Utc>,
 }
 
 pub(crate) fn standing(claim: &SkillClaim, now: DateTime<Utc>) -> Standing<'_> {
     // The valid credential that lasts longest (then the first listed) is the one named.
-    let valid = claim
+    let verified_by = claim
         .credentials
         .iter()
         .filter(|c| credential_status(c, now) == CredentialStatus::Valid)
@@ -53,35 +55,41 @@ pub(crate) fn standing(claim: &SkillClaim, now: DateTime<Utc>) -> Standing<'_> {
                 .then(a.expires.cmp(&b.expires))
                 .then(b.id.cmp(&a.id))
         });
-    if let Some(c) = valid {
-        return Standing {
-            verified_by: Some(c),
-            note: format!("verified by \"{}\" from {}", c.achievement, c.issuer),
-        };
-    }
-    let reasons: Vec<String> = claim
-        .credentials
-        .iter()
-        .map(|c| {
-            let why = match credential_status(c, now) {
-                CredentialStatus::Expired => c.expires.map_or_else(
-                    || "expired".to_string(),
-                    |e| format!("expired on {}", e.date_naive()),
-                ),
-                CredentialStatus::Revoked => "revoked".into(),
-                CredentialStatus::UntrustedIssuer => "from an issuer not trusted here".into(),
-                CredentialStatus::NotYetIssued => "issued in the future".into(),
-                CredentialStatus::Valid => "valid".into(),
-            };
-            format!("\"{}\" from {} is {why}", c.achievement, c.issuer)
-        })
-        .collect();
     Standing {
-        verified_by: None,
-        note: if reasons.is_empty() {
+        verified_by,
+        claim,
+        now,
+    }
+}
+
+impl Standing<'_> {
+    /// Words for the evidence: who verified the claim, or why it counts as self-declared.
+    pub(crate) fn note(&self) -> String {
+        if let Some(c) = self.verified_by {
+            return format!("verified by \"{}\" from {}", c.achievement, c.issuer);
+        }
+        let reasons: Vec<String> = self
+            .claim
+            .credentials
+            .iter()
+            .map(|c| {
+                let why = match credential_status(c, self.now) {
+                    CredentialStatus::Expired => c.expires.map_or_else(
+                        || "expired".to_string(),
+                        |e| format!("expired on {}", e.date_naive()),
+                    ),
+                    CredentialStatus::Revoked => "revoked".into(),
+                    CredentialStatus::UntrustedIssuer => "from an issuer not trusted here".into(),
+                    CredentialStatus::NotYetIssued => "issued in the future".into(),
+                    CredentialStatus::Valid => "valid".into(),
+                };
+                format!("\"{}\" from {} is {why}", c.achievement, c.issuer)
+            })
+            .collect();
+        if reasons.is_empty() {
             "self-declared".into()
         } else {
             format!("self-declared ({})", reasons.join("; "))
-        },
+        }
     }
 }

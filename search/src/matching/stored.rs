@@ -2,9 +2,9 @@
 //! document (the `profile` field): built from the documents the api crate loads, read back
 //! by [`crate::SearchEngine::maker_profiles`] and [`crate::SearchEngine::facility_profiles`].
 //!
-//! Left out, because they change without the entity being re-indexed: a maker's links to
-//! facilities (affiliations, clearances; read by facility when matching) and a facility's
-//! track record (from its assignments).
+//! Left out, because it changes without the facility being re-indexed: a facility's track
+//! record (from its assignments). A maker's links to facilities are the maker's own rows:
+//! writing them re-indexes the maker, and so does a facility change that drops them.
 
 use crate::document::{FacilityDoc, MakerDoc};
 use crate::spatial::LatLon;
@@ -21,8 +21,8 @@ impl MakerProfile {
             id: doc.id,
             display_name: doc.shown_name.clone(),
             position,
-            affiliations: Vec::new(),
-            clearances: Vec::new(),
+            affiliations: doc.affiliations.clone(),
+            clearances: doc.clearances.clone(),
             skills: doc
                 .skills
                 .iter()

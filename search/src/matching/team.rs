@@ -167,12 +167,21 @@ impl<'a> TeamPool<'a> {
     /// The makers tied to `facility`, each once with its closest tie, in pool order;
     /// distances are measured later, for the makers chosen.
     fn around(&self, facility: &FacilityProfile) -> Vec<(usize, Relation)> {
-        let mut found: Vec<(usize, Relation)> = Vec::new();
+        // The closest tie of each maker, by pool index: a pass over the pool is cheaper
+        // than sorting the ties when most of the pool is around (a dense city).
+        let mut tie: Vec<Option<Relation>> = vec![None; self.candidates.len()];
+        let mut add = |i: usize, relation: Relation| {
+            if let Some(t) = tie.get_mut(i)
+                && t.is_none_or(|old| relation < old)
+            {
+                *t = Some(relation);
+            }
+        };
         for &i in self.by_affiliation.get(&facility.id).into_iter().flatten() {
-            found.push((i, Relation::Affiliated));
+            add(i, Relation::Affiliated);
         }
         for &i in self.by_clearance.get(&facility.id).into_iter().flatten() {
-            found.push((i, Relation::Cleared));
+            add(i, Relation::Cleared);
         }
         if let Some(at) = facility.position {
             // The R-tree bound has a metre of slack; the chord of the reach itself decides
@@ -184,14 +193,15 @@ impl<'a> TeamPool<'a> {
                 .locate_within_distance(xyz, chord2_bound(self.reach_km))
             {
                 if chord2(hit.geom(), &xyz) <= reach * reach {
-                    found.push((hit.data, Relation::Nearby));
+                    add(hit.data, Relation::Nearby);
                 }
             }
         }
-        // One entry per maker, its closest tie first.
-        found.sort_unstable();
-        found.dedup_by_key(|e| e.0);
-        found
+        // One entry per maker, in pool order.
+        tie.into_iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.map(|t| (i, t)))
+            .collect()
     }
 
     pub fn team(&self, facility: &FacilityProfile) -> Team {
@@ -266,7 +276,7 @@ impl<'a> TeamPool<'a> {
                     c.maker.display_name,
                     cover.claim.label,
                     cover.claim.level.as_str(),
-                    cover.standing.note
+                    cover.standing.note()
                 ),
             });
             match chosen.iter_mut().find(|m| m.0 == i) {

@@ -6,7 +6,6 @@
 //! taxonomy's kinds of it; an equipment type; a material) plus a distance term that
 //! decays like the matcher's own.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tantivy::Term;
@@ -133,18 +132,32 @@ impl Ranking<'_> {
 
     fn run(&self) -> Result<Vec<RankedFacility>, SearchError> {
         let request = self.request;
-        let mut held: HashMap<&Facet, Arc<OrdSet>> = HashMap::new();
-        for facet in request
-            .wants
-            .iter()
-            .flat_map(|w| w.alternatives.iter().flatten())
-        {
-            if !held.contains_key(facet) {
-                held.insert(facet, self.holders(facet)?);
+        // Each facet's holders once, and the wants as indexes into them: the loop below
+        // runs for every candidate, tens of thousands when the job has no radius.
+        let mut facets: Vec<&Facet> = Vec::new();
+        let mut sets: Vec<Arc<OrdSet>> = Vec::new();
+        let mut wants: Vec<(f64, Vec<Vec<usize>>)> = Vec::new();
+        for want in &request.wants {
+            let mut alternatives = Vec::new();
+            for alternative in &want.alternatives {
+                let mut all = Vec::new();
+                for facet in alternative {
+                    let i = match facets.iter().position(|f| *f == facet) {
+                        Some(i) => i,
+                        None => {
+                            facets.push(facet);
+                            sets.push(self.holders(facet)?);
+                            sets.len() - 1
+                        }
+                    };
+                    all.push(i);
+                }
+                alternatives.push(all);
             }
+            wants.push((want.weight, alternatives));
         }
         let mut candidates = OrdSet::with_capacity(self.state.entities.len());
-        for set in held.values() {
+        for set in &sets {
             candidates.union_with(set.as_ref());
         }
         if let Some(status) = self.status_filter() {
@@ -158,51 +171,82 @@ impl Ranking<'_> {
             candidates.insert(ord);
         }
 
+        // The capability part of each candidate's score first (bitset lookups only),
+        // grouped by value, best first.
+        let mut by_capability: Vec<(f64, u32)> = candidates
+            .iter()
+            .map(|ord| {
+                let score: f64 = wants
+                    .iter()
+                    .filter(|(_, alternatives)| {
+                        alternatives
+                            .iter()
+                            .any(|all| all.iter().all(|&i| sets[i].contains(ord)))
+                    })
+                    .map(|(weight, _)| weight)
+                    .sum();
+                (score, ord)
+            })
+            .collect();
+        by_capability.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+
         let layer = &self.state.layers.facility;
         let origin = request.origin.map(|o| (o, o.unit_vector()));
         let bound = origin
             .zip(request.radius_km)
             .map(|(_, km)| chord2_bound(km));
-        let mut ranked = Vec::new();
-        for ord in candidates.iter() {
-            let Some(entity) = self.state.entity(ord) else {
-                continue;
-            };
-            let at = layer.slot_of(ord).map(|s| layer.slot(s));
-            let distance_km = match (origin, at) {
-                (Some((o, xyz)), Some(slot)) => {
-                    if bound.is_some_and(|b| chord2(&xyz, &slot.xyz) > b) {
-                        continue;
-                    }
-                    let km = o.distance_km(slot.at);
-                    if request.radius_km.is_some_and(|r| km > r) {
-                        continue;
-                    }
-                    Some(km)
-                }
-                // Unplaced facilities cannot be within a radius.
-                (Some(_), None) if request.radius_km.is_some() => continue,
-                _ => None,
-            };
-            let mut score: f64 = request
-                .wants
-                .iter()
-                .filter(|w| {
-                    w.alternatives.iter().any(|alt| {
-                        alt.iter()
-                            .all(|f| held.get(f).is_some_and(|s| s.contains(ord)))
-                    })
-                })
-                .map(|w| w.weight)
-                .sum();
-            if let Some(km) = distance_km {
-                score += request.distance_weight * 0.5f64.powf(km / request.half_life_km);
+        // The distance term adds at most this: a level whose capability score plus it
+        // stays below the `limit`-th total so far cannot place anyone.
+        let reach = if origin.is_some() {
+            request.distance_weight
+        } else {
+            0.0
+        };
+        let mut ranked: Vec<RankedFacility> = Vec::new();
+        let mut totals: Vec<f64> = Vec::new();
+        let mut threshold = f64::NEG_INFINITY;
+        for level in by_capability.chunk_by(|a, b| a.0 == b.0) {
+            let capability = level[0].0;
+            if capability + reach < threshold {
+                break;
             }
-            ranked.push(RankedFacility {
-                id: entity.id,
-                score,
-                distance_km,
-            });
+            for &(_, ord) in level {
+                let Some(entity) = self.state.entity(ord) else {
+                    continue;
+                };
+                let at = layer.slot_of(ord).map(|s| layer.slot(s));
+                let distance_km = match (origin, at) {
+                    (Some((o, xyz)), Some(slot)) => {
+                        if bound.is_some_and(|b| chord2(&xyz, &slot.xyz) > b) {
+                            continue;
+                        }
+                        let km = o.distance_km(slot.at);
+                        if request.radius_km.is_some_and(|r| km > r) {
+                            continue;
+                        }
+                        Some(km)
+                    }
+                    // Unplaced facilities cannot be within a radius.
+                    (Some(_), None) if request.radius_km.is_some() => continue,
+                    _ => None,
+                };
+                let mut score = capability;
+                if let Some(km) = distance_km {
+                    score += request.distance_weight * 0.5f64.powf(km / request.half_life_km);
+                }
+                ranked.push(RankedFacility {
+                    id: entity.id,
+                    score,
+                    distance_km,
+                });
+            }
+            if ranked.len() >= request.limit {
+                totals.clear();
+                totals.extend(ranked.iter().map(|r| r.score));
+                let (_, nth, _) =
+                    totals.select_nth_unstable_by(request.limit - 1, |a, b| b.total_cmp(a));
+                threshold = *nth;
+            }
         }
         // Best first, then nearer, then by id: a total order, so the cut is stable.
         let order = |a: &RankedFacility, b: &RankedFacility| {

@@ -4,6 +4,7 @@
 pub(crate) mod capability;
 pub(crate) mod execute;
 pub(crate) mod filters;
+pub(crate) mod linked;
 pub(crate) mod matcher;
 pub(crate) mod nearby;
 pub(crate) mod ord_set;

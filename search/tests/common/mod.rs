@@ -91,6 +91,8 @@ pub fn maker(n: u128, name: &str, skills: Vec<SkillEntry>, exact: Option<(f64, f
         coarse_position: None,
         public_profile: true,
         availability: None,
+        affiliations: Vec::new(),
+        clearances: Vec::new(),
     }
 }
 

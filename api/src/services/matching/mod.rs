@@ -20,7 +20,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::{ServiceError, ServiceResult};
-use profiles::{Links, facility_profiles, maker_profiles};
+use profiles::{facility_profiles, maker_profiles};
 
 mod profiles;
 
@@ -179,20 +179,20 @@ async fn covering_skills<C: ConnectionTrait>(
 }
 
 /// Makers who may belong to the teams of `batch`: affiliated with or cleared at one of
-/// its facilities (their links are added to `links`), or holding a covering skill within
-/// reach of one (the nearest `MAX_NEARBY_PER_SKILL` per facility and requirement, found
-/// by the engine).
-async fn makers_around<C: ConnectionTrait>(
-    db: &C,
+/// its facilities, or holding a covering skill within reach of one (the nearest
+/// `MAX_NEARBY_PER_SKILL` per facility and requirement). The engine finds both.
+fn makers_around(
     engine: &SearchEngine,
     batch: &[&FacilityProfile],
     covering: &[Vec<skill::Model>],
     options: &MatchOptions,
-    links: &mut Links,
 ) -> ServiceResult<HashSet<Uuid>> {
     let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
-    links.read(db, &ids).await?;
-    let mut found: HashSet<Uuid> = links.makers().collect();
+    let mut found: HashSet<Uuid> = engine
+        .linked_makers(&ids)
+        .map_err(search_error)?
+        .into_iter()
+        .collect();
     for skills in covering.iter().filter(|s| !s.is_empty()) {
         let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
         keys.sort_unstable();
@@ -288,7 +288,6 @@ pub async fn match_job<C: ConnectionTrait>(
     let mut scored: Vec<FacilityProfile> = Vec::new();
     let mut makers: Vec<MakerProfile> = Vec::new();
     let mut seen: HashSet<Uuid> = HashSet::new();
-    let mut links = Links::default();
     let mut teams: Vec<TeamMatch> = Vec::new();
     let mut batches = 0;
     // Time spent finding makers, loading them, scoring.
@@ -319,18 +318,13 @@ pub async fn match_job<C: ConnectionTrait>(
         next = end;
         batches += 1;
         let t = std::time::Instant::now();
-        let new: Vec<Uuid> = makers_around(db, engine, &batch, &covering, options, &mut links)
-            .await?
+        let new: Vec<Uuid> = makers_around(engine, &batch, &covering, options)?
             .into_iter()
             .filter(|id| seen.insert(*id))
             .collect();
         phases[0] += t.elapsed();
         let t = std::time::Instant::now();
         makers.extend(maker_profiles(engine, &new, &skills)?);
-        // Links of this round's facilities may belong to makers of earlier rounds.
-        for m in &mut makers {
-            links.attach(m);
-        }
         phases[1] += t.elapsed();
         let t = std::time::Instant::now();
         scored.extend(batch.into_iter().cloned());
