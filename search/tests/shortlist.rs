@@ -314,7 +314,9 @@ fn the_ranking_equals_scoring_every_candidate() {
         seed ^= seed << 17;
         seed
     };
-    let mut placed: Vec<(u128, Option<(f64, f64)>, Vec<&str>)> = Vec::new();
+    // (number, position, processes held)
+    type Placed<'a> = (u128, Option<(f64, f64)>, Vec<&'a str>);
+    let mut placed: Vec<Placed> = Vec::new();
     let docs: Vec<Doc> = (1..=1_200u128)
         .map(|n| {
             let held: Vec<&str> = processes
@@ -335,7 +337,7 @@ fn the_ranking_equals_scoring_every_candidate() {
         .collect();
     load(&engine, docs, 1);
 
-    let wants = vec![
+    let wants = [
         (3.0, "welding"),
         (2.0, "fdm"),
         (1.0, "laser-cutting"),

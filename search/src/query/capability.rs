@@ -5,6 +5,12 @@
 //! earns the weight of every wanted capability it holds (a process, counting the
 //! taxonomy's kinds of it; an equipment type; a material) plus a distance term that
 //! decays like the matcher's own.
+//!
+//! Only the facilities that can still make the cut are measured: with a delivery point
+//! the ranking walks outward from it and stops once the best capability score plus the
+//! distance term at the current distance falls below the `limit`-th total so far; without
+//! one it takes capability levels best first. A job with no maximum distance asks about
+//! tens of thousands of facilities; a few hundred get measured.
 
 use std::sync::Arc;
 
@@ -21,7 +27,7 @@ use crate::document::Kind;
 use crate::engine::Inner;
 use crate::engine::state::State;
 use crate::index::convert::{code_term, id_term};
-use crate::spatial::{LatLon, chord2, chord2_bound};
+use crate::spatial::{LatLon, chord2_bound};
 
 /// A capability as the index records it for a facility.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,83 +177,11 @@ impl Ranking<'_> {
             candidates.insert(ord);
         }
 
-        // The capability part of each candidate's score first (bitset lookups only),
-        // grouped by value, best first.
-        let mut by_capability: Vec<(f64, u32)> = candidates
-            .iter()
-            .map(|ord| {
-                let score: f64 = wants
-                    .iter()
-                    .filter(|(_, alternatives)| {
-                        alternatives
-                            .iter()
-                            .any(|all| all.iter().all(|&i| sets[i].contains(ord)))
-                    })
-                    .map(|(weight, _)| weight)
-                    .sum();
-                (score, ord)
-            })
-            .collect();
-        by_capability.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-
-        let layer = &self.state.layers.facility;
-        let origin = request.origin.map(|o| (o, o.unit_vector()));
-        let bound = origin
-            .zip(request.radius_km)
-            .map(|(_, km)| chord2_bound(km));
-        // The distance term adds at most this: a level whose capability score plus it
-        // stays below the `limit`-th total so far cannot place anyone.
-        let reach = if origin.is_some() {
-            request.distance_weight
-        } else {
-            0.0
+        let held = Held { sets, wants };
+        let mut ranked = match request.origin {
+            Some(origin) => self.outward(origin, &candidates, &held),
+            None => self.by_level(&candidates, &held),
         };
-        let mut ranked: Vec<RankedFacility> = Vec::new();
-        let mut totals: Vec<f64> = Vec::new();
-        let mut threshold = f64::NEG_INFINITY;
-        for level in by_capability.chunk_by(|a, b| a.0 == b.0) {
-            let capability = level[0].0;
-            if capability + reach < threshold {
-                break;
-            }
-            for &(_, ord) in level {
-                let Some(entity) = self.state.entity(ord) else {
-                    continue;
-                };
-                let at = layer.slot_of(ord).map(|s| layer.slot(s));
-                let distance_km = match (origin, at) {
-                    (Some((o, xyz)), Some(slot)) => {
-                        if bound.is_some_and(|b| chord2(&xyz, &slot.xyz) > b) {
-                            continue;
-                        }
-                        let km = o.distance_km(slot.at);
-                        if request.radius_km.is_some_and(|r| km > r) {
-                            continue;
-                        }
-                        Some(km)
-                    }
-                    // Unplaced facilities cannot be within a radius.
-                    (Some(_), None) if request.radius_km.is_some() => continue,
-                    _ => None,
-                };
-                let mut score = capability;
-                if let Some(km) = distance_km {
-                    score += request.distance_weight * 0.5f64.powf(km / request.half_life_km);
-                }
-                ranked.push(RankedFacility {
-                    id: entity.id,
-                    score,
-                    distance_km,
-                });
-            }
-            if ranked.len() >= request.limit {
-                totals.clear();
-                totals.extend(ranked.iter().map(|r| r.score));
-                let (_, nth, _) =
-                    totals.select_nth_unstable_by(request.limit - 1, |a, b| b.total_cmp(a));
-                threshold = *nth;
-            }
-        }
         // Best first, then nearer, then by id: a total order, so the cut is stable.
         let order = |a: &RankedFacility, b: &RankedFacility| {
             b.score
@@ -266,6 +200,123 @@ impl Ranking<'_> {
         }
         ranked.sort_unstable_by(order);
         Ok(ranked)
+    }
+}
+
+/// The holders of each wanted facet, and the wants as indexes into them: the capability
+/// part of a score is then bitset lookups only, asked for every candidate.
+struct Held {
+    sets: Vec<Arc<OrdSet>>,
+    /// (weight, alternatives), each alternative the facets it needs all of.
+    wants: Vec<(f64, Vec<Vec<usize>>)>,
+}
+
+impl Held {
+    fn capability(&self, ord: u32) -> f64 {
+        self.wants
+            .iter()
+            .filter(|(_, alternatives)| {
+                alternatives
+                    .iter()
+                    .any(|all| all.iter().all(|&i| self.sets[i].contains(ord)))
+            })
+            .map(|(weight, _)| weight)
+            .sum()
+    }
+}
+
+impl Ranking<'_> {
+    /// With no origin the score is the capability part alone: levels in order, stopping
+    /// once `limit` facilities are placed and the next level is below the last of them.
+    fn by_level(&self, candidates: &OrdSet, held: &Held) -> Vec<RankedFacility> {
+        let mut by_capability: Vec<(f64, u32)> = candidates
+            .iter()
+            .map(|ord| (held.capability(ord), ord))
+            .collect();
+        by_capability.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut ranked: Vec<RankedFacility> = Vec::new();
+        for level in by_capability.chunk_by(|a, b| a.0 == b.0) {
+            if ranked.len() >= self.request.limit {
+                break;
+            }
+            ranked.extend(level.iter().filter_map(|&(score, ord)| {
+                Some(RankedFacility {
+                    id: self.state.entity(ord)?.id,
+                    score,
+                    distance_km: None,
+                })
+            }));
+        }
+        ranked
+    }
+
+    /// From the origin outward over the facility R-tree: each candidate met gets its
+    /// distance term; the walk stops once even the best capability score plus the
+    /// distance term of the current distance cannot reach the `limit`-th total so far
+    /// (distances only grow from there). Unplaced candidates score their capability.
+    fn outward(&self, origin: LatLon, candidates: &OrdSet, held: &Held) -> Vec<RankedFacility> {
+        let request = self.request;
+        let best = candidates
+            .iter()
+            .map(|ord| held.capability(ord))
+            .fold(0.0, f64::max);
+        let layer = &self.state.layers.facility;
+        let bound = request.radius_km.map(chord2_bound);
+        let mut ranked: Vec<RankedFacility> = Vec::new();
+        // Unplaced candidates cannot be within a radius; without one they rank on their
+        // capability alone.
+        if request.radius_km.is_none() {
+            for ord in candidates.iter().filter(|o| layer.slot_of(*o).is_none()) {
+                if let Some(entity) = self.state.entity(ord) {
+                    ranked.push(RankedFacility {
+                        id: entity.id,
+                        score: held.capability(ord),
+                        distance_km: None,
+                    });
+                }
+            }
+        }
+        let mut totals: Vec<f64> = Vec::new();
+        let mut threshold = f64::NEG_INFINITY;
+        let mut next_check = request.limit;
+        for (slot_id, d2) in layer.nearest(origin.unit_vector()) {
+            if bound.is_some_and(|b| d2 > b) {
+                break;
+            }
+            let slot = layer.slot(slot_id);
+            let km = origin.distance_km(slot.at);
+            let near = request.distance_weight * 0.5f64.powf(km / request.half_life_km);
+            if best + near < threshold {
+                break;
+            }
+            if request.radius_km.is_some_and(|r| km > r) {
+                continue;
+            }
+            for &ord in slot.members() {
+                if !candidates.contains(ord) {
+                    continue;
+                }
+                let Some(entity) = self.state.entity(ord) else {
+                    continue;
+                };
+                ranked.push(RankedFacility {
+                    id: entity.id,
+                    score: held.capability(ord) + near,
+                    distance_km: Some(km),
+                });
+            }
+            // The `limit`-th total so far, worked out again every `limit` additions
+            // (linear in all, since the walk stops soon after the first `limit`).
+            if ranked.len() >= next_check {
+                totals.clear();
+                totals.extend(ranked.iter().map(|r| r.score));
+                let (_, nth, _) =
+                    totals.select_nth_unstable_by(request.limit - 1, |a, b| b.total_cmp(a));
+                threshold = *nth;
+                next_check = ranked.len() + request.limit;
+            }
+        }
+        ranked
     }
 }
 
