@@ -543,3 +543,78 @@ async fn the_real_datasets_import_whole() {
     })
     .await;
 }
+
+/// A maker's search document carries the maker's machine clearances; re-importing a
+/// changed facility replaces its machines (the clearances on them go too), so it must
+/// queue the makers cleared there for re-indexing.
+#[tokio::test]
+async fn a_changed_facility_requeues_the_makers_cleared_on_its_machines() {
+    use makermatch_entities::machine_clearance;
+    use makermatch_entities::outbox::{IndexedKind, OutboxOp};
+    use sea_orm::{ActiveModelTrait, IntoActiveModel};
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        import(&r, &["okw-snake.yaml", "pss-passport.json"]).await;
+        let weld = facility_named(&r, "Nairobi Weld Works").await;
+        let welder = equipment::Entity::find()
+            .filter(equipment::Column::FacilityId.eq(weld.id))
+            .one(&r.db)
+            .await
+            .unwrap()
+            .expect("Nairobi Weld Works has a MIG welder");
+        let kip = maker::Entity::find()
+            .filter(maker::Column::SourceId.eq("passport-kip"))
+            .one(&r.db)
+            .await
+            .unwrap()
+            .unwrap();
+        machine_clearance::Model {
+            id: uuid::Uuid::now_v7(),
+            maker_id: kip.id,
+            equipment_id: welder.id,
+            facility_id: weld.id,
+            granted_by: "workshop lead".into(),
+            granted_on: chrono::Utc::now().date_naive(),
+            expires_on: None,
+        }
+        .into_active_model()
+        .insert(&r.db)
+        .await
+        .unwrap();
+        let last = Outbox::find()
+            .order_by_desc(outbox::Column::Seq)
+            .one(&r.db)
+            .await
+            .unwrap()
+            .map_or(0, |o| o.seq);
+
+        let changed = std::fs::read_to_string(fixture("okw-snake.yaml"))
+            .unwrap()
+            .replace("Nairobi Weld Works", "Nairobi Welding Works");
+        let summary = import_text(&r.db, &r.taxonomy, "changed.yaml", &changed, None, false)
+            .await
+            .unwrap();
+        assert_eq!(summary.counts(RecordKind::Facility).updated, 1, "{summary}");
+        let queued = Outbox::find()
+            .filter(outbox::Column::Seq.gt(last))
+            .all(&r.db)
+            .await
+            .unwrap();
+        let has = |kind: IndexedKind, id: uuid::Uuid| {
+            queued
+                .iter()
+                .any(|o| o.kind == kind && o.entity_id == id && o.op == OutboxOp::Upsert)
+        };
+        assert!(has(IndexedKind::Facility, weld.id), "{queued:?}");
+        assert!(
+            has(IndexedKind::Maker, kip.id),
+            "the cleared maker is re-indexed: {queued:?}"
+        );
+        assert_eq!(
+            MachineClearance::find().count(&r.db).await.unwrap(),
+            0,
+            "the clearance went with the replaced machine"
+        );
+    })
+    .await;
+}
