@@ -2,9 +2,10 @@
 //! perform them, and materials. The default file ships in the crate; a deployment may
 //! point at its own.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 
+use rustc_hash::FxHashMap;
 use serde::Deserialize;
 
 use crate::resolve::{Resolution, TermEntry, TermIndex};
@@ -84,9 +85,10 @@ pub struct Taxonomy {
     processes: Vec<Process>,
     equipment_types: Vec<EquipmentType>,
     materials: Vec<Material>,
-    process_index: HashMap<String, usize>,
-    equipment_index: HashMap<String, usize>,
-    material_index: HashMap<String, usize>,
+    // Fx: a match asks for processes by id thousands of times (parent walks).
+    process_index: FxHashMap<String, usize>,
+    equipment_index: FxHashMap<String, usize>,
+    material_index: FxHashMap<String, usize>,
     process_terms: TermIndex,
     equipment_terms: TermIndex,
     material_terms: TermIndex,
@@ -299,8 +301,8 @@ impl Taxonomy {
 fn index_by_id<'a>(
     table: &str,
     ids: impl Iterator<Item = &'a String>,
-) -> Result<HashMap<String, usize>, TaxonomyError> {
-    let mut index = HashMap::new();
+) -> Result<FxHashMap<String, usize>, TaxonomyError> {
+    let mut index = FxHashMap::default();
     for (i, id) in ids.enumerate() {
         if id.trim().is_empty() {
             return Err(TaxonomyError::Inconsistent(format!(
@@ -320,6 +322,7 @@ fn index_by_id<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
     #[test]
     fn builtin_taxonomy_loads_and_is_a_tree() {

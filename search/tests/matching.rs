@@ -656,7 +656,7 @@ fn a_team_scored_without_makers_bounds_every_team_of_its_facility() {
     assert_eq!(alone.len(), 5);
     let bounds: HashMap<Uuid, f64> = alone
         .iter()
-        .map(|t| (t.facility_id, upper_bound(t, &options)))
+        .map(|t| (t.facility_id, upper_bound(t, &options, 1.0)))
         .collect();
     for team in &full {
         let bound = bounds[&team.facility_id];
@@ -668,8 +668,24 @@ fn a_team_scored_without_makers_bounds_every_team_of_its_facility() {
         );
         // The bound of a scored team is the same bound: makers do not change the
         // facility's own factors.
-        assert!((upper_bound(team, &options) - bound).abs() < 1e-12);
+        assert!((upper_bound(team, &options, 1.0) - bound).abs() < 1e-12);
+        // With no verified claim in the team, the bound at the self-declared credit
+        // holds too: that is the bound of a facility no verified holder can reach.
+        let verified = team
+            .evidence
+            .iter()
+            .any(|e| e.source == Source::VerifiedSkill);
+        if !verified {
+            let bound = upper_bound(team, &options, options.self_declared_credit);
+            assert!(team.score <= bound + 1e-12);
+            assert!(bound < bounds[&team.facility_id]);
+        }
     }
+    assert!(
+        full.iter()
+            .any(|t| t.evidence.iter().all(|e| e.source != Source::VerifiedSkill)),
+        "some teams are self-declared only"
+    );
     // A team without makers scores strictly under its bound (skill coverage 0).
     assert!(alone.iter().all(|t| t.score < bounds[&t.facility_id]));
 }

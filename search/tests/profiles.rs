@@ -9,7 +9,7 @@ use common::{engine, equipment, facility, id, load, maker, skill};
 use makermatch_search::matching::{
     Availability, BatchSize, CredentialEvidence, FacilityStatus, Machine,
 };
-use makermatch_search::{Doc, LatLon, SkillLevel};
+use makermatch_search::{Doc, LatLon, SkillFilter, SkillLevel};
 
 #[test]
 fn maker_profiles_come_back_as_indexed() {
@@ -142,7 +142,12 @@ fn makers_linked_to_facilities_follow_their_links() {
         // Expired: still a link; whether it counts is the matcher's call.
         expires_on: chrono::NaiveDate::from_ymd_opt(2020, 1, 1),
     }];
-    let mut yaw = maker(3, "Yaw Boateng", vec![], None);
+    let mut yaw = maker(
+        3,
+        "Yaw Boateng",
+        vec![skill("TIG welding", None, false, SkillLevel::Advanced)],
+        None,
+    );
     yaw.affiliations = vec![workshop, lab];
     yaw.clearances = vec![Clearance {
         facility_id: workshop,
@@ -162,17 +167,43 @@ fn makers_linked_to_facilities_follow_their_links() {
     );
 
     assert_eq!(
-        engine.linked_makers(&[workshop]).unwrap(),
+        engine.linked_makers(&[workshop], &[]).unwrap(),
         vec![id(1), id(3)]
     );
-    assert_eq!(engine.linked_makers(&[lab]).unwrap(), vec![id(2), id(3)]);
     assert_eq!(
-        engine.linked_makers(&[lab, workshop, elsewhere]).unwrap(),
+        engine.linked_makers(&[lab], &[]).unwrap(),
+        vec![id(2), id(3)]
+    );
+    assert_eq!(
+        engine
+            .linked_makers(&[lab, workshop, elsewhere], &[])
+            .unwrap(),
         vec![id(1), id(2), id(3)],
         "each maker once, by id"
     );
-    assert!(engine.linked_makers(&[elsewhere]).unwrap().is_empty());
-    assert!(engine.linked_makers(&[]).unwrap().is_empty());
+    assert!(engine.linked_makers(&[elsewhere], &[]).unwrap().is_empty());
+    let holding = |key: &str| SkillFilter {
+        key: key.into(),
+        min_level: None,
+        verified: false,
+    };
+    assert_eq!(
+        engine
+            .linked_makers(
+                &[lab, workshop],
+                &[holding("tig welding"), holding("sewing")]
+            )
+            .unwrap(),
+        vec![id(3)],
+        "only the linked makers holding one of the skills"
+    );
+    assert!(
+        engine
+            .linked_makers(&[lab, workshop], &[holding("sewing")])
+            .unwrap()
+            .is_empty()
+    );
+    assert!(engine.linked_makers(&[], &[]).unwrap().is_empty());
 
     let profiles = engine.maker_profiles(&[id(3)]).unwrap();
     assert_eq!(profiles[0].affiliations, vec![workshop, lab]);
@@ -187,8 +218,11 @@ fn makers_linked_to_facilities_follow_their_links() {
     w.upsert(&Doc::Maker(kofi)).unwrap();
     w.delete(makermatch_search::Kind::Maker, id(3)).unwrap();
     w.commit(2).unwrap();
-    assert!(engine.linked_makers(&[workshop]).unwrap().is_empty());
-    assert_eq!(engine.linked_makers(&[lab, workshop]).unwrap(), vec![id(2)]);
+    assert!(engine.linked_makers(&[workshop], &[]).unwrap().is_empty());
+    assert_eq!(
+        engine.linked_makers(&[lab, workshop], &[]).unwrap(),
+        vec![id(2)]
+    );
     assert!(
         engine.maker_profiles(&[id(1)]).unwrap()[0]
             .affiliations

@@ -13,7 +13,7 @@ use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
     AppLoader, EquipmentProperties, FacilityEquipment, FacilityId, FacilityMakers,
-    FacilityMaterials, FacilityProcesses, MakerClaims, ordered,
+    FacilityMaterials, FacilityProcesses, MakerClaims, load_now, ordered,
 };
 use super::makers::Maker;
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
@@ -445,40 +445,36 @@ async fn prefetch(
 ) -> Result<()> {
     let equipment = selection.field("equipment");
     if equipment.exists() {
-        let machines = loader
-            .load_many(ids.iter().map(|id| FacilityEquipment(*id)))
-            .await?;
+        let keys: Vec<FacilityEquipment> = ids.iter().map(|id| FacilityEquipment(*id)).collect();
+        let machines = load_now(loader, &keys).await?;
         if equipment.field("properties").exists() {
             let machine_ids: Vec<EquipmentProperties> = machines
                 .values()
                 .flatten()
                 .map(|m| EquipmentProperties(m.id))
                 .collect();
-            loader.load_many(machine_ids).await?;
+            load_now(loader, &machine_ids).await?;
         }
     }
     if selection.field("processes").exists() {
-        loader
-            .load_many(ids.iter().map(|id| FacilityProcesses(*id)))
-            .await?;
+        let keys: Vec<FacilityProcesses> = ids.iter().map(|id| FacilityProcesses(*id)).collect();
+        load_now(loader, &keys).await?;
     }
     if selection.field("materials").exists() {
-        loader
-            .load_many(ids.iter().map(|id| FacilityMaterials(*id)))
-            .await?;
+        let keys: Vec<FacilityMaterials> = ids.iter().map(|id| FacilityMaterials(*id)).collect();
+        load_now(loader, &keys).await?;
     }
     let makers = selection.field("makers");
     if makers.exists() {
-        let members = loader
-            .load_many(ids.iter().map(|id| FacilityMakers(*id)))
-            .await?;
+        let keys: Vec<FacilityMakers> = ids.iter().map(|id| FacilityMakers(*id)).collect();
+        let members = load_now(loader, &keys).await?;
         if makers.field("skills").exists() {
             let maker_ids: Vec<MakerClaims> = members
                 .values()
                 .flatten()
                 .map(|m| MakerClaims(m.id))
                 .collect();
-            loader.load_many(maker_ids).await?;
+            load_now(loader, &maker_ids).await?;
         }
     }
     Ok(())

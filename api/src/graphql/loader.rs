@@ -361,6 +361,26 @@ impl Loader<ProcessSkills> for Loaders {
     }
 }
 
+/// Loads `keys` at once and leaves the values in the request's cache for the per-item
+/// resolvers. For callers holding every key already (a list, a prefetch): the loader's
+/// own batching waits out a timer (1 ms, often 2) before each round, which a nested query
+/// paid once per level.
+pub async fn load_now<K, V>(loader: &AppLoader, keys: &[K]) -> Result<HashMap<K, V>, LoadError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Loaders: Loader<K, Value = V, Error = LoadError>,
+    V: Send + Sync + Clone + 'static,
+{
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let found = loader.loader().load(keys).await?;
+    loader
+        .feed_many(found.iter().map(|(k, v)| (k.clone(), v.clone())))
+        .await;
+    Ok(found)
+}
+
 /// Loads many by-id rows keeping the caller's order and skipping missing ones.
 pub async fn ordered<K, V>(loader: &AppLoader, keys: Vec<K>) -> Result<Vec<V>, LoadError>
 where
@@ -368,6 +388,6 @@ where
     Loaders: Loader<K, Value = V, Error = LoadError>,
     V: Send + Sync + Clone + 'static,
 {
-    let mut found = loader.load_many(keys.clone()).await?;
+    let mut found = load_now(loader, &keys).await?;
     Ok(keys.into_iter().filter_map(|k| found.remove(&k)).collect())
 }

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::access::staff;
 use super::error::{bad_input, from_service};
 use super::facilities::Facility;
-use super::loader::{AppLoader, FacilityId};
+use super::loader::{AppLoader, FacilityId, load_now};
 use super::relay::{MAX_FIRST, NodeType, expect_id, global_id};
 use super::search_support::index;
 use crate::events::{AssignmentEvent, EventBus};
@@ -260,6 +260,10 @@ impl MatchingQuery {
         let (_, teams) = matching::match_job(db, engine, taxonomy, id, &options)
             .await
             .map_err(from_service)?;
+        if ctx.look_ahead().field("facility").exists() {
+            let keys: Vec<FacilityId> = teams.iter().map(|t| FacilityId(t.facility_id)).collect();
+            load_now(ctx.data::<AppLoader>()?, &keys).await?;
+        }
         Ok(teams.into_iter().map(TeamMatchOut).collect())
     }
 }

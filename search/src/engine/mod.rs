@@ -29,7 +29,7 @@ use crate::query::execute::execute;
 use crate::query::linked::linked_makers;
 use crate::query::nearby::{NearbyRequest, nearest_holders};
 use crate::query::plan::PlannerLimits;
-use crate::query::request::{Filters, Hit, SearchPage, SearchRequest};
+use crate::query::request::{Filters, Hit, SearchPage, SearchRequest, SkillFilter};
 use crate::spatial::LatLon;
 use crate::{SearchError, Taxonomy};
 
@@ -189,9 +189,15 @@ impl SearchEngine {
         self.reading(|inner, state, _| nearest_holders(inner, state, request))
     }
 
-    /// The makers affiliated with or cleared at any of `facilities`, by id, each once.
-    pub fn linked_makers(&self, facilities: &[Uuid]) -> Result<Vec<Uuid>, SearchError> {
-        self.reading(|inner, state, _| linked_makers(inner, state, facilities))
+    /// The makers affiliated with or cleared at any of `facilities`, by id, each once;
+    /// when `holding_any` names skills, only those holding one of them (as a skill filter
+    /// would match them: by key, level and verification as given).
+    pub fn linked_makers(
+        &self,
+        facilities: &[Uuid],
+        holding_any: &[SkillFilter],
+    ) -> Result<Vec<Uuid>, SearchError> {
+        self.reading(|inner, state, _| linked_makers(inner, state, facilities, holding_any))
     }
 
     /// The `k` entities of `kind` nearest to `center` that pass `filters`, nearest first.

@@ -2,9 +2,9 @@
 //! (`matching::stored`): what `matchJob` scores, in one index read instead of a dozen
 //! database tables, kept decoded once read (`state::ProfileCache`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::de::DeserializeOwned;
 use tantivy::TantivyDocument;
 use tantivy::schema::Value;
@@ -41,7 +41,7 @@ impl SearchEngine {
             let lock = || state.profiles.lock().map_err(|_| SearchError::Poisoned);
             let ords: Vec<(Uuid, u32)> = ids
                 .iter()
-                .filter_map(|id| state.by_id.get(&(kind, *id)).map(|ord| (*id, *ord)))
+                .filter_map(|id| state.ord_of(kind, *id).map(|ord| (*id, ord)))
                 .collect();
             let mut found: Vec<Option<Arc<T>>> = {
                 let mut cache = lock()?;
@@ -82,17 +82,17 @@ impl SearchEngine {
 
 /// A profile kind the index stores, and its part of the cache.
 trait Stored: DeserializeOwned + Clone {
-    fn slot(cache: &mut ProfileCache) -> &mut HashMap<u32, Arc<Self>>;
+    fn slot(cache: &mut ProfileCache) -> &mut FxHashMap<u32, Arc<Self>>;
 }
 
 impl Stored for MakerProfile {
-    fn slot(cache: &mut ProfileCache) -> &mut HashMap<u32, Arc<Self>> {
+    fn slot(cache: &mut ProfileCache) -> &mut FxHashMap<u32, Arc<Self>> {
         &mut cache.makers
     }
 }
 
 impl Stored for FacilityProfile {
-    fn slot(cache: &mut ProfileCache) -> &mut HashMap<u32, Arc<Self>> {
+    fn slot(cache: &mut ProfileCache) -> &mut FxHashMap<u32, Arc<Self>> {
         &mut cache.facilities
     }
 }

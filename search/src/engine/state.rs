@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use rustc_hash::FxHashMap;
 use tantivy::columnar::Column;
 use tantivy::{DocAddress, Searcher, Term};
 use uuid::Uuid;
@@ -18,7 +19,7 @@ use crate::index::schema::Fields;
 use crate::matching::{FacilityProfile, MakerProfile};
 use crate::query::ord_set::OrdSet;
 use crate::spatial::LatLon;
-use crate::spatial::point_set::PointSet;
+use crate::spatial::point_set::{PointSet, SlotSubset};
 
 /// Who an ord stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +37,31 @@ pub(crate) struct Layers {
     pub job: PointSet,
 }
 
+/// Which of the `Layers` (a cache key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum LayerId {
+    MakerExact,
+    MakerCoarse,
+    Facility,
+    Job,
+}
+
 impl Layers {
-    pub(crate) fn get(&self, kind: Kind, access: &PositionAccess) -> &PointSet {
+    pub(crate) fn id(kind: Kind, access: &PositionAccess) -> LayerId {
         match (kind, access) {
-            (Kind::Maker, PositionAccess::Exact(_)) => &self.maker_exact,
-            (Kind::Maker, PositionAccess::Coarse) => &self.maker_coarse,
-            (Kind::Facility, _) => &self.facility,
-            (Kind::Job, _) => &self.job,
+            (Kind::Maker, PositionAccess::Exact(_)) => LayerId::MakerExact,
+            (Kind::Maker, PositionAccess::Coarse) => LayerId::MakerCoarse,
+            (Kind::Facility, _) => LayerId::Facility,
+            (Kind::Job, _) => LayerId::Job,
+        }
+    }
+
+    pub(crate) fn get(&self, kind: Kind, access: &PositionAccess) -> &PointSet {
+        match Layers::id(kind, access) {
+            LayerId::MakerExact => &self.maker_exact,
+            LayerId::MakerCoarse => &self.maker_coarse,
+            LayerId::Facility => &self.facility,
+            LayerId::Job => &self.job,
         }
     }
 }
@@ -56,6 +75,9 @@ pub(crate) struct Snapshot {
     /// The holders of index terms by kind (`query::ord_set`), filled as queries ask for
     /// them: they only change with the index, and the next commit brings a new snapshot.
     pub term_sets: Mutex<HashMap<(Kind, Term), Arc<OrdSet>>>,
+    /// The slots of a layer holding any of some terms (`query::nearby`), by the same rule:
+    /// layers change only with a new snapshot.
+    pub holder_slots: Mutex<HashMap<(LayerId, Vec<Term>), Arc<SlotSubset>>>,
 }
 
 const NO_DOC: DocAddress = DocAddress {
@@ -90,6 +112,7 @@ impl Snapshot {
             ord_columns,
             doc_of,
             term_sets: Mutex::new(HashMap::new()),
+            holder_slots: Mutex::new(HashMap::new()),
         })
     }
 
@@ -128,6 +151,9 @@ pub(crate) struct State {
     pub entities: Vec<Option<Entity>>,
     /// Ords in (kind, id) order: pages of a kind's entities by id without a scan.
     pub by_id: BTreeMap<(Kind, Uuid), u32>,
+    /// The same ords hashed: a match looks up thousands of ids, and a million-entry
+    /// B-tree costs a cache miss per level of each search.
+    ords: FxHashMap<(Kind, Uuid), u32>,
     pub counts: [usize; 3],
     pub layers: Layers,
     pub applied_seq: Option<i64>,
@@ -142,8 +168,8 @@ pub(crate) struct State {
 /// (about 1 KiB an entry) without bookkeeping on every hit.
 #[derive(Debug, Default)]
 pub(crate) struct ProfileCache {
-    pub makers: HashMap<u32, Arc<MakerProfile>>,
-    pub facilities: HashMap<u32, Arc<FacilityProfile>>,
+    pub makers: FxHashMap<u32, Arc<MakerProfile>>,
+    pub facilities: FxHashMap<u32, Arc<FacilityProfile>>,
 }
 
 impl ProfileCache {
@@ -183,6 +209,7 @@ impl State {
         let name = |f| field_name(searcher, f);
         let mut entities: Vec<Option<Entity>> = Vec::new();
         let mut by_id = BTreeMap::new();
+        let mut ords = FxHashMap::default();
         let mut counts = [0; 3];
         let mut placed: [Vec<(u32, LatLon)>; 4] = Default::default();
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
@@ -212,6 +239,7 @@ impl State {
                 let id = Uuid::from_u64_pair(hi, lo);
                 entities[i] = Some(Entity { kind, id });
                 by_id.insert((kind, id), ord);
+                ords.insert((kind, id), ord);
                 counts[kind_index(kind)] += 1;
                 let at = |a: &Column<f64>, b: &Column<f64>| {
                     let (a, b) = (a.first(doc)?, b.first(doc)?);
@@ -249,6 +277,7 @@ impl State {
             snapshot,
             entities,
             by_id,
+            ords,
             counts,
             layers,
             applied_seq,
@@ -258,6 +287,11 @@ impl State {
 
     pub(crate) fn entity(&self, ord: u32) -> Option<Entity> {
         self.entities.get(ord as usize).copied().flatten()
+    }
+
+    /// The ord of `kind`'s entity `id`, when the index holds it.
+    pub(crate) fn ord_of(&self, kind: Kind, id: Uuid) -> Option<u32> {
+        self.ords.get(&(kind, id)).copied()
     }
 
     pub(crate) fn count(&self, kind: Kind) -> usize {
@@ -287,6 +321,7 @@ impl State {
                 }
                 self.entities[i] = Some(entity);
                 self.by_id.insert((entity.kind, entity.id), ord);
+                self.ords.insert((entity.kind, entity.id), ord);
                 self.counts[kind_index(entity.kind)] += 1;
                 let entities = &self.entities;
                 let id_of = |o: u32| {
@@ -333,6 +368,7 @@ impl State {
             Err(poisoned) => *poisoned.into_inner() = ProfileCache::default(),
         }
         self.by_id.remove(&(old.kind, old.id));
+        self.ords.remove(&(old.kind, old.id));
         self.counts[kind_index(old.kind)] -= 1;
         match old.kind {
             Kind::Maker => {

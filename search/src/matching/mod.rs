@@ -45,11 +45,14 @@ pub fn may_match(status: FacilityStatus, options: &MatchOptions) -> bool {
 }
 
 /// The best score `team` could reach whatever makers joined it: its facility's part as
-/// scored (with or without makers), the skill factor at 1, and availability either at 1
-/// or not applying. Scores are weighted means, so a team scored with no makers bounds
-/// every team of the same facility; `matchJob` loads makers for the facilities with the
-/// highest bounds first and stops once the teams it has beat every bound left.
-pub fn upper_bound(team: &TeamMatch, options: &MatchOptions) -> f64 {
+/// scored (with or without makers), the skill factor at `skill_credit`, and availability
+/// either at 1 or not applying. Scores are weighted means, so a team scored with no makers
+/// bounds every team of the same facility; `matchJob` loads makers for the facilities
+/// with the highest bounds first and stops once the teams it has beat every bound left.
+///
+/// `skill_credit` is the most a claim can earn: 1 where a maker with a verified covering
+/// claim could join the team, `options.self_declared_credit` where none could.
+pub fn upper_bound(team: &TeamMatch, options: &MatchOptions, skill_credit: f64) -> f64 {
     let (mut sum, mut total) = (0.0, 0.0);
     for f in &team.breakdown {
         if f.applicable && !matches!(f.factor, Factor::Skill | Factor::Availability) {
@@ -67,11 +70,12 @@ pub fn upper_bound(team: &TeamMatch, options: &MatchOptions) -> f64 {
     } else {
         0.0
     };
+    let credit = skill_credit.clamp(0.0, 1.0);
     let availability = options.weights.get(Factor::Availability);
     let mean = |s: f64, t: f64| if t > 0.0 { s / t } else { 0.0 };
-    mean(sum + skill, total + skill)
+    mean(sum + skill * credit, total + skill)
         .max(mean(
-            sum + skill + availability,
+            sum + skill * credit + availability,
             total + skill + availability,
         ))
         .clamp(0.0, 1.0)

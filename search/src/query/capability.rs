@@ -132,7 +132,7 @@ impl Ranking<'_> {
         Ok(page
             .hits
             .iter()
-            .filter_map(|h| self.state.by_id.get(&(Kind::Facility, h.id)).copied())
+            .filter_map(|h| self.state.ord_of(Kind::Facility, h.id))
             .collect())
     }
 

@@ -6,12 +6,14 @@ use std::sync::Arc;
 
 use tantivy::Term;
 
-use super::filters::kind_filter;
+use super::filters::{kind_filter, skill_term};
 use super::matcher::{Compiled, FilterPlan};
+use super::request::SkillFilter;
 use crate::SearchError;
 use crate::document::Kind;
 use crate::engine::Inner;
 use crate::engine::state::State;
+use crate::skills::skill_key;
 
 /// A set of ords as a bitset: term sets hold thousands of entities, and membership is
 /// asked once per candidate and term.
@@ -32,6 +34,10 @@ impl OrdSet {
             self.words.resize(w + 1, 0);
         }
         self.words[w] |= 1 << b;
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     pub(crate) fn contains(&self, ord: u32) -> bool {
@@ -116,4 +122,34 @@ pub(crate) fn holders(
         .map_err(|_| SearchError::Poisoned)?
         .insert(key, set.clone());
     Ok(set)
+}
+
+/// The index terms of `skills` (blank keys hold nothing), sorted, each once.
+pub(crate) fn skill_terms(inner: &Inner, skills: &[SkillFilter]) -> Vec<Term> {
+    let mut terms: Vec<Term> = skills
+        .iter()
+        .filter(|s| !skill_key(&s.key).is_empty())
+        .map(|s| {
+            let (field, text) = skill_term(s, &inner.fields);
+            Term::from_field_text(field, &text)
+        })
+        .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// The live entities of `kind` holding any of `terms`.
+pub(crate) fn holders_of_any(
+    inner: &Inner,
+    state: &State,
+    kind: Kind,
+    terms: &[Term],
+) -> Result<OrdSet, SearchError> {
+    let mut any = OrdSet::with_capacity(state.entities.len());
+    for term in terms {
+        let set = holders(inner, state, kind, term.clone())?;
+        any.union_with(&set);
+    }
+    Ok(any)
 }

@@ -204,6 +204,22 @@ impl PointSet {
             .map(|(e, d2)| (e.data, d2))
     }
 
+    /// The slots holding any of `ords`, as an R-tree of their own: a walk for the nearest
+    /// holders of a rare skill then skips the thousands of slots holding none.
+    pub(crate) fn subset(&self, ords: impl Iterator<Item = u32>) -> SlotSubset {
+        let mut slots: Vec<u32> = ords.filter_map(|o| self.slot_of(o)).collect();
+        slots.sort_unstable();
+        slots.dedup();
+        SlotSubset {
+            tree: RTree::bulk_load(
+                slots
+                    .into_iter()
+                    .map(|s| Entry::new(self.slot(s).xyz, s))
+                    .collect(),
+            ),
+        }
+    }
+
     /// Slots within a squared chord of `xyz`, in no particular order.
     pub(crate) fn within(&self, xyz: [f64; 3], chord2: f64) -> impl Iterator<Item = u32> + '_ {
         self.tree
@@ -214,6 +230,21 @@ impl PointSet {
     /// Slots inside a 3D envelope, in no particular order.
     pub(crate) fn in_envelope(&self, envelope: &AABB<[f64; 3]>) -> impl Iterator<Item = u32> + '_ {
         self.tree.locate_in_envelope(envelope).map(|e| e.data)
+    }
+}
+
+/// Some slots of a `PointSet` (`PointSet::subset`), valid while the set is unchanged.
+#[derive(Debug)]
+pub(crate) struct SlotSubset {
+    tree: RTree<Entry>,
+}
+
+impl SlotSubset {
+    /// Slots by increasing chord distance from `xyz`, with the squared chord.
+    pub(crate) fn nearest(&self, xyz: [f64; 3]) -> impl Iterator<Item = (u32, f64)> + '_ {
+        self.tree
+            .nearest_neighbor_iter_with_distance_2(&xyz)
+            .map(|(e, d2)| (e.data, d2))
     }
 }
 

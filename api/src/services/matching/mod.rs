@@ -178,8 +178,23 @@ async fn covering_skills<C: ConnectionTrait>(
         .collect())
 }
 
-/// Makers who may belong to the teams of `batch`: affiliated with or cleared at one of
-/// its facilities, or holding a covering skill within reach of one (the nearest
+/// Filters for a claim of any of `skills` (verified ones only, or any): the matcher
+/// judges levels and credentials itself.
+fn holding<'a>(skills: impl Iterator<Item = &'a skill::Model>, verified: bool) -> Vec<SkillFilter> {
+    let mut keys: Vec<&str> = skills.map(|s| s.key.as_str()).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    keys.into_iter()
+        .map(|k| SkillFilter {
+            key: k.to_string(),
+            min_level: None,
+            verified,
+        })
+        .collect()
+}
+
+/// Makers who may belong to the teams of `batch`, all holding a covering skill:
+/// affiliated with or cleared at one of its facilities, or within reach of one (the nearest
 /// `MAX_NEARBY_PER_SKILL` per facility and requirement). The engine finds both.
 fn makers_around(
     engine: &SearchEngine,
@@ -188,25 +203,16 @@ fn makers_around(
     options: &MatchOptions,
 ) -> ServiceResult<HashSet<Uuid>> {
     let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
+    // Only makers with a covering claim can join a team: the others are not loaded.
     let mut found: HashSet<Uuid> = engine
-        .linked_makers(&ids)
+        .linked_makers(&ids, &holding(covering.iter().flatten(), false))
         .map_err(search_error)?
         .into_iter()
         .collect();
     for skills in covering.iter().filter(|s| !s.is_empty()) {
-        let mut keys: Vec<&str> = skills.iter().map(|s| s.key.as_str()).collect();
-        keys.sort_unstable();
-        keys.dedup();
         let request = NearbyRequest {
             kind: Kind::Maker,
-            skills: keys
-                .iter()
-                .map(|k| SkillFilter {
-                    key: (*k).to_string(),
-                    min_level: None,
-                    verified: false,
-                })
-                .collect(),
+            skills: holding(skills.iter(), false),
             centers: batch.iter().filter_map(|f| f.position).collect(),
             radius_km: options.maker_reach_km,
             per_center: MAX_NEARBY_PER_SKILL,
@@ -218,12 +224,57 @@ fn makers_around(
     Ok(found)
 }
 
+/// The facilities a maker with a verified covering claim could join: tied to one, or
+/// within reach of it. Elsewhere a skill can earn no more than the self-declared credit,
+/// which tightens those facilities' bounds. Verification is as of each maker's last
+/// indexing, as for the `verified` search filter: a credential that lapses since only
+/// loosens a bound (safe); one dated in the future that comes into force without any
+/// write is seen at the maker's next re-index.
+fn verifiable_facilities(
+    engine: &SearchEngine,
+    facilities: &[FacilityProfile],
+    covering: &[Vec<skill::Model>],
+    options: &MatchOptions,
+) -> ServiceResult<HashSet<Uuid>> {
+    let verified = holding(covering.iter().flatten(), true);
+    let ids: Vec<Uuid> = facilities.iter().map(|f| f.id).collect();
+    let tied = engine
+        .linked_makers(&ids, &verified)
+        .map_err(search_error)?;
+    let mut out: HashSet<Uuid> = HashSet::new();
+    for maker in engine.maker_profiles(&tied).map_err(search_error)? {
+        out.extend(maker.affiliations.iter().copied());
+        out.extend(maker.clearances.iter().map(|c| c.facility_id));
+    }
+    let placed: Vec<(Uuid, LatLon)> = facilities
+        .iter()
+        .filter_map(|f| f.position.map(|p| (f.id, p)))
+        .collect();
+    let request = NearbyRequest {
+        kind: Kind::Maker,
+        skills: verified,
+        centers: placed.iter().map(|(_, p)| *p).collect(),
+        // A metre of slack: teams measure reach by chord, the engine by great circle.
+        radius_km: options.maker_reach_km + 0.001,
+        per_center: 1,
+        positions: PositionAccess::exact(ExactPositions::granted_by("matchJob")),
+    };
+    let near = engine.nearest_holders(&request).map_err(search_error)?;
+    for ((id, _), hits) in placed.iter().zip(near) {
+        if !hits.is_empty() {
+            out.insert(*id);
+        }
+    }
+    Ok(out)
+}
+
 /// Ranked teams for a job, best first.
 ///
 /// 1. The engine shortlists `SHORTLIST` facilities by capability and distance; their
 ///    profiles are loaded.
 /// 2. Each is scored without makers, which bounds the score any team of it can reach
-///    (`matching::upper_bound`).
+///    (`matching::upper_bound`), with skills at the self-declared credit where no maker
+///    with a verified covering claim is within reach or tied to it.
 /// 3. Makers are loaded for the `BATCH` facilities with the highest bounds and the
 ///    teams scored; then, in one more round, for every facility left whose bound
 ///    reaches the `limit`-th team's score. The result is the ranking of all shortlisted
@@ -274,10 +325,21 @@ pub async fn match_job<C: ConnectionTrait>(
         limit: None,
         ..options.clone()
     };
+    let bounding = std::time::Instant::now();
+    let verifiable = verifiable_facilities(engine, &facilities, &covering, options)?;
+    let unverified = options.self_declared_credit;
     let mut order: Vec<(f64, Uuid)> = score(&facilities, &[], &loose)?
         .iter()
-        .map(|t| (upper_bound(t, options), t.facility_id))
+        .map(|t| {
+            let credit = if verifiable.contains(&t.facility_id) {
+                1.0
+            } else {
+                unverified
+            };
+            (upper_bound(t, options, credit), t.facility_id)
+        })
         .collect();
+    let bounded = bounding.elapsed();
     order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
     let by_id: HashMap<Uuid, &FacilityProfile> = facilities.iter().map(|f| (f.id, f)).collect();
     let unlimited = MatchOptions {
@@ -339,6 +401,8 @@ pub async fn match_job<C: ConnectionTrait>(
         makers = makers.len(),
         rank_ms = ranked.as_secs_f64() * 1e3,
         shortlist_ms = shortlisted.as_secs_f64() * 1e3,
+        verifiable = verifiable.len(),
+        bound_ms = bounded.as_secs_f64() * 1e3,
         around_ms = phases[0].as_secs_f64() * 1e3,
         makers_ms = phases[1].as_secs_f64() * 1e3,
         score_ms = phases[2].as_secs_f64() * 1e3,
