@@ -66,6 +66,9 @@ impl Layers {
     }
 }
 
+/// A layer and the (sorted) terms whose holders' slots were taken from it.
+pub(crate) type HolderSlotsKey = (LayerId, Vec<Term>);
+
 /// Where each ord lives in one reader generation.
 pub(crate) struct Snapshot {
     pub searcher: Searcher,
@@ -77,7 +80,7 @@ pub(crate) struct Snapshot {
     pub term_sets: Mutex<HashMap<(Kind, Term), Arc<OrdSet>>>,
     /// The slots of a layer holding any of some terms (`query::nearby`), by the same rule:
     /// layers change only with a new snapshot.
-    pub holder_slots: Mutex<HashMap<(LayerId, Vec<Term>), Arc<SlotSubset>>>,
+    pub holder_slots: Mutex<HashMap<HolderSlotsKey, Arc<SlotSubset>>>,
 }
 
 const NO_DOC: DocAddress = DocAddress {
