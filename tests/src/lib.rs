@@ -234,6 +234,21 @@ impl TestApp {
         panic!("{}/readyz never answered 200", self.base);
     }
 
+    /// Waits until the search index has applied the outbox up to `seq` (writes made
+    /// through the services, behind the server's back); panics after 5 s.
+    pub async fn wait_indexed(&self, seq: i64) {
+        for _ in 0..200 {
+            let d = self
+                .data("{ searchIndex { appliedSeq } }", serde_json::json!({}))
+                .await;
+            if d["searchIndex"]["appliedSeq"].as_i64() >= Some(seq) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the index never applied outbox entry {seq}");
+    }
+
     /// POSTs a query with variables as an admin; returns the whole response body.
     pub async fn gql(&self, query: &str, variables: serde_json::Value) -> serde_json::Value {
         self.gql_as(Some(&self.token), query, variables).await

@@ -76,14 +76,7 @@ async fn the_ima_trial_is_split_evenly() {
             }];
             last = jobs::create_job(&app.db, j).await.unwrap().outbox_seq;
         }
-        // Wait until the index has the writes made behind the server's back.
-        for _ in 0..200 {
-            let d = app.data("{ searchIndex { appliedSeq } }", json!({})).await;
-            if d["searchIndex"]["appliedSeq"].as_i64() >= Some(last) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
+        app.wait_indexed(last).await;
         let jobs = app.data("{ jobs(first: 10) { nodes { id } } }", json!({})).await;
         let job = jobs["jobs"]["nodes"][0]["id"].as_str().unwrap().to_owned();
         let teams = app

@@ -143,14 +143,7 @@ async fn map_clusters_sum_to_the_points_in_the_box() {
         };
         last = Some(facilities::create(&app.db, input).await.unwrap().outbox_seq);
     }
-    // Wait for the index to see the writes made behind the server's back.
-    for _ in 0..200 {
-        let d = app.data("{ searchIndex { appliedSeq } }", json!({})).await;
-        if d["searchIndex"]["appliedSeq"].as_i64() >= last {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
+    app.wait_indexed(last.unwrap()).await;
     let world = app
         .data(
             "{ mapFeatures(bbox: { minLat: -90, minLon: -180, maxLat: 90, maxLon: 180 }, zoom: 0) }",
@@ -235,4 +228,129 @@ async fn search_spans_kinds_with_scores_and_highlights() {
     assert!(hits[0]["score"].as_f64().unwrap() > 0.0);
     assert!(hits[0]["distanceKm"].as_f64().unwrap() < 10.0);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn a_facility_page_lists_members_claims_in_order_with_exact_values() {
+    use makermatch_api::services::makers::SkillClaimInput;
+    use makermatch_entities::skill_claim::SkillLevel;
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let lab = facilities::create(&app.db, workshop(0)).await.unwrap();
+        let claim = |skill: &str, process: Option<&str>, level, years, url: Option<&str>| {
+            SkillClaimInput {
+                skill: skill.into(),
+                process_id: process.map(Into::into),
+                level,
+                years,
+                evidence_url: url.map(Into::into),
+            }
+        };
+        let member = |name: &str, public_profile, skills| MakerInput {
+            first_name: Some(name.into()),
+            public_profile,
+            affiliations: vec![AffiliationInput {
+                facility_id: lab.value.id,
+                role: "member".into(),
+            }],
+            skills,
+            ..Default::default()
+        };
+        // Years that a 15-digit rendering would change; a claim with nothing optional.
+        makers::create(
+            &app.db,
+            member(
+                "Esi",
+                true,
+                vec![
+                    claim(
+                        "MIG welding",
+                        Some("mig-welding"),
+                        SkillLevel::Expert,
+                        Some(2.123_456_789_012_345_7),
+                        Some("https://example.org/esi/cnc"),
+                    ),
+                    claim("Pattern cutting", None, SkillLevel::Novice, None, None),
+                    claim("Soldering", None, SkillLevel::Advanced, Some(0.1 + 0.2), None),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        makers::create(&app.db, member("Kofi", true, vec![])).await.unwrap();
+        let hidden = makers::create(
+            &app.db,
+            member(
+                "Private",
+                false,
+                vec![claim("Sewing", None, SkillLevel::Expert, Some(9.0), None)],
+            ),
+        )
+        .await
+        .unwrap();
+        app.wait_indexed(hidden.outbox_seq).await;
+        let d = app
+            .data(
+                "{ facilities(first: 10) { nodes { name makers { name skills { label key processId level years evidenceUrl } } } } }",
+                json!({}),
+            )
+            .await;
+        let nodes = d["facilities"]["nodes"].as_array().unwrap();
+        assert_eq!(nodes.len(), 1, "{d}");
+        let makers = nodes[0]["makers"].as_array().unwrap();
+        let names: Vec<&str> = makers.iter().map(|m| m["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), 2, "the private passport is not listed: {names:?}");
+        assert!(names.iter().any(|n| n.starts_with("Esi")) && names.iter().any(|n| n.starts_with("Kofi")));
+        let esi = makers.iter().find(|m| m["name"].as_str().unwrap().starts_with("Esi")).unwrap();
+        let kofi = makers.iter().find(|m| m["name"].as_str().unwrap().starts_with("Kofi")).unwrap();
+        assert_eq!(kofi["skills"], json!([]));
+        let skills = esi["skills"].as_array().unwrap();
+        let labels: Vec<&str> = skills.iter().map(|s| s["label"].as_str().unwrap()).collect();
+        assert_eq!(labels, ["MIG welding", "Pattern cutting", "Soldering"], "claims oldest first");
+        assert_eq!(skills[0]["level"], "EXPERT");
+        assert_eq!(skills[0]["processId"], "mig-welding");
+        assert_eq!(skills[0]["evidenceUrl"], "https://example.org/esi/cnc");
+        assert_eq!(skills[0]["years"].as_f64(), Some(2.123_456_789_012_345_7));
+        assert_eq!(skills[1]["years"], json!(null));
+        assert_eq!(skills[1]["evidenceUrl"], json!(null));
+        assert_eq!(skills[1]["processId"], json!(null));
+        assert_eq!(skills[2]["years"].as_f64(), Some(0.1 + 0.2));
+        // The same claims one maker at a time (no facility page to prefetch them).
+        let one = app
+            .data(
+                "query($id: ID!) { node(id: $id) { ... on Facility { makers { name skills { label years } } } } }",
+                json!({ "id": nodes_id(&app, lab.value.id).await }),
+            )
+            .await;
+        let again = one["node"]["makers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"].as_str().unwrap().starts_with("Esi"))
+            .unwrap()
+            .clone();
+        assert_eq!(again["skills"][0]["years"].as_f64(), Some(2.123_456_789_012_345_7));
+        assert_eq!(again["skills"][2]["label"], "Soldering");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// The global id of a facility, as the API shows it.
+async fn nodes_id(app: &TestApp, uuid: uuid::Uuid) -> String {
+    let d = app
+        .data(
+            "{ facilities(first: 100) { nodes { id uuid } } }",
+            json!({}),
+        )
+        .await;
+    d["facilities"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["uuid"] == json!(uuid.to_string()))
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }

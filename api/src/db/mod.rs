@@ -4,6 +4,7 @@
 mod connect;
 mod migrate;
 mod pipeline;
+pub mod sqlite_library;
 mod write;
 
 pub use connect::{connect, prepare_data_dir};

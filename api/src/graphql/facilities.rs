@@ -13,7 +13,8 @@ use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
     AppLoader, EquipmentProperties, FacilityEquipment, FacilityId, FacilityMakers,
-    FacilityMaterials, FacilityProcesses, MakerClaims, load_now, ordered,
+    FacilityMakersWithClaims, FacilityMaterials, FacilityProcesses, MakerClaims, MemberWithClaims,
+    load_now, ordered,
 };
 use super::makers::Maker;
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
@@ -465,17 +466,27 @@ async fn prefetch(
         load_now(loader, &keys).await?;
     }
     let makers = selection.field("makers");
-    if makers.exists() {
-        let keys: Vec<FacilityMakers> = ids.iter().map(|id| FacilityMakers(*id)).collect();
-        let members = load_now(loader, &keys).await?;
-        if makers.field("skills").exists() {
-            let maker_ids: Vec<MakerClaims> = members
-                .values()
-                .flatten()
-                .map(|m| MakerClaims(m.id))
-                .collect();
-            load_now(loader, &maker_ids).await?;
+    if makers.field("skills").exists() && !ids.is_empty() {
+        // Members and their claims in one statement, handed to the loaders the per-item
+        // resolvers ask (the combined list itself is not kept).
+        let keys: Vec<FacilityMakersWithClaims> =
+            ids.iter().map(|id| FacilityMakersWithClaims(*id)).collect();
+        let found = async_graphql::dataloader::Loader::load(loader.loader(), &keys).await?;
+        let mut members = Vec::with_capacity(found.len());
+        let mut claims = Vec::new();
+        for (FacilityMakersWithClaims(facility), list) in found {
+            let mut makers = Vec::with_capacity(list.len());
+            for MemberWithClaims { maker, claims: c } in list {
+                claims.push((MakerClaims(maker.id), c));
+                makers.push(maker);
+            }
+            members.push((FacilityMakers(facility), makers));
         }
+        loader.feed_many(members).await;
+        loader.feed_many(claims).await;
+    } else if makers.exists() {
+        let keys: Vec<FacilityMakers> = ids.iter().map(|id| FacilityMakers(*id)).collect();
+        load_now(loader, &keys).await?;
     }
     Ok(())
 }

@@ -7,13 +7,18 @@ use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_entities::{achievement, achievement_alignment, issuer, programme};
 use makermatch_entities::{
     availability, credential, equipment, equipment_property, experience, facility,
     facility_material, facility_process, job, job_requirement, machine_clearance, maker,
     maker_affiliation, skill, skill_claim,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Statement,
+    Value,
+};
 use uuid::Uuid;
 
 /// One loader serving every key type below.
@@ -44,6 +49,18 @@ fn group<K: Eq + Hash, V>(
     map
 }
 
+/// The values of `keys`, the last one repeated up to the next power of two. An `IN (…)`
+/// list then has one of a few lengths, so each connection prepares a relation's
+/// statement once per length and reuses it (statements are cached by their text): with
+/// exact lengths nearly every request prepared every statement anew.
+fn padded<K, V: Clone>(keys: &[K], value: impl Fn(&K) -> V) -> Vec<V> {
+    let mut values: Vec<V> = keys.iter().map(value).collect();
+    if let Some(last) = values.last().cloned() {
+        values.resize(values.len().next_power_of_two(), last);
+    }
+    values
+}
+
 macro_rules! by_id {
     ($key:ident, $entity:ident) => {
         /// Loads rows of this table by primary key.
@@ -56,7 +73,7 @@ macro_rules! by_id {
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::Id.is_in(keys.iter().map(|k| k.0)))
+                    .filter($entity::Column::Id.is_in(padded(keys, |k| k.0)))
                     .all(&self.db)
                     .await?;
                 Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
@@ -102,7 +119,7 @@ macro_rules! child_loader {
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
                 let rows = $entity::Entity::find()
-                    .filter($entity::Column::$column.is_in(keys.iter().map(|k| k.0)))
+                    .filter($entity::Column::$column.is_in(padded(keys, |k| k.0)))
                     .order_by_asc($entity::Column::$order)
                     .all(&self.db)
                     .await?;
@@ -171,7 +188,7 @@ impl Loader<ProgrammeJobs> for Loaders {
         keys: &[ProgrammeJobs],
     ) -> Result<HashMap<ProgrammeJobs, Self::Value>, Self::Error> {
         let rows = job::Entity::find()
-            .filter(job::Column::ProgrammeId.is_in(keys.iter().map(|k| k.0)))
+            .filter(job::Column::ProgrammeId.is_in(padded(keys, |k| k.0)))
             .order_by_asc(job::Column::Id)
             .all(&self.db)
             .await?;
@@ -201,7 +218,7 @@ impl Loader<MakerAffiliations> for Loaders {
         keys: &[MakerAffiliations],
     ) -> Result<HashMap<MakerAffiliations, Self::Value>, Self::Error> {
         let rows = maker_affiliation::Entity::find()
-            .filter(maker_affiliation::Column::MakerId.is_in(keys.iter().map(|k| k.0)))
+            .filter(maker_affiliation::Column::MakerId.is_in(padded(keys, |k| k.0)))
             .order_by_asc(maker_affiliation::Column::FacilityId)
             .all(&self.db)
             .await?;
@@ -213,8 +230,8 @@ impl Loader<MakerAffiliations> for Loaders {
     }
 }
 
-/// The makers affiliated with each facility (one query through the link table, one for
-/// the makers).
+/// The makers affiliated with each facility, in id order: one statement joining the link
+/// table to the makers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FacilityMakers(pub Uuid);
 
@@ -226,52 +243,60 @@ impl Loader<FacilityMakers> for Loaders {
         &self,
         keys: &[FacilityMakers],
     ) -> Result<HashMap<FacilityMakers, Self::Value>, Self::Error> {
-        let links = maker_affiliation::Entity::find()
-            .filter(maker_affiliation::Column::FacilityId.is_in(keys.iter().map(|k| k.0)))
+        let rows = maker_affiliation::Entity::find()
+            .filter(maker_affiliation::Column::FacilityId.is_in(padded(keys, |k| k.0)))
+            .find_also_related(maker::Entity)
+            .order_by_asc(maker_affiliation::Column::MakerId)
             .all(&self.db)
             .await?;
-        let makers: HashMap<Uuid, maker::Model> = if links.is_empty() {
-            HashMap::new()
-        } else {
-            maker::Entity::find()
-                .filter(maker::Column::Id.is_in(links.iter().map(|l| l.maker_id)))
-                .order_by_asc(maker::Column::Id)
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|m| (m.id, m))
-                .collect()
-        };
         let mut map: HashMap<FacilityMakers, Vec<maker::Model>> = HashMap::new();
-        for link in links {
-            if let Some(m) = makers.get(&link.maker_id) {
+        for (link, member) in rows {
+            if let Some(m) = member {
                 map.entry(FacilityMakers(link.facility_id))
                     .or_default()
-                    .push(m.clone());
+                    .push(m);
             }
         }
         Ok(keys
             .iter()
-            .map(|k| {
-                let mut list = map.remove(k).unwrap_or_default();
-                list.sort_by_key(|m| m.id);
-                (*k, list)
-            })
+            .map(|k| (*k, map.remove(k).unwrap_or_default()))
             .collect())
     }
+}
+
+/// The skill a claim names, as lists show it.
+#[derive(Debug, Clone)]
+pub struct ClaimedSkillName {
+    pub key: String,
+    pub label: String,
+    pub process_id: Option<String>,
 }
 
 /// A maker's claim with the skill it names.
 #[derive(Debug, Clone)]
 pub struct ClaimedSkill {
-    pub claim: skill_claim::Model,
+    pub level: SkillLevel,
+    pub years: Option<f64>,
+    pub evidence_url: Option<String>,
     /// `None` only if the skill row vanished under a concurrent delete.
-    pub skill: Option<skill::Model>,
+    pub skill: Option<ClaimedSkillName>,
 }
 
-/// The skill claims of each maker, oldest first, each with its skill: the claims and
-/// their skills in one round (two statements) rather than a second loader round for
-/// every label.
+/// One claim row of the joined statement below: maker, level, years, evidence, then the
+/// skill's key, label and process.
+type ClaimRow = (
+    Uuid,
+    SkillLevel,
+    Option<f64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The skill claims of each maker, oldest first, each with its skill: one statement
+/// joining the claims to their skills and reading only the columns a claim shows (a
+/// facility page's makers have hundreds of claims, and every row and column read costs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MakerClaims(pub Uuid);
 
@@ -283,31 +308,146 @@ impl Loader<MakerClaims> for Loaders {
         &self,
         keys: &[MakerClaims],
     ) -> Result<HashMap<MakerClaims, Self::Value>, Self::Error> {
-        let claims = skill_claim::Entity::find()
-            .filter(skill_claim::Column::MakerId.is_in(keys.iter().map(|k| k.0)))
+        let rows: Vec<ClaimRow> = skill_claim::Entity::find()
+            .select_only()
+            .column(skill_claim::Column::MakerId)
+            .column(skill_claim::Column::Level)
+            .column(skill_claim::Column::Years)
+            .column(skill_claim::Column::EvidenceUrl)
+            .column(skill::Column::Key)
+            .column(skill::Column::Label)
+            .column(skill::Column::ProcessId)
+            .join(JoinType::LeftJoin, skill_claim::Relation::Skill.def())
+            .filter(skill_claim::Column::MakerId.is_in(padded(keys, |k| k.0)))
             .order_by_asc(skill_claim::Column::DateCreated)
+            .order_by_asc(skill_claim::Column::Id)
+            .into_tuple()
             .all(&self.db)
             .await?;
-        let mut skill_ids: Vec<Uuid> = claims.iter().map(|c| c.skill_id).collect();
-        skill_ids.sort_unstable();
-        skill_ids.dedup();
-        let skills: HashMap<Uuid, skill::Model> = if skill_ids.is_empty() {
-            HashMap::new()
-        } else {
-            skill::Entity::find()
-                .filter(skill::Column::Id.is_in(skill_ids))
-                .all(&self.db)
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect()
-        };
         let mut map: HashMap<MakerClaims, Vec<ClaimedSkill>> = HashMap::new();
-        for claim in claims {
-            let skill = skills.get(&claim.skill_id).cloned();
-            map.entry(MakerClaims(claim.maker_id))
+        for (maker_id, level, years, evidence_url, key, label, process_id) in rows {
+            let skill = key.zip(label).map(|(key, label)| ClaimedSkillName {
+                key,
+                label,
+                process_id,
+            });
+            map.entry(MakerClaims(maker_id))
                 .or_default()
-                .push(ClaimedSkill { claim, skill });
+                .push(ClaimedSkill {
+                    level,
+                    years,
+                    evidence_url,
+                    skill,
+                });
+        }
+        Ok(keys
+            .iter()
+            .map(|k| (*k, map.remove(k).unwrap_or_default()))
+            .collect())
+    }
+}
+
+/// The makers affiliated with each facility together with their skill claims, in one
+/// statement: each maker row carries its claims aggregated by the database into one JSON
+/// array (with their skills' names). A facility page lists hundreds of claims; read as
+/// rows, each cost the database driver a handover between threads and a copy of every
+/// value. Feeds [`FacilityMakers`] and [`MakerClaims`] (see `prefetch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FacilityMakersWithClaims(pub Uuid);
+
+/// A member of a facility with the claims of their passport.
+#[derive(Debug, Clone)]
+pub struct MemberWithClaims {
+    pub maker: maker::Model,
+    pub claims: Vec<ClaimedSkill>,
+}
+
+/// One claim as the statement below aggregates it: level, years as exact text (JSON
+/// numbers from SQLite keep only 15 digits), evidence, the skill's key, label, process.
+type AggregatedClaim = (
+    SkillLevel,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn members_with_claims_sql(backend: DbBackend, keys: usize) -> String {
+    let (claims, params) = match backend {
+        DbBackend::Postgres => (
+            "SELECT coalesce(json_agg(json_build_array(c.level, c.years::text, c.evidence_url, \
+             s.key, s.label, s.process_id) ORDER BY c.date_created, c.id), '[]'::json)::text",
+            (1..=keys).map(|i| format!("${i}")).collect::<Vec<_>>(),
+        ),
+        // `quote` prints a real exactly; `json_group_array(… ORDER BY …)` needs SQLite
+        // 3.44, which sqlx bundles.
+        _ => (
+            "SELECT json_group_array(json_array(c.level, quote(c.years), c.evidence_url, \
+             s.key, s.label, s.process_id) ORDER BY c.date_created, c.id)",
+            vec!["?".to_owned(); keys],
+        ),
+    };
+    format!(
+        "SELECT a.facility_id AS affiliated_to, m.*, ({claims} FROM skill_claims c \
+         LEFT JOIN skills s ON s.id = c.skill_id WHERE c.maker_id = m.id) AS claims_json \
+         FROM maker_affiliations a JOIN makers m ON m.id = a.maker_id \
+         WHERE a.facility_id IN ({}) ORDER BY a.maker_id",
+        params.join(", ")
+    )
+}
+
+fn parse_claims(json: &str) -> Result<Vec<ClaimedSkill>, DbErr> {
+    let claims: Vec<AggregatedClaim> = serde_json::from_str(json)
+        .map_err(|e| DbErr::Json(format!("a maker's aggregated skill claims: {e}")))?;
+    claims
+        .into_iter()
+        .map(|(level, years, evidence_url, key, label, process_id)| {
+            let years = match years.as_deref() {
+                None | Some("NULL") => None,
+                Some(text) => Some(
+                    text.parse::<f64>()
+                        .map_err(|e| DbErr::Json(format!("a skill claim's years `{text}`: {e}")))?,
+                ),
+            };
+            Ok(ClaimedSkill {
+                level,
+                years,
+                evidence_url,
+                skill: key.zip(label).map(|(key, label)| ClaimedSkillName {
+                    key,
+                    label,
+                    process_id,
+                }),
+            })
+        })
+        .collect()
+}
+
+impl Loader<FacilityMakersWithClaims> for Loaders {
+    type Value = Vec<MemberWithClaims>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[FacilityMakersWithClaims],
+    ) -> Result<HashMap<FacilityMakersWithClaims, Self::Value>, Self::Error> {
+        let ids = padded(keys, |k| k.0);
+        let backend = self.db.get_database_backend();
+        let statement = Statement::from_sql_and_values(
+            backend,
+            members_with_claims_sql(backend, ids.len()),
+            ids.into_iter().map(Value::from),
+        );
+        let rows = self.db.query_all_raw(statement).await?;
+        let mut map: HashMap<FacilityMakersWithClaims, Vec<MemberWithClaims>> = HashMap::new();
+        for row in rows {
+            let facility: Uuid = row.try_get("", "affiliated_to")?;
+            let maker = maker::Model::from_query_result(&row, "")?;
+            let claims = parse_claims(&row.try_get::<String>("", "claims_json")?)?;
+            map.entry(FacilityMakersWithClaims(facility))
+                .or_default()
+                .push(MemberWithClaims { maker, claims });
         }
         Ok(keys
             .iter()
@@ -326,7 +466,7 @@ impl Loader<SkillId> for Loaders {
 
     async fn load(&self, keys: &[SkillId]) -> Result<HashMap<SkillId, Self::Value>, Self::Error> {
         let rows = skill::Entity::find()
-            .filter(skill::Column::Id.is_in(keys.iter().map(|k| k.0)))
+            .filter(skill::Column::Id.is_in(padded(keys, |k| k.0)))
             .all(&self.db)
             .await?;
         Ok(rows.into_iter().map(|r| (SkillId(r.id), r)).collect())
@@ -347,7 +487,7 @@ impl Loader<ProcessSkills> for Loaders {
         keys: &[ProcessSkills],
     ) -> Result<HashMap<ProcessSkills, Self::Value>, Self::Error> {
         let rows = skill::Entity::find()
-            .filter(skill::Column::ProcessId.is_in(keys.iter().map(|k| k.0.clone())))
+            .filter(skill::Column::ProcessId.is_in(padded(keys, |k| k.0.clone())))
             .order_by_asc(skill::Column::Key)
             .all(&self.db)
             .await?;

@@ -17,8 +17,8 @@ use super::error::{Code, bad_input, coded, from_service, internal};
 use super::facilities::Deleted;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
-    AppLoader, ClaimedSkill, MakerAffiliations, MakerAvailability, MakerClaims, MakerExperiences,
-    MakerId, ProcessSkills, ordered,
+    AppLoader, ClaimedSkill, ClaimedSkillName, MakerAffiliations, MakerAvailability, MakerClaims,
+    MakerExperiences, MakerId, ProcessSkills, ordered,
 };
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
 use super::search_support::{index, run_search};
@@ -75,7 +75,7 @@ pub struct ExactLocation {
 #[graphql(complex)]
 pub struct SkillClaim {
     #[graphql(skip)]
-    pub skill: Option<skill::Model>,
+    pub skill: Option<ClaimedSkillName>,
     pub level: SkillLevel,
     pub years: Option<f64>,
     pub evidence_url: Option<String>,
@@ -255,12 +255,19 @@ impl Maker {
             .await?
             .unwrap_or_default()
             .into_iter()
-            .map(|ClaimedSkill { claim, skill }| SkillClaim {
-                skill,
-                level: claim.level.into(),
-                years: claim.years,
-                evidence_url: claim.evidence_url,
-            })
+            .map(
+                |ClaimedSkill {
+                     level,
+                     years,
+                     evidence_url,
+                     skill,
+                 }| SkillClaim {
+                    skill,
+                    level: level.into(),
+                    years,
+                    evidence_url,
+                },
+            )
             .collect())
     }
     async fn experiences(&self, ctx: &Context<'_>) -> Result<Vec<Experience>> {
