@@ -231,12 +231,28 @@ async fn search_spans_kinds_with_scores_and_highlights() {
 }
 
 #[tokio::test]
-async fn a_facility_page_lists_members_claims_in_order_with_exact_values() {
+async fn a_facility_page_lists_machines_properties_and_members_claims_in_order_with_exact_values() {
     use makermatch_api::services::makers::SkillClaimInput;
     use makermatch_entities::skill_claim::SkillLevel;
     on_each_backend(|t: TestDb| async move {
         let app = TestApp::spawn(&t).await;
-        let lab = facilities::create(&app.db, workshop(0)).await.unwrap();
+        let mut input = workshop(0);
+        // A number a 15-digit rendering would change, a text property, keys out of order.
+        input.equipment[0].properties.extend([
+            PropertyInput {
+                key: "nozzleDiameter".into(),
+                number: Some(0.1 + 0.2),
+                text: None,
+                unit: Some("mm".into()),
+            },
+            PropertyInput {
+                key: "bedSurface".into(),
+                number: None,
+                text: Some("PEI".into()),
+                unit: None,
+            },
+        ]);
+        let lab = facilities::create(&app.db, input).await.unwrap();
         let claim = |skill: &str, process: Option<&str>, level, years, url: Option<&str>| {
             SkillClaimInput {
                 skill: skill.into(),
@@ -291,12 +307,21 @@ async fn a_facility_page_lists_members_claims_in_order_with_exact_values() {
         app.wait_indexed(hidden.outbox_seq).await;
         let d = app
             .data(
-                "{ facilities(first: 10) { nodes { name makers { name skills { label key processId level years evidenceUrl } } } } }",
+                "{ facilities(first: 10) { nodes { name equipment { make properties { key number text unit } } makers { name skills { label key processId level years evidenceUrl } } } } }",
                 json!({}),
             )
             .await;
         let nodes = d["facilities"]["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), 1, "{d}");
+        assert_eq!(
+            nodes[0]["equipment"][0]["properties"],
+            json!([
+                { "key": "bedSurface", "number": null, "text": "PEI", "unit": null },
+                { "key": "buildVolumeX", "number": 250.0, "text": null, "unit": "mm" },
+                { "key": "nozzleDiameter", "number": 0.1 + 0.2, "text": null, "unit": "mm" },
+            ]),
+            "properties by key, numbers exact"
+        );
         let makers = nodes[0]["makers"].as_array().unwrap();
         let names: Vec<&str> = makers.iter().map(|m| m["name"].as_str().unwrap()).collect();
         assert_eq!(names.len(), 2, "the private passport is not listed: {names:?}");

@@ -2,6 +2,7 @@
 //! stored row, `facilities(…)` and `nearestFacilities(…)` read through the search engine,
 //! and the create / update / delete mutations through the service layer.
 
+use async_graphql::dataloader::Loader;
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{equipment, equipment_property, facility};
@@ -12,9 +13,9 @@ use super::access::{staff, staff_only_field};
 use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
-    AppLoader, EquipmentProperties, FacilityEquipment, FacilityId, FacilityMakers,
-    FacilityMakersWithClaims, FacilityMaterials, FacilityProcesses, MakerClaims, MemberWithClaims,
-    load_now, ordered,
+    AppLoader, EquipmentProperties, FacilityEquipment, FacilityEquipmentWithProperties, FacilityId,
+    FacilityMakers, FacilityMakersWithClaims, FacilityMaterials, FacilityProcesses,
+    MachineWithProperties, MakerClaims, MemberWithClaims, load_now, ordered,
 };
 use super::makers::Maker;
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
@@ -445,17 +446,33 @@ async fn prefetch(
     ids: &[Uuid],
 ) -> Result<()> {
     let equipment = selection.field("equipment");
-    if equipment.exists() {
-        let keys: Vec<FacilityEquipment> = ids.iter().map(|id| FacilityEquipment(*id)).collect();
-        let machines = load_now(loader, &keys).await?;
-        if equipment.field("properties").exists() {
-            let machine_ids: Vec<EquipmentProperties> = machines
-                .values()
-                .flatten()
-                .map(|m| EquipmentProperties(m.id))
-                .collect();
-            load_now(loader, &machine_ids).await?;
+    if equipment.field("properties").exists() && !ids.is_empty() {
+        // Machines and their properties in one statement, handed to the loaders the
+        // per-item resolvers ask.
+        let keys: Vec<FacilityEquipmentWithProperties> = ids
+            .iter()
+            .map(|id| FacilityEquipmentWithProperties(*id))
+            .collect();
+        let found = Loader::load(loader.loader(), &keys).await?;
+        let mut machines = Vec::with_capacity(found.len());
+        let mut properties = Vec::new();
+        for (FacilityEquipmentWithProperties(facility), list) in found {
+            let mut rows = Vec::with_capacity(list.len());
+            for MachineWithProperties {
+                machine,
+                properties: p,
+            } in list
+            {
+                properties.push((EquipmentProperties(machine.id), p));
+                rows.push(machine);
+            }
+            machines.push((FacilityEquipment(facility), rows));
         }
+        loader.feed_many(machines).await;
+        loader.feed_many(properties).await;
+    } else if equipment.exists() {
+        let keys: Vec<FacilityEquipment> = ids.iter().map(|id| FacilityEquipment(*id)).collect();
+        load_now(loader, &keys).await?;
     }
     if selection.field("processes").exists() {
         let keys: Vec<FacilityProcesses> = ids.iter().map(|id| FacilityProcesses(*id)).collect();
@@ -471,7 +488,7 @@ async fn prefetch(
         // resolvers ask (the combined list itself is not kept).
         let keys: Vec<FacilityMakersWithClaims> =
             ids.iter().map(|id| FacilityMakersWithClaims(*id)).collect();
-        let found = async_graphql::dataloader::Loader::load(loader.loader(), &keys).await?;
+        let found = Loader::load(loader.loader(), &keys).await?;
         let mut members = Vec::with_capacity(found.len());
         let mut claims = Vec::new();
         for (FacilityMakersWithClaims(facility), list) in found {

@@ -15,9 +15,8 @@ use makermatch_entities::{
     maker_affiliation, skill, skill_claim,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Statement,
-    Value,
+    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
+    QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
@@ -38,6 +37,12 @@ pub fn new_loader(db: DatabaseConnection) -> AppLoader {
 /// The error loaders share (cloned to every waiting field).
 pub type LoadError = Arc<DbErr>;
 
+mod aggregated;
+pub use aggregated::{
+    FacilityEquipmentWithProperties, FacilityMakersWithClaims, MachineWithProperties,
+    MemberWithClaims,
+};
+
 fn group<K: Eq + Hash, V>(
     rows: impl IntoIterator<Item = V>,
     key: impl Fn(&V) -> K,
@@ -47,6 +52,13 @@ fn group<K: Eq + Hash, V>(
         map.entry(key(&row)).or_default().push(row);
     }
     map
+}
+
+/// Answers every key asked: its rows from `map`, or none.
+fn each_key<K: Copy + Eq + Hash, V>(keys: &[K], mut map: HashMap<K, Vec<V>>) -> HashMap<K, Vec<V>> {
+    keys.iter()
+        .map(|k| (*k, map.remove(k).unwrap_or_default()))
+        .collect()
 }
 
 /// The values of `keys`, the last one repeated up to the next power of two. An `IN (…)`
@@ -123,11 +135,8 @@ macro_rules! child_loader {
                     .order_by_asc($entity::Column::$order)
                     .all(&self.db)
                     .await?;
-                let mut map = group(rows, |r| $key(r.parent()));
-                Ok(keys
-                    .iter()
-                    .map(|k| (*k, map.remove(k).unwrap_or_default()))
-                    .collect())
+                let map = group(rows, |r| $key(r.parent()));
+                Ok(each_key(keys, map))
             }
         }
     };
@@ -198,10 +207,7 @@ impl Loader<ProgrammeJobs> for Loaders {
                 map.entry(ProgrammeJobs(p)).or_default().push(row);
             }
         }
-        Ok(keys
-            .iter()
-            .map(|k| (*k, map.remove(k).unwrap_or_default()))
-            .collect())
+        Ok(each_key(keys, map))
     }
 }
 
@@ -222,11 +228,8 @@ impl Loader<MakerAffiliations> for Loaders {
             .order_by_asc(maker_affiliation::Column::FacilityId)
             .all(&self.db)
             .await?;
-        let mut map = group(rows, |r| MakerAffiliations(r.maker_id));
-        Ok(keys
-            .iter()
-            .map(|k| (*k, map.remove(k).unwrap_or_default()))
-            .collect())
+        let map = group(rows, |r| MakerAffiliations(r.maker_id));
+        Ok(each_key(keys, map))
     }
 }
 
@@ -257,10 +260,7 @@ impl Loader<FacilityMakers> for Loaders {
                     .push(m);
             }
         }
-        Ok(keys
-            .iter()
-            .map(|k| (*k, map.remove(k).unwrap_or_default()))
-            .collect())
+        Ok(each_key(keys, map))
     }
 }
 
@@ -340,119 +340,7 @@ impl Loader<MakerClaims> for Loaders {
                     skill,
                 });
         }
-        Ok(keys
-            .iter()
-            .map(|k| (*k, map.remove(k).unwrap_or_default()))
-            .collect())
-    }
-}
-
-/// The makers affiliated with each facility together with their skill claims, in one
-/// statement: each maker row carries its claims aggregated by the database into one JSON
-/// array (with their skills' names). A facility page lists hundreds of claims; read as
-/// rows, each cost the database driver a handover between threads and a copy of every
-/// value. Feeds [`FacilityMakers`] and [`MakerClaims`] (see `prefetch`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FacilityMakersWithClaims(pub Uuid);
-
-/// A member of a facility with the claims of their passport.
-#[derive(Debug, Clone)]
-pub struct MemberWithClaims {
-    pub maker: maker::Model,
-    pub claims: Vec<ClaimedSkill>,
-}
-
-/// One claim as the statement below aggregates it: level, years as exact text (JSON
-/// numbers from SQLite keep only 15 digits), evidence, the skill's key, label, process.
-type AggregatedClaim = (
-    SkillLevel,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
-fn members_with_claims_sql(backend: DbBackend, keys: usize) -> String {
-    let (claims, params) = match backend {
-        DbBackend::Postgres => (
-            "SELECT coalesce(json_agg(json_build_array(c.level, c.years::text, c.evidence_url, \
-             s.key, s.label, s.process_id) ORDER BY c.date_created, c.id), '[]'::json)::text",
-            (1..=keys).map(|i| format!("${i}")).collect::<Vec<_>>(),
-        ),
-        // `quote` prints a real exactly; `json_group_array(… ORDER BY …)` needs SQLite
-        // 3.44, which sqlx bundles.
-        _ => (
-            "SELECT json_group_array(json_array(c.level, quote(c.years), c.evidence_url, \
-             s.key, s.label, s.process_id) ORDER BY c.date_created, c.id)",
-            vec!["?".to_owned(); keys],
-        ),
-    };
-    format!(
-        "SELECT a.facility_id AS affiliated_to, m.*, ({claims} FROM skill_claims c \
-         LEFT JOIN skills s ON s.id = c.skill_id WHERE c.maker_id = m.id) AS claims_json \
-         FROM maker_affiliations a JOIN makers m ON m.id = a.maker_id \
-         WHERE a.facility_id IN ({}) ORDER BY a.maker_id",
-        params.join(", ")
-    )
-}
-
-fn parse_claims(json: &str) -> Result<Vec<ClaimedSkill>, DbErr> {
-    let claims: Vec<AggregatedClaim> = serde_json::from_str(json)
-        .map_err(|e| DbErr::Json(format!("a maker's aggregated skill claims: {e}")))?;
-    claims
-        .into_iter()
-        .map(|(level, years, evidence_url, key, label, process_id)| {
-            let years = match years.as_deref() {
-                None | Some("NULL") => None,
-                Some(text) => Some(
-                    text.parse::<f64>()
-                        .map_err(|e| DbErr::Json(format!("a skill claim's years `{text}`: {e}")))?,
-                ),
-            };
-            Ok(ClaimedSkill {
-                level,
-                years,
-                evidence_url,
-                skill: key.zip(label).map(|(key, label)| ClaimedSkillName {
-                    key,
-                    label,
-                    process_id,
-                }),
-            })
-        })
-        .collect()
-}
-
-impl Loader<FacilityMakersWithClaims> for Loaders {
-    type Value = Vec<MemberWithClaims>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[FacilityMakersWithClaims],
-    ) -> Result<HashMap<FacilityMakersWithClaims, Self::Value>, Self::Error> {
-        let ids = padded(keys, |k| k.0);
-        let backend = self.db.get_database_backend();
-        let statement = Statement::from_sql_and_values(
-            backend,
-            members_with_claims_sql(backend, ids.len()),
-            ids.into_iter().map(Value::from),
-        );
-        let rows = self.db.query_all_raw(statement).await?;
-        let mut map: HashMap<FacilityMakersWithClaims, Vec<MemberWithClaims>> = HashMap::new();
-        for row in rows {
-            let facility: Uuid = row.try_get("", "affiliated_to")?;
-            let maker = maker::Model::from_query_result(&row, "")?;
-            let claims = parse_claims(&row.try_get::<String>("", "claims_json")?)?;
-            map.entry(FacilityMakersWithClaims(facility))
-                .or_default()
-                .push(MemberWithClaims { maker, claims });
-        }
-        Ok(keys
-            .iter()
-            .map(|k| (*k, map.remove(k).unwrap_or_default()))
-            .collect())
+        Ok(each_key(keys, map))
     }
 }
 

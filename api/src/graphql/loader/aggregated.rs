@@ -1,0 +1,234 @@
+//! Loaders that read a parent with its children in one statement, the children
+//! aggregated by the database into one JSON array per parent row. A facility page lists
+//! hundreds of claims and machine properties; read as rows, each cost the database
+//! driver a handover between threads and a copy of every value. The list resolvers
+//! (`prefetch` in `facilities.rs`) hand the results on to the per-relation loaders.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use makermatch_entities::skill_claim::SkillLevel;
+use makermatch_entities::{equipment, equipment_property, maker};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+use super::{ClaimedSkill, ClaimedSkillName, LoadError, Loaders, each_key, padded};
+
+/// `SELECT`s a JSON array text of one array per row of `FROM …` (a correlated subquery
+/// follows the returned text), ordered by `order_by`; `[]` when there are no rows.
+fn json_rows(backend: DbBackend, columns: &[&str], order_by: &str) -> String {
+    let columns = columns.join(", ");
+    match backend {
+        DbBackend::Postgres => format!(
+            "SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY {order_by}), '[]'::json)::text"
+        ),
+        // `json_group_array(… ORDER BY …)` needs SQLite 3.44, which sqlx bundles.
+        _ => format!("SELECT json_group_array(json_array({columns}) ORDER BY {order_by})"),
+    }
+}
+
+/// A REAL column as text that parses back to the same number: JSON numbers from SQLite
+/// keep only 15 digits, `quote` prints a real exactly (and a null as `NULL`).
+fn exact_real(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("{column}::text"),
+        _ => format!("quote({column})"),
+    }
+}
+
+fn parse_exact_real(text: Option<String>, what: &str) -> Result<Option<f64>, DbErr> {
+    match text.as_deref() {
+        None | Some("NULL") => Ok(None),
+        Some(text) => text
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|e| DbErr::Json(format!("{what} `{text}`: {e}"))),
+    }
+}
+
+/// `n` bind parameters in the backend's syntax.
+fn parameters(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => (1..=n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        _ => vec!["?"; n].join(", "),
+    }
+}
+
+/// Runs `sql` (built for `backend` with `ids.len()` parameters) over the padded ids.
+async fn rows_for(
+    loaders: &Loaders,
+    ids: Vec<Uuid>,
+    sql: impl FnOnce(DbBackend, usize) -> String,
+) -> Result<Vec<QueryResult>, DbErr> {
+    let backend = loaders.db.get_database_backend();
+    let statement = Statement::from_sql_and_values(
+        backend,
+        sql(backend, ids.len()),
+        ids.into_iter().map(Value::from),
+    );
+    loaders.db.query_all_raw(statement).await
+}
+
+/// The makers affiliated with each facility, in id order, each with their skill claims
+/// (oldest first) and the claimed skills' names: one statement. Feeds `FacilityMakers`
+/// and `MakerClaims`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FacilityMakersWithClaims(pub Uuid);
+
+/// A member of a facility with the claims of their passport.
+#[derive(Debug, Clone)]
+pub struct MemberWithClaims {
+    pub maker: maker::Model,
+    pub claims: Vec<ClaimedSkill>,
+}
+
+/// One aggregated claim: level, years (exact text), evidence, the skill's key, label and
+/// process.
+type AggregatedClaim = (
+    SkillLevel,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn members_with_claims_sql(backend: DbBackend, keys: usize) -> String {
+    let years = exact_real(backend, "c.years");
+    let claims = json_rows(
+        backend,
+        &[
+            "c.level",
+            &years,
+            "c.evidence_url",
+            "s.key",
+            "s.label",
+            "s.process_id",
+        ],
+        "c.date_created, c.id",
+    );
+    format!(
+        "SELECT a.facility_id AS affiliated_to, m.*, ({claims} FROM skill_claims c \
+         LEFT JOIN skills s ON s.id = c.skill_id WHERE c.maker_id = m.id) AS claims_json \
+         FROM maker_affiliations a JOIN makers m ON m.id = a.maker_id \
+         WHERE a.facility_id IN ({}) ORDER BY a.maker_id",
+        parameters(backend, keys)
+    )
+}
+
+fn parse_claims(json: &str) -> Result<Vec<ClaimedSkill>, DbErr> {
+    let claims: Vec<AggregatedClaim> = serde_json::from_str(json)
+        .map_err(|e| DbErr::Json(format!("a maker's aggregated skill claims: {e}")))?;
+    claims
+        .into_iter()
+        .map(|(level, years, evidence_url, key, label, process_id)| {
+            Ok(ClaimedSkill {
+                level,
+                years: parse_exact_real(years, "a skill claim's years")?,
+                evidence_url,
+                skill: key.zip(label).map(|(key, label)| ClaimedSkillName {
+                    key,
+                    label,
+                    process_id,
+                }),
+            })
+        })
+        .collect()
+}
+
+impl Loader<FacilityMakersWithClaims> for Loaders {
+    type Value = Vec<MemberWithClaims>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[FacilityMakersWithClaims],
+    ) -> Result<HashMap<FacilityMakersWithClaims, Self::Value>, Self::Error> {
+        let rows = rows_for(self, padded(keys, |k| k.0), members_with_claims_sql).await?;
+        let mut map: HashMap<FacilityMakersWithClaims, Vec<MemberWithClaims>> = HashMap::new();
+        for row in rows {
+            let facility: Uuid = row.try_get("", "affiliated_to")?;
+            let maker = maker::Model::from_query_result(&row, "")?;
+            let claims = parse_claims(&row.try_get::<String>("", "claims_json")?)?;
+            map.entry(FacilityMakersWithClaims(facility))
+                .or_default()
+                .push(MemberWithClaims { maker, claims });
+        }
+        Ok(each_key(keys, map))
+    }
+}
+
+/// The machines of each facility, in id order, each with its properties (by key): one
+/// statement. Feeds `FacilityEquipment` and `EquipmentProperties`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FacilityEquipmentWithProperties(pub Uuid);
+
+/// A machine with its properties.
+#[derive(Debug, Clone)]
+pub struct MachineWithProperties {
+    pub machine: equipment::Model,
+    pub properties: Vec<equipment_property::Model>,
+}
+
+/// One aggregated property: key, number (exact text), text, unit.
+type AggregatedProperty = (String, Option<String>, Option<String>, Option<String>);
+
+fn machines_with_properties_sql(backend: DbBackend, keys: usize) -> String {
+    let number = exact_real(backend, "p.number_value");
+    let properties = json_rows(
+        backend,
+        &["p.key", &number, "p.text_value", "p.unit"],
+        "p.key",
+    );
+    format!(
+        "SELECT e.*, ({properties} FROM equipment_properties p WHERE p.equipment_id = e.id) \
+         AS properties_json FROM equipment e WHERE e.facility_id IN ({}) ORDER BY e.id",
+        parameters(backend, keys)
+    )
+}
+
+fn parse_properties(machine: Uuid, json: &str) -> Result<Vec<equipment_property::Model>, DbErr> {
+    let properties: Vec<AggregatedProperty> = serde_json::from_str(json)
+        .map_err(|e| DbErr::Json(format!("a machine's aggregated properties: {e}")))?;
+    properties
+        .into_iter()
+        .map(|(key, number, text_value, unit)| {
+            Ok(equipment_property::Model {
+                equipment_id: machine,
+                key,
+                number_value: parse_exact_real(number, "a machine property's number")?,
+                text_value,
+                unit,
+            })
+        })
+        .collect()
+}
+
+impl Loader<FacilityEquipmentWithProperties> for Loaders {
+    type Value = Vec<MachineWithProperties>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[FacilityEquipmentWithProperties],
+    ) -> Result<HashMap<FacilityEquipmentWithProperties, Self::Value>, Self::Error> {
+        let rows = rows_for(self, padded(keys, |k| k.0), machines_with_properties_sql).await?;
+        let mut map: HashMap<FacilityEquipmentWithProperties, Vec<MachineWithProperties>> =
+            HashMap::new();
+        for row in rows {
+            let machine = equipment::Model::from_query_result(&row, "")?;
+            let properties =
+                parse_properties(machine.id, &row.try_get::<String>("", "properties_json")?)?;
+            map.entry(FacilityEquipmentWithProperties(machine.facility_id))
+                .or_default()
+                .push(MachineWithProperties {
+                    machine,
+                    properties,
+                });
+        }
+        Ok(each_key(keys, map))
+    }
+}
