@@ -8,7 +8,8 @@
 # from one connection.
 # Usage: bench/graphql.sh [FACILITIES] [MAKERS] [SECONDS]   (defaults 50000 1000000 20)
 # Set BIN=path/to/makermatch to use a binary built elsewhere, KEEP=DIR to reuse a generated data dir across runs, QUERIES="match" (any of
-# version near nested match match1) to run only some.
+# version near nested match match1) to run only some, ROAM=1 to move each centre at random by up to ±2° (pages
+# then seldom repeat, and the list cache mostly misses).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 F="${1:-50000}"; M="${2:-1000000}"; SECS="${3:-20}"

@@ -83,6 +83,9 @@ pub struct GraphqlConfig {
     /// Origins browsers may call the API from (CORS), e.g. `https://map.example.org`;
     /// `*` allows any. Empty: no cross-origin calls.
     pub cors_origins: Vec<String>,
+    /// Rows (machines, machine properties, members, skill claims) of facility lists kept
+    /// in memory between requests, until a write reaches the index; 0 turns it off.
+    pub list_cache_rows: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -211,6 +214,7 @@ impl Default for Config {
                 max_body_bytes: 2 * 1024 * 1024,
                 request_timeout_ms: 10_000,
                 cors_origins: Vec::new(),
+                list_cache_rows: 200_000,
             },
             index: IndexConfig::default(),
             auth: AuthConfig::default(),

@@ -98,15 +98,18 @@ async fn a_page_of_100_facilities_with_relations_takes_six_statements() {
         }
         counting.store(0, Ordering::SeqCst);
         statements.lock().unwrap().clear();
-        let body: serde_json::Value = client
-            .post(format!("{base}/graphql"))
-            .json(&json!({ "query": "{ facilities(first: 100) { totalCount nodes { name equipment { make properties { key number } } processes { id } makers { name } } } }" }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = || async {
+            client
+                .post(format!("{base}/graphql"))
+                .json(&json!({ "query": "{ facilities(first: 100) { totalCount nodes { name equipment { make properties { key number } } processes { id } makers { name } } } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        };
+        let body = page().await;
         assert!(body.get("errors").is_none(), "{body}");
         let nodes = body["data"]["facilities"]["nodes"].as_array().unwrap();
         assert_eq!(nodes.len(), 100);
@@ -117,6 +120,15 @@ async fn a_page_of_100_facilities_with_relations_takes_six_statements() {
             n <= 6,
             "{n} statements for one page:\n{}",
             statements.lock().unwrap().join("\n")
+        );
+        // The same page again: the machines with their properties and the members come
+        // from the list cache (nothing was written in between).
+        statements.lock().unwrap().clear();
+        assert_eq!(page().await, body);
+        let second = statements.lock().unwrap().join("\n");
+        assert!(
+            !second.contains("equipment_properties") && !second.contains("maker_affiliations"),
+            "{second}"
         );
         server.stop().await.unwrap();
     })
@@ -362,6 +374,132 @@ async fn a_facility_page_lists_machines_properties_and_members_claims_in_order_w
 }
 
 /// The global id of a facility, as the API shows it.
+/// Facility lists keep each facility's machines and members between requests (the list
+/// cache); a write shows on the next page once the index has it, as a mutation's answer
+/// waits for.
+#[tokio::test]
+async fn a_facility_list_shows_each_write_once_indexed_though_its_details_are_kept_between_requests()
+ {
+    use makermatch_api::services::makers::SkillClaimInput;
+    use makermatch_entities::skill_claim::SkillLevel;
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let lab = facilities::create(&app.db, workshop(0)).await.unwrap();
+        let lab_id = lab.value.id;
+        let member = |name: &str, skills: Vec<&str>| MakerInput {
+            first_name: Some(name.into()),
+            public_profile: true,
+            affiliations: vec![AffiliationInput {
+                facility_id: lab_id,
+                role: "member".into(),
+            }],
+            skills: skills
+                .into_iter()
+                .map(|s| SkillClaimInput {
+                    skill: s.into(),
+                    process_id: None,
+                    level: SkillLevel::Intermediate,
+                    years: None,
+                    evidence_url: None,
+                })
+                .collect(),
+            ..Default::default()
+        };
+        let esi = makers::create(&app.db, member("Esi", vec!["Soldering"])).await.unwrap();
+        app.wait_indexed(esi.outbox_seq).await;
+        let page = "{ facilities(first: 10) { nodes { name equipment { make model properties { key number } } makers { name skills { label } } } } }";
+        let shown = |d: serde_json::Value| d["facilities"]["nodes"][0].clone();
+        let first = shown(app.data(page, json!({})).await);
+        assert_eq!(first["equipment"][0]["make"], "Prusa Research");
+        assert_eq!(first["makers"][0]["skills"], json!([{ "label": "Soldering" }]));
+        // Asked again, the same (now from the cache).
+        assert_eq!(shown(app.data(page, json!({})).await), first);
+
+        // A new machine and a changed property, written through the API.
+        let mut input = workshop(0);
+        input.equipment[0].properties[0].number = Some(300.0);
+        input.equipment.push(EquipmentInput {
+            equipment_type: "laser-cutter".into(),
+            process_id: None,
+            make: Some("Trotec".into()),
+            model: Some("Speedy 100".into()),
+            serial_number: None,
+            quantity: 1,
+            condition: None,
+            notes: None,
+            properties: vec![],
+        });
+        let replaced = facilities::replace(&app.db, lab_id, input).await.unwrap();
+        app.wait_indexed(replaced.outbox_seq).await;
+        let after = shown(app.data(page, json!({})).await);
+        let makes: Vec<&str> = after["equipment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["make"].as_str().unwrap())
+            .collect();
+        assert_eq!(makes.len(), 2, "{after}");
+        assert!(makes.contains(&"Trotec"), "{after}");
+        let prusa = after["equipment"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["make"] == "Prusa Research")
+            .unwrap();
+        assert_eq!(prusa["properties"][0]["number"], 300.0);
+
+        // A member's new claim; a new member; then a member who hides their passport.
+        let more = makers::replace(&app.db, esi.value.id, member("Esi", vec!["Soldering", "Sewing"]))
+            .await
+            .unwrap();
+        app.wait_indexed(more.outbox_seq).await;
+        let after = shown(app.data(page, json!({})).await);
+        assert_eq!(
+            after["makers"][0]["skills"],
+            json!([{ "label": "Soldering" }, { "label": "Sewing" }])
+        );
+        let kofi = makers::create(&app.db, member("Kofi", vec![])).await.unwrap();
+        app.wait_indexed(kofi.outbox_seq).await;
+        let names = |d: &serde_json::Value| -> Vec<String> {
+            let mut n: Vec<String> = d["makers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["name"].as_str().unwrap().to_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(&shown(app.data(page, json!({})).await)), ["Esi", "Kofi"]);
+        let mut private = member("Esi", vec!["Soldering"]);
+        private.public_profile = false;
+        let hidden = makers::replace(&app.db, esi.value.id, private).await.unwrap();
+        app.wait_indexed(hidden.outbox_seq).await;
+        assert_eq!(names(&shown(app.data(page, json!({})).await)), ["Kofi"]);
+
+        // Deleted through the GraphQL mutation, which answers once the index has it.
+        let kofi_id = app
+            .data(
+                "{ makers(text: \"Kofi\", first: 1) { nodes { id } } }",
+                json!({}),
+            )
+            .await["makers"]["nodes"][0]["id"]
+            .clone();
+        app.data(
+            "mutation($id: ID!) { deleteMaker(id: $id) { id } }",
+            json!({ "id": kofi_id }),
+        )
+        .await;
+        assert_eq!(
+            shown(app.data(page, json!({})).await)["makers"],
+            json!([]),
+            "the deleted member is gone at once"
+        );
+        app.stop().await;
+    })
+    .await;
+}
+
 async fn nodes_id(app: &TestApp, uuid: uuid::Uuid) -> String {
     let d = app
         .data(

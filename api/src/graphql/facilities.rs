@@ -2,10 +2,9 @@
 //! stored row, `facilities(…)` and `nearestFacilities(…)` read through the search engine,
 //! and the create / update / delete mutations through the service layer.
 
-use async_graphql::dataloader::Loader;
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use makermatch_entities::{equipment, equipment_property, facility};
+use makermatch_entities::{equipment_property, facility};
 use makermatch_search::{Filters, Kind, SearchRequest, Within};
 use uuid::Uuid;
 
@@ -13,9 +12,8 @@ use super::access::{staff, staff_only_field};
 use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
-    AppLoader, EquipmentProperties, FacilityEquipment, FacilityEquipmentWithProperties, FacilityId,
-    FacilityMakers, FacilityMakersWithClaims, FacilityMaterials, FacilityProcesses,
-    MachineWithProperties, MakerClaims, MemberWithClaims, load_now, ordered,
+    AppLoader, FacilityEquipmentWithProperties, FacilityId, FacilityMakersWithClaims,
+    FacilityMaterials, FacilityProcesses, MachineWithProperties, load_now, ordered,
 };
 use super::makers::Maker;
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
@@ -96,70 +94,63 @@ pub struct EquipmentProperty {
     pub unit: Option<String>,
 }
 
-impl From<equipment_property::Model> for EquipmentProperty {
-    fn from(p: equipment_property::Model) -> Self {
+impl From<&equipment_property::Model> for EquipmentProperty {
+    fn from(p: &equipment_property::Model) -> Self {
         EquipmentProperty {
-            key: p.key,
+            key: p.key.clone(),
             number: p.number_value,
-            text: p.text_value,
-            unit: p.unit,
+            text: p.text_value.clone(),
+            unit: p.unit.clone(),
         }
     }
 }
 
-/// A machine of a facility (OKW §7).
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct Equipment {
-    #[graphql(skip)]
-    pub row: equipment::Model,
-    /// Taxonomy equipment type id, or the source's words when they did not resolve.
-    pub equipment_type: String,
-    pub make: Option<String>,
-    pub model: Option<String>,
-    pub quantity: i32,
-    pub condition: Option<String>,
-    pub notes: Option<String>,
-}
+/// A machine: the GraphQL type over its row and properties (shared with the loaders'
+/// caches).
+pub struct Equipment(MachineWithProperties);
 
-#[ComplexObject]
+/// A machine of a facility (OKW §7).
+#[Object]
 impl Equipment {
+    /// Taxonomy equipment type id, or the source's words when they did not resolve.
+    async fn equipment_type(&self) -> &str {
+        &self.0.machine.equipment_type
+    }
+    async fn make(&self) -> Option<&str> {
+        self.0.machine.make.as_deref()
+    }
+    async fn model(&self) -> Option<&str> {
+        self.0.machine.model.as_deref()
+    }
+    async fn quantity(&self) -> i32 {
+        self.0.machine.quantity
+    }
+    async fn condition(&self) -> Option<&str> {
+        self.0.machine.condition.as_deref()
+    }
+    async fn notes(&self) -> Option<&str> {
+        self.0.machine.notes.as_deref()
+    }
     async fn id(&self) -> ID {
-        global_id(NodeType::Equipment, self.row.id)
+        global_id(NodeType::Equipment, self.0.machine.id)
     }
     /// The main process the machine performs, when known.
     async fn process(&self, ctx: &Context<'_>) -> Result<Option<Process>> {
         let tax = taxonomy(ctx)?;
         Ok(self
-            .row
+            .0
+            .machine
             .process_id
             .as_deref()
             .and_then(|id| tax.process(id))
             .map(|p| Process(p.clone(), tax.clone())))
     }
-    async fn properties(&self, ctx: &Context<'_>) -> Result<Vec<EquipmentProperty>> {
-        let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(EquipmentProperties(self.row.id))
-            .await?
-            .unwrap_or_default()
-            .into_iter()
+    async fn properties(&self) -> Vec<EquipmentProperty> {
+        self.0
+            .properties
+            .iter()
             .map(EquipmentProperty::from)
-            .collect())
-    }
-}
-
-impl From<equipment::Model> for Equipment {
-    fn from(row: equipment::Model) -> Self {
-        Equipment {
-            equipment_type: row.equipment_type.clone(),
-            make: row.make.clone(),
-            model: row.model.clone(),
-            quantity: row.quantity,
-            condition: row.condition.clone(),
-            notes: row.notes.clone(),
-            row,
-        }
+            .collect()
     }
 }
 
@@ -306,11 +297,11 @@ impl Facility {
     async fn equipment(&self, ctx: &Context<'_>) -> Result<Vec<Equipment>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
-            .load_one(FacilityEquipment(self.row.id))
+            .load_one(FacilityEquipmentWithProperties(self.row.id))
             .await?
             .unwrap_or_default()
-            .into_iter()
-            .map(Equipment::from)
+            .iter()
+            .map(|m| Equipment(m.clone()))
             .collect())
     }
     /// OKW manufacturing processes, as taxonomy processes.
@@ -342,12 +333,12 @@ impl Facility {
     async fn makers(&self, ctx: &Context<'_>) -> Result<Vec<Maker>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
-            .load_one(FacilityMakers(self.row.id))
+            .load_one(FacilityMakersWithClaims(self.row.id))
             .await?
             .unwrap_or_default()
-            .into_iter()
-            .filter(|m| m.public_profile)
-            .map(Maker::new)
+            .iter()
+            .filter(|m| m.maker.public_profile)
+            .map(|m| Maker::with_claims(m.maker.clone(), m.claims.clone()))
             .collect())
     }
     /// Makers within `radiusKm` of the facility who have every skill in `skills` (matched
@@ -445,33 +436,11 @@ async fn prefetch(
     selection: async_graphql::Lookahead<'_>,
     ids: &[Uuid],
 ) -> Result<()> {
-    let equipment = selection.field("equipment");
-    if equipment.field("properties").exists() && !ids.is_empty() {
-        // Machines and their properties in one statement, handed to the loaders the
-        // per-item resolvers ask.
+    if selection.field("equipment").exists() {
         let keys: Vec<FacilityEquipmentWithProperties> = ids
             .iter()
             .map(|id| FacilityEquipmentWithProperties(*id))
             .collect();
-        let found = Loader::load(loader.loader(), &keys).await?;
-        let mut machines = Vec::with_capacity(found.len());
-        let mut properties = Vec::new();
-        for (FacilityEquipmentWithProperties(facility), list) in found {
-            let mut rows = Vec::with_capacity(list.len());
-            for MachineWithProperties {
-                machine,
-                properties: p,
-            } in list
-            {
-                properties.push((EquipmentProperties(machine.id), p));
-                rows.push(machine);
-            }
-            machines.push((FacilityEquipment(facility), rows));
-        }
-        loader.feed_many(machines).await;
-        loader.feed_many(properties).await;
-    } else if equipment.exists() {
-        let keys: Vec<FacilityEquipment> = ids.iter().map(|id| FacilityEquipment(*id)).collect();
         load_now(loader, &keys).await?;
     }
     if selection.field("processes").exists() {
@@ -482,27 +451,9 @@ async fn prefetch(
         let keys: Vec<FacilityMaterials> = ids.iter().map(|id| FacilityMaterials(*id)).collect();
         load_now(loader, &keys).await?;
     }
-    let makers = selection.field("makers");
-    if makers.field("skills").exists() && !ids.is_empty() {
-        // Members and their claims in one statement, handed to the loaders the per-item
-        // resolvers ask (the combined list itself is not kept).
+    if selection.field("makers").exists() {
         let keys: Vec<FacilityMakersWithClaims> =
             ids.iter().map(|id| FacilityMakersWithClaims(*id)).collect();
-        let found = Loader::load(loader.loader(), &keys).await?;
-        let mut members = Vec::with_capacity(found.len());
-        let mut claims = Vec::new();
-        for (FacilityMakersWithClaims(facility), list) in found {
-            let mut makers = Vec::with_capacity(list.len());
-            for MemberWithClaims { maker, claims: c } in list {
-                claims.push((MakerClaims(maker.id), c));
-                makers.push(maker);
-            }
-            members.push((FacilityMakers(facility), makers));
-        }
-        loader.feed_many(members).await;
-        loader.feed_many(claims).await;
-    } else if makers.exists() {
-        let keys: Vec<FacilityMakers> = ids.iter().map(|id| FacilityMakers(*id)).collect();
         load_now(loader, &keys).await?;
     }
     Ok(())

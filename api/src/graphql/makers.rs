@@ -3,6 +3,7 @@
 //! passport and its public position only, never the home (DESIGN §5, §8).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -128,7 +129,10 @@ pub struct Affiliation {
 
 /// A maker passport (PSS).
 pub struct Maker {
-    pub row: maker::Model,
+    /// Shared with the loaders' caches.
+    pub row: Arc<maker::Model>,
+    /// The passport's claims when the list that found the maker read them already.
+    pub claims: Option<Arc<[ClaimedSkill]>>,
     /// Kilometres from the `near` point, measured from the coarse position.
     pub distance_km: Option<f64>,
 }
@@ -136,7 +140,17 @@ pub struct Maker {
 impl Maker {
     pub fn new(row: maker::Model) -> Maker {
         Maker {
+            row: Arc::new(row),
+            claims: None,
+            distance_km: None,
+        }
+    }
+
+    /// A maker read with their claims (a facility's members).
+    pub fn with_claims(row: Arc<maker::Model>, claims: Arc<[ClaimedSkill]>) -> Maker {
+        Maker {
             row,
+            claims: Some(claims),
             distance_km: None,
         }
     }
@@ -249,12 +263,16 @@ impl Maker {
         &self.row.source
     }
     async fn skills(&self, ctx: &Context<'_>) -> Result<Vec<SkillClaim>> {
-        let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(MakerClaims(self.row.id))
-            .await?
-            .unwrap_or_default()
-            .into_iter()
+        let claims = match &self.claims {
+            Some(claims) => claims.clone(),
+            None => ctx
+                .data::<AppLoader>()?
+                .load_one(MakerClaims(self.row.id))
+                .await?
+                .unwrap_or_default(),
+        };
+        Ok(claims
+            .iter()
             .map(
                 |ClaimedSkill {
                      level,
@@ -262,10 +280,10 @@ impl Maker {
                      evidence_url,
                      skill,
                  }| SkillClaim {
-                    skill,
-                    level: level.into(),
-                    years,
-                    evidence_url,
+                    skill: skill.clone(),
+                    level: (*level).into(),
+                    years: *years,
+                    evidence_url: evidence_url.clone(),
                 },
             )
             .collect())
@@ -394,7 +412,8 @@ pub async fn makers_of(ctx: &Context<'_>, hits: &[makermatch_search::Hit]) -> Re
         .into_iter()
         .map(|row| Maker {
             distance_km: distances.get(&row.id).copied().flatten(),
-            row,
+            claims: None,
+            row: Arc::new(row),
         })
         .collect())
 }

@@ -17,6 +17,7 @@ mod map;
 mod matching;
 mod node;
 mod passport;
+pub mod persisted;
 pub mod relay;
 mod search;
 mod search_support;
@@ -88,12 +89,9 @@ pub fn build_schema(
         .data(index)
         .data(Arc::new(taxonomy))
         .limit_depth(config.max_depth)
-        .limit_complexity(config.max_complexity)
-        .extension(
-            async_graphql::extensions::apollo_persisted_queries::ApolloPersistedQueries::new(
-                async_graphql::extensions::apollo_persisted_queries::LruCacheStorage::new(1_024),
-            ),
-        );
+        .limit_complexity(config.max_complexity);
+    // No extensions: with one, every field of every query runs through the extension
+    // chain. Persisted queries are applied by the HTTP handler (`persisted.rs`).
     if !config.introspection {
         builder = builder.disable_introspection();
     }

@@ -13,6 +13,9 @@ use super::relay::{NodeType, decode};
 /// An object with a global id.
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
+// Made once per `node` or `search` hit and handed to the resolver at once: boxing the
+// larger variants would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Node {
     Facility(Facility),
     Maker(Maker),

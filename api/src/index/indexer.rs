@@ -70,6 +70,11 @@ impl IndexHandle {
         *self.applied.borrow()
     }
 
+    /// The applied sequence number, to read (cheaply) again and again.
+    pub fn applied_watch(&self) -> watch::Receiver<i64> {
+        self.applied.clone()
+    }
+
     pub fn status(&self) -> IndexStatus {
         self.status
             .lock()

@@ -72,6 +72,10 @@ pub async fn serve(
         crate::events::EventBus::default(),
         &config.graphql,
     );
+    let list_cache = crate::graphql::loader::ListCache::new(
+        config.graphql.list_cache_rows,
+        index.applied_watch(),
+    );
     let app = routes::router(routes::AppState {
         db,
         index,
@@ -79,6 +83,10 @@ pub async fn serve(
         graphql: config.graphql.clone(),
         verifier: crate::auth::Verifier::new(config)?,
         rate_limits: crate::auth::rate::RateLimits::new(config.auth.rate_limit_per_minute),
+        list_cache,
+        persisted_queries: std::sync::Arc::new(crate::graphql::persisted::PersistedQueries::new(
+            1_024,
+        )),
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

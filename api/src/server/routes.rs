@@ -1,5 +1,6 @@
 //! The router and its handlers.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
@@ -28,6 +29,8 @@ use crate::auth::{self, AuthError, Verifier};
 use crate::config::GraphqlConfig;
 use crate::graphql::Viewer;
 use crate::graphql::error::Code;
+use crate::graphql::loader::ListCache;
+use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::{AppSchema, limits, loader};
 use crate::index::{IndexHandle, IndexStatus};
 use crate::services::actor::Actor;
@@ -40,6 +43,11 @@ pub struct AppState {
     pub graphql: GraphqlConfig,
     pub verifier: Verifier,
     pub rate_limits: RateLimits,
+    /// What facility lists show under each facility, shared by all requests; `None` when
+    /// `graphql.list_cache_rows` is 0.
+    pub list_cache: Option<Arc<ListCache>>,
+    /// Automatic persisted queries over HTTP.
+    pub persisted_queries: Arc<PersistedQueries>,
 }
 
 /// CORS from `graphql.cors_origins`: none, any (`*`), or a list.
@@ -169,7 +177,7 @@ async fn graphql(
             "POST /graphql takes `Content-Type: application/json` with a body like {\"query\": \"{ version }\"}",
         );
     }
-    let request = match request {
+    let mut request = match request {
         Ok(r) => r.into_inner(),
         Err(GraphQLRejection(async_graphql::ParseRequestError::PayloadTooLarge)) => {
             return refuse(
@@ -195,12 +203,19 @@ async fn graphql(
             );
         }
     };
+    if let Err(e) = state.persisted_queries.apply(&mut request) {
+        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
+            .into_response();
+    }
     if let Err(e) = limits::check_aliases(&request.query, state.graphql.max_aliases) {
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
             .into_response();
     }
     let request = request
-        .data(loader::new_loader(state.db.clone()))
+        .data(loader::new_loader(
+            state.db.clone(),
+            state.list_cache.clone(),
+        ))
         .data(Viewer(actor));
     let mut response = state.schema.execute(request).await;
     limits::name_limit_errors(
@@ -239,6 +254,7 @@ async fn name_refusals(response: Response, limits: HttpLimits) -> Response {
 fn connection_data(
     verifier: &Verifier,
     db: &sea_orm::DatabaseConnection,
+    list_cache: Option<Arc<ListCache>>,
     payload: &serde_json::Value,
 ) -> async_graphql::Result<async_graphql::Data> {
     let header = payload.as_object().and_then(|o| {
@@ -256,7 +272,7 @@ fn connection_data(
     .map_err(|e| async_graphql::Error::new(format!("{e}; send the token in connection_init")))?;
     let mut data = async_graphql::Data::default();
     data.insert(Viewer(actor));
-    data.insert(loader::new_loader(db.clone()));
+    data.insert(loader::new_loader(db.clone(), list_cache));
     Ok(data)
 }
 
@@ -274,12 +290,13 @@ async fn graphql_get(
         let schema = state.schema.clone();
         let verifier = state.verifier.clone();
         let db = state.db.clone();
+        let list_cache = state.list_cache.clone();
         return upgrade
             .protocols(ALL_WEBSOCKET_PROTOCOLS)
             .on_upgrade(move |socket| {
                 GraphQLWebSocket::new(socket, schema, protocol)
                     .on_connection_init(move |payload| async move {
-                        connection_data(&verifier, &db, &payload)
+                        connection_data(&verifier, &db, list_cache, &payload)
                     })
                     .serve()
             });

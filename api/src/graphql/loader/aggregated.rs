@@ -1,10 +1,13 @@
 //! Loaders that read a parent with its children in one statement, the children
 //! aggregated by the database into one JSON array per parent row. A facility page lists
 //! hundreds of claims and machine properties; read as rows, each cost the database
-//! driver a handover between threads and a copy of every value. The list resolvers
-//! (`prefetch` in `facilities.rs`) hand the results on to the per-relation loaders.
+//! driver a handover between threads and a copy of every value. `Facility.equipment`
+//! and `Facility.makers` read through them (a facility list prefetches them for its
+//! page), and both go through the process-wide `ListCache` when the server has one.
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use makermatch_entities::skill_claim::SkillLevel;
@@ -12,7 +15,8 @@ use makermatch_entities::{equipment, equipment_property, maker};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::{ClaimedSkill, ClaimedSkillName, LoadError, Loaders, each_key, padded};
+use super::list_cache::{PerFacility, Rows};
+use super::{ClaimedSkill, ClaimedSkillName, LoadError, Loaders, padded};
 
 /// `SELECT`s a JSON array text of one array per row of `FROM …` (a correlated subquery
 /// follows the returned text), ordered by `order_by`; `[]` when there are no rows.
@@ -72,17 +76,60 @@ async fn rows_for(
     loaders.db.query_all_raw(statement).await
 }
 
+/// Answers `keys` from `cache` (with the applied sequence number read before anything
+/// else) where it holds them; reads the others with `read`, which answers every id it is
+/// given (an empty list for none), and keeps what was read.
+async fn through_cache<K, V, R>(
+    cache: Option<(&PerFacility<V>, i64)>,
+    keys: &[K],
+    facility: impl Fn(&K) -> Uuid,
+    key: impl Fn(Uuid) -> K,
+    read: impl FnOnce(Vec<Uuid>) -> R,
+) -> Result<HashMap<K, V>, LoadError>
+where
+    K: Eq + Hash,
+    V: Rows + Clone,
+    R: Future<Output = Result<HashMap<Uuid, V>, DbErr>>,
+{
+    let (mut found, missing) = match cache {
+        Some((cache, seq)) => cache.lookup(keys.iter().map(&facility), seq),
+        None => (HashMap::new(), keys.iter().map(&facility).collect()),
+    };
+    if !missing.is_empty() {
+        for (id, value) in read(missing).await? {
+            if let Some((cache, seq)) = cache {
+                cache.store(id, value.clone(), seq);
+            }
+            found.insert(id, value);
+        }
+    }
+    Ok(found.into_iter().map(|(id, v)| (key(id), v)).collect())
+}
+
+/// Groups `(facility, row)` pairs into one shared list per facility of `ids`, each in
+/// the order read; facilities without rows get an empty list.
+fn per_facility<V>(ids: &[Uuid], rows: Vec<(Uuid, V)>) -> HashMap<Uuid, Arc<[V]>> {
+    let mut lists: HashMap<Uuid, Vec<V>> = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (facility, row) in rows {
+        lists.entry(facility).or_default().push(row);
+    }
+    lists
+        .into_iter()
+        .map(|(id, list)| (id, Arc::from(list)))
+        .collect()
+}
+
 /// The makers affiliated with each facility, in id order, each with their skill claims
-/// (oldest first) and the claimed skills' names: one statement. Feeds `FacilityMakers`
-/// and `MakerClaims`.
+/// (oldest first) and the claimed skills' names: one statement. `Facility.makers` hands
+/// each member their claims.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FacilityMakersWithClaims(pub Uuid);
 
 /// A member of a facility with the claims of their passport.
 #[derive(Debug, Clone)]
 pub struct MemberWithClaims {
-    pub maker: maker::Model,
-    pub claims: Vec<ClaimedSkill>,
+    pub maker: Arc<maker::Model>,
+    pub claims: Arc<[ClaimedSkill]>,
 }
 
 /// One aggregated claim: level, years (exact text), evidence, the skill's key, label and
@@ -119,7 +166,7 @@ fn members_with_claims_sql(backend: DbBackend, keys: usize) -> String {
     )
 }
 
-fn parse_claims(json: &str) -> Result<Vec<ClaimedSkill>, DbErr> {
+fn parse_claims(json: &str) -> Result<Arc<[ClaimedSkill]>, DbErr> {
     let claims: Vec<AggregatedClaim> = serde_json::from_str(json)
         .map_err(|e| DbErr::Json(format!("a maker's aggregated skill claims: {e}")))?;
     claims
@@ -139,38 +186,56 @@ fn parse_claims(json: &str) -> Result<Vec<ClaimedSkill>, DbErr> {
         .collect()
 }
 
+impl Loaders {
+    async fn read_members_with_claims(
+        &self,
+        ids: Vec<Uuid>,
+    ) -> Result<HashMap<Uuid, Arc<[MemberWithClaims]>>, DbErr> {
+        let rows = rows_for(self, padded(&ids, |id| *id), members_with_claims_sql).await?;
+        let mut members = Vec::with_capacity(rows.len());
+        for row in rows {
+            let facility: Uuid = row.try_get("", "affiliated_to")?;
+            let maker = Arc::new(maker::Model::from_query_result(&row, "")?);
+            let claims = parse_claims(&row.try_get::<String>("", "claims_json")?)?;
+            members.push((facility, MemberWithClaims { maker, claims }));
+        }
+        Ok(per_facility(&ids, members))
+    }
+}
+
 impl Loader<FacilityMakersWithClaims> for Loaders {
-    type Value = Vec<MemberWithClaims>;
+    type Value = Arc<[MemberWithClaims]>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[FacilityMakersWithClaims],
     ) -> Result<HashMap<FacilityMakersWithClaims, Self::Value>, Self::Error> {
-        let rows = rows_for(self, padded(keys, |k| k.0), members_with_claims_sql).await?;
-        let mut map: HashMap<FacilityMakersWithClaims, Vec<MemberWithClaims>> = HashMap::new();
-        for row in rows {
-            let facility: Uuid = row.try_get("", "affiliated_to")?;
-            let maker = maker::Model::from_query_result(&row, "")?;
-            let claims = parse_claims(&row.try_get::<String>("", "claims_json")?)?;
-            map.entry(FacilityMakersWithClaims(facility))
-                .or_default()
-                .push(MemberWithClaims { maker, claims });
-        }
-        Ok(each_key(keys, map))
+        let cache = self
+            .list_cache
+            .as_deref()
+            .map(|c| (&c.members, c.applied()));
+        through_cache(
+            cache,
+            keys,
+            |k| k.0,
+            FacilityMakersWithClaims,
+            |ids| self.read_members_with_claims(ids),
+        )
+        .await
     }
 }
 
 /// The machines of each facility, in id order, each with its properties (by key): one
-/// statement. Feeds `FacilityEquipment` and `EquipmentProperties`.
+/// statement. `Facility.equipment` hands each machine its properties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FacilityEquipmentWithProperties(pub Uuid);
 
 /// A machine with its properties.
 #[derive(Debug, Clone)]
 pub struct MachineWithProperties {
-    pub machine: equipment::Model,
-    pub properties: Vec<equipment_property::Model>,
+    pub machine: Arc<equipment::Model>,
+    pub properties: Arc<[equipment_property::Model]>,
 }
 
 /// One aggregated property: key, number (exact text), text, unit.
@@ -190,7 +255,7 @@ fn machines_with_properties_sql(backend: DbBackend, keys: usize) -> String {
     )
 }
 
-fn parse_properties(machine: Uuid, json: &str) -> Result<Vec<equipment_property::Model>, DbErr> {
+fn parse_properties(machine: Uuid, json: &str) -> Result<Arc<[equipment_property::Model]>, DbErr> {
     let properties: Vec<AggregatedProperty> = serde_json::from_str(json)
         .map_err(|e| DbErr::Json(format!("a machine's aggregated properties: {e}")))?;
     properties
@@ -207,28 +272,48 @@ fn parse_properties(machine: Uuid, json: &str) -> Result<Vec<equipment_property:
         .collect()
 }
 
+impl Loaders {
+    async fn read_machines_with_properties(
+        &self,
+        ids: Vec<Uuid>,
+    ) -> Result<HashMap<Uuid, Arc<[MachineWithProperties]>>, DbErr> {
+        let rows = rows_for(self, padded(&ids, |id| *id), machines_with_properties_sql).await?;
+        let mut machines = Vec::with_capacity(rows.len());
+        for row in rows {
+            let machine = equipment::Model::from_query_result(&row, "")?;
+            let properties =
+                parse_properties(machine.id, &row.try_get::<String>("", "properties_json")?)?;
+            machines.push((
+                machine.facility_id,
+                MachineWithProperties {
+                    machine: Arc::new(machine),
+                    properties,
+                },
+            ));
+        }
+        Ok(per_facility(&ids, machines))
+    }
+}
+
 impl Loader<FacilityEquipmentWithProperties> for Loaders {
-    type Value = Vec<MachineWithProperties>;
+    type Value = Arc<[MachineWithProperties]>;
     type Error = LoadError;
 
     async fn load(
         &self,
         keys: &[FacilityEquipmentWithProperties],
     ) -> Result<HashMap<FacilityEquipmentWithProperties, Self::Value>, Self::Error> {
-        let rows = rows_for(self, padded(keys, |k| k.0), machines_with_properties_sql).await?;
-        let mut map: HashMap<FacilityEquipmentWithProperties, Vec<MachineWithProperties>> =
-            HashMap::new();
-        for row in rows {
-            let machine = equipment::Model::from_query_result(&row, "")?;
-            let properties =
-                parse_properties(machine.id, &row.try_get::<String>("", "properties_json")?)?;
-            map.entry(FacilityEquipmentWithProperties(machine.facility_id))
-                .or_default()
-                .push(MachineWithProperties {
-                    machine,
-                    properties,
-                });
-        }
-        Ok(each_key(keys, map))
+        let cache = self
+            .list_cache
+            .as_deref()
+            .map(|c| (&c.machines, c.applied()));
+        through_cache(
+            cache,
+            keys,
+            |k| k.0,
+            FacilityEquipmentWithProperties,
+            |ids| self.read_machines_with_properties(ids),
+        )
+        .await
     }
 }

@@ -1,6 +1,8 @@
 //! DataLoaders: every relation a query walks is fetched once per request with one
 //! `IN (…)` query per relation, however many parents ask (DESIGN §1, the N+1 rule).
-//! A fresh loader is made for every request, so nothing cached outlives it.
+//! A fresh loader is made for every request, so what it caches dies with the request;
+//! only the relations facility lists show also go through the process-wide
+//! `ListCache`, which is kept in step with the index (see there).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -10,9 +12,8 @@ use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_entities::{achievement, achievement_alignment, issuer, programme};
 use makermatch_entities::{
-    availability, credential, equipment, equipment_property, experience, facility,
-    facility_material, facility_process, job, job_requirement, machine_clearance, maker,
-    maker_affiliation, skill, skill_claim,
+    availability, credential, experience, facility, facility_material, facility_process, job,
+    job_requirement, machine_clearance, maker, maker_affiliation, skill, skill_claim,
 };
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QueryOrder,
@@ -23,25 +24,32 @@ use uuid::Uuid;
 /// One loader serving every key type below.
 pub struct Loaders {
     db: DatabaseConnection,
+    list_cache: Option<Arc<ListCache>>,
 }
 
 /// Cached for the one request it lives in, so a relation prefetched by a list resolver
 /// (see `prefetch`) is not fetched again by each item.
 pub type AppLoader = DataLoader<Loaders, HashMapCache>;
 
-pub fn new_loader(db: DatabaseConnection) -> AppLoader {
-    DataLoader::with_cache(Loaders { db }, tokio::spawn, HashMapCache::default())
-        .max_batch_size(1_000)
+pub fn new_loader(db: DatabaseConnection, list_cache: Option<Arc<ListCache>>) -> AppLoader {
+    DataLoader::with_cache(
+        Loaders { db, list_cache },
+        tokio::spawn,
+        HashMapCache::default(),
+    )
+    .max_batch_size(1_000)
 }
 
 /// The error loaders share (cloned to every waiting field).
 pub type LoadError = Arc<DbErr>;
 
 mod aggregated;
+mod list_cache;
 pub use aggregated::{
     FacilityEquipmentWithProperties, FacilityMakersWithClaims, MachineWithProperties,
     MemberWithClaims,
 };
+pub use list_cache::ListCache;
 
 fn group<K: Eq + Hash, V>(
     rows: impl IntoIterator<Item = V>,
@@ -142,14 +150,6 @@ macro_rules! child_loader {
     };
 }
 
-child_loader!(FacilityEquipment, equipment, FacilityId, facility_id, Id);
-child_loader!(
-    EquipmentProperties,
-    equipment_property,
-    EquipmentId,
-    equipment_id,
-    Key
-);
 child_loader!(
     FacilityProcesses,
     facility_process,
@@ -233,37 +233,6 @@ impl Loader<MakerAffiliations> for Loaders {
     }
 }
 
-/// The makers affiliated with each facility, in id order: one statement joining the link
-/// table to the makers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FacilityMakers(pub Uuid);
-
-impl Loader<FacilityMakers> for Loaders {
-    type Value = Vec<maker::Model>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[FacilityMakers],
-    ) -> Result<HashMap<FacilityMakers, Self::Value>, Self::Error> {
-        let rows = maker_affiliation::Entity::find()
-            .filter(maker_affiliation::Column::FacilityId.is_in(padded(keys, |k| k.0)))
-            .find_also_related(maker::Entity)
-            .order_by_asc(maker_affiliation::Column::MakerId)
-            .all(&self.db)
-            .await?;
-        let mut map: HashMap<FacilityMakers, Vec<maker::Model>> = HashMap::new();
-        for (link, member) in rows {
-            if let Some(m) = member {
-                map.entry(FacilityMakers(link.facility_id))
-                    .or_default()
-                    .push(m);
-            }
-        }
-        Ok(each_key(keys, map))
-    }
-}
-
 /// The skill a claim names, as lists show it.
 #[derive(Debug, Clone)]
 pub struct ClaimedSkillName {
@@ -301,7 +270,7 @@ type ClaimRow = (
 pub struct MakerClaims(pub Uuid);
 
 impl Loader<MakerClaims> for Loaders {
-    type Value = Vec<ClaimedSkill>;
+    type Value = Arc<[ClaimedSkill]>;
     type Error = LoadError;
 
     async fn load(
@@ -340,7 +309,10 @@ impl Loader<MakerClaims> for Loaders {
                     skill,
                 });
         }
-        Ok(each_key(keys, map))
+        Ok(each_key(keys, map)
+            .into_iter()
+            .map(|(k, claims)| (k, Arc::from(claims)))
+            .collect())
     }
 }
 
