@@ -83,8 +83,9 @@ pub struct GraphqlConfig {
     /// Origins browsers may call the API from (CORS), e.g. `https://map.example.org`;
     /// `*` allows any. Empty: no cross-origin calls.
     pub cors_origins: Vec<String>,
-    /// Rows (machines, machine properties, members, skill claims) of facility lists kept
-    /// in memory between requests, until a write reaches the index; 0 turns it off.
+    /// Rows (facilities, machines, machine properties, members, skill claims) of
+    /// facility lists kept in memory between requests, until a write reaches the index;
+    /// 0 turns it off.
     pub list_cache_rows: u64,
 }
 

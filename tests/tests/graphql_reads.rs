@@ -373,7 +373,6 @@ async fn a_facility_page_lists_machines_properties_and_members_claims_in_order_w
     .await;
 }
 
-/// The global id of a facility, as the API shows it.
 /// Facility lists keep each facility's machines and members between requests (the list
 /// cache); a write shows on the next page once the index has it, as a mutation's answer
 /// waits for.
@@ -500,6 +499,64 @@ async fn a_facility_list_shows_each_write_once_indexed_though_its_details_are_ke
     .await;
 }
 
+/// Facility lists keep each facility's own row between requests too. Completing an
+/// assignment ends the facility's probation: the next page shows it, as the mutation's
+/// answer waits for.
+#[tokio::test]
+async fn completing_an_assignment_ends_probation_on_the_next_page() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let mut input = workshop(0);
+        input.on_probation = true;
+        let lab = facilities::create(&app.db, input).await.unwrap();
+        app.wait_indexed(lab.outbox_seq).await;
+        let page = "{ facilities(first: 10) { nodes { name onProbation } } }";
+        let probation = |d: serde_json::Value| d["facilities"]["nodes"][0]["onProbation"].clone();
+        assert_eq!(probation(app.data(page, json!({})).await), json!(true));
+        // Asked again, the same (now from the cache).
+        assert_eq!(probation(app.data(page, json!({})).await), json!(true));
+
+        let facility = nodes_id(&app, lab.value.id).await;
+        let job = app
+            .data(
+                "mutation { createJob(input: { title: \"Splints\", quantity: 10, status: OPEN }) { id } }",
+                json!({}),
+            )
+            .await["createJob"]["id"]
+            .clone();
+        let assignment = app
+            .data(
+                "mutation($j: ID!, $f: ID!) { proposeAssignment(input: { jobId: $j, facilityId: $f, quantity: 10 }) { id } }",
+                json!({ "j": job, "f": facility }),
+            )
+            .await["proposeAssignment"]["id"]
+            .clone();
+        let step = "mutation($a: ID!, $s: AssignmentStep!) { transitionAssignment(id: $a, step: $s) { status } }";
+        for (s, status) in [
+            ("ACCEPT", "ACCEPTED"),
+            ("START_PRODUCTION", "IN_PRODUCTION"),
+            ("DELIVER", "DELIVERED"),
+        ] {
+            let d = app.data(step, json!({ "a": assignment, "s": s })).await;
+            assert_eq!(d["transitionAssignment"]["status"], status, "{d}");
+            assert_eq!(probation(app.data(page, json!({})).await), json!(true), "{s}");
+        }
+        let d = app.data(step, json!({ "a": assignment, "s": "COMPLETE" })).await;
+        assert_eq!(d["transitionAssignment"]["status"], "COMPLETED", "{d}");
+        assert_eq!(probation(app.data(page, json!({})).await), json!(false));
+        let one = app
+            .data(
+                "query($id: ID!) { facility(id: $id) { onProbation } }",
+                json!({ "id": facility }),
+            )
+            .await;
+        assert_eq!(one["facility"]["onProbation"], json!(false), "{one}");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// The global id of a facility, as the API shows it.
 async fn nodes_id(app: &TestApp, uuid: uuid::Uuid) -> String {
     let d = app
         .data(

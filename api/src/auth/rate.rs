@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 /// Forget idle callers now and then so the table does not grow without bound.
@@ -35,11 +36,11 @@ impl RateLimits {
         if self.calls.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             limiter.retain_recent();
         }
-        limiter.check_key(&caller.to_owned()).map_err(|not_until| {
-            not_until.wait_time_from(governor::clock::Clock::now(
-                &governor::clock::DefaultClock::default(),
-            ))
-        })
+        // The limiter's own clock: a new default clock calibrates itself (CPUID and
+        // more), which made each refusal cost more than an answer.
+        limiter
+            .check_key(&caller.to_owned())
+            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
     }
 }
 

@@ -13,6 +13,7 @@ use super::error::{Code, coded, from_db, from_service};
 use super::facilities::Facility;
 use super::loader::{AppLoader, FacilityId};
 use super::relay::{NodeType, expect_id, global_id};
+use super::search_support::index;
 use crate::events::{AssignmentEvent, EventBus};
 use crate::services::actor::Actor;
 use crate::services::assignments::{self as service, Changed, ProposalInput, Transition};
@@ -372,6 +373,10 @@ impl AssignmentsMutation {
         let changed = service::transition(db, actor, uuid, step.transition(), note)
             .await
             .map_err(from_service)?;
+        if let Some(seq) = changed.outbox_seq {
+            // The facility changed too: the next query reads it as it now is.
+            index(ctx)?.wait_for(seq).await;
+        }
         publish(ctx, &changed);
         Ok(Assignment(changed.assignment))
     }

@@ -2,6 +2,8 @@
 //! stored row, `facilities(…)` and `nearestFacilities(…)` read through the search engine,
 //! and the create / update / delete mutations through the service layer.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{equipment_property, facility};
@@ -156,15 +158,15 @@ impl Equipment {
 
 /// A manufacturing facility (OKW): a makerspace, fab lab or workshop and its machines.
 pub struct Facility {
-    pub row: facility::Model,
+    pub row: Arc<facility::Model>,
     /// Kilometres from the `near` point of the query that found it.
     pub distance_km: Option<f64>,
 }
 
 impl Facility {
-    pub fn new(row: facility::Model) -> Facility {
+    pub fn new(row: impl Into<Arc<facility::Model>>) -> Facility {
         Facility {
-            row,
+            row: row.into(),
             distance_km: None,
         }
     }

@@ -62,7 +62,7 @@ async fn names(
     match kind {
         Kind::Facility => {
             for (k, f) in loader.load_many(ids.into_iter().map(FacilityId)).await? {
-                out.insert(k.0, (global_id(NodeType::Facility, k.0).0, f.name));
+                out.insert(k.0, (global_id(NodeType::Facility, k.0).0, f.name.clone()));
             }
         }
         Kind::Job => {

@@ -17,6 +17,7 @@ mod map;
 mod matching;
 mod node;
 mod passport;
+pub mod parsed;
 pub mod persisted;
 pub mod relay;
 mod search;

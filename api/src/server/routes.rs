@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql_axum::rejection::GraphQLRejection;
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
@@ -30,6 +31,7 @@ use crate::config::GraphqlConfig;
 use crate::graphql::Viewer;
 use crate::graphql::error::Code;
 use crate::graphql::loader::ListCache;
+use crate::graphql::parsed::ParsedQueries;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::{AppSchema, limits, loader};
 use crate::index::{IndexHandle, IndexStatus};
@@ -48,6 +50,7 @@ pub struct AppState {
     pub list_cache: Option<Arc<ListCache>>,
     /// Automatic persisted queries over HTTP.
     pub persisted_queries: Arc<PersistedQueries>,
+    pub parsed_queries: Arc<ParsedQueries>,
 }
 
 /// CORS from `graphql.cors_origins`: none, any (`*`), or a list.
@@ -203,11 +206,19 @@ async fn graphql(
             );
         }
     };
-    if let Err(e) = state.persisted_queries.apply(&mut request) {
-        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
-            .into_response();
-    }
-    if let Err(e) = limits::check_aliases(&request.query, state.graphql.max_aliases) {
+    let prepared = state
+        .persisted_queries
+        .apply(&mut request)
+        .and_then(|()| match state.parsed_queries.parse(&request.query) {
+            Some(doc) => {
+                limits::check_aliases(&doc, state.graphql.max_aliases)?;
+                request.set_parsed_query(ExecutableDocument::clone(&doc));
+                Ok(())
+            }
+            // The executor parses it again and reports the syntax error with its position.
+            None => Ok(()),
+        });
+    if let Err(e) = prepared {
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
             .into_response();
     }

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, Utc};
 use makermatch_entities::assignment::AssignmentStatus as Status;
 use makermatch_entities::facility::FacilityStatus;
 use makermatch_entities::job::JobStatus;
+use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{
     assignment, assignment_event, assignment_maker, facility, job, maker_affiliation,
 };
@@ -21,7 +22,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::actor::{Actor, Role};
-use super::{ServiceError, ServiceResult, validate};
+use super::{ServiceError, ServiceResult, outbox, validate};
 use crate::db::begin_write;
 
 /// A share of a job proposed to a facility.
@@ -95,6 +96,9 @@ pub fn next(from: Status, t: Transition, prototype_required: bool) -> Option<Sta
 pub struct Changed {
     pub assignment: assignment::Model,
     pub event: assignment_event::Model,
+    /// The outbox row of a write that changed the facility too (a completion ends its
+    /// probation): reads of the facility are current once the index has applied it.
+    pub outbox_seq: Option<i64>,
 }
 
 fn forbidden(message: impl Into<String>) -> ServiceError {
@@ -260,6 +264,7 @@ pub async fn propose(
     Ok(Changed {
         assignment: model,
         event,
+        outbox_seq: None,
     })
 }
 
@@ -344,8 +349,10 @@ pub async fn transition(
         _ => {}
     }
     let model = row.update(&tx).await?;
+    let mut outbox_seq = None;
     if to == Status::Completed {
-        // A completed assignment ends a facility's probation.
+        // A completed assignment ends a facility's probation. The outbox row retires
+        // cached copies of the facility (graphql/loader/list_cache.rs).
         facility::Entity::update_many()
             .col_expr(
                 facility::Column::OnProbation,
@@ -354,12 +361,22 @@ pub async fn transition(
             .filter(facility::Column::Id.eq(model.facility_id))
             .exec(&tx)
             .await?;
+        outbox_seq = Some(
+            outbox::record(
+                &tx,
+                IndexedKind::Facility,
+                model.facility_id,
+                OutboxOp::Upsert,
+            )
+            .await?,
+        );
     }
     let event = record_event(&tx, model.id, Some(from), to, actor, note).await?;
     tx.commit().await?;
     Ok(Changed {
         assignment: model,
         event,
+        outbox_seq,
     })
 }
 

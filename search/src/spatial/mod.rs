@@ -9,4 +9,4 @@ mod sphere;
 pub use bbox::BoundingBox;
 pub use polygon::GeoPolygon;
 pub use sphere::{EARTH_RADIUS_KM, LatLon, MAX_DISTANCE_KM, chord_for_km, km_for_chord};
-pub(crate) use sphere::{chord2, chord2_bound};
+pub(crate) use sphere::{chord2, chord2_bound, chord2_inside};

@@ -104,6 +104,17 @@ pub(crate) fn chord2_bound(km: f64) -> f64 {
     c * c * (1.0 + 1e-12) + 1e-15
 }
 
+/// The squared chord below which every point lies within `km` by Haversine too, the
+/// rounding slack taken off: such points are counted without measuring them.
+pub(crate) fn chord2_inside(km: f64) -> f64 {
+    if km <= DISTANCE_SLACK_KM {
+        // Nothing is certain so close: every point is measured.
+        return -1.0;
+    }
+    let c = chord_for_km(km - DISTANCE_SLACK_KM);
+    c * c * (1.0 - 1e-12)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,6 +147,42 @@ mod tests {
         assert!((d - 4_180.6).abs() < 0.1, "{d}");
         let c = chord2(&accra.unit_vector(), &nairobi.unit_vector()).sqrt();
         assert!((km_for_chord(c) - d).abs() < 1e-6);
+    }
+
+    #[test]
+    fn points_counted_inside_by_chord_are_inside_by_haversine() {
+        // Points scattered around centres from the equator to the poles and across the
+        // antimeridian, at distances straddling each radius.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut inside = 0;
+        for radius in [0.01, 0.5, 50.0, 2_000.0, 19_000.0] {
+            let bound = chord2_inside(radius);
+            for _ in 0..20_000 {
+                let centre = LatLon::new(next() * 180.0 - 90.0, next() * 360.0 - 180.0).unwrap();
+                let spread = (radius * 2.0 / 111.0).min(90.0);
+                let lat = (centre.lat() + (next() - 0.5) * spread).clamp(-90.0, 90.0);
+                let mut lon = centre.lon() + (next() - 0.5) * spread;
+                if lon > 180.0 {
+                    lon -= 360.0;
+                } else if lon < -180.0 {
+                    lon += 360.0;
+                }
+                let p = LatLon::new(lat, lon).unwrap();
+                if chord2(&centre.unit_vector(), &p.unit_vector()) <= bound {
+                    inside += 1;
+                    assert!(centre.distance_km(p) <= radius, "{centre:?} {p:?} {radius}");
+                }
+            }
+        }
+        assert!(inside > 10_000, "{inside}");
+        assert!(chord2_inside(DISTANCE_SLACK_KM) < 0.0);
+        assert!(chord2_inside(50.0) < chord2_bound(50.0));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use makermatch_entities::{equipment, equipment_property, maker};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, QueryResult, Statement, Value};
 use uuid::Uuid;
 
-use super::list_cache::{PerFacility, Rows};
+use super::list_cache::through_cache;
 use super::{ClaimedSkill, ClaimedSkillName, LoadError, Loaders, padded};
 
 /// `SELECT`s a JSON array text of one array per row of `FROM …` (a correlated subquery
@@ -74,36 +74,6 @@ async fn rows_for(
         ids.into_iter().map(Value::from),
     );
     loaders.db.query_all_raw(statement).await
-}
-
-/// Answers `keys` from `cache` (with the applied sequence number read before anything
-/// else) where it holds them; reads the others with `read`, which answers every id it is
-/// given (an empty list for none), and keeps what was read.
-async fn through_cache<K, V, R>(
-    cache: Option<(&PerFacility<V>, i64)>,
-    keys: &[K],
-    facility: impl Fn(&K) -> Uuid,
-    key: impl Fn(Uuid) -> K,
-    read: impl FnOnce(Vec<Uuid>) -> R,
-) -> Result<HashMap<K, V>, LoadError>
-where
-    K: Eq + Hash,
-    V: Rows + Clone,
-    R: Future<Output = Result<HashMap<Uuid, V>, DbErr>>,
-{
-    let (mut found, missing) = match cache {
-        Some((cache, seq)) => cache.lookup(keys.iter().map(&facility), seq),
-        None => (HashMap::new(), keys.iter().map(&facility).collect()),
-    };
-    if !missing.is_empty() {
-        for (id, value) in read(missing).await? {
-            if let Some((cache, seq)) = cache {
-                cache.store(id, value.clone(), seq);
-            }
-            found.insert(id, value);
-        }
-    }
-    Ok(found.into_iter().map(|(id, v)| (key(id), v)).collect())
 }
 
 /// Groups `(facility, row)` pairs into one shared list per facility of `ids`, each in

@@ -50,6 +50,7 @@ pub use aggregated::{
     MemberWithClaims,
 };
 pub use list_cache::ListCache;
+use list_cache::through_cache;
 
 fn group<K: Eq + Hash, V>(
     rows: impl IntoIterator<Item = V>,
@@ -102,7 +103,31 @@ macro_rules! by_id {
     };
 }
 
-by_id!(FacilityId, facility);
+/// Loads facilities by id, through the list cache when the server has one: every
+/// facility list reads its page's rows this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FacilityId(pub Uuid);
+
+impl Loader<FacilityId> for Loaders {
+    type Value = Arc<facility::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[FacilityId]) -> Result<HashMap<FacilityId, Self::Value>, Self::Error> {
+        let cache = self
+            .list_cache
+            .as_deref()
+            .map(|c| (&c.facilities, c.applied()));
+        through_cache(cache, keys, |k| k.0, FacilityId, |ids| async move {
+            let rows = facility::Entity::find()
+                .filter(facility::Column::Id.is_in(padded(&ids, |id| *id)))
+                .all(&self.db)
+                .await?;
+            Ok(rows.into_iter().map(|r| (r.id, Arc::new(r))).collect())
+        })
+        .await
+    }
+}
+
 by_id!(MakerId, maker);
 by_id!(JobId, job);
 by_id!(ProgrammeId, programme);
