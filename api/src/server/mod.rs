@@ -87,9 +87,7 @@ pub async fn serve(
         persisted_queries: std::sync::Arc::new(crate::graphql::persisted::PersistedQueries::new(
             1_024,
         )),
-        parsed_queries: std::sync::Arc::new(crate::graphql::parsed::ParsedQueries::new(
-            4 << 20,
-        )),
+        parsed_queries: std::sync::Arc::new(crate::graphql::parsed::ParsedQueries::new(4 << 20)),
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -206,10 +206,8 @@ async fn graphql(
             );
         }
     };
-    let prepared = state
-        .persisted_queries
-        .apply(&mut request)
-        .and_then(|()| match state.parsed_queries.parse(&request.query) {
+    let prepared = state.persisted_queries.apply(&mut request).and_then(|()| {
+        match state.parsed_queries.parse(&request.query) {
             Some(doc) => {
                 limits::check_aliases(&doc, state.graphql.max_aliases)?;
                 request.set_parsed_query(ExecutableDocument::clone(&doc));
@@ -217,7 +215,8 @@ async fn graphql(
             }
             // The executor parses it again and reports the syntax error with its position.
             None => Ok(()),
-        });
+        }
+    });
     if let Err(e) = prepared {
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
             .into_response();

@@ -137,7 +137,9 @@ impl Place<'_> {
     /// Whether a slot at squared chord `d2` from the origin is certainly in the area,
     /// known without measuring it (`false`: measure it with `test`).
     fn clearly_contains(&self, slot: &Slot, d2: f64) -> bool {
-        self.radius.is_some() && d2 <= self.inside2 && self.within.is_none_or(|w| w.contains(slot.at))
+        self.radius.is_some()
+            && d2 <= self.inside2
+            && self.within.is_none_or(|w| w.contains(slot.at))
     }
 }
 

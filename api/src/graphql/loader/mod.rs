@@ -112,18 +112,27 @@ impl Loader<FacilityId> for Loaders {
     type Value = Arc<facility::Model>;
     type Error = LoadError;
 
-    async fn load(&self, keys: &[FacilityId]) -> Result<HashMap<FacilityId, Self::Value>, Self::Error> {
+    async fn load(
+        &self,
+        keys: &[FacilityId],
+    ) -> Result<HashMap<FacilityId, Self::Value>, Self::Error> {
         let cache = self
             .list_cache
             .as_deref()
             .map(|c| (&c.facilities, c.applied()));
-        through_cache(cache, keys, |k| k.0, FacilityId, |ids| async move {
-            let rows = facility::Entity::find()
-                .filter(facility::Column::Id.is_in(padded(&ids, |id| *id)))
-                .all(&self.db)
-                .await?;
-            Ok(rows.into_iter().map(|r| (r.id, Arc::new(r))).collect())
-        })
+        through_cache(
+            cache,
+            keys,
+            |k| k.0,
+            FacilityId,
+            |ids| async move {
+                let rows = facility::Entity::find()
+                    .filter(facility::Column::Id.is_in(padded(&ids, |id| *id)))
+                    .all(&self.db)
+                    .await?;
+                Ok(rows.into_iter().map(|r| (r.id, Arc::new(r))).collect())
+            },
+        )
         .await
     }
 }
