@@ -78,6 +78,16 @@ pub(crate) struct Outcome {
     pub total: Option<usize>,
 }
 
+impl Outcome {
+    /// No match at all.
+    fn nothing() -> Outcome {
+        Outcome {
+            found: Vec::new(),
+            total: Some(0),
+        }
+    }
+}
+
 /// One kind's query, ready to run against a locked state.
 pub(crate) struct KindQuery<'a> {
     pub state: &'a State,
@@ -171,10 +181,7 @@ impl<'a> KindQuery<'a> {
             return Ok(self.run_geo_only());
         };
         if matcher.matches_nothing() {
-            return Ok(Outcome {
-                found: Vec::new(),
-                total: Some(0),
-            });
+            return Ok(Outcome::nothing());
         }
         let small = matcher.upper_bound() <= self.limits.text_first_max as u64;
         if !self.has_geo() || small {
@@ -279,10 +286,7 @@ impl<'a> KindQuery<'a> {
     fn outward_unchecked(&self) -> Outcome {
         let place = self.place();
         let Some((_, xyz)) = place.origin else {
-            return Outcome {
-                found: Vec::new(),
-                total: Some(0),
-            };
+            return Outcome::nothing();
         };
         let mut best = Best::new(self.needed, self.state);
         let mut stopped_early = false;
@@ -300,9 +304,7 @@ impl<'a> KindQuery<'a> {
                 continue;
             };
             matched += slot.members().len();
-            for &ord in slot.members().iter().take(self.needed) {
-                best.push(ord, distance.unwrap_or(0.0));
-            }
+            best.push_slot(slot, distance.unwrap_or(0.0));
         }
         let total = if !stopped_early {
             Some(matched)
@@ -325,10 +327,7 @@ impl<'a> KindQuery<'a> {
     fn counted_best(&self) -> Outcome {
         let place = self.place();
         let Some((_, xyz)) = place.origin else {
-            return Outcome {
-                found: Vec::new(),
-                total: Some(0),
-            };
+            return Outcome::nothing();
         };
         let mut best = Best::new(self.needed, self.state);
         let mut matched = 0usize;
@@ -338,9 +337,7 @@ impl<'a> KindQuery<'a> {
                 matched += slot.members().len();
             } else if let Some(distance) = place.test(slot) {
                 matched += slot.members().len();
-                for &ord in slot.members().iter().take(self.needed) {
-                    best.push(ord, distance.unwrap_or(0.0));
-                }
+                best.push_slot(slot, distance.unwrap_or(0.0));
             }
             true
         });
@@ -567,6 +564,14 @@ impl<'s> Best<'s> {
             && let Some(worst) = self.heap.peek()
         {
             self.worst2 = chord2_bound(worst.distance);
+        }
+    }
+
+    /// The members of a slot at `distance`: sorted by id, so at most the first `n` can
+    /// make the page.
+    pub(crate) fn push_slot(&mut self, slot: &Slot, distance: f64) {
+        for &ord in slot.members().iter().take(self.n) {
+            self.push(ord, distance);
         }
     }
 
