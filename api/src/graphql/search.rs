@@ -149,9 +149,8 @@ impl SearchQuery {
                             .filter(|m| m.public_profile)
                             .map(|m| {
                                 Node::Maker(Maker {
-                                    row: std::sync::Arc::new(m.clone()),
-                                    claims: None,
                                     distance_km: h.distance_km,
+                                    ..Maker::new(m.clone())
                                 })
                             })
                     }

@@ -76,10 +76,12 @@ pub struct PerFacility<V> {
 }
 
 impl<V: Rows + Clone> PerFacility<V> {
-    fn new(rows: u64) -> Self {
-        // quick_cache sizes its table from an estimate of the entry count: about 30 rows
-        // an entry on the demo data.
-        let estimated = usize::try_from(rows / 30).unwrap_or(usize::MAX).max(16);
+    /// `per_entry`: the rows a typical entry weighs, for quick_cache's estimate of the
+    /// entry count, from which it sizes its table.
+    fn new(rows: u64, per_entry: u64) -> Self {
+        let estimated = usize::try_from(rows / per_entry.max(1))
+            .unwrap_or(usize::MAX)
+            .max(16);
         PerFacility {
             entries: Cache::with_weighter(estimated, rows, ByRows),
             swept_at: AtomicI64::new(i64::MIN),
@@ -133,9 +135,11 @@ impl ListCache {
             let facilities = rows / 10;
             let machines = (rows - facilities) / 3;
             Arc::new(ListCache {
-                facilities: PerFacility::new(facilities),
-                machines: PerFacility::new(machines),
-                members: PerFacility::new(rows - facilities - machines),
+                // Entry weights on the demo data: a facility 2, its machines about 15, its
+                // members about 35.
+                facilities: PerFacility::new(facilities, 2),
+                machines: PerFacility::new(machines, 15),
+                members: PerFacility::new(rows - facilities - machines, 35),
                 applied,
             })
         })
@@ -197,7 +201,7 @@ mod tests {
 
     #[test]
     fn an_entry_serves_only_while_the_index_stays_where_it_was_read() {
-        let cache = PerFacility::<Vec<u8>>::new(1_000);
+        let cache = PerFacility::<Vec<u8>>::new(1_000, 3);
         cache.store(id(1), vec![1, 2], 5);
         let (found, missing) = cache.lookup([id(1), id(2)].into_iter(), 5);
         assert_eq!(found.get(&id(1)), Some(&vec![1, 2]));
@@ -209,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_read_that_started_before_a_write_is_never_served_after_it() {
-        let cache = PerFacility::<Vec<u8>>::new(1_000);
+        let cache = PerFacility::<Vec<u8>>::new(1_000, 3);
         // The index moved to 6 while a slow read tagged 5 was still under way.
         let _ = cache.lookup([id(1)].into_iter(), 6);
         cache.store(id(1), vec![9], 5);
@@ -220,7 +224,7 @@ mod tests {
 
     #[test]
     fn the_cache_keeps_to_its_rows() {
-        let cache = PerFacility::<Vec<u8>>::new(100);
+        let cache = PerFacility::<Vec<u8>>::new(100, 10);
         for n in 0..50 {
             cache.store(id(n), vec![0; 9], 1);
         }
