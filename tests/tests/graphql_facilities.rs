@@ -167,6 +167,23 @@ async fn near_orders_by_distance_and_distances_are_haversine() {
             assert!(d >= last);
             last = d;
         }
+        // Without `totalCount` the area is not counted (a cheaper walk): the same page.
+        let uncounted = app
+            .data(
+                "query($lat: Float!, $lon: Float!) { facilities(near: { lat: $lat, lon: $lon, radiusKm: 400 }, first: 50) { nodes { name distanceKm location { lat lon } } } }",
+                json!({ "lat": lat, "lon": lon }),
+            )
+            .await;
+        assert_eq!(uncounted["facilities"]["nodes"], data["facilities"]["nodes"]);
+        // `pageInfo.hasNextPage` needs the total, so it is counted then.
+        let first_two = app
+            .data(
+                "query($lat: Float!, $lon: Float!) { facilities(near: { lat: $lat, lon: $lon, radiusKm: 400 }, first: 2) { pageInfo { hasNextPage } nodes { name } } }",
+                json!({ "lat": lat, "lon": lon }),
+            )
+            .await;
+        assert_eq!(first_two["facilities"]["pageInfo"]["hasNextPage"], true);
+        assert_eq!(first_two["facilities"]["nodes"][1]["name"], "Tema Workshop");
 
         // Across the antimeridian: Suva (178.45°E) is 1,150 km from Apia (171.75°W).
         let pacific = app

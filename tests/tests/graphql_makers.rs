@@ -461,6 +461,18 @@ async fn near_measures_public_positions_never_homes() {
             let got: Vec<String> = got.into_iter().map(|(_, n)| n).collect();
             assert_eq!(got, expected, "r = {radius}: {found}");
             assert_eq!(found["totalCount"], expected.len());
+            // Without `totalCount` the area is not counted (a cheaper walk): the same makers.
+            let uncounted = app
+                .public_data(
+                    "query($lat: Float!, $lon: Float!, $r: Float!) { makers(near: { lat: $lat, lon: $lon, radiusKm: $r }, first: 50) { nodes { name } } }",
+                    json!({ "lat": Q.0, "lon": Q.1, "r": radius }),
+                )
+                .await;
+            assert_eq!(
+                sorted(names(&uncounted["makers"]["nodes"])),
+                sorted(expected.clone()),
+                "r = {radius}: {uncounted}"
+            );
             for n in found["nodes"].as_array().unwrap() {
                 let d = n["distanceKm"].as_f64().unwrap();
                 let at = public[n["name"].as_str().unwrap()];

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::parser::types::Field;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{equipment_property, facility};
 use makermatch_search::{Filters, Kind, SearchRequest, Within};
@@ -18,7 +19,8 @@ use super::loader::{
     FacilityMaterials, FacilityProcesses, MachineWithProperties, load_now, ordered,
 };
 use super::makers::Maker;
-use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
+use super::plain::{Plain, PlainList, SharedList, Viewed, plain, plain_list};
+use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page, wants_total};
 use super::search_support::{index, run_search};
 use super::taxonomy::{Material, Process, equipment_type_id, material_id, process_id, taxonomy};
 use crate::services::facilities::{
@@ -87,33 +89,77 @@ pub struct Location {
     pub directions: Option<String>,
 }
 
+/// A numeric or textual technical property of a machine: a view of its row.
+pub struct EquipmentProperty<'a>(&'a equipment_property::Model);
+
 /// A numeric or textual technical property of a machine (bed size, laser power, …).
-#[derive(SimpleObject)]
-pub struct EquipmentProperty {
-    pub key: String,
-    pub number: Option<f64>,
-    pub text: Option<String>,
-    pub unit: Option<String>,
+#[Object]
+impl EquipmentProperty<'_> {
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+    async fn number(&self) -> Option<f64> {
+        self.0.number_value
+    }
+    async fn text(&self) -> Option<&str> {
+        self.0.text_value.as_deref()
+    }
+    async fn unit(&self) -> Option<&str> {
+        self.0.unit.as_deref()
+    }
 }
 
-impl From<&equipment_property::Model> for EquipmentProperty {
-    fn from(p: &equipment_property::Model) -> Self {
-        EquipmentProperty {
-            key: p.key.clone(),
-            number: p.number_value,
-            text: p.text_value.clone(),
-            unit: p.unit.clone(),
+impl Plain for EquipmentProperty<'_> {
+    fn plain_field(&self, field: &Field) -> Option<Value> {
+        match field.name.node.as_str() {
+            "key" => plain(self.0.key.as_str()),
+            "number" => plain(self.0.number_value),
+            "text" => plain(self.0.text_value.as_deref()),
+            "unit" => plain(self.0.unit.as_deref()),
+            _ => None,
         }
     }
 }
 
-/// A machine: the GraphQL type over its row and properties (shared with the loaders'
-/// caches).
-pub struct Equipment(MachineWithProperties);
+impl Viewed for equipment_property::Model {
+    type View<'a> = EquipmentProperty<'a>;
+    fn view(&self) -> EquipmentProperty<'_> {
+        EquipmentProperty(self)
+    }
+}
+
+/// A machine: a view of its row and properties as the loaders read them.
+pub struct Equipment<'a>(&'a MachineWithProperties);
+
+impl Viewed for MachineWithProperties {
+    type View<'a> = Equipment<'a>;
+    fn view(&self) -> Equipment<'_> {
+        Equipment(self)
+    }
+}
+
+impl Plain for Equipment<'_> {
+    fn plain_field(&self, field: &Field) -> Option<Value> {
+        match field.name.node.as_str() {
+            "equipmentType" => plain(self.0.machine.equipment_type.as_str()),
+            "make" => plain(self.0.machine.make.as_deref()),
+            "model" => plain(self.0.machine.model.as_deref()),
+            "quantity" => plain(self.0.machine.quantity),
+            "condition" => plain(self.0.machine.condition.as_deref()),
+            "notes" => plain(self.0.machine.notes.as_deref()),
+            "id" => plain(global_id(NodeType::Equipment, self.0.machine.id)),
+            "properties" => plain_list(
+                self.0.properties.iter().map(Viewed::view),
+                &field.selection_set.node,
+            ),
+            _ => None,
+        }
+    }
+}
 
 /// A machine of a facility (OKW §7).
 #[Object]
-impl Equipment {
+impl Equipment<'_> {
     /// Taxonomy equipment type id, or the source's words when they did not resolve.
     async fn equipment_type(&self) -> &str {
         &self.0.machine.equipment_type
@@ -147,12 +193,8 @@ impl Equipment {
             .and_then(|id| tax.process(id))
             .map(|p| Process(p.clone(), tax.clone())))
     }
-    async fn properties(&self) -> Vec<EquipmentProperty> {
-        self.0
-            .properties
-            .iter()
-            .map(EquipmentProperty::from)
-            .collect()
+    async fn properties(&self) -> SharedList<equipment_property::Model> {
+        SharedList(self.0.properties.clone())
     }
 }
 
@@ -296,15 +338,14 @@ impl Facility {
     async fn source_id(&self) -> Option<&str> {
         self.row.source_id.as_deref()
     }
-    async fn equipment(&self, ctx: &Context<'_>) -> Result<Vec<Equipment>> {
+    async fn equipment(&self, ctx: &Context<'_>) -> Result<SharedList<MachineWithProperties>> {
         let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(FacilityEquipmentWithProperties(self.row.id))
-            .await?
-            .unwrap_or_default()
-            .iter()
-            .map(|m| Equipment(m.clone()))
-            .collect())
+        Ok(SharedList(
+            loader
+                .load_one(FacilityEquipmentWithProperties(self.row.id))
+                .await?
+                .unwrap_or_default(),
+        ))
     }
     /// OKW manufacturing processes, as taxonomy processes.
     async fn processes(&self, ctx: &Context<'_>) -> Result<Vec<Process>> {
@@ -332,16 +373,18 @@ impl Facility {
             .collect())
     }
     /// Makers affiliated with the facility (members, staff).
-    async fn makers(&self, ctx: &Context<'_>) -> Result<Vec<Maker>> {
+    async fn makers(&self, ctx: &Context<'_>) -> Result<PlainList<Maker>> {
         let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(FacilityMakersWithClaims(self.row.id))
-            .await?
-            .unwrap_or_default()
-            .iter()
-            .filter(|m| m.maker.public_profile)
-            .map(|m| Maker::with_claims(m.maker.clone(), m.claims.clone()))
-            .collect())
+        Ok(PlainList(
+            loader
+                .load_one(FacilityMakersWithClaims(self.row.id))
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .filter(|m| m.maker.public_profile)
+                .map(|m| Maker::with_claims(m.maker.clone(), m.claims.clone()))
+                .collect(),
+        ))
     }
     /// Makers within `radiusKm` of the facility who have every skill in `skills` (matched
     /// like the `skills` filter of `makers`), nearest first, each with `distanceKm`; at
@@ -507,7 +550,7 @@ impl FacilitiesQuery {
     ) -> Result<Page<Facility>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let mut request = SearchRequest::new(Kind::Facility).page(args.offset, args.limit);
-        request.count_total = true;
+        request.count_total = wants_total(ctx);
         if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
             request = request.text(text);
         }

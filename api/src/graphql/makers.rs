@@ -5,7 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::parser::types::Field;
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{facility, maker, skill};
 use makermatch_search::skills::{skill_key, skill_process};
@@ -18,10 +19,11 @@ use super::error::{Code, bad_input, coded, from_service, internal};
 use super::facilities::Deleted;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
-    AppLoader, ClaimedSkill, ClaimedSkillName, MakerAffiliations, MakerAvailability, MakerClaims,
-    MakerExperiences, MakerId, ProcessSkills, ordered,
+    AppLoader, ClaimedSkill, MakerAffiliations, MakerAvailability, MakerClaims, MakerExperiences,
+    MakerId, ProcessSkills, ordered,
 };
-use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page};
+use super::plain::{Plain, SharedList, Viewed, plain, plain_enum, plain_list};
+use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page, wants_total};
 use super::search_support::{index, run_search};
 use super::taxonomy::{process_id, taxonomy};
 use crate::services::makers::{
@@ -71,30 +73,53 @@ pub struct ExactLocation {
     pub lon: f64,
 }
 
-/// A skill a maker claims.
-#[derive(SimpleObject)]
-#[graphql(complex)]
-pub struct SkillClaim {
-    #[graphql(skip)]
-    pub skill: Option<ClaimedSkillName>,
-    pub level: SkillLevel,
-    pub years: Option<f64>,
-    pub evidence_url: Option<String>,
+/// A skill a maker claims: a view of the claim as the loaders read it.
+pub struct SkillClaim<'a>(&'a ClaimedSkill);
+
+impl Viewed for ClaimedSkill {
+    type View<'a> = SkillClaim<'a>;
+    fn view(&self) -> SkillClaim<'_> {
+        SkillClaim(self)
+    }
 }
 
-#[ComplexObject]
-impl SkillClaim {
+impl Plain for SkillClaim<'_> {
+    fn plain_field(&self, field: &Field) -> Option<Value> {
+        match field.name.node.as_str() {
+            "level" => Some(plain_enum(SkillLevel::from(self.0.level))),
+            "years" => plain(self.0.years),
+            "evidenceUrl" => plain(self.0.evidence_url.as_deref()),
+            "label" => plain(self.0.skill.as_ref().map(|s| s.label.as_str())),
+            "key" => plain(self.0.skill.as_ref().map(|s| s.key.as_str())),
+            "processId" => plain(self.0.skill.as_ref().and_then(|s| s.process_id.as_deref())),
+            _ => None,
+        }
+    }
+}
+
+/// A skill a maker claims.
+#[Object]
+impl SkillClaim<'_> {
+    async fn level(&self) -> SkillLevel {
+        SkillLevel::from(self.0.level)
+    }
+    async fn years(&self) -> Option<f64> {
+        self.0.years
+    }
+    async fn evidence_url(&self) -> Option<&str> {
+        self.0.evidence_url.as_deref()
+    }
     /// The skill as the maker wrote it.
     async fn label(&self) -> Option<&str> {
-        self.skill.as_ref().map(|s| s.label.as_str())
+        self.0.skill.as_ref().map(|s| s.label.as_str())
     }
     /// The normalised key filters use.
     async fn key(&self) -> Option<&str> {
-        self.skill.as_ref().map(|s| s.key.as_str())
+        self.0.skill.as_ref().map(|s| s.key.as_str())
     }
     /// The taxonomy process the skill belongs to, when it names one.
     async fn process_id(&self) -> Option<&str> {
-        self.skill.as_ref().and_then(|s| s.process_id.as_deref())
+        self.0.skill.as_ref().and_then(|s| s.process_id.as_deref())
     }
 }
 
@@ -152,6 +177,37 @@ impl Maker {
             row,
             claims: Some(claims),
             distance_km: None,
+        }
+    }
+}
+
+impl Plain for Maker {
+    fn plain_field(&self, field: &Field) -> Option<Value> {
+        match field.name.node.as_str() {
+            "id" => plain(global_id(NodeType::Maker, self.row.id)),
+            "uuid" => plain(self.row.id),
+            "name" => plain(self.row.shown_name()),
+            "firstName" => plain(self.row.first_name.as_deref()),
+            "middleName" => plain(self.row.middle_name.as_deref()),
+            "lastName" => plain(self.row.last_name.as_deref()),
+            "preferredFirstName" => plain(self.row.preferred_first_name.as_deref()),
+            "displayName" => plain(self.row.display_name.as_deref()),
+            "bio" => plain(self.row.bio.as_deref()),
+            "languages" => plain(string_list(&self.row.languages)),
+            "residenceCountry" => plain(self.row.residence_country.as_deref()),
+            "erasedAt" => plain(self.row.erased_at),
+            "distanceKm" => plain(self.distance_km),
+            "publicProfile" => plain(self.row.public_profile),
+            "shareExactLocation" => plain(self.row.share_exact_location),
+            "dateCreated" => plain(self.row.date_created),
+            "lastUpdated" => plain(self.row.last_updated),
+            "source" => plain(self.row.source.as_str()),
+            // Claims a list read with its makers; otherwise a loader fetches them.
+            "skills" => plain_list(
+                self.claims.as_deref()?.iter().map(Viewed::view),
+                &field.selection_set.node,
+            ),
+            _ => None,
         }
     }
 }
@@ -262,7 +318,7 @@ impl Maker {
     async fn source(&self) -> &str {
         &self.row.source
     }
-    async fn skills(&self, ctx: &Context<'_>) -> Result<Vec<SkillClaim>> {
+    async fn skills(&self, ctx: &Context<'_>) -> Result<SharedList<ClaimedSkill>> {
         let claims = match &self.claims {
             Some(claims) => claims.clone(),
             None => ctx
@@ -271,22 +327,7 @@ impl Maker {
                 .await?
                 .unwrap_or_default(),
         };
-        Ok(claims
-            .iter()
-            .map(
-                |ClaimedSkill {
-                     level,
-                     years,
-                     evidence_url,
-                     skill,
-                 }| SkillClaim {
-                    skill: skill.clone(),
-                    level: (*level).into(),
-                    years: *years,
-                    evidence_url: evidence_url.clone(),
-                },
-            )
-            .collect())
+        Ok(SharedList(claims))
     }
     async fn experiences(&self, ctx: &Context<'_>) -> Result<Vec<Experience>> {
         let loader = ctx.data::<AppLoader>()?;
@@ -442,7 +483,7 @@ impl MakersQuery {
     ) -> Result<Page<Maker>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let mut request = SearchRequest::new(Kind::Maker).page(args.offset, args.limit);
-        request.count_total = true;
+        request.count_total = wants_total(ctx);
         if let Some(text) = text.filter(|t| !t.trim().is_empty()) {
             request = request.text(text);
         }

@@ -19,6 +19,7 @@ mod node;
 pub mod parsed;
 mod passport;
 pub mod persisted;
+mod plain;
 pub mod relay;
 mod search;
 mod search_support;
@@ -92,7 +93,8 @@ pub fn build_schema(
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);
     // No extensions: with one, every field of every query runs through the extension
-    // chain. Persisted queries are applied by the HTTP handler (`persisted.rs`).
+    // chain. Persisted queries are applied by the HTTP handler (`persisted.rs`), and
+    // plain lists (`plain.rs`) skip the executor, which an extension would expect to see.
     if !config.introspection {
         builder = builder.disable_introspection();
     }

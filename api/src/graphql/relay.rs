@@ -2,7 +2,7 @@
 //! offset cursors, and connections with `pageInfo` and `totalCount` capped at 100 a page.
 
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
-use async_graphql::{Error, ID, OutputType, SimpleObject};
+use async_graphql::{Context, Error, ID, OutputType, SimpleObject};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
@@ -158,6 +158,14 @@ pub struct Total {
 }
 
 pub type Page<T> = Connection<OffsetCursor, T, Total, EmptyFields>;
+
+/// Whether the connection being resolved shows its total (`totalCount`, or `pageInfo`
+/// whose `hasNextPage` needs it). Counting a whole area costs more than finding a page
+/// of it, so a query that shows neither is not counted.
+pub fn wants_total(ctx: &Context<'_>) -> bool {
+    let look = ctx.look_ahead();
+    look.field("totalCount").exists() || look.field("pageInfo").exists()
+}
 
 /// A connection from one page of items starting at `args.offset`.
 pub fn page<T: OutputType>(args: PageArgs, items: Vec<T>, total: u64) -> Page<T> {
