@@ -97,10 +97,6 @@ impl<T: Viewed> OutputType for SharedList<T> {
         list_type_name(T::View::<'static>::qualified_type_name())
     }
 
-    fn qualified_type_name() -> String {
-        format!("{}!", Self::type_name())
-    }
-
     fn create_type_info(registry: &mut registry::Registry) -> String {
         T::View::<'static>::create_type_info(registry);
         Self::qualified_type_name()
@@ -121,10 +117,6 @@ pub struct PlainList<T>(pub Vec<T>);
 impl<T: Plain> OutputType for PlainList<T> {
     fn type_name() -> Cow<'static, str> {
         list_type_name(T::qualified_type_name())
-    }
-
-    fn qualified_type_name() -> String {
-        format!("{}!", Self::type_name())
     }
 
     fn create_type_info(registry: &mut registry::Registry) -> String {
