@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use async_graphql::parser::types::Field;
+use async_graphql::resolver_utils::enum_value;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{facility, maker, skill};
@@ -22,7 +23,7 @@ use super::loader::{
     AppLoader, ClaimedSkill, MakerAffiliations, MakerAvailability, MakerClaims, MakerExperiences,
     MakerId, ProcessSkills, ordered,
 };
-use super::plain::{Plain, SharedList, Viewed, plain, plain_enum, plain_list};
+use super::plain::{Plain, SharedList, Viewed, plain, plain_list};
 use super::relay::{NodeType, Page, PageArgs, expect_id, global_id, page, wants_total};
 use super::search_support::{index, run_search};
 use super::taxonomy::{process_id, taxonomy};
@@ -86,7 +87,7 @@ impl Viewed for ClaimedSkill {
 impl Plain for SkillClaim<'_> {
     fn plain_field(&self, field: &Field) -> Option<Value> {
         match field.name.node.as_str() {
-            "level" => Some(plain_enum(SkillLevel::from(self.0.level))),
+            "level" => Some(enum_value(SkillLevel::from(self.0.level))),
             "years" => plain(self.0.years),
             "evidenceUrl" => plain(self.0.evidence_url.as_deref()),
             "label" => plain(self.0.skill.as_ref().map(|s| s.label.as_str())),

@@ -14,10 +14,9 @@ use std::sync::Arc;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{Field, Selection, SelectionSet};
-use async_graphql::resolver_utils::{enum_value, resolve_list};
+use async_graphql::resolver_utils::resolve_list;
 use async_graphql::{
-    ContextSelectionSet, EnumType, ID, OutputType, Positioned, ScalarType, ServerResult, Value,
-    registry,
+    ContextSelectionSet, ID, OutputType, Positioned, ScalarType, ServerResult, Value, registry,
 };
 
 /// An object whose fields can be read without the executor.
@@ -144,6 +143,7 @@ pub trait PlainValue {
     fn plain(self) -> Value;
 }
 
+// Strings are moved or copied once, not cloned again by `ScalarType::to_value`.
 impl PlainValue for &str {
     fn plain(self) -> Value {
         Value::String(self.to_owned())
@@ -162,35 +162,18 @@ impl PlainValue for ID {
     }
 }
 
-impl PlainValue for f64 {
-    fn plain(self) -> Value {
-        ScalarType::to_value(&self)
-    }
+/// Scalars the executor writes through their `ScalarType`.
+macro_rules! as_scalar {
+    ($($t:ty),*) => {$(
+        impl PlainValue for $t {
+            fn plain(self) -> Value {
+                ScalarType::to_value(&self)
+            }
+        }
+    )*};
 }
 
-impl PlainValue for i32 {
-    fn plain(self) -> Value {
-        ScalarType::to_value(&self)
-    }
-}
-
-impl PlainValue for bool {
-    fn plain(self) -> Value {
-        Value::Boolean(self)
-    }
-}
-
-impl PlainValue for chrono::DateTime<chrono::Utc> {
-    fn plain(self) -> Value {
-        ScalarType::to_value(&self)
-    }
-}
-
-impl PlainValue for uuid::Uuid {
-    fn plain(self) -> Value {
-        ScalarType::to_value(&self)
-    }
-}
+as_scalar!(f64, i32, bool, chrono::DateTime<chrono::Utc>, uuid::Uuid);
 
 impl<T: PlainValue> PlainValue for Option<T> {
     fn plain(self) -> Value {
@@ -202,11 +185,6 @@ impl<T: PlainValue> PlainValue for Vec<T> {
     fn plain(self) -> Value {
         Value::List(self.into_iter().map(PlainValue::plain).collect())
     }
-}
-
-/// A GraphQL enum value as the executor writes it.
-pub fn plain_enum<E: EnumType>(value: E) -> Value {
-    enum_value(value)
 }
 
 /// A plain field's value.
