@@ -70,6 +70,12 @@ enum Op {
     DeleteFacility,
     CreateMaker,
     UpdateMaker,
+    /// A maker's passport naming itself the owner of a facility it is only a member of.
+    TakeOwnership,
+    /// A maker's passport naming a facility it has no tie to.
+    TakeTie,
+    /// A maker's passport without the tie it has.
+    DropTie,
     DeleteMaker,
     ErasePassport,
     ProposeAssignment,
@@ -144,6 +150,10 @@ fn cases() -> Vec<Case> {
         case("deleteFacility", Op::DeleteFacility, "mutation($id: ID!) { deleteFacility(id: $id) { id } }",    [U, A, A, F, F, F, F], None),
         case("createMaker", Op::CreateMaker, "mutation($input: MakerInput!) { createMaker(input: $input) { id } }", [U, A, A, F, F, F, F], None),
         case("updateMaker", Op::UpdateMaker, "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { id } }", [U, A, A, F, F, A, F], None),
+        // Ties to a facility let a maker act for it: granted by staff, never taken.
+        case("updateMaker (raise own tie to owner)", Op::TakeOwnership, "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { id } }", [U, A, A, F, F, F, F], None),
+        case("updateMaker (tie to another facility)", Op::TakeTie, "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { id } }", [U, A, A, F, F, F, F], None),
+        case("updateMaker (drop own tie)", Op::DropTie, "mutation($id: ID!, $input: MakerInput!) { updateMaker(id: $id, input: $input) { id } }", [U, A, A, F, F, A, F], None),
         case("deleteMaker", Op::DeleteMaker, "mutation($id: ID!) { deleteMaker(id: $id) { id } }",              [U, A, A, F, F, A, F], None),
         case("erasePassport", Op::ErasePassport, "mutation($id: ID!) { erasePassport(makerId: $id) { id } }",  [U, A, F, F, F, A, F], None),
         case("proposeAssignment", Op::ProposeAssignment, "mutation($input: ProposeAssignmentInput!) { proposeAssignment(input: $input) { id } }", [U, A, A, F, F, F, F], None),
@@ -199,6 +209,8 @@ fn the_table_covers_every_mutation() {
 /// The shared objects the cases read and (when refused) try to change.
 struct Scene {
     facility: String,
+    /// A facility none of the makers is tied to.
+    other_facility: String,
     maker_a: String,
     maker_a_uuid: Uuid,
     sharing: String,
@@ -284,6 +296,12 @@ async fn scene(app: &TestApp) -> Scene {
             }}),
         )
         .await["createFacility"]["id"]);
+    let other_facility = id(&app
+        .data(
+            "mutation($input: FacilityInput!) { createFacility(input: $input) { id } }",
+            json!({ "input": { "name": "Accra Works", "location": { "lat": 5.6, "lon": -0.19, "country": "GH" } } }),
+        )
+        .await["createFacility"]["id"]);
     let (maker_a, maker_a_uuid) = create_maker(app, maker_a_input(&facility)).await;
     let (sharing, sharing_uuid) = create_maker(
         app,
@@ -356,6 +374,7 @@ async fn scene(app: &TestApp) -> Scene {
     let submitted = submitted(app, &prototype_job, &facility, &maker_a).await;
     Scene {
         facility,
+        other_facility,
         maker_a,
         maker_a_uuid,
         sharing,
@@ -419,6 +438,29 @@ async fn prepare(app: &TestApp, s: &Scene, op: Op, fresh: bool) -> (Value, Uuid)
             json!({ "id": s.maker_a, "input": maker_a_input(&s.facility) }),
             a,
         ),
+        Op::TakeOwnership | Op::TakeTie | Op::DropTie => {
+            // Allowed changes go to a spare member of the facility, refused ones to maker A.
+            let (target, uuid) = if fresh {
+                create_maker(
+                    app,
+                    json!({ "displayName": "Spare Member", "publicProfile": true,
+                            "affiliations": [{ "facilityId": s.facility, "role": "member" }] }),
+                )
+                .await
+            } else {
+                (s.maker_a.clone(), a)
+            };
+            let mut input = maker_a_input(&s.facility);
+            input["affiliations"] = match op {
+                Op::TakeOwnership => json!([{ "facilityId": s.facility, "role": "owner" }]),
+                Op::TakeTie => json!([
+                    { "facilityId": s.facility, "role": "member" },
+                    { "facilityId": s.other_facility, "role": "staff" },
+                ]),
+                _ => json!([]),
+            };
+            (json!({ "id": target, "input": input }), uuid)
+        }
         Op::DeleteMaker | Op::ErasePassport => {
             if fresh {
                 let (m, uuid) = spare_maker().await;

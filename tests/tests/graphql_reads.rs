@@ -448,7 +448,7 @@ async fn a_facility_list_shows_each_write_once_indexed_though_its_details_are_ke
         assert_eq!(prusa["properties"][0]["number"], 300.0);
 
         // A member's new claim; a new member; then a member who hides their passport.
-        let more = makers::replace(&app.db, esi.value.id, member("Esi", vec!["Soldering", "Sewing"]))
+        let more = makers::replace(&app.db, &makermatch_api::services::actor::Actor::operator(), esi.value.id, member("Esi", vec!["Soldering", "Sewing"]))
             .await
             .unwrap();
         app.wait_indexed(more.outbox_seq).await;
@@ -472,7 +472,7 @@ async fn a_facility_list_shows_each_write_once_indexed_though_its_details_are_ke
         assert_eq!(names(&shown(app.data(page, json!({})).await)), ["Esi", "Kofi"]);
         let mut private = member("Esi", vec!["Soldering"]);
         private.public_profile = false;
-        let hidden = makers::replace(&app.db, esi.value.id, private).await.unwrap();
+        let hidden = makers::replace(&app.db, &makermatch_api::services::actor::Actor::operator(), esi.value.id, private).await.unwrap();
         app.wait_indexed(hidden.outbox_seq).await;
         assert_eq!(names(&shown(app.data(page, json!({})).await)), ["Kofi"]);
 

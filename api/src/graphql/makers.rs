@@ -983,10 +983,10 @@ impl MakersMutation {
     /// affiliations. Credentials and machine clearances are kept.
     async fn update_maker(&self, ctx: &Context<'_>, id: ID, input: MakerInputGql) -> Result<Maker> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
-        super::access::self_or_staff(ctx, uuid)?;
+        let actor = super::access::self_or_staff(ctx, uuid)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let written = service::replace(db, uuid, input)
+        let written = service::replace(db, actor, uuid, input)
             .await
             .map_err(from_service)?;
         index(ctx)?.wait_for(written.outbox_seq).await;

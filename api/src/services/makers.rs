@@ -19,6 +19,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::actor::Actor;
 use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
 use crate::db::begin_write;
 
@@ -401,9 +402,12 @@ pub async fn create(
 }
 
 /// Replaces a maker's passport: fields, skills, experience, availability, affiliations.
-/// Credentials and machine clearances are kept: they are granted by others.
+/// Credentials and machine clearances are kept: they are granted by others. So are ties to
+/// facilities: `actor` may drop the maker's own ties, but only staff may add one or change
+/// its role (DESIGN §8), since a tie lets a maker act for the facility.
 pub async fn replace(
     db: &DatabaseConnection,
+    actor: &Actor,
     id: Uuid,
     input: MakerInput,
 ) -> ServiceResult<Written<maker::Model>> {
@@ -421,6 +425,9 @@ pub async fn replace(
         return Err(ServiceError::Conflict(format!(
             "maker {id} was erased at their request; create a new passport instead"
         )));
+    }
+    if !actor.is_staff() {
+        only_existing_ties(&tx, id, &input.affiliations).await?;
     }
     row.date_created = existing.date_created;
     keep_public_position(&mut row, &existing);
@@ -451,6 +458,31 @@ pub async fn replace(
         value: model,
         outbox_seq: seq,
     })
+}
+
+/// Refuses any tie in `wanted` that the maker does not already have with the same role.
+async fn only_existing_ties<C: ConnectionTrait>(
+    tx: &C,
+    maker_id: Uuid,
+    wanted: &[AffiliationInput],
+) -> ServiceResult<()> {
+    let held: Vec<maker_affiliation::Model> = maker_affiliation::Entity::find()
+        .filter(maker_affiliation::Column::MakerId.eq(maker_id))
+        .all(tx)
+        .await?;
+    for (i, a) in wanted.iter().enumerate() {
+        let kept = held
+            .iter()
+            .any(|h| h.facility_id == a.facility_id && h.role == a.role);
+        if !kept {
+            return Err(ServiceError::Forbidden(format!(
+                "affiliations[{i}]: a tie to facility {} as `{}` is granted by coordinators or \
+                 admins, not taken; you may keep or drop the ties you have",
+                a.facility_id, a.role
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// An update that leaves the home where it was keeps its public position: drawing a new
