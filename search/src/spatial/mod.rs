@@ -4,6 +4,7 @@
 mod bbox;
 pub(crate) mod point_set;
 mod polygon;
+mod slot_tree;
 mod sphere;
 
 pub use bbox::BoundingBox;

@@ -4,13 +4,11 @@
 //! (distance, id) then reads the first few members of the nearest slots instead of
 //! walking thousands of equal-distance entries.
 
-use rstar::primitives::GeomWithData;
 use rstar::{AABB, RTree};
 use uuid::Uuid;
 
 use super::LatLon;
-
-type Entry = GeomWithData<[f64; 3], u32>;
+use super::slot_tree::{Entry, SlotTree};
 
 const NO_SLOT: u32 = u32::MAX;
 
@@ -41,7 +39,7 @@ impl Slot {
 
 #[derive(Debug, Default)]
 pub(crate) struct PointSet {
-    tree: RTree<Entry>,
+    tree: SlotTree,
     slots: Vec<Slot>,
     free: Vec<u32>,
     /// Slot of each ord (the engine's compact entity number), `NO_SLOT` when unplaced.
@@ -89,7 +87,7 @@ impl PointSet {
             tree_entries.push(Entry::new(xyz, slot));
             i = j;
         }
-        set.tree = RTree::bulk_load(tree_entries);
+        set.tree = SlotTree::bulk(tree_entries);
         set
     }
 
@@ -124,8 +122,7 @@ impl PointSet {
         let xyz = at.unit_vector();
         let existing = self
             .tree
-            .locate_all_at_point(&xyz)
-            .map(|e| e.data)
+            .at_point(&xyz)
             .find(|&s| same_place(self.slots[s as usize].at, at));
         let slot = match existing {
             Some(slot) => {
@@ -199,9 +196,7 @@ impl PointSet {
 
     /// Slots by increasing chord distance from `xyz`, with the squared chord.
     pub(crate) fn nearest(&self, xyz: [f64; 3]) -> impl Iterator<Item = (u32, f64)> + '_ {
-        self.tree
-            .nearest_neighbor_iter_with_distance_2(&xyz)
-            .map(|(e, d2)| (e.data, d2))
+        self.tree.nearest(xyz)
     }
 
     /// The slots holding any of `ords`, as an R-tree of their own: a walk for the nearest
@@ -222,14 +217,12 @@ impl PointSet {
 
     /// Slots within a squared chord of `xyz`, in no particular order.
     pub(crate) fn within(&self, xyz: [f64; 3], chord2: f64) -> impl Iterator<Item = u32> + '_ {
-        self.tree
-            .locate_within_distance(xyz, chord2)
-            .map(|e| e.data)
+        self.tree.within(xyz, chord2)
     }
 
     /// Slots inside a 3D envelope, in no particular order.
     pub(crate) fn in_envelope(&self, envelope: &AABB<[f64; 3]>) -> impl Iterator<Item = u32> + '_ {
-        self.tree.locate_in_envelope(envelope).map(|e| e.data)
+        self.tree.in_envelope(envelope)
     }
 }
 
@@ -300,3 +293,7 @@ mod tests {
         assert_eq!(set.within(p(0.0, 0.0).unit_vector(), 1e-6).count(), 0);
     }
 }
+
+#[cfg(test)]
+#[path = "point_set_property.rs"]
+mod property;
