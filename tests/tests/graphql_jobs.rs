@@ -601,3 +601,57 @@ async fn bad_job_input_names_the_field_and_changes_nothing() {
     })
     .await;
 }
+
+/// A job's quantity never drops below what its active assignments hold: `updateJob` is
+/// refused with `CONFLICT` and changes nothing; once assignments are cancelled it may.
+#[tokio::test]
+async fn update_job_keeps_quantity_above_active_assignments() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let facility = app
+            .data(
+                "mutation { createFacility(input: { name: \"Ho Makers\" }) { id } }",
+                json!({}),
+            )
+            .await["createFacility"]["id"]
+            .clone();
+        let job = create_job(&app, json!({ "title": "Crutch tips", "quantity": 10, "status": "OPEN" })).await;
+        let mut assignments = Vec::new();
+        for _ in 0..2 {
+            let a = app
+                .data(
+                    "mutation($input: ProposeAssignmentInput!) { proposeAssignment(input: $input) { id } }",
+                    json!({ "input": { "jobId": job["id"], "facilityId": facility, "quantity": 4 } }),
+                )
+                .await["proposeAssignment"]["id"]
+                .clone();
+            assignments.push(a);
+        }
+        let update = "mutation($id: ID!, $input: JobInput!) { updateJob(id: $id, input: $input) { quantity } }";
+        let shrink = app
+            .gql(update, json!({ "id": job["id"], "input": { "title": "Crutch tips", "quantity": 3 } }))
+            .await;
+        assert_eq!(error_code(&shrink), "CONFLICT", "{shrink}");
+        assert!(error_message(&shrink).contains('8'), "{shrink}");
+        let read = app
+            .data("query($id: ID!) { job(id: $id) { quantity } }", json!({ "id": job["id"] }))
+            .await;
+        assert_eq!(read["job"]["quantity"], 10, "the refused update changed the job");
+        // Down to exactly what is held is fine.
+        let exact = app
+            .data(update, json!({ "id": job["id"], "input": { "title": "Crutch tips", "quantity": 8 } }))
+            .await;
+        assert_eq!(exact["updateJob"]["quantity"], 8);
+        app.data(
+            "mutation($id: ID!) { transitionAssignment(id: $id, step: CANCEL) { status } }",
+            json!({ "id": assignments[0] }),
+        )
+        .await;
+        let after_cancel = app
+            .data(update, json!({ "id": job["id"], "input": { "title": "Crutch tips", "quantity": 4 } }))
+            .await;
+        assert_eq!(after_cancel["updateJob"]["quantity"], 4);
+        app.stop().await;
+    })
+    .await;
+}

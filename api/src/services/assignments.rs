@@ -107,7 +107,10 @@ fn forbidden(message: impl Into<String>) -> ServiceError {
 
 /// Locks a row for the rest of the transaction on PostgreSQL; SQLite write transactions
 /// are exclusive already (`BEGIN IMMEDIATE`).
-fn locked<E: EntityTrait>(select: sea_orm::Select<E>, backend: DbBackend) -> sea_orm::Select<E> {
+pub(crate) fn locked<E: EntityTrait>(
+    select: sea_orm::Select<E>,
+    backend: DbBackend,
+) -> sea_orm::Select<E> {
     if backend == DbBackend::Postgres {
         select.lock_exclusive()
     } else {

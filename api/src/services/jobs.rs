@@ -268,15 +268,24 @@ pub async fn replace_job(
     let now = Utc::now();
     let mut row = input.to_row(id, now)?;
     let tx = begin_write(db).await?;
-    let existing =
-        job::Entity::find_by_id(id)
-            .one(&tx)
-            .await?
-            .ok_or_else(|| ServiceError::NotFound {
-                kind: "job",
-                id: id.to_string(),
-            })?;
+    // Locked like a proposal locks it, so no proposal slips in between the check and the
+    // update.
+    let backend = tx.get_database_backend();
+    let existing = super::assignments::locked(job::Entity::find_by_id(id), backend)
+        .one(&tx)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: "job",
+            id: id.to_string(),
+        })?;
     check_programme(&tx, &input).await?;
+    let held = super::assignments::active_quantity(&tx, id).await?;
+    if i64::from(input.quantity) < held {
+        return Err(ServiceError::Conflict(format!(
+            "quantity: job {id} has {held} items in active assignments; a quantity below that \
+             needs some of them declined or cancelled first"
+        )));
+    }
     row.date_created = existing.date_created;
     let model = job::ActiveModel::from(row).reset_all().update(&tx).await?;
     job_requirement::Entity::delete_many()
