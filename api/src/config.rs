@@ -24,6 +24,7 @@ pub struct Config {
     /// `search/data/taxonomy.toml`).
     pub taxonomy: Option<PathBuf>,
     pub log: LogConfig,
+    pub server: ServerConfig,
     pub database: DatabaseConfig,
     pub graphql: GraphqlConfig,
     pub index: IndexConfig,
@@ -47,6 +48,22 @@ pub struct LogConfig {
     pub level: String,
 }
 
+/// How the server treats connections (see `server::connections`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Longest a request's headers may take, in milliseconds, counted from when the server
+    /// starts waiting for the request (so it also bounds the silence before a new or
+    /// kept-alive connection's next request).
+    pub header_read_timeout_ms: u64,
+    /// A connection on which no byte moves either way for this long, in milliseconds, while
+    /// no request of it is being answered, is closed. WebSocket sockets are exempt.
+    pub idle_timeout_ms: u64,
+    /// Most connections open at once; past it a new one is answered 503 and closed.
+    /// 0: automatic, below the open-file limit.
+    pub max_connections: u32,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
@@ -56,6 +73,9 @@ pub struct DatabaseConfig {
     pub busy_timeout_ms: u64,
     /// How long to wait for a connection, in seconds.
     pub connect_timeout_secs: u64,
+    /// How long a query waits for a connection of the pool, in milliseconds: with the
+    /// database unreachable, requests answer `UNAVAILABLE` after this long.
+    pub acquire_timeout_ms: u64,
     /// SQLite page cache per connection, in MiB (allocated only as used).
     pub sqlite_cache_mib: u32,
     /// How much of the SQLite file each connection maps into memory, in MiB; 0 reads
@@ -76,8 +96,18 @@ pub struct GraphqlConfig {
     pub max_complexity: usize,
     /// Most aliases a query may use.
     pub max_aliases: usize,
-    /// Largest request body, in bytes.
+    /// Deepest nesting of brackets in a query's text: selections, arguments and input
+    /// values together (a deeper value can be sent as a variable).
+    pub max_nesting: usize,
+    /// Most fields a query may select once its fragments are expanded.
+    pub max_fields: usize,
+    /// How long a WebSocket may stay open without sending `connection_init`, in
+    /// milliseconds.
+    pub connection_init_timeout_ms: u64,
+    /// Largest request body (and WebSocket message), in bytes.
     pub max_body_bytes: usize,
+    /// Largest answer, in bytes: a larger one is replaced by a `LIMIT_EXCEEDED` error.
+    pub max_response_bytes: usize,
     /// Longest a request may take, in milliseconds.
     pub request_timeout_ms: u64,
     /// Origins browsers may call the API from (CORS), e.g. `https://map.example.org`;
@@ -107,6 +137,9 @@ pub struct IndexConfig {
     pub poll_interval_ms: u64,
     /// How long a mutation waits for the index to show its effect, in milliseconds.
     pub read_your_writes_timeout_ms: u64,
+    /// `/readyz` answers 503 while the index is more than this many outbox entries
+    /// behind the newest one (a replica catching up after a restart).
+    pub max_ready_lag: u64,
 }
 
 /// A public key tokens may be signed with, chosen by the token's `kid`.
@@ -184,6 +217,7 @@ impl Default for IndexConfig {
             commit_interval_ms: 100,
             poll_interval_ms: 250,
             read_your_writes_timeout_ms: 5_000,
+            max_ready_lag: 1_000,
         }
     }
 }
@@ -199,10 +233,16 @@ impl Default for Config {
                 format: LogFormat::Human,
                 level: "info".to_owned(),
             },
+            server: ServerConfig {
+                header_read_timeout_ms: 10_000,
+                idle_timeout_ms: 60_000,
+                max_connections: 0,
+            },
             database: DatabaseConfig {
                 max_connections: 8,
                 busy_timeout_ms: 5_000,
                 connect_timeout_secs: 5,
+                acquire_timeout_ms: 3_000,
                 sqlite_cache_mib: 32,
                 sqlite_mmap_mib: 2047,
             },
@@ -212,7 +252,11 @@ impl Default for Config {
                 max_depth: 12,
                 max_complexity: 5_000,
                 max_aliases: 30,
+                max_nesting: 64,
+                max_fields: 2_000,
+                connection_init_timeout_ms: 10_000,
                 max_body_bytes: 2 * 1024 * 1024,
+                max_response_bytes: 16 * 1024 * 1024,
                 request_timeout_ms: 10_000,
                 cors_origins: Vec::new(),
                 list_cache_rows: 200_000,
@@ -315,6 +359,16 @@ impl Config {
         if self.database.max_connections < 2 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be at least 2 (readers and the writer share the pool)".to_owned(),
+            ));
+        }
+        if self.database.acquire_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "database.acquire_timeout_ms must be at least 1 (3000 is a good value)".to_owned(),
+            ));
+        }
+        if self.server.header_read_timeout_ms == 0 || self.server.idle_timeout_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "server.header_read_timeout_ms and server.idle_timeout_ms must be at least 1 (10000 and 60000 are good values)".to_owned(),
             ));
         }
         for origin in &self.graphql.cors_origins {

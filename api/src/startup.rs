@@ -31,9 +31,13 @@ pub async fn prepare(config: &Config) -> Result<Ready, AppError> {
     let taxonomy = load_taxonomy(config)?;
     let db = db::connect(config).await?;
     let url = config.effective_database_url();
-    db::migrate(&db, &url).await?;
-    services::taxonomy::sync(&db, &taxonomy)
-        .await
-        .map_err(|e| AppError::Io(format!("cannot store the taxonomy: {e}")))?;
+    // The taxonomy is rewritten under the same lock as the migrations: replicas starting
+    // together would otherwise write the same rows at once.
+    db::migrate_then(&db, &url, || async {
+        services::taxonomy::sync(&db, &taxonomy)
+            .await
+            .map_err(|e| AppError::Io(format!("cannot store the taxonomy: {e}")))
+    })
+    .await?;
     Ok(Ready { db, taxonomy })
 }

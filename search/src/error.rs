@@ -53,6 +53,18 @@ pub enum SearchError {
     )]
     Poisoned,
 
+    /// The engine caught a panic and is rebuilding its in-memory state; the same query
+    /// shortly after will be answered.
+    #[error("the search index is being rebuilt after an internal failure; retry shortly")]
+    Recovering,
+
+    /// A panic caught at the engine's boundary, `during` saying in what.
+    #[error("the search engine failed while {during}: {message}")]
+    Panicked {
+        during: &'static str,
+        message: String,
+    },
+
     #[error("search index failure: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

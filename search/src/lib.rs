@@ -27,8 +27,8 @@ pub use document::{
     SkillEntry, SkillLevel,
 };
 pub use engine::{
-    Cluster, CommitReport, EngineWriter, OnMismatch, OpenOptions, Opened, SearchEngine,
-    WriterOptions,
+    Cluster, CommitReport, EngineHealth, EngineWriter, OnMismatch, OpenOptions, Opened,
+    SearchEngine, WriterOptions,
 };
 pub use error::SearchError;
 pub use index::schema::SCHEMA_VERSION;

@@ -183,7 +183,15 @@ impl TermIndex {
     /// The label or alias nearest `folded` by edit distance, when near enough.
     fn closest(&self, folded: &str) -> Option<Resolution> {
         let mut best: Option<(f64, &str)> = None;
+        let length = folded.chars().count();
         for (key, id) in &self.fuzzy {
+            // The edit distance is at least the difference in length, so a key whose length
+            // is too far from the term's cannot reach the threshold: skipping it changes no
+            // answer, and a long term costs a pass over the keys, not an edit distance each.
+            let key_length = key.chars().count();
+            if (length.min(key_length) as f64) < FUZZY_THRESHOLD * length.max(key_length) as f64 {
+                continue;
+            }
             let score = strsim::normalized_levenshtein(folded, key);
             // Ties go to the smaller id, so results never depend on iteration order.
             let better = match best {

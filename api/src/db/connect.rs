@@ -6,6 +6,7 @@ use std::time::Duration;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
 
+use super::outage::is_unavailable;
 use crate::config::{Config, redact_url};
 use crate::error::AppError;
 
@@ -40,10 +41,10 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
     options
         .max_connections(config.database.max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(config.database.connect_timeout_secs))
-        .acquire_timeout(Duration::from_secs(
-            config.database.connect_timeout_secs.max(1) * 2,
-        ))
+        // A query waits this long for a connection, then answers UNAVAILABLE: a short bound
+        // keeps an outage from holding every request until the request timeout. (sea-orm
+        // maps `connect_timeout` onto the same pool setting; the start-up wait is below.)
+        .acquire_timeout(Duration::from_millis(config.database.acquire_timeout_ms))
         .sqlx_logging(true)
         .sqlx_logging_level(tracing::log::LevelFilter::Trace)
         .sqlx_slow_statements_logging_settings(
@@ -70,20 +71,42 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
                 .pragma("mmap_size", mmap.clone())
         });
     }
-    let db = Database::connect(options)
-        .await
-        .map_err(|e| AppError::DatabaseConnect {
-            url: redact_url(&url),
-            reason: one_line(&e.to_string()),
-        })?;
+    // At start a database server may still be coming up (a compose file starting both):
+    // keep trying for `connect_timeout_secs` while it cannot be reached; any other error
+    // (wrong password, no such database) and any SQLite error are reported at once.
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(config.database.connect_timeout_secs);
+    loop {
+        match open(options.clone()).await {
+            Ok(db) => return Ok(db),
+            Err(e) if !sqlite && is_unavailable(&e) && tokio::time::Instant::now() < deadline => {
+                tracing::info!(error = %one_line(&e.to_string()), "database not reachable yet; retrying");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => {
+                return Err(AppError::DatabaseConnect {
+                    url: redact_url(&url),
+                    reason: one_line(&e.to_string()),
+                });
+            }
+        }
+    }
+}
+
+async fn open(options: ConnectOptions) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let db = Database::connect(options).await?;
     // A lazily failing pool would report the problem much later; ask now.
-    db.execute_unprepared("SELECT 1")
-        .await
-        .map_err(|e| AppError::DatabaseConnect {
-            url: redact_url(&url),
-            reason: one_line(&e.to_string()),
-        })?;
+    db.execute_unprepared("SELECT 1").await?;
     Ok(db)
+}
+
+/// Whether the database answers `SELECT 1` within `within`; the reason when it does not.
+pub async fn ping(db: &DatabaseConnection, within: Duration) -> Result<(), String> {
+    match tokio::time::timeout(within, db.execute_unprepared("SELECT 1")).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(one_line(&e.to_string())),
+        Err(_) => Err(format!("no answer within {} ms", within.as_millis())),
+    }
 }
 
 fn one_line(s: &str) -> String {

@@ -1,7 +1,10 @@
 //! Running migrations, and refusing a database that a newer version has migrated.
 
+use std::future::Future;
+
 use makermatch_migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::sqlx::{self, Connection, PgConnection};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
 use crate::error::AppError;
 
@@ -80,6 +83,34 @@ pub async fn check_not_newer(db: &DatabaseConnection, url: &str) -> Result<(), A
 
 /// Brings the schema up to date. Returns the names of the migrations applied now.
 pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<Vec<String>, AppError> {
+    migrate_then(db, url, || async { Ok(()) }).await
+}
+
+/// Brings the schema up to date, then runs `then` (start-up writes such as storing the
+/// taxonomy), all under the schema lock: replicas starting together on one fresh
+/// PostgreSQL database would otherwise create the same tables at once, and all but one
+/// fail (`duplicate key value violates unique constraint "pg_type_typname_nsp_index"`).
+pub async fn migrate_then<F, Fut>(
+    db: &DatabaseConnection,
+    url: &str,
+    then: F,
+) -> Result<Vec<String>, AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(), AppError>>,
+{
+    let lock = SchemaLock::acquire(db, url).await?;
+    let done = async {
+        let applied = migrate_unlocked(db, url).await?;
+        then().await?;
+        Ok(applied)
+    }
+    .await;
+    lock.release().await;
+    done
+}
+
+async fn migrate_unlocked(db: &DatabaseConnection, url: &str) -> Result<Vec<String>, AppError> {
     check_not_newer(db, url).await?;
     let before = migration_status(db).await?;
     Migrator::up(db, None)
@@ -89,4 +120,55 @@ pub async fn migrate(db: &DatabaseConnection, url: &str) -> Result<Vec<String>, 
         tracing::info!(migration = %name, "applied migration");
     }
     Ok(before.pending)
+}
+
+/// The PostgreSQL advisory lock every makermatch takes to change the schema ("mm-schem"
+/// in ASCII, so it does not collide with another application's lock by chance).
+const SCHEMA_LOCK_KEY: i64 = 0x6d6d_2d73_6368_656d;
+
+/// A session-level advisory lock held on a connection of its own (the pool's connections
+/// come and go); PostgreSQL also releases it when that connection drops, so a process dying
+/// while migrating never leaves it held. SQLite needs none: its writers are serialised.
+struct SchemaLock(Option<PgConnection>);
+
+impl SchemaLock {
+    async fn acquire(db: &DatabaseConnection, url: &str) -> Result<SchemaLock, AppError> {
+        if db.get_database_backend() != DatabaseBackend::Postgres {
+            return Ok(SchemaLock(None));
+        }
+        let fail = |e: sqlx::Error| AppError::DatabaseConnect {
+            url: crate::config::redact_url(url),
+            reason: format!("cannot take the schema lock: {e}"),
+        };
+        let mut conn = PgConnection::connect(url).await.map_err(fail)?;
+        let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(SCHEMA_LOCK_KEY)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(fail)?;
+        if !free {
+            tracing::info!("another makermatch is migrating this database; waiting for it");
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(SCHEMA_LOCK_KEY)
+                .execute(&mut conn)
+                .await
+                .map_err(fail)?;
+        }
+        Ok(SchemaLock(Some(conn)))
+    }
+
+    async fn release(self) {
+        let Some(mut conn) = self.0 else {
+            return;
+        };
+        if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(SCHEMA_LOCK_KEY)
+            .execute(&mut conn)
+            .await
+        {
+            // Closing the connection releases it all the same.
+            tracing::warn!(error = %e, "cannot release the schema lock; closing its connection");
+        }
+        let _ = conn.close().await;
+    }
 }

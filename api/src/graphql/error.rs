@@ -1,6 +1,7 @@
 //! GraphQL errors with the `extensions.code` front-ends switch on (DESIGN §7). Database
-//! and engine failures are logged in full and answered with `INTERNAL` and no detail, so
-//! neither SQL nor file paths ever reach a client.
+//! and engine failures are logged in full and answered with `INTERNAL` (or `UNAVAILABLE`
+//! when the database cannot be reached) and no detail, so neither SQL nor file paths ever
+//! reach a client.
 
 use async_graphql::{Error, ErrorExtensionValues, ErrorExtensions, ServerError, Value};
 use makermatch_search::SearchError;
@@ -16,6 +17,9 @@ pub enum Code {
     NotFound,
     Conflict,
     LimitExceeded,
+    /// The service cannot answer now (database unreachable, search engine rebuilding); the
+    /// same request later will work. HTTP 503.
+    Unavailable,
     Internal,
 }
 
@@ -28,6 +32,7 @@ impl Code {
             Code::NotFound => "NOT_FOUND",
             Code::Conflict => "CONFLICT",
             Code::LimitExceeded => "LIMIT_EXCEEDED",
+            Code::Unavailable => "UNAVAILABLE",
             Code::Internal => "INTERNAL",
         }
     }
@@ -73,7 +78,7 @@ impl From<ServiceErrorExt> for Error {
             ServiceError::NotFound { kind, id } => not_found(kind, id),
             ServiceError::Conflict(message) => coded(Code::Conflict, message),
             ServiceError::Forbidden(message) => coded(Code::Forbidden, message),
-            ServiceError::Database(db) => internal(db),
+            ServiceError::Database(db) => from_db(db),
         }
     }
 }
@@ -86,19 +91,87 @@ pub fn from_service(e: ServiceError) -> Error {
     ServiceErrorExt(e, "input.").into()
 }
 
-/// Engine errors: a bad request is the caller's; anything else is ours.
+/// A service error raised by a query, whose fields are named as they are.
+pub fn from_query_service(e: ServiceError) -> Error {
+    ServiceErrorExt(e, "").into()
+}
+
+/// Engine errors: a bad request is the caller's; an engine rebuilding its state after a
+/// caught failure answers `UNAVAILABLE` (the same request shortly after works); anything
+/// else is ours.
 pub fn from_search(e: SearchError) -> Error {
     match e {
         SearchError::InvalidPosition { .. }
         | SearchError::InvalidBoundingBox(_)
         | SearchError::InvalidPolygon(_)
         | SearchError::InvalidRequest(_) => coded(Code::BadUserInput, e.to_string()),
+        SearchError::Recovering | SearchError::Poisoned | SearchError::Panicked { .. } => {
+            tracing::warn!(error = %e, "a search was answered UNAVAILABLE");
+            coded(Code::Unavailable, SearchError::Recovering.to_string())
+        }
         other => internal(other),
     }
 }
 
+/// A database that cannot be reached is `UNAVAILABLE` (logged, no detail to the client:
+/// retry later); any other database error is `INTERNAL`.
 pub fn from_db(e: sea_orm::DbErr) -> Error {
+    if crate::db::is_unavailable(&e) {
+        tracing::warn!(error = %e, "database unavailable while answering a GraphQL request");
+        return unavailable("the database cannot be reached right now");
+    }
     internal(e)
+}
+
+/// `UNAVAILABLE`: the same request later should work.
+pub fn unavailable(reason: &str) -> Error {
+    coded(
+        Code::Unavailable,
+        format!("service unavailable: {reason}; retry in a few seconds"),
+    )
+}
+
+/// The HTTP status of a GraphQL answer: 503 when it failed only for want of the database
+/// or the engine (every error `UNAVAILABLE`), so load balancers and clients retry; else
+/// 200 as GraphQL over HTTP has it.
+pub fn http_status(errors: &[ServerError]) -> axum::http::StatusCode {
+    let unavailable = Value::from(Code::Unavailable.as_str());
+    let only_unavailable = !errors.is_empty()
+        && errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|c| *c == unavailable)
+        });
+    if only_unavailable {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
+/// Database errors that reached the response through `?` rather than `from_db` (a
+/// DataLoader's `Arc<DbErr>`, a bare `DbErr`) carry sea-orm's message and no code: give
+/// them `from_db`'s code and message, so an outage reads `UNAVAILABLE` and no SQL leaks.
+pub fn name_database_errors(errors: &mut [ServerError]) {
+    for e in errors {
+        if e.extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some())
+        {
+            continue;
+        }
+        let db = e.source::<sea_orm::DbErr>().or_else(|| {
+            e.source::<std::sync::Arc<sea_orm::DbErr>>()
+                .map(|a| a.as_ref())
+        });
+        let Some(db) = db else {
+            continue;
+        };
+        let coded = from_db(db.clone());
+        e.message = coded.message;
+        e.extensions = coded.extensions;
+    }
 }
 
 /// async-graphql's own refusals of argument values (`Invalid value for argument
@@ -136,6 +209,33 @@ pub fn name_input_errors(errors: &mut [ServerError]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_errors_without_a_code_get_one() {
+        let lost = sea_orm::DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        let broken = sea_orm::DbErr::Custom("SELECT secret FROM t".to_owned());
+        let mut errors = vec![
+            Error::from(std::sync::Arc::new(lost.clone())).into_server_error(Default::default()),
+            Error::from(broken).into_server_error(Default::default()),
+            coded(Code::NotFound, "gone").into_server_error(Default::default()),
+        ];
+        name_database_errors(&mut errors);
+        let code = |e: &ServerError| e.extensions.as_ref().and_then(|x| x.get("code")).cloned();
+        assert_eq!(code(&errors[0]), Some(Value::from("UNAVAILABLE")));
+        assert_eq!(code(&errors[1]), Some(Value::from("INTERNAL")));
+        assert!(
+            !errors[1].message.contains("secret"),
+            "{}",
+            errors[1].message
+        );
+        assert_eq!(code(&errors[2]), Some(Value::from("NOT_FOUND")));
+        assert_eq!(
+            http_status(&errors[..1]),
+            axum::http::StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(http_status(&errors), axum::http::StatusCode::OK);
+        assert_eq!(http_status(&[]), axum::http::StatusCode::OK);
+    }
 
     #[test]
     fn argument_refusals_name_the_field() {

@@ -45,6 +45,42 @@ pub fn cell_degrees(zoom: i32) -> f64 {
 /// Deepest zoom of web maps.
 const MAX_ZOOM: i32 = 22;
 
+/// Most features one layer of an answer holds: more than a screen can show. A viewport
+/// whose grid would give more is drawn on a coarser grid (cells doubled until it fits).
+pub const MAX_FEATURES_PER_LAYER: usize = 4_096;
+
+/// A layer's share of a query's complexity (DESIGN §9: map features are costed by what
+/// they may return): one unit per four features it may hold.
+pub const LAYER_COMPLEXITY: usize = MAX_FEATURES_PER_LAYER / 4;
+
+/// The layers asked for, each once, in the order given; facilities by default.
+fn distinct_layers(layers: Option<&[MapLayer]>) -> Vec<MapLayer> {
+    let mut out: Vec<MapLayer> = Vec::new();
+    for &layer in layers.unwrap_or(&[MapLayer::Facilities]) {
+        if !out.contains(&layer) {
+            out.push(layer);
+        }
+    }
+    out
+}
+
+/// The complexity of a `mapFeatures` call.
+pub fn cost(layers: &Option<Vec<MapLayer>>) -> usize {
+    distinct_layers(layers.as_deref()).len() * LAYER_COMPLEXITY
+}
+
+/// The smallest cell that keeps the grid over `bbox` to about `cells` cells: the first
+/// grid tried, so that a deep zoom over a wide box does not walk the box cell by cell.
+fn coarsest_needed(bbox: &BoundingBox, cells: usize) -> f64 {
+    let height = (bbox.max_lat - bbox.min_lat).abs();
+    let width = if bbox.min_lon <= bbox.max_lon {
+        bbox.max_lon - bbox.min_lon
+    } else {
+        360.0 - (bbox.min_lon - bbox.max_lon)
+    };
+    (width * height / cells as f64).sqrt()
+}
+
 fn point(lat: f64, lon: f64) -> Value {
     // RFC 7946: positions are [longitude, latitude].
     json!({ "type": "Point", "coordinates": [lon, lat] })
@@ -72,7 +108,7 @@ async fn names(
         }
         Kind::Maker => {
             for (k, m) in loader.load_many(ids.into_iter().map(MakerId)).await? {
-                if !m.public_profile {
+                if !super::access::sees_maker(ctx, &m) {
                     continue;
                 }
                 let name = m.shown_name();
@@ -116,7 +152,11 @@ pub struct MapQuery;
 impl MapQuery {
     /// An RFC 7946 FeatureCollection for the viewport `bbox` at `zoom` (0–22): clusters
     /// with `count` and `bbox` in their properties, and single entities with `id` and
-    /// `name`. Layers default to facilities. Makers appear at their public positions.
+    /// `name`. Layers default to facilities. Makers appear at their public positions;
+    /// makers whose profile is not public are drawn for coordinators and admins only.
+    /// A layer holds at most 4,096 features: a viewport that would give more is drawn on a
+    /// coarser grid. Each layer counts 1,024 towards the query's complexity.
+    #[graphql(complexity = "super::map::cost(&layers)")]
     async fn map_features(
         &self,
         ctx: &Context<'_>,
@@ -128,20 +168,38 @@ impl MapQuery {
             return Err(bad_input("zoom", format!("give 0 to {MAX_ZOOM}")));
         }
         let area = bbox.to_engine("bbox")?;
-        let mut layers = layers.unwrap_or_else(|| vec![MapLayer::Facilities]);
-        layers.dedup();
+        let layers = distinct_layers(layers.as_deref());
         let engine = index(ctx)?.engine();
+        // A grid finer than a cell per 4,096² of the box could only draw more than a layer
+        // holds wherever points are dense, so no walk starts finer than that.
+        let first_cell = cell_degrees(zoom).max(coarsest_needed(
+            &bbox,
+            MAX_FEATURES_PER_LAYER * MAX_FEATURES_PER_LAYER,
+        ));
+        // The same passports as every other door shows this caller (`policy`).
+        let public_only = !super::access::sees_private_profiles(ctx);
         let mut features = Vec::new();
         for layer in layers {
-            let clusters = engine
-                .clusters(
-                    layer.kind(),
-                    &area,
-                    cell_degrees(zoom),
-                    &PositionAccess::Coarse,
-                    1,
-                )
-                .map_err(from_search)?;
+            let mut cell = first_cell;
+            let clusters = loop {
+                let clusters = engine
+                    .clusters(
+                        layer.kind(),
+                        &area,
+                        cell,
+                        &PositionAccess::Coarse,
+                        1,
+                        public_only,
+                    )
+                    .map_err(from_search)?;
+                // Past 360° one cell holds the world: the loop always ends.
+                if clusters.len() <= MAX_FEATURES_PER_LAYER || cell > 360.0 {
+                    break clusters;
+                }
+                // Cells hold about (ratio)² more points each time they grow by `ratio`.
+                let over = clusters.len() as f64 / MAX_FEATURES_PER_LAYER as f64;
+                cell *= over.sqrt().max(2.0);
+            };
             let lone: Vec<Uuid> = clusters
                 .iter()
                 .filter(|c| c.count == 1)

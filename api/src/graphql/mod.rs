@@ -3,6 +3,7 @@
 //! and write through `crate::services`.
 
 mod access;
+pub mod admission;
 mod assignments;
 mod credentials;
 pub mod error;

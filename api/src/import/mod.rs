@@ -5,6 +5,7 @@
 
 pub mod badges;
 pub mod catalog;
+pub mod depth;
 pub mod detect;
 pub mod iopa_map;
 pub mod okh;
@@ -93,7 +94,8 @@ pub fn parse_streaming(
     let is_catalog = format == Some(ImportFormat::MachineCatalog)
         || (format.is_none() && trimmed.lines().next().is_some_and(catalog::looks_like));
     if trimmed.starts_with('[') && !is_catalog {
-        // Syntax first, without building anything.
+        // Nesting and syntax first, without building anything.
+        depth::check_json_array(trimmed)?;
         serde_json::from_str::<serde::de::IgnoredAny>(trimmed)
             .map_err(|e| format!("not valid JSON: {e}"))?;
         let lines = detect::json_array_lines(trimmed);
@@ -118,6 +120,9 @@ pub fn parse_streaming(
         Document::Structured(v) => v,
     };
     let items = detect::records(&value);
+    for (index, item) in items.iter().enumerate() {
+        depth::check(index, item)?;
+    }
     let lines = if trimmed.starts_with("- ") {
         detect::yaml_sequence_lines(trimmed)
     } else {
@@ -289,7 +294,9 @@ fn catalogs_first(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     first
 }
 
-/// Parses `text` on a blocking thread while the writer writes what is already parsed.
+/// Parses `text` on a blocking thread while the writer writes what is already parsed; a
+/// dry run parses all of it first, so its (rolled back) transaction, and with it
+/// SQLite's write lock, is held only while its records are written, never while it parses.
 async fn import_one(
     writer: &mut write::Writer<'_>,
     label: String,
@@ -298,28 +305,41 @@ async fn import_one(
     taxonomy: &Taxonomy,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Fingerprinted>>(4);
     let taxonomy = taxonomy.clone();
-    let parser = tokio::task::spawn_blocking(move || {
-        parse_streaming(&text, format, &taxonomy, &mut |batch| {
-            // Fingerprints are computed here, on the parsing thread, so the writer only
-            // compares them.
-            let batch = batch
-                .into_iter()
-                .map(|p| {
-                    let fingerprint = p.outcome.as_ref().ok().map(record::Record::fingerprint);
-                    (p, fingerprint)
-                })
-                .collect();
-            // The writer stopping (an error) closes the channel; parsing then just ends.
-            let _ = tx.blocking_send(batch);
-        })
-    });
-    while let Some(batch) = rx.recv().await {
-        let records = collect(&label, batch, summary);
-        writer.write(records, summary).await?;
-    }
-    match parser.await {
+    let parsed = if writer.is_dry_run() {
+        let parser = tokio::task::spawn_blocking(move || {
+            let mut batches = Vec::new();
+            parse_streaming(&text, format, &taxonomy, &mut |batch| {
+                batches.push(fingerprinted(batch))
+            })
+            .map(|()| batches)
+        });
+        match parser.await {
+            Ok(Ok(batches)) => {
+                for batch in batches {
+                    let records = collect(&label, batch, summary);
+                    writer.write(records, summary).await?;
+                }
+                Ok(Ok(()))
+            }
+            Ok(Err(reason)) => Ok(Err(reason)),
+            Err(e) => Err(e),
+        }
+    } else {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Fingerprinted>>(4);
+        let parser = tokio::task::spawn_blocking(move || {
+            parse_streaming(&text, format, &taxonomy, &mut |batch| {
+                // The writer stopping (an error) closes the channel; parsing then just ends.
+                let _ = tx.blocking_send(fingerprinted(batch));
+            })
+        });
+        while let Some(batch) = rx.recv().await {
+            let records = collect(&label, batch, summary);
+            writer.write(records, summary).await?;
+        }
+        parser.await
+    };
+    match parsed {
         Ok(Ok(())) => Ok(()),
         Ok(Err(reason)) => {
             summary.unreadable_files.push((label, reason));
@@ -327,6 +347,17 @@ async fn import_one(
         }
         Err(e) => Err(AppError::Io(format!("the parser of {label} stopped: {e}"))),
     }
+}
+
+/// Fingerprints are computed on the parsing thread, so the writer only compares them.
+fn fingerprinted(batch: Vec<Parsed>) -> Vec<Fingerprinted> {
+    batch
+        .into_iter()
+        .map(|p| {
+            let fingerprint = p.outcome.as_ref().ok().map(record::Record::fingerprint);
+            (p, fingerprint)
+        })
+        .collect()
 }
 
 /// Keeps the good records of a parse, noting rejections and unresolved terms.

@@ -66,13 +66,16 @@ enum Target {
     /// Batches committed one by one, their inserts running behind the parsing and
     /// building of the next ones.
     Live(Pipeline),
-    /// A dry run: one transaction, rolled back at the end.
-    Dry(sea_orm::DatabaseTransaction),
+    /// A dry run: one transaction, rolled back at the end, begun only when the first
+    /// records are written (the caller parses the whole document before that, so SQLite's
+    /// write lock is not held while it parses).
+    Dry(Option<sea_orm::DatabaseTransaction>),
 }
 
 /// Writes the records of one import as they arrive: batched transactions, or for a dry
 /// run one transaction rolled back at the end.
 pub struct Writer<'a> {
+    db: &'a DatabaseConnection,
     ctx: Ctx<'a>,
     catalog_loaded: bool,
     seen: HashMap<(RecordKind, String, String), (String, usize)>,
@@ -93,11 +96,12 @@ impl<'a> Writer<'a> {
             bar.set_style(style);
         }
         let (target, reader) = if dry_run {
-            (Target::Dry(begin_write(db).await?), None)
+            (Target::Dry(None), None)
         } else {
             (Target::Live(Pipeline::begin(db).await?), Some(db.clone()))
         };
         Ok(Writer {
+            db,
             ctx: Ctx {
                 taxonomy,
                 catalog: HashMap::new(),
@@ -111,12 +115,23 @@ impl<'a> Writer<'a> {
         })
     }
 
+    /// Whether nothing is kept (`finish` rolls back).
+    pub fn is_dry_run(&self) -> bool {
+        matches!(self.target, Target::Dry(_))
+    }
+
     /// Writes records, kinds in dependency order within the batch.
     pub async fn write(
         &mut self,
         records: Vec<Item>,
         summary: &mut ImportSummary,
     ) -> Result<(), AppError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        if let Target::Dry(tx @ None) = &mut self.target {
+            *tx = Some(begin_write(self.db).await?);
+        }
         let records = drop_duplicates(records, &mut self.seen, summary);
         let mut by_kind: HashMap<RecordKind, Vec<Item>> = HashMap::new();
         for item in records {
@@ -128,7 +143,8 @@ impl<'a> Writer<'a> {
             };
             if *kind == RecordKind::Facility && !self.catalog_loaded {
                 self.ctx.catalog = match &self.target {
-                    Target::Dry(tx) => load_catalog(tx).await?,
+                    Target::Dry(Some(tx)) => load_catalog(tx).await?,
+                    Target::Dry(None) => load_catalog(self.db).await?,
                     Target::Live(tx) => load_catalog(tx).await?,
                 };
                 self.catalog_loaded = true;
@@ -141,8 +157,11 @@ impl<'a> Writer<'a> {
                 let rest = items.split_off(items.len().min(BATCH));
                 let n = items.len() as u64;
                 match &self.target {
-                    Target::Dry(tx) => {
+                    Target::Dry(Some(tx)) => {
                         write_batch(tx, &mut self.ctx, *kind, items, summary).await?
+                    }
+                    Target::Dry(None) => {
+                        return Err(AppError::Io("a dry run lost its transaction".to_owned()));
                     }
                     Target::Live(tx) => {
                         write_batch(tx, &mut self.ctx, *kind, items, summary).await?;
@@ -162,7 +181,8 @@ impl<'a> Writer<'a> {
         self.bar.finish_and_clear();
         match self.target {
             Target::Live(tx) => tx.commit().await?,
-            Target::Dry(tx) => tx.rollback().await?,
+            Target::Dry(Some(tx)) => tx.rollback().await?,
+            Target::Dry(None) => {}
         }
         Ok(())
     }

@@ -3,15 +3,23 @@
 //! only then publishes the applied sequence number and moves this replica's cursor. The
 //! commit stores the sequence number in the index itself, so after a crash at any moment
 //! the next start replays exactly what the index has not seen (applying twice is harmless).
+//!
+//! Failures never end it: a failed step rolls the writer back (making tantivy's writer
+//! anew when it lost its lock, as it does when file handles run out) and retries with
+//! backoff from the last commit, so rows are marked applied only once committed; an engine
+//! whose in-memory state could not be rebuilt from the index is refilled from the database.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use makermatch_entities::index_cursor;
 use makermatch_entities::outbox::{self, IndexedKind, OutboxOp};
-use makermatch_search::{EngineWriter, Kind, SearchEngine, SearchError, WriterOptions};
+use makermatch_search::{
+    EngineHealth, EngineWriter, Kind, SearchEngine, SearchError, WriterOptions,
+};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
@@ -50,6 +58,32 @@ pub struct IndexHandle {
     wake: Arc<Notify>,
     status: Arc<Mutex<IndexStatus>>,
     read_your_writes: Duration,
+    liveness: Arc<Liveness>,
+    max_ready_lag: u64,
+}
+
+/// What `/healthz` asks of the indexer.
+#[derive(Debug, Default)]
+struct Liveness {
+    /// The task runs (false once it ended or panicked).
+    running: AtomicBool,
+    /// Why the engine cannot be brought back, while refilling it from the database fails.
+    broken: Mutex<Option<String>>,
+}
+
+impl Liveness {
+    fn set_broken(&self, reason: Option<String>) {
+        *self.broken.lock().unwrap_or_else(PoisonError::into_inner) = reason;
+    }
+}
+
+/// Marks the task ended however it ends: returning, or dropped by a panic.
+struct Running(Arc<Liveness>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::Release);
+    }
 }
 
 impl std::fmt::Debug for IndexHandle {
@@ -82,6 +116,30 @@ impl IndexHandle {
             .unwrap_or(IndexStatus::Failing {
                 error: "status lock poisoned".into(),
             })
+    }
+
+    /// `Err(reason)` when this server cannot answer searches by itself any more: the
+    /// indexer task ended, or the engine's state can be rebuilt neither from the index nor
+    /// from the database. Never touches the database.
+    pub fn liveness(&self) -> Result<(), String> {
+        if !self.liveness.running.load(Ordering::Acquire) {
+            return Err("the search indexer task has stopped".to_owned());
+        }
+        let broken = self
+            .liveness
+            .broken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match broken {
+            Some(reason) => Err(format!("the search engine cannot recover: {reason}")),
+            None => Ok(()),
+        }
+    }
+
+    /// How far behind the outbox head the index may be while `/readyz` says ready.
+    pub fn max_ready_lag(&self) -> u64 {
+        self.max_ready_lag
     }
 
     /// Tells the indexer that new outbox rows exist (a write of this process committed).
@@ -153,15 +211,23 @@ pub fn start(
         None => IndexStatus::Ready,
     }));
     let wake = Arc::new(Notify::new());
+    let liveness = Arc::new(Liveness {
+        running: AtomicBool::new(true),
+        broken: Mutex::new(None),
+    });
     let handle = IndexHandle {
         engine: engine.clone(),
         applied: applied_rx,
         wake: wake.clone(),
         status: status.clone(),
         read_your_writes: Duration::from_millis(config.read_your_writes_timeout_ms),
+        liveness: liveness.clone(),
+        max_ready_lag: config.max_ready_lag,
     };
     let worker = Worker {
         db,
+        engine,
+        running: Running(liveness),
         writer: Some(writer),
         applied,
         applied_tx,
@@ -185,7 +251,9 @@ pub fn start(
 
 struct Worker {
     db: DatabaseConnection,
-    /// `None` only while a blocking call borrows it.
+    engine: SearchEngine,
+    running: Running,
+    /// `None` only while a blocking call borrows it (or if that call's thread died).
     writer: Option<EngineWriter>,
     applied: i64,
     applied_tx: watch::Sender<i64>,
@@ -227,6 +295,16 @@ impl Worker {
             if self.stopping() {
                 break;
             }
+            if let EngineHealth::Failed { reason } = self.engine.health() {
+                // The state could not be rebuilt from the index: refill the index.
+                tracing::error!(reason = %reason, "the search engine lost its in-memory state; rebuilding the index from the database");
+                pending = Pending::default();
+                self.set_status(IndexStatus::Rebuilding {
+                    reason: "the search engine failed internally".to_owned(),
+                });
+                self.initial_rebuild(&reason).await;
+                continue;
+            }
             match self.step(&mut pending).await {
                 Ok(caught_up) => {
                     if failures > 0 {
@@ -249,6 +327,7 @@ impl Worker {
                     self.rollback().await;
                     pending = Pending::default();
                     self.sleep_or_stop(wait).await;
+                    self.ensure_writer();
                 }
             }
         }
@@ -400,6 +479,19 @@ impl Worker {
         }
     }
 
+    /// Takes the engine's writer again if a dead thread took it with it.
+    fn ensure_writer(&mut self) {
+        if self.writer.is_some() {
+            return;
+        }
+        match self.engine.writer_with(WriterOptions::incremental()) {
+            Ok(writer) => self.writer = Some(writer),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take the search index writer again; retrying")
+            }
+        }
+    }
+
     async fn finish(&mut self) {
         if let Some(writer) = self.writer.take() {
             match tokio::task::spawn_blocking(move || writer.finish()).await {
@@ -417,8 +509,13 @@ impl Worker {
         let started = Instant::now();
         let mut failures = 0u32;
         loop {
+            self.ensure_writer();
             let Some(writer) = self.writer.take() else {
-                return;
+                if self.stopping() {
+                    return;
+                }
+                self.sleep_or_stop(Duration::from_secs(1)).await;
+                continue;
             };
             match rebuild::fill(&self.db, writer, &Progress::Log).await {
                 Ok((writer, report)) => {
@@ -435,6 +532,7 @@ impl Worker {
                         tracing::warn!(error = %e, "cannot record the index cursor");
                     }
                     self.writer = Some(writer);
+                    self.running.0.set_broken(None);
                     break;
                 }
                 Err((writer, e)) => {
@@ -443,8 +541,13 @@ impl Worker {
                     self.set_status(IndexStatus::Failing {
                         error: e.to_string(),
                     });
+                    if let EngineHealth::Failed { reason } = self.engine.health() {
+                        // Neither the index nor the database could give the engine a
+                        // state: what `/healthz` reports until a retry succeeds.
+                        self.running.0.set_broken(Some(format!("{reason}; {e}")));
+                    }
                     self.writer = writer;
-                    if self.writer.is_none() || self.stopping() {
+                    if self.stopping() {
                         return;
                     }
                     self.rollback().await;

@@ -78,7 +78,7 @@ pub fn open_engine(config: &Config, taxonomy: &Taxonomy) -> Result<SearchEngine,
 }
 
 /// Runs `f` on the writer on a blocking thread (tantivy work never runs on the async
-/// runtime) and puts the writer back, whatever `f` returned.
+/// runtime) and puts the writer back, whatever `f` returned or however it panicked.
 pub(crate) async fn on_writer<T, F>(slot: &mut Option<EngineWriter>, f: F) -> Result<T, IndexError>
 where
     T: Send + 'static,
@@ -88,13 +88,30 @@ where
         return Err(IndexError::WriterGone);
     };
     let (writer, result) = tokio::task::spawn_blocking(move || {
-        let result = f(&mut writer);
+        // A panic must not take the writer with it: the caller rolls back and goes on.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut writer)));
         (writer, result)
     })
     .await
     .map_err(|e| IndexError::Task(e.to_string()))?;
     *slot = Some(writer);
-    Ok(result?)
+    match result {
+        Ok(result) => Ok(result?),
+        Err(panic) => Err(IndexError::Search(SearchError::Panicked {
+            during: "writing to the index",
+            message: panic_message(panic.as_ref()),
+        })),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_owned()
+    }
 }
 
 /// `makermatch reindex`: rebuilds the whole index from the database. Refuses while a

@@ -1,9 +1,14 @@
 //! The HTTP server: `/graphql` (POST queries, GET GraphiQL), `/healthz`, `/readyz`.
 
+mod activity;
+mod connections;
+mod file_limit;
 mod routes;
 mod shutdown;
+mod websocket;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use makermatch_search::Taxonomy;
 use sea_orm::DatabaseConnection;
@@ -53,6 +58,7 @@ pub async fn serve(
     taxonomy: &Taxonomy,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<RunningServer, AppError> {
+    let limits = connection_limits(config)?;
     let engine = index::open_engine(config, taxonomy)?;
     let (index, indexer) = index::start(db.clone(), engine, &config.index)?;
     let listener = TcpListener::bind(config.listen)
@@ -91,11 +97,7 @@ pub async fn serve(
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let served = axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        connections::serve(listener, app, limits, async move {
             tokio::select! {
                 _ = shutdown => {},
                 _ = stop_rx => {},
@@ -104,11 +106,28 @@ pub async fn serve(
         })
         .await;
         indexer.stop().await;
-        served
+        Ok(())
     });
     Ok(RunningServer {
         addr,
         stop: Some(stop_tx),
         task,
+    })
+}
+
+/// Raises the open-file limit and sizes the connection cap under it (refusing a configured
+/// cap that does not fit).
+fn connection_limits(config: &Config) -> Result<connections::Limits, AppError> {
+    let open_files = file_limit::raise();
+    let max_connections = file_limit::connection_cap(config, open_files)?;
+    tracing::info!(
+        open_files = open_files.map_or_else(|| "unlimited".to_owned(), |n| n.to_string()),
+        max_connections,
+        "connection limits"
+    );
+    Ok(connections::Limits {
+        header_read_timeout: Duration::from_millis(config.server.header_read_timeout_ms),
+        idle_timeout: Duration::from_millis(config.server.idle_timeout_ms),
+        max_connections,
     })
 }

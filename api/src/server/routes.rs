@@ -3,18 +3,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::http::GraphiQLSource;
-use async_graphql::parser::types::ExecutableDocument;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
-use axum::Router;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use axum::{Extension, Router};
+use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
@@ -29,6 +27,7 @@ use crate::auth::rate::RateLimits;
 use crate::auth::{self, AuthError, Verifier};
 use crate::config::GraphqlConfig;
 use crate::graphql::Viewer;
+use crate::graphql::admission::Admission;
 use crate::graphql::error::Code;
 use crate::graphql::loader::ListCache;
 use crate::graphql::parsed::ParsedQueries;
@@ -82,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         max_body_bytes: state.graphql.max_body_bytes,
         request_timeout_ms: state.graphql.request_timeout_ms,
     };
+    let admission = Arc::new(Admission::new(&state.graphql, state.parsed_queries.clone()));
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql))
         .route("/healthz", get(healthz))
@@ -95,6 +95,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::map_response(move |r| {
             name_refusals(r, limits)
         }))
+        .layer(Extension(admission))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TraceLayer::new_for_http())
@@ -142,6 +143,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
 
 async fn graphql(
     State(state): State<AppState>,
+    Extension(admission): Extension<Arc<Admission>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
@@ -206,17 +208,10 @@ async fn graphql(
             );
         }
     };
-    let prepared = state.persisted_queries.apply(&mut request).and_then(|()| {
-        match state.parsed_queries.parse(&request.query) {
-            Some(doc) => {
-                limits::check_aliases(&doc, state.graphql.max_aliases)?;
-                request.set_parsed_query(ExecutableDocument::clone(&doc));
-                Ok(())
-            }
-            // The executor parses it again and reports the syntax error with its position.
-            None => Ok(()),
-        }
-    });
+    let prepared = state
+        .persisted_queries
+        .apply(&mut request)
+        .and_then(|()| admission.admit(&mut request));
     if let Err(e) = prepared {
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
             .into_response();
@@ -228,13 +223,19 @@ async fn graphql(
         ))
         .data(Viewer(actor));
     let mut response = state.schema.execute(request).await;
-    limits::name_limit_errors(
-        &mut response.errors,
-        state.graphql.max_depth,
-        state.graphql.max_complexity,
+    admission.name_errors(&mut response.errors);
+    let mut http = Response::new(axum::body::Body::from(admission.serialize(&response)));
+    // Nothing could be answered because the database or the index is away: 503, so load
+    // balancers and retrying clients see it.
+    if response.data == async_graphql::Value::Null {
+        *http.status_mut() = crate::graphql::error::http_status(&response.errors);
+    }
+    http.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/graphql-response+json"),
     );
-    crate::graphql::error::name_input_errors(&mut response.errors);
-    GraphQLResponse::from(response).into_response()
+    http.headers_mut().extend(response.http_headers);
+    http
 }
 
 /// Over-limit bodies stopped by the body-limit layer (before the extractor) get the same
@@ -260,13 +261,13 @@ async fn name_refusals(response: Response, limits: HttpLimits) -> Response {
 
 /// What a WebSocket's `connection_init` payload carries: the token as
 /// `{"Authorization": "Bearer …"}` (any case) or `{"token": "…"}`. A connection without one
-/// is anonymous; one with a bad token is closed.
-fn connection_data(
+/// is anonymous; one with a bad token is closed. Also gives the token's subject.
+pub(super) fn connection_data(
     verifier: &Verifier,
     db: &sea_orm::DatabaseConnection,
     list_cache: Option<Arc<ListCache>>,
     payload: &serde_json::Value,
-) -> async_graphql::Result<async_graphql::Data> {
+) -> async_graphql::Result<(async_graphql::Data, Option<String>)> {
     let header = payload.as_object().and_then(|o| {
         o.iter()
             .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
@@ -280,16 +281,19 @@ fn connection_data(
     }
     .transpose()
     .map_err(|e| async_graphql::Error::new(format!("{e}; send the token in connection_init")))?;
+    let subject = actor.as_ref().map(|a| a.subject.clone());
     let mut data = async_graphql::Data::default();
     data.insert(Viewer(actor));
     data.insert(loader::new_loader(db.clone(), list_cache));
-    Ok(data)
+    Ok((data, subject))
 }
 
 /// GET /graphql: a `graphql-transport-ws` (or legacy `graphql-ws`) subscription socket
 /// when the request upgrades, else GraphiQL.
 async fn graphql_get(
     State(state): State<AppState>,
+    Extension(admission): Extension<Arc<Admission>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     protocol: Result<
         GraphQLProtocol,
         <GraphQLProtocol as axum::extract::FromRequestParts<AppState>>::Rejection,
@@ -297,19 +301,7 @@ async fn graphql_get(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
     if let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) {
-        let schema = state.schema.clone();
-        let verifier = state.verifier.clone();
-        let db = state.db.clone();
-        let list_cache = state.list_cache.clone();
-        return upgrade
-            .protocols(ALL_WEBSOCKET_PROTOCOLS)
-            .on_upgrade(move |socket| {
-                GraphQLWebSocket::new(socket, schema, protocol)
-                    .on_connection_init(move |payload| async move {
-                        connection_data(&verifier, &db, list_cache, &payload)
-                    })
-                    .serve()
-            });
+        return super::websocket::upgrade(state, admission, peer, protocol, upgrade);
     }
     graphiql(state).await
 }
@@ -332,30 +324,76 @@ async fn graphiql(state: AppState) -> Response {
     }
 }
 
-/// Liveness: the process answers.
-async fn healthz() -> &'static str {
-    "ok"
+/// Liveness: 503 with the reason when this server cannot answer searches by itself any
+/// more (its indexer task ended, or the search engine's state can be rebuilt neither from
+/// its index nor from the database), so that a restart is due. Never touches the database.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.index.liveness() {
+        Ok(()) => (StatusCode::OK, "ok").into_response(),
+        Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, reason).into_response(),
+    }
 }
+
+/// How long `/readyz` waits for the database's `SELECT 1`.
+const READINESS_DATABASE_TIMEOUT: Duration = Duration::from_millis(800);
 
 /// Readiness: the database answers and the search index is usable (not rebuilding, its
 /// indexer not failing).
 async fn readyz(State(state): State<AppState>) -> Response {
-    if let Err(e) = state.db.execute_unprepared("SELECT 1").await {
+    // Bounded: with the database unreachable the pool would wait its whole acquire
+    // timeout, and a readiness probe must answer within a second.
+    if let Err(e) = crate::db::ping(&state.db, READINESS_DATABASE_TIMEOUT).await {
         tracing::warn!(error = %e, "readiness check failed: database unreachable");
         return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
     }
-    match state.index.status() {
-        IndexStatus::Ready => (StatusCode::OK, "ready").into_response(),
-        IndexStatus::Rebuilding { reason } => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("search index rebuilding from the database ({reason})"),
-        )
-            .into_response(),
-        IndexStatus::Failing { .. } => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "search indexer failing; see the server log",
-        )
-            .into_response(),
-        IndexStatus::Stopped => (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response(),
+    match index_readiness(&state).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(reason) => (StatusCode::SERVICE_UNAVAILABLE, reason).into_response(),
     }
+}
+
+/// How long `/readyz` waits for the outbox head.
+const READINESS_OUTBOX_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// The index part of readiness: usable (not rebuilding, its indexer not failing, the
+/// engine not recovering) and at most `index.max_ready_lag` outbox entries behind the
+/// newest one, so a replica restarted far behind takes no traffic until it caught up.
+async fn index_readiness(state: &AppState) -> Result<(), String> {
+    match state.index.status() {
+        IndexStatus::Ready => {}
+        IndexStatus::Rebuilding { reason } => {
+            return Err(format!(
+                "search index rebuilding from the database ({reason})"
+            ));
+        }
+        IndexStatus::Failing { .. } => {
+            return Err("search indexer failing; see the server log".to_owned());
+        }
+        IndexStatus::Stopped => return Err("shutting down".to_owned()),
+    }
+    if !state.index.engine().health().is_healthy() {
+        return Err("search engine recovering from an internal failure".to_owned());
+    }
+    // The newest outbox entry: one index lookup (max of the primary key).
+    let head = tokio::time::timeout(
+        READINESS_OUTBOX_TIMEOUT,
+        crate::services::outbox::last_seq(&state.db),
+    )
+    .await
+    .map_err(|_| "database too slow to read the outbox head".to_owned())?
+    .map_err(|e| {
+        tracing::warn!(error = %e, "readiness check failed: cannot read the outbox head");
+        "cannot read the outbox head".to_owned()
+    })?
+    .unwrap_or(0);
+    let applied = state.index.applied_seq();
+    let behind = u64::try_from(head.saturating_sub(applied)).unwrap_or(0);
+    let allowed = state.index.max_ready_lag();
+    if behind > allowed {
+        return Err(format!(
+            "search index {behind} outbox entries behind (at {applied} of {head}); ready \
+             within {allowed} (index.max_ready_lag)"
+        ));
+    }
+    Ok(())
 }

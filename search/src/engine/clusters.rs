@@ -7,10 +7,13 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
+use tantivy::Term;
+
 use super::SearchEngine;
 use crate::SearchError;
 use crate::access::PositionAccess;
 use crate::document::Kind;
+use crate::query::ord_set::holders;
 use crate::spatial::{BoundingBox, LatLon};
 
 /// The entities of one grid cell.
@@ -43,7 +46,8 @@ struct Acc {
 
 impl SearchEngine {
     /// Clusters of `kind` inside `bbox` on a grid of `cell_deg` degrees, cells in
-    /// (row, column) order. Each cluster lists up to `max_ids` member ids.
+    /// (row, column) order. Each cluster lists up to `max_ids` member ids. With
+    /// `public_only`, makers whose profile is not public are not drawn or counted at all.
     pub fn clusters(
         &self,
         kind: Kind,
@@ -51,54 +55,74 @@ impl SearchEngine {
         cell_deg: f64,
         positions: &PositionAccess,
         max_ids: usize,
+        public_only: bool,
     ) -> Result<Vec<Cluster>, SearchError> {
         if !cell_deg.is_finite() || cell_deg <= 0.0 {
             return Err(SearchError::InvalidRequest(format!(
                 "cluster cell size must be a positive number of degrees, got {cell_deg}"
             )));
         }
-        let state = self.inner.read()?;
-        let layer = state.layers.get(kind, positions);
-        let mut cells: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
-        for slot_no in layer.in_envelope(&bbox.envelope()) {
-            let slot = layer.slot(slot_no);
-            if !bbox.contains(slot.at) {
-                continue;
-            }
-            let (lat, lon) = (slot.at.lat(), slot.at.lon());
-            let key = (
-                ((lat + 90.0) / cell_deg).floor() as i64,
-                ((lon + 180.0) / cell_deg).floor() as i64,
-            );
-            let members = slot.members();
-            let acc = cells.entry(key).or_insert(Acc {
-                count: 0,
-                lat_sum: 0.0,
-                lon_sum: 0.0,
-                positions: 0,
-                south: lat,
-                west: lon,
-                north: lat,
-                east: lon,
-                ids: Vec::new(),
-            });
-            acc.count += members.len();
-            acc.lat_sum += lat;
-            acc.lon_sum += lon;
-            acc.positions += 1;
-            acc.south = acc.south.min(lat);
-            acc.north = acc.north.max(lat);
-            acc.west = acc.west.min(lon);
-            acc.east = acc.east.max(lon);
-            for ord in members {
-                if acc.ids.len() >= max_ids {
-                    break;
+        let cells = self.reading(|inner, state, _| {
+            let private = if public_only && kind == Kind::Maker {
+                let term = Term::from_field_text(inner.fields.visibility, "private");
+                Some(holders(inner, state, Kind::Maker, term)?)
+            } else {
+                None
+            };
+            let mut shown: Vec<u32> = Vec::new();
+            let layer = state.layers.get(kind, positions);
+            let mut cells: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
+            for slot_no in layer.in_envelope(&bbox.envelope()) {
+                let slot = layer.slot(slot_no);
+                if !bbox.contains(slot.at) {
+                    continue;
                 }
-                if let Some(e) = state.entity(*ord) {
-                    acc.ids.push(e.id);
+                let (lat, lon) = (slot.at.lat(), slot.at.lon());
+                let key = (
+                    ((lat + 90.0) / cell_deg).floor() as i64,
+                    ((lon + 180.0) / cell_deg).floor() as i64,
+                );
+                let members = match &private {
+                    Some(private) => {
+                        shown.clear();
+                        shown.extend(slot.members().iter().filter(|&&o| !private.contains(o)));
+                        if shown.is_empty() {
+                            continue;
+                        }
+                        shown.as_slice()
+                    }
+                    None => slot.members(),
+                };
+                let acc = cells.entry(key).or_insert(Acc {
+                    count: 0,
+                    lat_sum: 0.0,
+                    lon_sum: 0.0,
+                    positions: 0,
+                    south: lat,
+                    west: lon,
+                    north: lat,
+                    east: lon,
+                    ids: Vec::new(),
+                });
+                acc.count += members.len();
+                acc.lat_sum += lat;
+                acc.lon_sum += lon;
+                acc.positions += 1;
+                acc.south = acc.south.min(lat);
+                acc.north = acc.north.max(lat);
+                acc.west = acc.west.min(lon);
+                acc.east = acc.east.max(lon);
+                for ord in members {
+                    if acc.ids.len() >= max_ids {
+                        break;
+                    }
+                    if let Some(e) = state.entity(*ord) {
+                        acc.ids.push(e.id);
+                    }
                 }
             }
-        }
+            Ok(cells)
+        })?;
         let mut out = Vec::with_capacity(cells.len());
         for acc in cells.into_values() {
             let n = acc.positions.max(1) as f64;
@@ -159,7 +183,14 @@ mod tests {
         w.commit(1).unwrap();
         let world = BoundingBox::new(-90.0, -180.0, 90.0, 180.0).unwrap();
         let clusters = engine
-            .clusters(Kind::Facility, &world, 45.0, &PositionAccess::Coarse, 3)
+            .clusters(
+                Kind::Facility,
+                &world,
+                45.0,
+                &PositionAccess::Coarse,
+                3,
+                true,
+            )
             .unwrap();
         assert_eq!(clusters.iter().map(|c| c.count).sum::<usize>(), 24);
         assert!(clusters.len() < 24);
@@ -170,7 +201,14 @@ mod tests {
         // A box across the antimeridian sees both sides and nothing else.
         let pacific = BoundingBox::new(-90.0, 170.0, 90.0, -170.0).unwrap();
         let clusters = engine
-            .clusters(Kind::Facility, &pacific, 1.0, &PositionAccess::Coarse, 10)
+            .clusters(
+                Kind::Facility,
+                &pacific,
+                1.0,
+                &PositionAccess::Coarse,
+                10,
+                true,
+            )
             .unwrap();
         assert_eq!(clusters.iter().map(|c| c.count).sum::<usize>(), 8);
     }

@@ -2,18 +2,26 @@
 //! every query thread, plus at most one [`EngineWriter`].
 
 mod clusters;
+#[doc(hidden)]
+pub mod fault;
+mod health;
 mod open;
 mod profiles;
+mod recover;
 pub(crate) mod state;
 mod writer;
 
 use std::path::Path;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tantivy::{Index, IndexReader, ReloadPolicy};
 use uuid::Uuid;
 
 pub use clusters::Cluster;
+use fault::FaultPoint;
+pub use health::EngineHealth;
+use health::{HealthCell, guarded};
 pub use open::{OnMismatch, OpenOptions, Opened};
 use state::{Snapshot, State};
 pub use writer::{CommitReport, EngineWriter, WriterOptions};
@@ -43,15 +51,29 @@ pub(crate) struct Inner {
     pub location: String,
     pub opened: Opened,
     pub limits: RwLock<PlannerLimits>,
+    /// False from a caught panic that may have left `state` half-changed until a
+    /// reload replaces it: queries then answer `Recovering`.
+    pub state_ok: AtomicBool,
+    pub health: HealthCell,
+    /// Held while a commit is published or the state reloaded (`recover`).
+    pub publishing: Mutex<()>,
+    /// A background reload is running (one at a time).
+    pub reloading: AtomicBool,
+    /// What `fault::arm` names this engine by.
+    pub fault_key: String,
 }
 
 impl Inner {
+    /// The state queries read; `Recovering` while it is being rebuilt.
     pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, State>, SearchError> {
-        self.state.read().map_err(|_| SearchError::Poisoned)
+        if !self.state_ok.load(Ordering::Acquire) {
+            return Err(SearchError::Recovering);
+        }
+        self.state.read().map_err(|_| SearchError::Recovering)
     }
 
     pub(crate) fn write(&self) -> Result<RwLockWriteGuard<'_, State>, SearchError> {
-        self.state.write().map_err(|_| SearchError::Poisoned)
+        self.state.write().map_err(|_| SearchError::Recovering)
     }
 }
 
@@ -86,7 +108,26 @@ impl SearchEngine {
         let (schema, fields) = Fields::build();
         let expander = Expander::new(taxonomy);
         let (index, opened) = open::open_dir(dir, schema, expander.fingerprint(), options)?;
-        SearchEngine::start(index, fields, expander, dir.display().to_string(), opened)
+        let location = dir.display().to_string();
+        match SearchEngine::start(index, fields, expander, location.clone(), opened) {
+            // An index whose loading panics would panic on every start: refill it instead.
+            Err(SearchError::Panicked { message, .. })
+                if options.on_mismatch == OnMismatch::Recreate =>
+            {
+                let (schema, fields) = Fields::build();
+                let expander = Expander::new(taxonomy);
+                let index = open::recreate(dir, schema, expander.fingerprint())?;
+                let reason = format!("loading it panicked ({message})");
+                SearchEngine::start(
+                    index,
+                    fields,
+                    expander,
+                    location,
+                    Opened::Recreated { reason },
+                )
+            }
+            other => other,
+        }
     }
 
     /// An engine in memory, for tests and benchmarks.
@@ -94,7 +135,8 @@ impl SearchEngine {
         let (schema, fields) = Fields::build();
         let index = Index::create_in_ram(schema);
         let expander = Expander::new(taxonomy);
-        SearchEngine::start(index, fields, expander, "memory".into(), Opened::Created)
+        let location = format!("memory-{}", Uuid::new_v4().simple());
+        SearchEngine::start(index, fields, expander, location, Opened::Created)
     }
 
     fn start(
@@ -111,7 +153,14 @@ impl SearchEngine {
             .try_into()?;
         let applied_seq = payload::decode(index.load_metas()?.payload.as_deref())?;
         let snapshot = Snapshot::new(reader.searcher(), &fields)?;
-        let state = State::load(snapshot, &fields, applied_seq)?;
+        let state = guarded(|| {
+            fault::trip(&location, FaultPoint::Load);
+            State::load(snapshot, &fields, applied_seq)
+        })
+        .map_err(|message| SearchError::Panicked {
+            during: "loading the index",
+            message,
+        })??;
         Ok(SearchEngine {
             inner: Arc::new(Inner {
                 index,
@@ -119,11 +168,54 @@ impl SearchEngine {
                 fields,
                 expander,
                 state: RwLock::new(state),
+                fault_key: location.clone(),
                 location,
                 opened,
                 limits: RwLock::new(PlannerLimits::default()),
+                state_ok: AtomicBool::new(true),
+                health: HealthCell::new(),
+                publishing: Mutex::new(()),
+                reloading: AtomicBool::new(false),
             }),
         })
+    }
+
+    /// Whether queries can be answered (see [`EngineHealth`]).
+    pub fn health(&self) -> EngineHealth {
+        self.inner.health.get()
+    }
+
+    /// What `fault::arm` names this engine by: its folder as opened, or a unique name
+    /// for an engine in memory. For tests.
+    #[doc(hidden)]
+    pub fn fault_key(&self) -> &str {
+        &self.inner.fault_key
+    }
+
+    /// Rebuilds the in-memory state from the last commit now (what the engine does by
+    /// itself after a caught panic); fails, and stays as it was, when that fails.
+    pub fn reload(&self, reason: &str) -> Result<(), SearchError> {
+        recover::reload(&self.inner, reason)
+    }
+
+    /// Starts a reload on a thread of its own unless one is running; queries go on
+    /// meanwhile, on the old state when it is whole.
+    fn recover_in_background(&self, reason: String) {
+        if self.inner.reloading.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let inner = self.inner.clone();
+        let spawned = std::thread::Builder::new()
+            .name("search-recover".into())
+            .spawn(move || {
+                // The outcome is in the engine's health.
+                let _ = recover::reload(&inner, &reason);
+                inner.reloading.store(false, Ordering::Release);
+            });
+        if spawned.is_err() {
+            // No thread now: the next failing query tries again.
+            self.inner.reloading.store(false, Ordering::Release);
+        }
     }
 
     /// Whether the index existed, was created, or was recreated (and needs a reindex).
@@ -133,17 +225,17 @@ impl SearchEngine {
 
     /// The outbox sequence number of the last commit, `None` before the first one.
     pub fn applied_seq(&self) -> Result<Option<i64>, SearchError> {
-        Ok(self.inner.read()?.applied_seq)
+        self.reading(|_, state, _| Ok(state.applied_seq))
     }
 
     /// Number of indexed entities of `kind`.
     pub fn count(&self, kind: Kind) -> Result<usize, SearchError> {
-        Ok(self.inner.read()?.count(kind))
+        self.reading(|_, state, _| Ok(state.count(kind)))
     }
 
     /// Number of tantivy segments (diagnostics: many small segments slow queries down).
     pub fn segment_count(&self) -> Result<usize, SearchError> {
-        Ok(self.inner.read()?.snapshot.searcher.segment_readers().len())
+        self.reading(|_, state, _| Ok(state.snapshot.searcher.segment_readers().len()))
     }
 
     /// The writer. Fails with [`SearchError::WriterLocked`] while another one, in this
@@ -156,7 +248,9 @@ impl SearchEngine {
         EngineWriter::new(self.inner.clone(), options)
     }
 
-    /// Runs `query` on the current state under the planner's limits.
+    /// Runs `query` on the current state under the planner's limits: the panic boundary
+    /// of every query. A panic, or a lock a panic poisoned, answers `Recovering` and
+    /// starts a rebuild of the state from the index.
     fn reading<T>(
         &self,
         query: impl FnOnce(&Inner, &State, PlannerLimits) -> Result<T, SearchError>,
@@ -165,9 +259,24 @@ impl SearchEngine {
             .inner
             .limits
             .read()
-            .map_err(|_| SearchError::Poisoned)?;
-        let state = self.inner.read()?;
-        query(&self.inner, &state, limits)
+            .unwrap_or_else(PoisonError::into_inner);
+        let outcome = guarded(|| {
+            let state = self.inner.read()?;
+            fault::trip(&self.inner.fault_key, FaultPoint::Query);
+            query(&self.inner, &state, limits)
+        });
+        let reason = match outcome {
+            Ok(Err(SearchError::Poisoned)) => "a lock of the in-memory state was poisoned".into(),
+            Ok(Err(SearchError::Recovering))
+                if self.inner.state.is_poisoned() && self.health().is_healthy() =>
+            {
+                "the in-memory state was poisoned".into()
+            }
+            Ok(result) => return result,
+            Err(message) => format!("a query panicked: {message}"),
+        };
+        self.recover_in_background(reason);
+        Err(SearchError::Recovering)
     }
 
     /// Runs a query.
@@ -224,7 +333,7 @@ impl SearchEngine {
             .inner
             .limits
             .write()
-            .map_err(|_| SearchError::Poisoned)? = limits;
+            .unwrap_or_else(PoisonError::into_inner) = limits;
         Ok(())
     }
 }

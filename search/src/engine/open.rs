@@ -94,6 +94,20 @@ pub(crate) fn open_dir(
     }
 }
 
+/// Wipes the index in `dir` and creates it empty, whatever it held (its loading panicked).
+pub(crate) fn recreate(
+    dir: &Path,
+    schema: Schema,
+    taxonomy_fingerprint: &str,
+) -> Result<Index, SearchError> {
+    wipe(dir)?;
+    let stamp = IndexStamp {
+        schema_version: SCHEMA_VERSION,
+        taxonomy: taxonomy_fingerprint.to_string(),
+    };
+    create(dir, schema, &stamp)
+}
+
 fn create(dir: &Path, schema: Schema, stamp: &IndexStamp) -> Result<Index, SearchError> {
     let index = Index::create_in_dir(dir, schema)?;
     version::write(dir, stamp)?;

@@ -6,12 +6,16 @@
 //! in batches and adds each batch in Hilbert order of position (see `geo_cell`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
 
 use tantivy::{IndexWriter, TantivyDocument, TantivyError, Term};
 use uuid::Uuid;
 
 use super::Inner;
+use super::fault::{self, FaultPoint};
+use super::health::{EngineHealth, guarded};
+use super::recover;
 use super::state::{Change, Entity, Snapshot, State};
 use crate::SearchError;
 use crate::document::{Doc, Kind};
@@ -97,9 +101,22 @@ struct Held {
 }
 
 /// Writes to the engine. Changes become visible to queries at `commit`.
+///
+/// A failure (an I/O error, a panic caught here or by the caller) never loses the
+/// writer: `rollback` drops what was pending, recreates tantivy's writer when tantivy
+/// lost it (its rollback fails and lets go of the folder lock after running out of file
+/// handles, then panics on the next one), and brings the ord table back to the last
+/// commit; every other call does that first when an earlier one failed.
 pub struct EngineWriter {
     inner: Arc<Inner>,
-    writer: IndexWriter,
+    /// `None` after tantivy's writer failed in a way that leaves it unusable; made anew
+    /// by the next call.
+    writer: Option<IndexWriter>,
+    options: WriterOptions,
+    /// The ord table matches the last commit plus what is pending.
+    in_sync: bool,
+    /// A commit may be durable that the in-memory state does not show.
+    unpublished: bool,
     /// Ord of every entity the writer knows, committed or pending.
     ords: HashMap<(Kind, Uuid), u32>,
     next_ord: u32,
@@ -121,19 +138,13 @@ impl std::fmt::Debug for EngineWriter {
 
 impl EngineWriter {
     pub(crate) fn new(inner: Arc<Inner>, options: WriterOptions) -> Result<Self, SearchError> {
-        let threads = options.threads.max(1);
-        let writer = inner
-            .index
-            .writer_with_num_threads(threads, options.memory_budget_bytes)
-            .map_err(|e| match e {
-                TantivyError::LockFailure(..) => SearchError::WriterLocked {
-                    dir: inner.location.clone(),
-                },
-                other => SearchError::Tantivy(other),
-            })?;
+        let writer = open_tantivy(&inner, options)?;
         let mut w = EngineWriter {
             inner,
-            writer,
+            writer: Some(writer),
+            options,
+            in_sync: true,
+            unpublished: false,
             ords: HashMap::new(),
             next_ord: 0,
             pending: Pending::Changes(Vec::new()),
@@ -158,6 +169,33 @@ impl EngineWriter {
         Ok(())
     }
 
+    /// Tantivy's writer, made anew when a failure took it.
+    fn tantivy(&mut self) -> Result<&mut IndexWriter, SearchError> {
+        match &mut self.writer {
+            Some(w) => Ok(w),
+            slot @ None => Ok(slot.insert(open_tantivy(&self.inner, self.options)?)),
+        }
+    }
+
+    /// After a failure: a tantivy writer, the state of the last commit in memory, and
+    /// the ord table read from it.
+    fn resync(&mut self) -> Result<(), SearchError> {
+        self.tantivy()?;
+        if self.in_sync {
+            return Ok(());
+        }
+        if self.unpublished || !self.inner.state_ok.load(Ordering::Acquire) {
+            recover::reload(
+                &self.inner,
+                "a commit was not applied to the in-memory state",
+            )?;
+            self.unpublished = false;
+        }
+        self.load_ords()?;
+        self.in_sync = true;
+        Ok(())
+    }
+
     fn ord_term(&self, ord: u32) -> Term {
         Term::from_field_u64(self.inner.fields.ord, u64::from(ord))
     }
@@ -177,6 +215,7 @@ impl EngineWriter {
     /// Indexes `doc`, replacing any earlier version. A position out of range is refused
     /// and nothing is changed.
     pub fn upsert(&mut self, doc: &Doc) -> Result<(), SearchError> {
+        self.resync()?;
         let converted = convert(doc, &self.inner.fields, &self.inner.expander)?;
         let entity = Entity {
             kind: doc.kind(),
@@ -228,8 +267,10 @@ impl EngineWriter {
             }
         };
         doc.add_u64(self.inner.fields.ord, u64::from(ord));
-        self.writer.delete_term(self.ord_term(ord));
-        self.writer.add_document(doc)?;
+        let term = self.ord_term(ord);
+        let writer = self.tantivy()?;
+        writer.delete_term(term);
+        writer.add_document(doc)?;
         self.record(Change::Upsert {
             ord,
             entity,
@@ -252,6 +293,7 @@ impl EngineWriter {
 
     /// Removes an entity; returns whether the writer knew it. Deleting twice is harmless.
     pub fn delete(&mut self, kind: Kind, id: Uuid) -> Result<bool, SearchError> {
+        self.resync()?;
         // A held version must not be added after this delete.
         let was_held = match self.held_at.remove(&(kind, id)) {
             Some(i) => {
@@ -266,7 +308,8 @@ impl EngineWriter {
         let Some(ord) = self.ords.remove(&(kind, id)) else {
             return Ok(was_held);
         };
-        self.writer.delete_term(self.ord_term(ord));
+        let term = self.ord_term(ord);
+        self.tantivy()?.delete_term(term);
         self.record(Change::Delete { ord });
         Ok(true)
     }
@@ -275,7 +318,10 @@ impl EngineWriter {
     pub fn clear(&mut self) -> Result<(), SearchError> {
         self.held.clear();
         self.held_at.clear();
-        self.writer.delete_all_documents()?;
+        // No resync: nothing of the old state is kept (this is how a state that cannot
+        // be loaded any more is replaced).
+        self.tantivy()?.delete_all_documents()?;
+        self.in_sync = true;
         self.ords.clear();
         self.next_ord = 0;
         let operations = self.pending.operations() + 1;
@@ -290,18 +336,65 @@ impl EngineWriter {
 
     /// Makes every change durable and visible, recording `applied_seq` (the last outbox
     /// row included) in the same atomic commit.
+    ///
+    /// A panic while the commit is applied to the in-memory state is caught here: the
+    /// state is rebuilt from the (durable) commit, and the commit succeeds. When that
+    /// rebuild fails too, the engine is [`EngineHealth::Failed`] and this returns the
+    /// error: the caller refills the index from its source (`clear`, upserts, commit).
     pub fn commit(&mut self, applied_seq: i64) -> Result<CommitReport, SearchError> {
+        self.resync()?;
         self.release()?;
-        let mut prepared = self.writer.prepare_commit()?;
-        prepared.set_payload(&payload::encode(applied_seq));
-        prepared.commit()?;
+        let payload = payload::encode(applied_seq);
+        let writer = self.tantivy()?;
+        let committed = guarded(|| -> Result<(), SearchError> {
+            let mut prepared = writer.prepare_commit()?;
+            prepared.set_payload(&payload);
+            prepared.commit()?;
+            Ok(())
+        });
+        // From here the index may hold more than memory shows, until published.
+        self.unpublished = true;
+        match committed {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                self.in_sync = false;
+                return Err(e);
+            }
+            Err(message) => {
+                self.writer = None;
+                self.in_sync = false;
+                return Err(SearchError::Panicked {
+                    during: "committing to the index",
+                    message,
+                });
+            }
+        }
         let operations = self.pending.operations();
         let pending = std::mem::replace(&mut self.pending, Pending::Changes(Vec::new()));
-        if let Err(e) = self.publish(pending, applied_seq) {
-            // The commit is durable but memory lags: make the next commit reload fully.
-            self.pending = Pending::Rebuild { operations: 0 };
-            return Err(e);
+        let published = match guarded(|| self.publish(pending, applied_seq)) {
+            Ok(result) => result,
+            Err(message) => {
+                // The state may be half-changed: no query may read it any more.
+                self.inner.state_ok.store(false, Ordering::Release);
+                Err(SearchError::Panicked {
+                    during: "applying a commit to the in-memory state",
+                    message,
+                })
+            }
+        };
+        if let Err(e) = published {
+            let reason = format!("applying the commit of outbox entry {applied_seq} failed: {e}");
+            if !self.inner.state_ok.load(Ordering::Acquire) {
+                self.inner.health.set(EngineHealth::Recovering {
+                    reason: reason.clone(),
+                });
+            }
+            if let Err(e) = recover::reload(&self.inner, &reason) {
+                self.in_sync = false;
+                return Err(e);
+            }
         }
+        self.unpublished = false;
         Ok(CommitReport {
             applied_seq,
             operations,
@@ -311,17 +404,23 @@ impl EngineWriter {
     /// Reloads the reader and brings the shared state to the committed index.
     fn publish(&self, pending: Pending, applied_seq: i64) -> Result<(), SearchError> {
         let inner = &self.inner;
+        let _publishing = inner
+            .publishing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         inner.reader.reload()?;
         let snapshot = Snapshot::new(inner.reader.searcher(), &inner.fields)?;
         match pending {
             Pending::Rebuild { .. } => {
+                fault::trip(&inner.fault_key, FaultPoint::Load);
                 let state = State::load(snapshot, &inner.fields, Some(applied_seq))?;
-                *inner.write()? = state;
+                recover::install(inner, state);
             }
             Pending::Changes(changes) => {
                 let mut state = inner.write()?;
                 state.snapshot = snapshot;
                 for change in &changes {
+                    fault::trip(&inner.fault_key, FaultPoint::Commit);
                     state.apply(change);
                 }
                 state.applied_seq = Some(applied_seq);
@@ -330,19 +429,45 @@ impl EngineWriter {
         Ok(())
     }
 
-    /// Drops every change since the last commit.
+    /// Drops every change since the last commit. When tantivy's writer cannot roll back
+    /// (or panics doing so) it is dropped and made anew.
     pub fn rollback(&mut self) -> Result<(), SearchError> {
         self.held.clear();
         self.held_at.clear();
-        self.writer.rollback()?;
         self.pending = Pending::Changes(Vec::new());
-        self.load_ords()
+        self.in_sync = false;
+        if let Some(writer) = &mut self.writer {
+            let key = &self.inner.fault_key;
+            let rolled_back = guarded(|| {
+                fault::trip(key, FaultPoint::Rollback);
+                writer.rollback()
+            });
+            if !matches!(rolled_back, Ok(Ok(_))) {
+                // Dropped before a new one is taken: it may still hold the folder lock.
+                self.writer = None;
+            }
+        }
+        self.resync()
     }
 
     /// Waits for background segment merges to finish and releases the writer (and its
     /// lock); for the end of a bulk load.
     pub fn finish(self) -> Result<(), SearchError> {
-        self.writer.wait_merging_threads()?;
+        if let Some(writer) = self.writer {
+            writer.wait_merging_threads()?;
+        }
         Ok(())
     }
+}
+
+fn open_tantivy(inner: &Inner, options: WriterOptions) -> Result<IndexWriter, SearchError> {
+    inner
+        .index
+        .writer_with_num_threads(options.threads.max(1), options.memory_budget_bytes)
+        .map_err(|e| match e {
+            TantivyError::LockFailure(..) => SearchError::WriterLocked {
+                dir: inner.location.clone(),
+            },
+            other => SearchError::Tantivy(other),
+        })
 }

@@ -24,6 +24,17 @@ use crate::index::schema::Fields;
 /// and each fuzzy word costs a walk of several term dictionaries.
 pub(crate) const FUZZY_MAX_WORDS: usize = 4;
 
+/// Longest `text` searched, in characters: more than any query a person types, and little
+/// enough that tokenising and planning it costs microseconds.
+pub const MAX_TEXT_CHARS: usize = 1_000;
+
+/// Most distinct words a `text` may have; each word becomes a clause of the query.
+pub const MAX_TEXT_WORDS: usize = 32;
+
+/// Longer words are matched exactly only: no name or skill is this long, and the edit
+/// automaton of a long word is costly to build.
+const FUZZY_MAX_WORD_CHARS: usize = 32;
+
 /// Score factor of a variant at edit distance 0, 1, 2: exact matches rank first.
 const FUZZY_FACTOR: [f32; 3] = [1.0, 0.5, 0.3];
 
@@ -85,12 +96,23 @@ pub(crate) fn text_words(
     searcher: &Searcher,
     fields: &Fields,
 ) -> Result<Vec<WordPlan>, SearchError> {
+    let length = text.chars().count();
+    if length > MAX_TEXT_CHARS {
+        return Err(SearchError::InvalidRequest(format!(
+            "text: {length} characters; at most {MAX_TEXT_CHARS} are searched, so keep the words that matter"
+        )));
+    }
     let mut folded = analyzer::folded();
     let mut english = analyzer::english();
     let mut words: Vec<String> = Vec::new();
     for w in tokens(&mut folded, text) {
         if !words.contains(&w) {
             words.push(w);
+            if words.len() > MAX_TEXT_WORDS {
+                return Err(SearchError::InvalidRequest(format!(
+                    "text: more than {MAX_TEXT_WORDS} distinct words; keep the words that matter"
+                )));
+            }
         }
     }
     let fuzzy = words.len() <= FUZZY_MAX_WORDS;
@@ -134,7 +156,11 @@ fn word_terms(
         add(fields.stemmed, &stem, STEMMED_BOOST)?;
     }
     let distance = fuzzy_distance(word.chars().count());
-    if fuzzy && distance > 0 && exact_docs < WELL_KNOWN_DOCS {
+    if fuzzy
+        && distance > 0
+        && exact_docs < WELL_KNOWN_DOCS
+        && word.chars().count() <= FUZZY_MAX_WORD_CHARS
+    {
         // The automaton depends on the word only: build it once for every dictionary.
         let automaton =
             FuzzyTermQuery::new(Term::from_field_text(fields.name, word), distance, true)
