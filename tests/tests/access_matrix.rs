@@ -22,12 +22,16 @@ enum Want {
     Unauthenticated,
     /// No error, but the object is not there for this caller (a private profile).
     Hidden,
+    /// No error, and the secret is left out of an answer that is otherwise there (a
+    /// private member in a facility's list).
+    Absent,
 }
 
 const A: Want = Want::Ok;
 const F: Want = Want::Forbidden;
 const U: Want = Want::Unauthenticated;
 const H: Want = Want::Hidden;
+const X: Want = Want::Absent;
 
 /// The callers, in the order of each case's `want` row.
 #[derive(Debug, Clone, Copy)]
@@ -135,6 +139,11 @@ fn cases() -> Vec<Case> {
         case("Maker.exactLocation (shared)", Op::MakerSharing, "query($id: ID!) { maker(id: $id) { exactLocation { lat lon } } }", [F, A, A, F, F, A, F], Some(SHARED_LAT)),
         // A passport without public consent: the maker and staff only.
         case("maker (private profile)", Op::PrivateMaker, "query($id: ID!) { maker(id: $id) { name } }",       [H, A, A, H, H, A, H], Some(HIDDEN_NAME)),
+        case("node (private profile)", Op::PrivateMaker, "query($id: ID!) { node(id: $id) { ... on Maker { name } } }", [H, A, A, H, H, A, H], Some(HIDDEN_NAME)),
+        // The same passport through lists: a facility's members, text search, makers.
+        case("Facility.makers (a private member)", Op::FacilityF, "query($id: ID!) { facility(id: $id) { makers { name } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
+        case("search (a private profile)", Op::MyPassport, "{ search(text: \"Hannah\", kinds: [MAKER], first: 10) { node { ... on Maker { name } } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
+        case("makers (a private profile)", Op::MyPassport, "{ makers(text: \"Hannah\") { nodes { name } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
         // Facility contacts: staff.
         case("Facility.contactEmail", Op::FacilityF, "query($id: ID!) { facility(id: $id) { contactEmail } }", [F, A, A, F, F, F, F], Some(FACILITY_EMAIL)),
         case("Facility.contactPhone", Op::FacilityF, "query($id: ID!) { facility(id: $id) { contactPhone } }", [F, A, A, F, F, F, F], Some(FACILITY_PHONE)),
@@ -143,6 +152,8 @@ fn cases() -> Vec<Case> {
         case("myPassport", Op::MyPassport, "{ myPassport }",                                                   [U, F, F, F, F, A, A], None),
         // Staff reads.
         case("programmeSummary", Op::Programme, "query($id: ID!) { programmeSummary(programmeId: $id) { total { proposed } } }", [U, A, A, F, F, F, F], None),
+        // A job's work: staff and its inspector see all of it, a maker only their facility's.
+        case("assignments (of a job)", Op::JobJ, "query($id: ID!) { assignments(jobId: $id) { unitPriceMinor history { actor } } }", [U, A, A, A, F, A, F], Some("admin@test")),
         case("matchJob", Op::JobJ, "query($id: ID!) { matchJob(jobId: $id) { score } }",                        [U, A, A, F, F, F, F], None),
         // Every mutation.
         case("createFacility", Op::CreateFacility, "mutation($input: FacilityInput!) { createFacility(input: $input) { id } }", [U, A, A, F, F, F, F], None),
@@ -311,7 +322,8 @@ async fn scene(app: &TestApp) -> Scene {
     .await;
     let (private, private_uuid) = create_maker(
         app,
-        json!({ "displayName": HIDDEN_NAME, "publicProfile": false }),
+        json!({ "displayName": HIDDEN_NAME, "publicProfile": false,
+                "affiliations": [{ "facilityId": facility, "role": "member" }] }),
     )
     .await;
     let (_, other_uuid) = create_maker(
@@ -648,6 +660,14 @@ async fn every_role_against_every_protected_field_and_mutation() {
                                 .values()
                                 .all(Value::is_null)
                     }
+                    Want::Absent => {
+                        body.get("errors").is_none()
+                            && body["data"]
+                                .as_object()
+                                .unwrap()
+                                .values()
+                                .all(|v| !v.is_null())
+                    }
                     Want::Forbidden | Want::Unauthenticated => {
                         let expected = if want == Want::Forbidden {
                             "FORBIDDEN"
@@ -664,6 +684,16 @@ async fn every_role_against_every_protected_field_and_mutation() {
                 if want != Want::Ok {
                     if let Some(secret) = case.secret {
                         assert!(!text.contains(secret), "{what} shows `{secret}`: {text}");
+                    }
+                    // A refused field of an object is `null` beside its error (GraphQL
+                    // spec), not missing: clients cache by the shape they asked for.
+                    if want == Want::Forbidden
+                        && let Some((_, field)) = case.name.split_once('.')
+                    {
+                        let field = field.split(' ').next().unwrap();
+                        if !text.contains(&format!("\"{field}\":null")) {
+                            failures.push(format!("{what}: `{field}` is not null in data: {text}"));
+                        }
                     }
                     assert_eq!(
                         before,

@@ -655,3 +655,47 @@ async fn update_job_keeps_quantity_above_active_assignments() {
     })
     .await;
 }
+
+/// A facility holding assignments cannot be deleted from under them: `CONFLICT` saying
+/// what to do (recognised from the database's constraint, on both backends), and the
+/// facility is still there.
+#[tokio::test]
+async fn a_facility_with_assignments_is_not_deleted() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let facility = app
+            .data(
+                "mutation { createFacility(input: { name: \"Tema Works\" }) { id } }",
+                json!({}),
+            )
+            .await["createFacility"]["id"]
+            .clone();
+        let job = create_job(
+            &app,
+            json!({ "title": "Trays", "quantity": 5, "status": "OPEN" }),
+        )
+        .await;
+        app.data(
+            "mutation($input: ProposeAssignmentInput!) { proposeAssignment(input: $input) { id } }",
+            json!({ "input": { "jobId": job["id"], "facilityId": facility, "quantity": 2 } }),
+        )
+        .await;
+        let refused = app
+            .gql(
+                "mutation($id: ID!) { deleteFacility(id: $id) { id } }",
+                json!({ "id": facility }),
+            )
+            .await;
+        assert_eq!(error_code(&refused), "CONFLICT", "{refused}");
+        assert!(error_message(&refused).contains("assignments"), "{refused}");
+        let still = app
+            .data(
+                "query($id: ID!) { facility(id: $id) { name } }",
+                json!({ "id": facility }),
+            )
+            .await;
+        assert_eq!(still["facility"]["name"], "Tema Works");
+        app.stop().await;
+    })
+    .await;
+}

@@ -234,3 +234,42 @@ async fn staff_measure_from_a_home_only_with_consent_and_everyone_else_never() {
     })
     .await;
 }
+
+/// A maker whose profile is not public is not on the public map at all, not even as an
+/// anonymous point in a count; coordinators see them as they see them in `makers`.
+#[tokio::test]
+async fn the_public_map_draws_public_profiles_only() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        smith(&app, "Public Smith", SHARED_HOME, false, "welding").await;
+        app.data(
+            "mutation($input: MakerInput!) { createMaker(input: $input) { id } }",
+            json!({ "input": {
+                "displayName": "Private Smith", "publicProfile": false,
+                "location": { "lat": KEPT_HOME.0, "lon": KEPT_HOME.1, "country": "GH" },
+            }}),
+        )
+        .await;
+        let map = "{ mapFeatures(bbox: { minLat: -90, minLon: -180, maxLat: 90, maxLon: 180 }, zoom: 0, layers: [MAKERS]) }";
+        let drawn = |d: &Value| -> u64 {
+            d["mapFeatures"]["features"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["properties"]["count"].as_u64().unwrap())
+                .sum()
+        };
+        let public = app.public_data(map, json!({})).await;
+        assert_eq!(drawn(&public), 1, "{public}");
+        let staff = app.data(map, json!({})).await;
+        assert_eq!(drawn(&staff), 2, "{staff}");
+        // Zoomed in, staff see the private maker's name; the public never does.
+        let close = "{ mapFeatures(bbox: { minLat: 6.6, minLon: -1.7, maxLat: 6.8, maxLon: -1.5 }, zoom: 22, layers: [MAKERS]) }";
+        assert!(app.data(close, json!({})).await.to_string().contains("Private Smith"));
+        let public = app.public_data(close, json!({})).await;
+        assert!(!public.to_string().contains("Private Smith"), "{public}");
+        assert_eq!(drawn(&public), 1, "{public}");
+        app.stop().await;
+    })
+    .await;
+}

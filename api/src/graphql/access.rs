@@ -50,16 +50,45 @@ pub fn positions(ctx: &Context<'_>) -> PositionAccess {
     }
 }
 
-/// For private fields: staff only, and `FORBIDDEN` (not `UNAUTHENTICATED`) for anyone
-/// else, anonymous callers included, so a public page shows the field as withheld.
-pub fn staff_only_field(ctx: &Context<'_>, field: &str) -> Result<()> {
+/// For private fields: staff only; anyone else, anonymous callers included, is refused
+/// (`FORBIDDEN`, not `UNAUTHENTICATED`, so a public page shows the field as withheld).
+/// `Err` holds the refusal's message, for [`shown`].
+pub fn staff_only_field(ctx: &Context<'_>, field: &str) -> Result<(), String> {
     match viewer(ctx) {
         Some(a) if a.is_staff() => Ok(()),
-        _ => Err(coded(
-            Code::Forbidden,
-            format!("`{field}` is visible to coordinators and admins only"),
+        _ => Err(format!(
+            "`{field}` is visible to coordinators and admins only"
         )),
     }
+}
+
+/// A nullable field behind an access rule: its value when `check` passed; else `null` in
+/// `data` and a `FORBIDDEN` error naming it, as the GraphQL spec has a field that errors
+/// (returning the error would make async-graphql leave the field out of its object,
+/// which breaks client caches).
+pub fn shown<T>(
+    ctx: &Context<'_>,
+    check: Result<(), String>,
+    value: impl FnOnce() -> Option<T>,
+) -> Result<Option<T>> {
+    match check {
+        Ok(()) => Ok(value()),
+        Err(message) => {
+            let error = coded(Code::Forbidden, message).into_server_error(ctx.item.pos);
+            ctx.add_error(ctx.set_error_path(error));
+            Ok(None)
+        }
+    }
+}
+
+/// Whether the caller may see `maker` at all (`policy::sees_maker`).
+pub fn sees_maker(ctx: &Context<'_>, maker: &makermatch_entities::maker::Model) -> bool {
+    crate::services::policy::sees_maker(viewer(ctx), maker)
+}
+
+/// Whether the caller's searches include passports that are not public.
+pub fn sees_private_profiles(ctx: &Context<'_>) -> bool {
+    crate::services::policy::sees_private_profiles(viewer(ctx))
 }
 
 /// Whether the caller may read the private part of maker `maker_id`'s passport: the maker
@@ -69,14 +98,17 @@ pub fn sees_private(ctx: &Context<'_>, maker_id: uuid::Uuid) -> bool {
 }
 
 /// For a maker's private fields: the maker themself, coordinators and admins; anyone else
-/// gets `FORBIDDEN` on the field (anonymous callers included, as for `staff_only_field`).
-pub fn self_or_staff_field(ctx: &Context<'_>, maker_id: uuid::Uuid, field: &str) -> Result<()> {
+/// is refused as by `staff_only_field`.
+pub fn self_or_staff_field(
+    ctx: &Context<'_>,
+    maker_id: uuid::Uuid,
+    field: &str,
+) -> Result<(), String> {
     if sees_private(ctx, maker_id) {
         Ok(())
     } else {
-        Err(coded(
-            Code::Forbidden,
-            format!("`{field}` is visible to the maker, coordinators and admins only"),
+        Err(format!(
+            "`{field}` is visible to the maker, coordinators and admins only"
         ))
     }
 }

@@ -4,20 +4,19 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, Subscription};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::Stream;
-use makermatch_entities::{assignment, assignment_event, job};
+use makermatch_entities::{assignment, assignment_event};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::access::{signed_in, staff};
-use super::error::{Code, coded, from_db, from_service};
+use super::error::{Code, coded, from_db, from_query_service, from_service};
 use super::facilities::Facility;
 use super::loader::{AppLoader, FacilityId};
 use super::relay::{NodeType, expect_id, global_id};
 use super::search_support::index;
 use crate::events::{AssignmentEvent, EventBus};
-use crate::services::actor::Actor;
 use crate::services::assignments::{self as service, Changed, ProposalInput, Transition};
-use crate::services::programmes;
+use crate::services::{policy, programmes};
 
 /// Where an assignment stands (DESIGN §3).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -301,18 +300,15 @@ impl AssignmentsQuery {
             .map_err(from_service)
     }
 
-    /// The assignments of a job, oldest first (signed-in callers).
+    /// The assignments of a job, oldest first: all of them for staff and the job's QA
+    /// inspector; for a maker, those of the facilities they are tied to.
     async fn assignments(&self, ctx: &Context<'_>, job_id: ID) -> Result<Vec<Assignment>> {
-        signed_in(ctx)?;
+        let actor = signed_in(ctx)?;
         let job = expect_id("jobId", &job_id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        Ok(assignment::Entity::find()
-            .filter(assignment::Column::JobId.eq(job))
-            .order_by_asc(assignment::Column::DateCreated)
-            .order_by_asc(assignment::Column::Id)
-            .all(db)
+        Ok(policy::job_assignments(db, actor, job)
             .await
-            .map_err(from_db)?
+            .map_err(from_query_service)?
             .into_iter()
             .map(Assignment)
             .collect())
@@ -382,40 +378,6 @@ impl AssignmentsMutation {
     }
 }
 
-/// Whether `actor` may follow a job's events: staff and the job's QA inspector.
-async fn may_follow_job(db: &DatabaseConnection, actor: &Actor, job_id: Uuid) -> Result<bool> {
-    if actor.is_staff() {
-        return Ok(true);
-    }
-    let job = job::Entity::find_by_id(job_id)
-        .one(db)
-        .await
-        .map_err(from_db)?;
-    Ok(job.is_some_and(|j| j.qa_inspector.as_deref() == Some(actor.subject.as_str())))
-}
-
-/// Whether `actor` may follow a facility's events: staff and its makers.
-async fn may_follow_facility(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    facility_id: Uuid,
-) -> Result<bool> {
-    if actor.is_staff() {
-        return Ok(true);
-    }
-    let Some(maker_id) = actor.maker_id else {
-        return Ok(false);
-    };
-    use makermatch_entities::maker_affiliation;
-    Ok(maker_affiliation::Entity::find()
-        .filter(maker_affiliation::Column::MakerId.eq(maker_id))
-        .filter(maker_affiliation::Column::FacilityId.eq(facility_id))
-        .one(db)
-        .await
-        .map_err(from_db)?
-        .is_some())
-}
-
 fn follow<K>(bus: &EventBus, keep: K) -> impl Stream<Item = AssignmentTransition> + use<K>
 where
     K: Fn(&AssignmentEvent) -> bool + Send + 'static,
@@ -451,7 +413,10 @@ impl Subscription {
         let actor = signed_in(ctx)?;
         let job = expect_id("jobId", &job_id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        if !may_follow_job(db, actor, job).await? {
+        if !policy::oversees_job(db, actor, job)
+            .await
+            .map_err(from_query_service)?
+        {
             return Err(coded(
                 Code::Forbidden,
                 "only staff and the job's QA inspector follow its events",
@@ -469,7 +434,10 @@ impl Subscription {
         let actor = signed_in(ctx)?;
         let facility = expect_id("facilityId", &facility_id, NodeType::Facility)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        if !may_follow_facility(db, actor, facility).await? {
+        if !policy::follows_facility(db, actor, facility)
+            .await
+            .map_err(from_query_service)?
+        {
             return Err(coded(
                 Code::Forbidden,
                 "only staff and the facility's makers follow its events",

@@ -202,13 +202,13 @@ impl Credential {
     async fn recipient_id(&self) -> ID {
         global_id(NodeType::Maker, self.0.maker_id)
     }
-    /// The maker holding it; null when the profile is not public.
+    /// The maker holding it; null when the caller may not see the passport.
     async fn recipient(&self, ctx: &Context<'_>) -> Result<Option<Maker>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
             .load_one(MakerId(self.0.maker_id))
             .await?
-            .filter(|m| m.public_profile)
+            .filter(|m| super::access::sees_maker(ctx, m))
             .map(Maker::new))
     }
     async fn achievement(&self, ctx: &Context<'_>) -> Result<Option<Achievement>> {
@@ -243,7 +243,7 @@ impl Credential {
     }
 }
 
-/// A credential by id, when its holder's profile is public.
+/// A credential by id, when the caller may see its holder's passport.
 pub async fn public_credential(ctx: &Context<'_>, id: Uuid) -> Result<Option<Credential>> {
     let loader = ctx.data::<AppLoader>()?;
     let Some(row) = loader.load_one(CredentialId(id)).await? else {
@@ -252,7 +252,7 @@ pub async fn public_credential(ctx: &Context<'_>, id: Uuid) -> Result<Option<Cre
     let public = loader
         .load_one(MakerId(row.maker_id))
         .await?
-        .is_some_and(|m| m.public_profile);
+        .is_some_and(|m| super::access::sees_maker(ctx, &m));
     Ok(public.then_some(Credential(row)))
 }
 

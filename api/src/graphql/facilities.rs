@@ -11,7 +11,7 @@ use makermatch_entities::{equipment_property, facility};
 use makermatch_search::{Filters, Kind, SearchRequest, Within};
 use uuid::Uuid;
 
-use super::access::{staff, staff_only_field};
+use super::access::{sees_maker, shown, staff, staff_only_field};
 use super::error::{bad_input, from_service};
 use super::geo::{BoundingBox, GeoFilter, point};
 use super::loader::{
@@ -262,13 +262,13 @@ impl Facility {
     /// Contact e-mail: coordinators and admins only (others get null and a `FORBIDDEN`
     /// error on this field).
     async fn contact_email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        staff_only_field(ctx, "contactEmail")?;
-        Ok(self.row.contact_email.as_deref())
+        let check = staff_only_field(ctx, "contactEmail");
+        shown(ctx, check, || self.row.contact_email.as_deref())
     }
     /// Contact phone: coordinators and admins only.
     async fn contact_phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        staff_only_field(ctx, "contactPhone")?;
-        Ok(self.row.contact_phone.as_deref())
+        let check = staff_only_field(ctx, "contactPhone");
+        shown(ctx, check, || self.row.contact_phone.as_deref())
     }
     async fn website(&self) -> Option<&str> {
         self.row.website.as_deref()
@@ -372,7 +372,8 @@ impl Facility {
             .filter_map(|l| tax.material(&l.material_id).map(Material::from))
             .collect())
     }
-    /// Makers affiliated with the facility (members, staff).
+    /// Makers affiliated with the facility (members, staff): those whose passports the
+    /// caller may see.
     async fn makers(&self, ctx: &Context<'_>) -> Result<PlainList<Maker>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(PlainList(
@@ -381,7 +382,7 @@ impl Facility {
                 .await?
                 .unwrap_or_default()
                 .iter()
-                .filter(|m| m.maker.public_profile)
+                .filter(|m| sees_maker(ctx, &m.maker))
                 .map(|m| Maker::with_claims(m.maker.clone(), m.claims.clone()))
                 .collect(),
         ))

@@ -15,8 +15,10 @@ use makermatch_search::{Filters, Kind, LatLon, SearchRequest, SkillFilter, Taxon
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::access::{positions, self_or_staff_field, viewer};
-use super::error::{Code, bad_input, coded, from_service, internal};
+use super::access::{
+    positions, sees_maker, sees_private_profiles, self_or_staff_field, shown, viewer,
+};
+use super::error::{bad_input, from_service, internal};
 use super::facilities::Deleted;
 use super::geo::{BoundingBox, GeoFilter};
 use super::loader::{
@@ -260,40 +262,45 @@ impl Maker {
     }
     /// Private: the maker, coordinators and admins (others get null and `FORBIDDEN`).
     async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self_or_staff_field(ctx, self.row.id, "email")?;
-        Ok(self.row.email.as_deref())
+        let check = self_or_staff_field(ctx, self.row.id, "email");
+        shown(ctx, check, || self.row.email.as_deref())
     }
     /// Private: the maker, coordinators and admins.
     async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self_or_staff_field(ctx, self.row.id, "phone")?;
-        Ok(self.row.phone.as_deref())
+        let check = self_or_staff_field(ctx, self.row.id, "phone");
+        shown(ctx, check, || self.row.phone.as_deref())
     }
     /// Private: the maker, coordinators and admins.
     async fn date_of_birth(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
-        self_or_staff_field(ctx, self.row.id, "dateOfBirth")?;
-        Ok(self.row.date_of_birth)
+        let check = self_or_staff_field(ctx, self.row.id, "dateOfBirth");
+        shown(ctx, check, || self.row.date_of_birth)
     }
     /// ISO 3166-1 alpha-2. Private: the maker, coordinators and admins.
     async fn nationality(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        self_or_staff_field(ctx, self.row.id, "nationality")?;
-        Ok(self.row.nationality.as_deref())
+        let check = self_or_staff_field(ctx, self.row.id, "nationality");
+        shown(ctx, check, || self.row.nationality.as_deref())
     }
     /// The home position. The maker always sees it; coordinators and admins only when the
     /// maker shares it (`shareExactLocation`); anyone else gets null and `FORBIDDEN`.
     async fn exact_location(&self, ctx: &Context<'_>) -> Result<Option<ExactLocation>> {
-        self_or_staff_field(ctx, self.row.id, "exactLocation")?;
         let own = viewer(ctx).is_some_and(|a| a.maker_id == Some(self.row.id));
-        if !own && !self.row.share_exact_location {
-            return Err(coded(
-                Code::Forbidden,
-                "`exactLocation` is withheld: the maker has not consented to share it (shareExactLocation is false)",
-            ));
-        }
-        Ok(self
-            .row
-            .lat
-            .zip(self.row.lon)
-            .map(|(lat, lon)| ExactLocation { lat, lon }))
+        let check = self_or_staff_field(ctx, self.row.id, "exactLocation").and_then(|()| {
+            if own || self.row.share_exact_location {
+                Ok(())
+            } else {
+                Err(
+                    "`exactLocation` is withheld: the maker has not consented to share it \
+                     (shareExactLocation is false)"
+                        .to_owned(),
+                )
+            }
+        });
+        shown(ctx, check, || {
+            self.row
+                .lat
+                .zip(self.row.lon)
+                .map(|(lat, lon)| ExactLocation { lat, lon })
+        })
     }
     /// When the maker had their passport erased; null for a live passport.
     async fn erased_at(&self) -> Option<DateTime<Utc>> {
@@ -493,7 +500,7 @@ impl MakersQuery {
             None => Filters::default(),
         };
         // Staff see every passport and shared homes; others public profiles at public positions.
-        filters.public_only = !viewer(ctx).is_some_and(|a| a.is_staff());
+        filters.public_only = !sees_private_profiles(ctx);
         request = request.filters(filters).positions(positions(ctx));
         if let Some(near) = near {
             request.near = Some(near.to_near("near")?);
@@ -511,12 +518,10 @@ impl MakersQuery {
     async fn maker(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Maker>> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
         let loader = ctx.data::<AppLoader>()?;
-        let staff = viewer(ctx).is_some_and(|a| a.is_staff());
-        let own = |id: Uuid| viewer(ctx).and_then(|a| a.maker_id) == Some(id);
         Ok(loader
             .load_one(MakerId(uuid))
             .await?
-            .filter(|m| m.public_profile || staff || own(m.id))
+            .filter(|m| sees_maker(ctx, m))
             .map(Maker::new))
     }
 }
@@ -633,7 +638,7 @@ pub async fn nearby_makers(
     let center = LatLon::new(lat, lon).map_err(internal)?;
     let filters = Filters {
         skill_alternatives: skills,
-        public_only: !viewer(ctx).is_some_and(|a| a.is_staff()),
+        public_only: !sees_private_profiles(ctx),
         ..Filters::default()
     };
     let request = SearchRequest::new(Kind::Maker)

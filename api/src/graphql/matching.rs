@@ -398,14 +398,17 @@ async fn propose_all(
     dry_run: bool,
 ) -> Result<Vec<(Uuid, AllocationDecisionOut)>> {
     let db = ctx.data::<DatabaseConnection>()?;
-    let mut out = Vec::new();
-    for d in &allocation.decisions {
-        let mut assignment_id = None;
-        if d.quantity > 0 && !dry_run {
-            let changed = assignments::propose(
-                db,
-                actor,
-                ProposalInput {
+    // The whole plan is proposed in one transaction: all of it, or (on a conflict, e.g.
+    // another allocation of the same job got there first) none of it.
+    let mut ids = std::collections::HashMap::new();
+    if !dry_run {
+        let proposals: Vec<(usize, ProposalInput)> = allocation
+            .decisions
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.quantity > 0)
+            .map(|(i, d)| {
+                let input = ProposalInput {
                     job_id: d.job_id,
                     facility_id: d.facility_id,
                     quantity: d.quantity as i32,
@@ -413,15 +416,23 @@ async fn propose_all(
                     currency: None,
                     due_on: None,
                     maker_ids: Vec::new(),
-                },
-            )
+                };
+                (i, input)
+            })
+            .collect();
+        let (slots, inputs): (Vec<usize>, Vec<ProposalInput>) = proposals.into_iter().unzip();
+        let written = assignments::propose_all(db, actor, inputs)
             .await
             .map_err(from_service)?;
+        for (slot, changed) in slots.into_iter().zip(written) {
             if let Ok(bus) = ctx.data::<EventBus>() {
                 bus.publish(AssignmentEvent::from(&changed));
             }
-            assignment_id = Some(global_id(NodeType::Assignment, changed.assignment.id));
+            ids.insert(slot, global_id(NodeType::Assignment, changed.assignment.id));
         }
+    }
+    let mut out = Vec::new();
+    for (i, d) in allocation.decisions.iter().enumerate() {
         out.push((
             d.job_id,
             AllocationDecisionOut {
@@ -431,11 +442,20 @@ async fn propose_all(
                 cost_minor: d.cost_minor,
                 reason: label(&d.reason),
                 detail: d.detail.clone(),
-                assignment_id,
+                assignment_id: ids.remove(&i),
             },
         ));
     }
     Ok(out)
+}
+
+/// Nothing is left to allocate: active assignments hold every item (perhaps another
+/// allocation got there first).
+fn fully_assigned() -> async_graphql::Error {
+    super::error::coded(
+        super::error::Code::Conflict,
+        "every item is held by active assignments already; decline or cancel some to allocate again",
+    )
 }
 
 /// Allocations of every job of a programme, solved together.
@@ -467,6 +487,9 @@ impl MatchingMutation {
         let o = options.unwrap_or_default();
         let options = allocation_options(&o)?;
         let (job, facilities, candidates) = job_inputs(ctx, id).await?;
+        if job.quantity == 0 {
+            return Err(fully_assigned());
+        }
         let allocation =
             makermatch_search::allocation::allocate_job(&job, &facilities, &candidates, &options)
                 .map_err(|e| bad_input("options", e))?;
@@ -510,11 +533,17 @@ impl MatchingMutation {
         let mut seen = std::collections::HashSet::new();
         for j in &jobs {
             let (job, facilities, candidates) = job_inputs(ctx, j.id).await?;
+            if job.quantity == 0 {
+                continue; // fully assigned already
+            }
             problem.jobs.push(job);
             problem
                 .facilities
                 .extend(facilities.into_iter().filter(|f| seen.insert(f.id)));
             problem.candidates.extend(candidates);
+        }
+        if problem.jobs.is_empty() {
+            return Err(fully_assigned());
         }
         let allocation = makermatch_search::allocation::allocate_programme(&problem, &options)
             .map_err(|e| bad_input("options", e))?;

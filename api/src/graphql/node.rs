@@ -51,7 +51,7 @@ impl NodeQuery {
             NodeType::Maker => loader
                 .load_one(MakerId(uuid))
                 .await?
-                .filter(|m| m.public_profile)
+                .filter(|m| super::access::sees_maker(ctx, m))
                 .map(|r| Node::Maker(Maker::new(r))),
             NodeType::Job => loader
                 .load_one(JobId(uuid))

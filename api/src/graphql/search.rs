@@ -104,7 +104,7 @@ impl SearchQuery {
         let mut request = SearchRequest::across(kinds)
             .text(text)
             .filters(Filters {
-                public_only: true,
+                public_only: !super::access::sees_private_profiles(ctx),
                 ..Filters::default()
             })
             .page(0, first as usize)
@@ -143,17 +143,15 @@ impl SearchQuery {
             .into_iter()
             .map(|h| {
                 let node = match h.kind {
-                    Kind::Maker => {
-                        makers
-                            .get(&MakerId(h.id))
-                            .filter(|m| m.public_profile)
-                            .map(|m| {
-                                Node::Maker(Maker {
-                                    distance_km: h.distance_km,
-                                    ..Maker::new(m.clone())
-                                })
+                    Kind::Maker => makers
+                        .get(&MakerId(h.id))
+                        .filter(|m| super::access::sees_maker(ctx, m))
+                        .map(|m| {
+                            Node::Maker(Maker {
+                                distance_km: h.distance_km,
+                                ..Maker::new(m.clone())
                             })
-                    }
+                        }),
                     Kind::Facility => facilities.get(&FacilityId(h.id)).map(|f| {
                         Node::Facility(Facility {
                             row: f.clone(),

@@ -10,9 +10,7 @@ use makermatch_entities::assignment::AssignmentStatus as Status;
 use makermatch_entities::facility::FacilityStatus;
 use makermatch_entities::job::JobStatus;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
-use makermatch_entities::{
-    assignment, assignment_event, assignment_maker, facility, job, maker_affiliation,
-};
+use makermatch_entities::{assignment, assignment_event, assignment_maker, facility, job};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
@@ -118,23 +116,6 @@ pub(crate) fn locked<E: EntityTrait>(
     }
 }
 
-/// Whether `actor` is a maker affiliated with `facility_id`.
-async fn works_at<C: ConnectionTrait>(
-    tx: &C,
-    actor: &Actor,
-    facility_id: Uuid,
-) -> ServiceResult<bool> {
-    let Some(maker_id) = actor.maker_id.filter(|_| actor.role == Role::Maker) else {
-        return Ok(false);
-    };
-    Ok(maker_affiliation::Entity::find()
-        .filter(maker_affiliation::Column::MakerId.eq(maker_id))
-        .filter(maker_affiliation::Column::FacilityId.eq(facility_id))
-        .one(tx)
-        .await?
-        .is_some())
-}
-
 async fn record_event<C: ConnectionTrait>(
     tx: &C,
     assignment_id: Uuid,
@@ -175,19 +156,56 @@ pub async fn propose(
     actor: &Actor,
     input: ProposalInput,
 ) -> ServiceResult<Changed> {
+    let mut changed = propose_all(db, actor, vec![input]).await?;
+    changed
+        .pop()
+        .ok_or_else(|| ServiceError::Conflict("the proposal was not written; try again".to_owned()))
+}
+
+/// Proposes several shares at once (an allocation's plan) in one transaction: every
+/// proposal is written, or none is. The jobs are locked first, in id order, so two plans
+/// for one job are serialised and the second is checked against what the first wrote.
+pub async fn propose_all(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    inputs: Vec<ProposalInput>,
+) -> ServiceResult<Vec<Changed>> {
     if !actor.is_staff() {
         return Err(forbidden(
             "only coordinators and admins propose assignments",
         ));
     }
+    let tx = begin_write(db).await?;
+    let backend = tx.get_database_backend();
+    let mut jobs: Vec<Uuid> = inputs.iter().map(|i| i.job_id).collect();
+    jobs.sort_unstable();
+    jobs.dedup();
+    for id in jobs {
+        locked(job::Entity::find_by_id(id), backend)
+            .one(&tx)
+            .await?;
+    }
+    let mut changed = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        changed.push(propose_in(&tx, actor, input).await?);
+    }
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// One proposal inside the caller's transaction.
+async fn propose_in<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    input: ProposalInput,
+) -> ServiceResult<Changed> {
     validate::positive("quantity", i64::from(input.quantity))?;
     let currency = validate::currency("currency", input.currency.as_deref())?;
-    let tx = begin_write(db).await?;
     let backend = tx.get_database_backend();
     // The job row lock serialises proposals for one job on PostgreSQL, so two concurrent
     // proposals cannot both pass the quantity check.
     let job = locked(job::Entity::find_by_id(input.job_id), backend)
-        .one(&tx)
+        .one(tx)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
             kind: "job",
@@ -201,7 +219,7 @@ pub async fn propose(
         )));
     }
     let facility = facility::Entity::find_by_id(input.facility_id)
-        .one(&tx)
+        .one(tx)
         .await?
         .ok_or_else(|| {
             ServiceError::invalid(
@@ -215,7 +233,7 @@ pub async fn propose(
             facility.id
         )));
     }
-    let held = active_quantity(&tx, job.id).await?;
+    let held = active_quantity(tx, job.id).await?;
     let free = i64::from(job.quantity) - held;
     if i64::from(input.quantity) > free {
         return Err(ServiceError::Conflict(format!(
@@ -239,31 +257,29 @@ pub async fn propose(
         delivered_at: None,
         completed_at: None,
     };
-    let model = row.into_active_model().insert(&tx).await?;
+    let model = row.into_active_model().insert(tx).await?;
     for maker_id in &input.maker_ids {
         assignment_maker::ActiveModel {
             assignment_id: Set(model.id),
             maker_id: Set(*maker_id),
         }
-        .insert(&tx)
+        .insert(tx)
         .await
-        .map_err(
-            |e| match e.to_string().to_lowercase().contains("foreign key") {
-                true => {
-                    ServiceError::invalid("makerIds", format!("maker {maker_id} does not exist"))
-                }
-                false => ServiceError::Database(e),
-            },
-        )?;
+        .map_err(|e| {
+            if crate::db::is_foreign_key_violation(&e) {
+                ServiceError::invalid("makerIds", format!("maker {maker_id} does not exist"))
+            } else {
+                ServiceError::Database(e)
+            }
+        })?;
     }
     if job.status == JobStatus::Open || job.status == JobStatus::Draft {
         let mut j = job.clone().into_active_model();
         j.status = Set(JobStatus::Allocated);
         j.last_updated = Set(now);
-        j.update(&tx).await?;
+        j.update(tx).await?;
     }
-    let event = record_event(&tx, model.id, None, Status::Proposed, actor, None).await?;
-    tx.commit().await?;
+    let event = record_event(tx, model.id, None, Status::Proposed, actor, None).await?;
     Ok(Changed {
         assignment: model,
         event,
@@ -303,7 +319,7 @@ pub async fn transition(
                 && job.qa_inspector.as_deref() == Some(actor.subject.as_str())
         }
         Transition::Complete | Transition::Cancel => actor.is_staff(),
-        _ => actor.is_staff() || works_at(&tx, actor, current.facility_id).await?,
+        _ => super::policy::follows_facility(&tx, actor, current.facility_id).await?,
     };
     if !allowed {
         let who = match step {

@@ -409,15 +409,18 @@ pub async fn replace(
 pub async fn delete(db: &DatabaseConnection, id: Uuid) -> ServiceResult<Written<Uuid>> {
     let tx = begin_write(db).await?;
     let linked = linked_makers(&tx, &[id], Links::All).await?;
-    let result = facility::Entity::delete_by_id(id).exec(&tx).await.map_err(|e| {
-        if e.to_string().to_lowercase().contains("foreign key") {
-            ServiceError::Conflict(format!(
-                "facility {id} still has assignments; cancel or complete them before deleting it"
-            ))
-        } else {
-            ServiceError::Database(e)
-        }
-    })?;
+    let result = facility::Entity::delete_by_id(id)
+        .exec(&tx)
+        .await
+        .map_err(|e| {
+            if crate::db::is_foreign_key_violation(&e) {
+                ServiceError::Conflict(format!(
+                    "facility {id} still has assignments; cancel or complete them before deleting it"
+                ))
+            } else {
+                ServiceError::Database(e)
+            }
+        })?;
     if result.rows_affected == 0 {
         return Err(ServiceError::NotFound {
             kind: "facility",

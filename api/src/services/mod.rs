@@ -14,6 +14,7 @@ pub mod makers;
 pub mod matching;
 pub mod outbox;
 pub mod passport;
+pub mod policy;
 pub mod programmes;
 pub mod taxonomy;
 pub mod validate;
