@@ -284,3 +284,39 @@ async fn configured_body_limit_and_unknown_ids() {
     assert_eq!(code(&wrong_kind), "BAD_USER_INPUT", "{wrong_kind}");
     app.stop().await;
 }
+
+/// One page-size rule for every list argument: 1 to 100; past 100 `LIMIT_EXCEEDED`, below
+/// 1 `BAD_USER_INPUT`, both naming the argument (`first: 0` was answered, and the refusals
+/// differed from field to field).
+#[tokio::test]
+async fn every_page_size_follows_one_rule() {
+    let t = TestDb::sqlite().await;
+    let app = TestApp::spawn(&t).await;
+    let lists = [
+        ("first", "{ facilities(first: N) { totalCount } }"),
+        ("first", "{ makers(first: N) { totalCount } }"),
+        ("first", "{ jobs(first: N) { totalCount } }"),
+        ("first", "{ search(text: \"lab\", first: N) { score } }"),
+        (
+            "k",
+            "{ nearestFacilities(lat: 5.6, lon: -0.2, k: N) { name } }",
+        ),
+    ];
+    for (arg, query) in lists {
+        for (n, want) in [
+            ("0", "BAD_USER_INPUT"),
+            ("-1", "BAD_USER_INPUT"),
+            ("101", "LIMIT_EXCEEDED"),
+        ] {
+            let body = app.gql(&query.replace('N', n), json!({})).await;
+            assert_eq!(code(&body), want, "{query} with {n}: {body}");
+            assert_eq!(
+                body["errors"][0]["extensions"]["field"], arg,
+                "{query} with {n}: {body}"
+            );
+        }
+        let body = app.gql(&query.replace('N', "100"), json!({})).await;
+        assert!(body.get("errors").is_none(), "{query} with 100: {body}");
+    }
+    app.stop().await;
+}

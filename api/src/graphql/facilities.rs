@@ -587,9 +587,7 @@ impl FacilitiesQuery {
         #[graphql(default = 10)] k: i32,
         process: Option<String>,
     ) -> Result<Vec<Facility>> {
-        if !(1..=super::relay::MAX_FIRST).contains(&k) {
-            return Err(bad_input("k", "give 1 to 100"));
-        }
+        let k = super::relay::page_size("k", Some(k), 10)?;
         let center = point("", lat, lon).map_err(|e| {
             bad_input(
                 if lat.abs() > 90.0 || !lat.is_finite() {
@@ -609,7 +607,7 @@ impl FacilitiesQuery {
         let request = SearchRequest::new(Kind::Facility)
             .nearest_to(center)
             .filters(filters)
-            .page(0, k as usize);
+            .page(0, k);
         let result = run_search(ctx, request).await?;
         facilities_of(ctx, &result.hits, ctx.look_ahead()).await
     }

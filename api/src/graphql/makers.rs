@@ -608,13 +608,7 @@ pub async fn nearby_makers(
     radius_km: f64,
     first: Option<i32>,
 ) -> Result<Vec<Maker>> {
-    let first = first.unwrap_or(super::relay::DEFAULT_FIRST);
-    if !(1..=super::relay::MAX_FIRST).contains(&first) {
-        return Err(bad_input(
-            "first",
-            format!("give 1 to {}", super::relay::MAX_FIRST),
-        ));
-    }
+    let first = super::relay::page_size("first", first, super::relay::DEFAULT_FIRST)?;
     if !radius_km.is_finite() || radius_km <= 0.0 || radius_km > MAX_RADIUS_KM {
         return Err(bad_input(
             "radiusKm",
@@ -645,7 +639,7 @@ pub async fn nearby_makers(
         .filters(filters)
         .positions(positions(ctx))
         .near(center, radius_km)
-        .page(0, first as usize);
+        .page(0, first);
     let result = run_search(ctx, request).await?;
     makers_of(ctx, &result.hits).await
 }

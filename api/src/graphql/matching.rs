@@ -17,7 +17,7 @@ use super::access::staff;
 use super::error::{bad_input, from_service};
 use super::facilities::Facility;
 use super::loader::{AppLoader, FacilityId, load_now};
-use super::relay::{MAX_FIRST, NodeType, expect_id, global_id};
+use super::relay::{NodeType, expect_id, global_id};
 use super::search_support::index;
 use crate::events::{AssignmentEvent, EventBus};
 use crate::services::assignments::{self, ProposalInput};
@@ -90,11 +90,7 @@ impl MatchOptionsInput {
             }
             o.maker_reach_km = km;
         }
-        let first = self.first.unwrap_or(20);
-        if !(1..=MAX_FIRST).contains(&first) {
-            return Err(bad_input("options.first", "give 1 to 100"));
-        }
-        o.limit = Some(first as usize);
+        o.limit = Some(super::relay::page_size("options.first", self.first, 20)?);
         Ok(o)
     }
 }

@@ -2,12 +2,12 @@
 //! offset cursors, and connections with `pageInfo` and `totalCount` capped at 100 a page.
 
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
-use async_graphql::{Context, Error, ID, OutputType, SimpleObject};
+use async_graphql::{Context, Error, ErrorExtensions, ID, OutputType, SimpleObject};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
-use super::error::{Code, bad_input, coded};
+use super::error::{Code, bad_input};
 
 /// The largest `first` (DESIGN §9).
 pub const MAX_FIRST: i32 = 100;
@@ -117,6 +117,27 @@ impl CursorType for OffsetCursor {
 pub struct CursorError;
 
 /// A page request: `offset` and `limit`, from `first` and `after`.
+/// The one rule for every page size (`first`, `k`, `options.first`): 1 to 100 items,
+/// `default` when not given. Past 100 is `LIMIT_EXCEEDED` (ask for the next page
+/// instead); below 1 is `BAD_USER_INPUT`. Both name the argument.
+pub fn page_size(field: &str, value: Option<i32>, default: i32) -> Result<usize, Error> {
+    let n = value.unwrap_or(default);
+    if n > MAX_FIRST {
+        let field = field.to_owned();
+        return Err(Error::new(format!(
+            "{field}: at most {MAX_FIRST} items a page; page on with `after` where there is one"
+        ))
+        .extend_with(move |_, e| {
+            e.set("code", Code::LimitExceeded.as_str());
+            e.set("field", field.clone());
+        }));
+    }
+    if n < 1 {
+        return Err(bad_input(field, format!("give 1 to {MAX_FIRST}")));
+    }
+    Ok(n as usize)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageArgs {
     pub offset: usize,
@@ -124,18 +145,9 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
-    /// Checks `first` (1‥=100; `LIMIT_EXCEEDED` above) and decodes `after`.
+    /// Checks `first` ([`page_size`]) and decodes `after`.
     pub fn new(first: Option<i32>, after: Option<&str>) -> Result<PageArgs, Error> {
-        let first = first.unwrap_or(DEFAULT_FIRST);
-        if first > MAX_FIRST {
-            return Err(coded(
-                Code::LimitExceeded,
-                format!("first: at most {MAX_FIRST} items a page; page on with `after`"),
-            ));
-        }
-        if first < 0 {
-            return Err(bad_input("first", "must not be negative"));
-        }
+        let first = page_size("first", first, DEFAULT_FIRST)?;
         let offset = match after {
             Some(cursor) => OffsetCursor::decode_cursor(cursor)
                 .map_err(|e| bad_input("after", e))?
@@ -145,7 +157,7 @@ impl PageArgs {
         };
         Ok(PageArgs {
             offset,
-            limit: first as usize,
+            limit: first,
         })
     }
 }

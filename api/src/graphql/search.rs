@@ -84,15 +84,7 @@ impl SearchQuery {
         near: Option<GeoFilter>,
         #[graphql(default = 20)] first: i32,
     ) -> Result<Vec<SearchHit>> {
-        if first > MAX_FIRST {
-            return Err(super::error::coded(
-                super::error::Code::LimitExceeded,
-                format!("first: at most {MAX_FIRST} hits"),
-            ));
-        }
-        if first < 0 {
-            return Err(bad_input("first", "must not be negative"));
-        }
+        let first = super::relay::page_size("first", Some(first), 20)?;
         if text.trim().is_empty() {
             return Err(bad_input("text", "give the words to search for"));
         }
@@ -107,7 +99,7 @@ impl SearchQuery {
                 public_only: !super::access::sees_private_profiles(ctx),
                 ..Filters::default()
             })
-            .page(0, first as usize)
+            .page(0, first)
             .highlights();
         if let Some(near) = near {
             request.near = Some(near.to_near("near")?);
