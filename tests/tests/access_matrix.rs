@@ -154,6 +154,7 @@ fn cases() -> Vec<Case> {
         case("programmeSummary", Op::Programme, "query($id: ID!) { programmeSummary(programmeId: $id) { total { proposed } } }", [U, A, A, F, F, F, F], None),
         // A job's work: staff and its inspector see all of it, a maker only their facility's.
         case("assignments (of a job)", Op::JobJ, "query($id: ID!) { assignments(jobId: $id) { unitPriceMinor history { actor } } }", [U, A, A, A, F, A, F], Some("admin@test")),
+        case("node (an assignment)", Op::Accept, "query($id: ID!) { node(id: $id) { ... on Assignment { unitPriceMinor } } }", [H, A, A, A, H, A, H], None),
         case("matchJob", Op::JobJ, "query($id: ID!) { matchJob(jobId: $id) { score } }",                        [U, A, A, F, F, F, F], None),
         // Every mutation.
         case("createFacility", Op::CreateFacility, "mutation($input: FacilityInput!) { createFacility(input: $input) { id } }", [U, A, A, F, F, F, F], None),

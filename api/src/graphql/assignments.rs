@@ -110,7 +110,7 @@ pub struct Assignment(pub assignment::Model);
 
 #[Object]
 impl Assignment {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id(NodeType::Assignment, self.0.id)
     }
     async fn job_id(&self) -> ID {

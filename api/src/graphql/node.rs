@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 
+use super::assignments::Assignment;
 use super::credentials::{Achievement, Credential, Issuer, public_credential};
 use super::facilities::Facility;
 use super::jobs::{Job, Programme};
@@ -24,6 +25,7 @@ pub enum Node {
     Issuer(Issuer),
     Achievement(Achievement),
     Credential(Credential),
+    Assignment(Assignment),
 }
 
 #[derive(Default)]
@@ -31,7 +33,8 @@ pub struct NodeQuery;
 
 #[Object]
 impl NodeQuery {
-    /// The object with this global id, or null when there is none (or it is not public).
+    /// The object with this global id, or null when there is none or the caller may not
+    /// see it (a passport that is not public; an assignment outside the caller's work).
     async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
         let Some((ty, uuid)) = decode(&id) else {
             return Err(super::error::bad_input(
@@ -70,6 +73,13 @@ impl NodeQuery {
                 .await?
                 .map(|r| Node::Achievement(Achievement(r))),
             NodeType::Credential => public_credential(ctx, uuid).await?.map(Node::Credential),
+            NodeType::Assignment => {
+                let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+                crate::services::policy::assignment(db, super::access::viewer(ctx), uuid)
+                    .await
+                    .map_err(super::error::from_query_service)?
+                    .map(|a| Node::Assignment(Assignment(a)))
+            }
             _ => None,
         })
     }

@@ -84,6 +84,23 @@ pub async fn follows_facility<C: ConnectionTrait>(
     Ok(actor.is_staff() || works_at(db, actor, facility_id).await?)
 }
 
+/// Assignment `id` when `actor` may read it (as `job_assignments` decides), else `None`.
+pub async fn assignment<C: ConnectionTrait>(
+    db: &C,
+    actor: Option<&Actor>,
+    id: Uuid,
+) -> ServiceResult<Option<assignment::Model>> {
+    let Some(actor) = actor else {
+        return Ok(None);
+    };
+    let Some(row) = assignment::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let readable =
+        oversees_job(db, actor, row.job_id).await? || works_at(db, actor, row.facility_id).await?;
+    Ok(readable.then_some(row))
+}
+
 /// The assignments of `job_id` that `actor` may read, oldest first: all of them for those
 /// who oversee the job; for a maker, those of the facilities they are tied to, and
 /// `Forbidden` when there are none (the job's other work is not theirs to see).
