@@ -646,14 +646,16 @@ async fn facilities_list_nearby_makers_with_skills() {
         let unplaced = nearby(nowhere.clone(), Value::Null, 20_000.0, None).await;
         assert_eq!(unplaced["data"]["facility"]["nearbyMakers"], json!([]), "{unplaced}");
 
-        for (radius, first, skills, field) in [
-            (0.0, None, Value::Null, "radiusKm"),
-            (-3.0, None, Value::Null, "radiusKm"),
-            (50.0, Some(101), Value::Null, "first"),
-            (50.0, None, json!(["welding", "  "]), "skills[1]"),
+        // A page over 100 is over a limit, as for every list (`relay::page_size`).
+        for (radius, first, skills, field, code) in [
+            (0.0, None, Value::Null, "radiusKm", "BAD_USER_INPUT"),
+            (-3.0, None, Value::Null, "radiusKm", "BAD_USER_INPUT"),
+            (50.0, Some(101), Value::Null, "first", "LIMIT_EXCEEDED"),
+            (50.0, Some(0), Value::Null, "first", "BAD_USER_INPUT"),
+            (50.0, None, json!(["welding", "  "]), "skills[1]", "BAD_USER_INPUT"),
         ] {
             let body = nearby(accra.clone(), skills, radius, first).await;
-            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
             assert!(
                 body["errors"][0]["message"].as_str().unwrap().contains(field),
                 "`{field}` not named: {body}"
