@@ -269,3 +269,47 @@ async fn a_restart_that_meets_the_failure_again_recovers_instead_of_crash_loopin
     })
     .await;
 }
+
+/// A failure inside the engine while `matchJob` asks it is the service's, never the
+/// caller's: `UNAVAILABLE` while the engine recovers (it was `CONFLICT` with the engine's
+/// own message), and the same request answers afterwards.
+#[tokio::test]
+async fn a_match_that_meets_an_engine_failure_is_unavailable_not_a_conflict() {
+    let t = TestDb::sqlite().await;
+    let app = TestApp::spawn(&t).await;
+    for n in 0..3 {
+        assert!(create_facility(&app, n).await.get("errors").is_none());
+    }
+    let job = app
+        .data(
+            "mutation { createJob(input: { title: \"Splints\", quantity: 10, status: OPEN, deliveryPoint: { lat: 5.6, lon: -0.2 } }) { id } }",
+            json!({}),
+        )
+        .await["createJob"]["id"]
+        .clone();
+    let query = "query($j: ID!) { matchJob(jobId: $j) { score } }";
+    fault::arm(&fault_key(&t), FaultPoint::Query, 1);
+    let failed = app.gql(query, json!({ "j": job })).await;
+    assert_eq!(
+        failed["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{failed}"
+    );
+    assert!(
+        !failed.to_string().contains("panic"),
+        "engine detail leaked: {failed}"
+    );
+    let mut answered = false;
+    for _ in 0..100 {
+        let body = app.gql(query, json!({ "j": job })).await;
+        if body.get("errors").is_none() {
+            answered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        answered,
+        "matchJob never answered again after the engine recovered"
+    );
+    app.stop().await;
+}

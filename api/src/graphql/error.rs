@@ -79,6 +79,7 @@ impl From<ServiceErrorExt> for Error {
             ServiceError::Conflict(message) => coded(Code::Conflict, message),
             ServiceError::Forbidden(message) => coded(Code::Forbidden, message),
             ServiceError::Database(db) => from_db(db),
+            ServiceError::Search(e) => from_search(e),
         }
     }
 }

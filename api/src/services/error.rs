@@ -14,6 +14,10 @@ pub enum ServiceError {
     Forbidden(String),
     #[error("database error: {0}")]
     Database(#[from] sea_orm::DbErr),
+    /// The search index could not answer (recovering from a failure, or a bug): never the
+    /// caller's conflict.
+    #[error("search index error: {0}")]
+    Search(#[from] makermatch_search::SearchError),
 }
 
 impl ServiceError {

@@ -58,7 +58,7 @@ fn position(lat: Option<f64>, lon: Option<f64>) -> Option<LatLon> {
 }
 
 fn search_error(e: makermatch_search::SearchError) -> ServiceError {
-    ServiceError::Conflict(format!("the search index could not answer: {e}"))
+    ServiceError::Search(e)
 }
 
 /// The job as the matcher sees it.
