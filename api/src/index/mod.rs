@@ -99,18 +99,8 @@ where
         Ok(result) => Ok(result?),
         Err(panic) => Err(IndexError::Search(SearchError::Panicked {
             during: "writing to the index",
-            message: panic_message(panic.as_ref()),
+            message: makermatch_search::engine::panic_message(panic),
         })),
-    }
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic without a message".to_owned()
     }
 }
 

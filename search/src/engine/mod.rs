@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 pub use clusters::Cluster;
 use fault::FaultPoint;
-pub use health::EngineHealth;
+pub use health::{EngineHealth, panic_message};
 use health::{HealthCell, guarded};
 pub use open::{OnMismatch, OpenOptions, Opened};
 use state::{Snapshot, State};
