@@ -140,6 +140,9 @@ pub struct IndexConfig {
     /// `/readyz` answers 503 while the index is more than this many outbox entries
     /// behind the newest one (a replica catching up after a restart).
     pub max_ready_lag: u64,
+    /// Most search-engine queries running at once, off the async workers; more wait
+    /// their turn (within their request's timeout).
+    pub max_parallel_queries: usize,
 }
 
 /// A public key tokens may be signed with, chosen by the token's `kid`.
@@ -218,8 +221,15 @@ impl Default for IndexConfig {
             poll_interval_ms: 250,
             read_your_writes_timeout_ms: 5_000,
             max_ready_lag: 1_000,
+            max_parallel_queries: default_parallel_queries(),
         }
     }
+}
+
+/// Twice the cores: a query waiting (for a commit to be applied, for a page of the index
+/// from disk) then leaves its core to another.
+fn default_parallel_queries() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 impl Default for Config {
@@ -404,6 +414,12 @@ impl Config {
                     .to_owned(),
             ));
         }
+        if self.index.max_parallel_queries == 0 {
+            return Err(ConfigError::Invalid(
+                "index.max_parallel_queries must be at least 1 (search-engine queries run at once; twice the CPU cores is a good value)"
+                    .to_owned(),
+            ));
+        }
         if self.index.batch == 0 {
             return Err(ConfigError::Invalid(
                 "index.batch must be at least 1 (outbox rows read per batch; 1000 is a good value)"
@@ -550,6 +566,23 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn parallel_queries_default_to_twice_the_cores_and_must_be_positive() {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        assert_eq!(Config::default().index.max_parallel_queries, 2 * cores);
+        Jail::expect_with(|jail| {
+            jail.set_env("MAKERMATCH_INDEX__MAX_PARALLEL_QUERIES", "0");
+            let err = Config::load(&ConfigSource::Default, &FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("index.max_parallel_queries"), "{err}");
+            jail.set_env("MAKERMATCH_INDEX__MAX_PARALLEL_QUERIES", "3");
+            let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
+            assert_eq!(config.index.max_parallel_queries, 3);
             Ok(())
         });
     }

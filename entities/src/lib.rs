@@ -5,6 +5,7 @@
 
 pub mod achievement;
 pub mod achievement_alignment;
+pub mod allocation_request;
 pub mod assignment;
 pub mod assignment_event;
 pub mod assignment_maker;

@@ -2,6 +2,7 @@
 
 pub use crate::achievement::Entity as Achievement;
 pub use crate::achievement_alignment::Entity as AchievementAlignment;
+pub use crate::allocation_request::Entity as AllocationRequest;
 pub use crate::assignment::Entity as Assignment;
 pub use crate::assignment_event::Entity as AssignmentEvent;
 pub use crate::assignment_maker::Entity as AssignmentMaker;

@@ -13,6 +13,14 @@ pub struct Model {
     pub sponsor: Option<String>,
     pub starts_on: Option<Date>,
     pub ends_on: Option<Date>,
+    /// ISO 3166-1 alpha-2 codes of the countries the programme's jobs are made in (a
+    /// JSON list); none: anywhere.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub region: Option<Json>,
+    /// Ids of the facilities taking part (a JSON list): allocation keeps to them. None:
+    /// any facility.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub participants: Option<Json>,
     pub date_created: DateTimeUtc,
     pub last_updated: DateTimeUtc,
 }

@@ -12,6 +12,7 @@ mod m20261120_000005_jobs;
 mod m20261120_000006_outbox;
 mod m20261121_000007_import;
 mod m20261122_000008_erasure;
+mod m20261206_000009_allocation;
 mod util;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261120_000006_outbox::Migration),
             Box::new(m20261121_000007_import::Migration),
             Box::new(m20261122_000008_erasure::Migration),
+            Box::new(m20261206_000009_allocation::Migration),
         ]
     }
 }

@@ -65,6 +65,11 @@ pub enum SearchError {
         message: String,
     },
 
+    /// The query's budget ran out (`budget::scope`): its request passed its deadline or
+    /// was abandoned. Not a fault of the engine: nothing to recover.
+    #[error("the query was stopped: its request ran out of time or was abandoned")]
+    Cancelled,
+
     #[error("search index failure: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
 }

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod allocation;
+pub mod budget;
 pub mod document;
 pub mod engine;
 mod error;
@@ -22,6 +23,7 @@ pub use allocation::{
     Allocation, AllocationError, AllocationOptions, AllocationProblem, allocate_job,
     allocate_programme,
 };
+pub use budget::Budget;
 pub use document::{
     Doc, EquipmentEntry, FacilityDoc, JobDoc, Kind, MakerDoc, RequirementEntry, RequirementKind,
     SkillEntry, SkillLevel,

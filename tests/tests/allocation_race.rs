@@ -1,6 +1,7 @@
 //! Two coordinators allocate the same job at the same moment: one plan is proposed whole,
 //! the other is refused with `CONFLICT` and leaves nothing behind; a job never holds more
-//! than its quantity. On PostgreSQL the two calls go through two servers (two replicas on
+//! than its quantity. A retry racing its original under one idempotency key gets the same
+//! answer, and the plan is stored once. On PostgreSQL the two calls go through two servers (two replicas on
 //! one database); on SQLite through one.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
@@ -11,6 +12,8 @@ use serde_json::{Value, json};
 
 const ALLOCATE: &str =
     "mutation($j: ID!) { allocateJob(jobId: $j) { decisions { quantity assignmentId } } }";
+
+const ALLOCATE_WITH_KEY: &str = "mutation($j: ID!, $k: String) { allocateJob(jobId: $j, idempotencyKey: $k) { replayed decisions { quantity assignmentId } } }";
 
 fn code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
@@ -107,6 +110,51 @@ async fn concurrent_allocations_of_one_job_propose_one_plan_whole() {
                 stored_total <= 500,
                 "round {round}: {stored_total} of 500 assigned"
             );
+        }
+        // A retry racing its original (same idempotency key): both answer the same plan,
+        // one of them as a replay, and it is stored once.
+        for round in 0..4 {
+            let job = a
+                .data(
+                    "mutation($input: JobInput!) { createJob(input: $input) { id uuid } }",
+                    json!({ "input": {
+                        "title": format!("Retried face shields {round}"), "quantity": 500, "status": "OPEN",
+                        "unitPrice": { "amountMinor": 200, "currency": "USD" },
+                        "deliveryPoint": { "lat": 5.6, "lon": -0.2 },
+                        "requirements": [{ "kind": "PROCESS", "term": "3d-printing" }],
+                    }}),
+                )
+                .await["createJob"]
+                .clone();
+            let vars = json!({ "j": job["id"], "k": format!("retry-{round}") });
+            let other = b.as_ref().unwrap_or(&a);
+            let (first, second) = tokio::join!(
+                a.gql(ALLOCATE_WITH_KEY, vars.clone()),
+                other.gql(ALLOCATE_WITH_KEY, vars.clone())
+            );
+            for answer in [&first, &second] {
+                assert!(answer.get("errors").is_none(), "round {round}: {answer}");
+            }
+            let (x, y) = (&first["data"]["allocateJob"], &second["data"]["allocateJob"]);
+            assert_eq!(x["decisions"], y["decisions"], "round {round}: one answer");
+            assert_eq!(
+                [&x["replayed"], &y["replayed"]]
+                    .iter()
+                    .filter(|r| ***r == json!(true))
+                    .count(),
+                1,
+                "round {round}: exactly one replay: {first} {second}"
+            );
+            let job_id: uuid::Uuid = job["uuid"].as_str().unwrap().parse().unwrap();
+            let stored: i64 = assignment::Entity::find()
+                .filter(assignment::Column::JobId.eq(job_id))
+                .all(&a.db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| i64::from(r.quantity))
+                .sum();
+            assert_eq!(stored, 500, "round {round}: the plan is stored once");
         }
         if let Some(b) = b {
             b.stop().await;

@@ -138,3 +138,55 @@ async fn check(t: TestDb) -> (Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
         }
     }
 }
+
+/// The demo's IMA programme names its nine spaces (in Ghana, Kenya and South Africa) as
+/// participants and those countries as its region: its allocation lands on them alone.
+#[tokio::test]
+async fn the_ima_programme_lands_on_its_nine_spaces() {
+    let t = TestDb::sqlite().await;
+    let app = makermatch_tests::TestApp::spawn(&t).await;
+    demo::generate(&app.db, &app.taxonomy, SIZE).await.unwrap();
+    let last = Outbox::find()
+        .order_by_desc(makermatch_entities::outbox::Column::Seq)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .seq;
+    app.wait_indexed(last).await;
+    let programme = Programme::find().one(&app.db).await.unwrap().unwrap();
+    let d = app
+        .data(
+            "query($p: ID!) { programme(id: $p) { region participantIds } }",
+            serde_json::json!({ "p": programme.id.to_string() }),
+        )
+        .await;
+    assert_eq!(
+        d["programme"]["region"],
+        serde_json::json!(["GH", "KE", "ZA"])
+    );
+    let nine: Vec<String> = d["programme"]["participantIds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(nine.len(), 9, "{d}");
+
+    let a = app
+        .data(
+            "mutation($p: ID!) { allocateProgramme(programmeId: $p, options: { dryRun: true }) { jobs { decisions { facilityId quantity } } } }",
+            serde_json::json!({ "p": programme.id.to_string() }),
+        )
+        .await;
+    let mut placed = 0;
+    for job in a["allocateProgramme"]["jobs"].as_array().unwrap() {
+        for decision in job["decisions"].as_array().unwrap() {
+            let id = decision["facilityId"].as_str().unwrap().to_owned();
+            assert!(nine.contains(&id), "{id} is not one of the nine: {a}");
+            placed += decision["quantity"].as_i64().unwrap();
+        }
+    }
+    assert!(placed > 0, "{a}");
+    app.stop().await;
+}

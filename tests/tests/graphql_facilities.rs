@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use makermatch_tests::{TestApp, TestDb, on_each_backend};
 use serde_json::{Value, json};
 
-const CREATE: &str = "mutation($input: FacilityInput!) { createFacility(input: $input) { id name location { lat lon } processes { id } equipment { equipmentType process { id } properties { key number unit } } } }";
+const CREATE: &str = "mutation($input: FacilityInput!) { createFacility(input: $input) { id name location { lat lon } processes { id } equipment { id equipmentType process { id } properties { key number unit } } } }";
 
 /// Great-circle distance on a sphere of radius 6,371 km, written out here so the test
 /// does not trust the code it checks.
@@ -106,6 +106,16 @@ async fn create_resolves_terms_and_is_searchable_at_once() {
             )
             .await;
         assert_eq!(node["node"]["name"], "Kumasi Hive");
+        // A machine's id resolves too, to the same machine.
+        let machine = app
+            .data(
+                "query($id: ID!) { node(id: $id) { id ... on Equipment { make model properties { key number unit } } } }",
+                json!({ "id": equipment["id"] }),
+            )
+            .await;
+        assert_eq!(machine["node"]["id"], equipment["id"], "{machine}");
+        assert_eq!(machine["node"]["model"], "Fusion Pro 32");
+        assert_eq!(machine["node"]["properties"], equipment["properties"]);
 
         let updated = app
             .data(

@@ -378,7 +378,7 @@ async fn makers_badges_and_manifests_link_up() {
             .unwrap();
         assert_eq!(
             (li.nationality.as_deref(), li.residence_country.as_deref()),
-            (Some("Kenyan"), Some("KE"))
+            (Some("KE"), Some("KE"))
         );
 
         let kip = Maker::find()

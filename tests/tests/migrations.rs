@@ -34,6 +34,7 @@ const TABLES: &[&str] = &[
     "outbox",
     "index_cursors",
     "machine_models",
+    "allocation_requests",
 ];
 
 async fn tables(db: &DatabaseConnection, backend: Backend) -> Vec<String> {

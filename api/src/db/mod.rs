@@ -1,11 +1,12 @@
-//! The database: connecting (SQLite embedded, PostgreSQL in production), migrating, and
-//! opening write transactions.
+//! The database: connecting (SQLite embedded, PostgreSQL in production), migrating,
+//! opening write transactions, and private SQLite copies for dry runs.
 
 mod connect;
 mod constraint;
 mod migrate;
 mod outage;
 mod pipeline;
+mod snapshot;
 pub mod sqlite_library;
 mod write;
 
@@ -14,4 +15,5 @@ pub use constraint::is_foreign_key_violation;
 pub use migrate::{MigrationStatus, check_not_newer, migrate, migrate_then, migration_status};
 pub use outage::is_unavailable;
 pub use pipeline::{InsertSink, Pipeline};
+pub use snapshot::Snapshot;
 pub use write::begin_write;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::catalog::{ARCHETYPES, GENERAL_SKILLS, ISSUERS};
 use super::facilities::Site;
-use super::places::{COUNTRIES, country};
+use super::places::COUNTRIES;
 use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, reference_date};
 use crate::db::begin_write;
 use crate::error::AppError;
@@ -365,7 +365,7 @@ fn one(
         city: Some(city.name.to_owned()),
         lat: Some(lat),
         lon: Some(lon),
-        nationality: country_name(country.code).map(str::to_owned),
+        nationality: Some(country.code.to_owned()),
         residence_country: Some(country.code.to_owned()),
         date_of_birth: Some(
             (reference - chrono::Duration::days(i64::from(rng.between(18 * 365, 65 * 365))))
@@ -398,20 +398,6 @@ fn one(
         source_id: Some(format!("s{seed}-m{i}")),
     };
     (input, home)
-}
-
-fn country_name(code: &str) -> Option<&'static str> {
-    country(code).map(|c| match c.code {
-        "GH" => "Ghanaian",
-        "KE" => "Kenyan",
-        "ZA" => "South African",
-        "CM" => "Cameroonian",
-        "DE" => "German",
-        "DK" => "Danish",
-        "ES" => "Spanish",
-        "AT" => "Austrian",
-        _ => "",
-    })
 }
 
 fn ascii_slug(s: &str) -> String {

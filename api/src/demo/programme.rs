@@ -133,6 +133,8 @@ pub async fn generate(
             sponsor: Some("Demo sponsor".to_owned()),
             starts_on: Some(reference.date_naive()),
             ends_on: Some((reference + chrono::Duration::days(180)).date_naive()),
+            region: ["GH", "KE", "ZA"].map(str::to_owned).to_vec(),
+            participants: sites.iter().filter(|s| s.ima).map(|s| s.id).collect(),
         }
         .to_row(programme_id, reference)
         .map_err(|e| AppError::InvalidInput(format!("demo programme: {e}")))?;

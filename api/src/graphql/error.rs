@@ -80,6 +80,7 @@ impl From<ServiceErrorExt> for Error {
             ServiceError::Forbidden(message) => coded(Code::Forbidden, message),
             ServiceError::Database(db) => from_db(db),
             ServiceError::Search(e) => from_search(e),
+            ServiceError::Internal(e) => internal(e),
         }
     }
 }
@@ -97,11 +98,12 @@ pub fn from_query_service(e: ServiceError) -> Error {
     ServiceErrorExt(e, "").into()
 }
 
-/// Engine errors: a bad request is the caller's; an engine rebuilding its state after a
-/// caught failure answers `UNAVAILABLE` (the same request shortly after works); anything
-/// else is ours.
+/// Engine errors: a bad request is the caller's; a query stopped with its request is over
+/// the request's time limit; an engine rebuilding its state after a caught failure answers
+/// `UNAVAILABLE` (the same request shortly after works); anything else is ours.
 pub fn from_search(e: SearchError) -> Error {
     match e {
+        SearchError::Cancelled => coded(Code::LimitExceeded, e.to_string()),
         SearchError::InvalidPosition { .. }
         | SearchError::InvalidBoundingBox(_)
         | SearchError::InvalidPolygon(_)

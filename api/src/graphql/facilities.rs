@@ -2,6 +2,7 @@
 //! stored row, `facilities(…)` and `nearestFacilities(…)` read through the search engine,
 //! and the create / update / delete mutations through the service layer.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::parser::types::Field;
@@ -128,13 +129,20 @@ impl Viewed for equipment_property::Model {
     }
 }
 
-/// A machine: a view of its row and properties as the loaders read them.
-pub struct Equipment<'a>(&'a MachineWithProperties);
+/// A machine: a view of its row and properties as the loaders read them, or its own copy
+/// (`node(id:)`).
+pub struct Equipment<'a>(Cow<'a, MachineWithProperties>);
+
+impl Equipment<'static> {
+    pub fn owned(machine: MachineWithProperties) -> Self {
+        Equipment(Cow::Owned(machine))
+    }
+}
 
 impl Viewed for MachineWithProperties {
     type View<'a> = Equipment<'a>;
     fn view(&self) -> Equipment<'_> {
-        Equipment(self)
+        Equipment(Cow::Borrowed(self))
     }
 }
 
@@ -179,7 +187,7 @@ impl Equipment<'_> {
     async fn notes(&self) -> Option<&str> {
         self.0.machine.notes.as_deref()
     }
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         global_id(NodeType::Equipment, self.0.machine.id)
     }
     /// The main process the machine performs, when known.

@@ -139,8 +139,10 @@ impl ImportMutation {
     /// upsert on their source id, so importing the same document twice changes nothing.
     /// Bad records are rejected one by one (see `rejections`); a document that is not the
     /// format given, or no format at all, is refused whole (`BAD_USER_INPUT` on
-    /// `content`). With `dryRun` everything is checked and nothing written. Returns once
-    /// searches on this server see the import.
+    /// `content`). With `dryRun` everything is checked and nothing kept (on SQLite it
+    /// imports into a copy of the database, so it takes time in proportion to the
+    /// database's size, but holds up no other write). Returns once searches on this server
+    /// see the import.
     async fn import_document(
         &self,
         ctx: &Context<'_>,

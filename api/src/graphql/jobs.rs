@@ -284,6 +284,26 @@ impl Programme {
     async fn ends_on(&self) -> Option<NaiveDate> {
         self.0.ends_on
     }
+    /// The facilities taking part, by id; empty: any facility.
+    async fn participant_ids(&self) -> Vec<ID> {
+        self.0
+            .participants
+            .as_ref()
+            .map(crate::services::string_list)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|id| Uuid::parse_str(&id).ok())
+            .map(|id| global_id(NodeType::Facility, id))
+            .collect()
+    }
+    /// The countries its jobs are made in (ISO 3166-1 alpha-2); empty: anywhere.
+    async fn region(&self) -> Vec<String> {
+        self.0
+            .region
+            .as_ref()
+            .map(crate::services::string_list)
+            .unwrap_or_default()
+    }
     async fn date_created(&self) -> DateTime<Utc> {
         self.0.date_created
     }
@@ -668,6 +688,34 @@ pub struct ProgrammeInputGql {
     pub starts_on: Option<NaiveDate>,
     /// Not before `startsOn`.
     pub ends_on: Option<NaiveDate>,
+    /// The countries the programme's jobs are made in (ISO 3166-1 alpha-2): allocation
+    /// keeps to facilities there. Empty or absent: anywhere.
+    #[graphql(default)]
+    pub region: Vec<String>,
+    /// The facilities taking part (e.g. the programme's awardees), by id: allocation keeps
+    /// to them. Empty or absent: any facility.
+    #[graphql(default)]
+    pub participant_ids: Vec<ID>,
+}
+
+impl ProgrammeInputGql {
+    fn into_service(self) -> Result<ServiceProgrammeInput> {
+        let participants = self
+            .participant_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                expect_id(
+                    &format!("input.participantIds[{i}]"),
+                    id,
+                    NodeType::Facility,
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut input = ServiceProgrammeInput::from(self);
+        input.participants = participants;
+        Ok(input)
+    }
 }
 
 impl From<ProgrammeInputGql> for ServiceProgrammeInput {
@@ -678,6 +726,8 @@ impl From<ProgrammeInputGql> for ServiceProgrammeInput {
             sponsor: clean(p.sponsor),
             starts_on: p.starts_on,
             ends_on: p.ends_on,
+            region: p.region,
+            participants: Vec::new(),
         }
     }
 }
@@ -742,7 +792,7 @@ impl JobsMutation {
     ) -> Result<Programme> {
         super::access::staff(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let row = service::create_programme(db, input.into())
+        let row = service::create_programme(db, input.into_service()?)
             .await
             .map_err(from_service)?;
         Ok(Programme(row))
@@ -758,7 +808,7 @@ impl JobsMutation {
         super::access::staff(ctx)?;
         let uuid = expect_id("id", &id, NodeType::Programme)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let row = service::replace_programme(db, uuid, input.into())
+        let row = service::replace_programme(db, uuid, input.into_service()?)
             .await
             .map_err(from_service)?;
         Ok(Programme(row))

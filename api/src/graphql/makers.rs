@@ -33,7 +33,7 @@ use crate::services::makers::{
     self as service, AffiliationInput, AvailabilityInput, ExperienceInput, MakerInput,
     SkillClaimInput,
 };
-use crate::services::{string_list, validate};
+use crate::services::string_list;
 
 /// PSS skill levels, lowest first.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -766,84 +766,12 @@ fn trimmed(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn check_email(field: &str, value: &str) -> Result<()> {
-    let ok = match value.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !domain.contains('@')
-                && !value.chars().any(char::is_whitespace)
-        }
-        None => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(bad_input(
-            field,
-            format!("`{value}` is not an e-mail address such as ama@example.org"),
-        ))
-    }
-}
-
-fn check_phone(field: &str, value: &str) -> Result<()> {
-    let digits = value.chars().filter(char::is_ascii_digit).count();
-    let allowed = value
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +-().".contains(c));
-    if allowed && (5..=20).contains(&digits) {
-        Ok(())
-    } else {
-        Err(bad_input(
-            field,
-            format!(
-                "`{value}` is not a phone number; use digits with an optional leading + and spaces, e.g. +233 24 123 4567"
-            ),
-        ))
-    }
-}
-
-fn check_url(field: &str, value: &str) -> Result<()> {
-    let lower = value.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(rest)
-            if !rest.is_empty()
-                && !rest.starts_with('/')
-                && !value.chars().any(char::is_whitespace) =>
-        {
-            Ok(())
-        }
-        _ => Err(bad_input(
-            field,
-            format!("`{value}` is not an http(s) URL such as https://example.org/my-work"),
-        )),
-    }
-}
-
-fn check_dates(field: &str, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<()> {
-    match (from, to) {
-        (Some(from), Some(to)) if to < from => Err(bad_input(
-            field,
-            format!("{to} is before the start, {from}"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 impl MakerInputGql {
-    /// The service's input: ids decoded, taxonomy terms resolved, private fields checked.
-    /// What the service checks itself (names, position, country, years, hours, facility
-    /// existence) it reports under the same `input.` field names.
+    /// The service's input: ids decoded, taxonomy terms resolved. Every other rule (names,
+    /// position, countries, e-mail, phone, links, dates, hours, facility existence) is the
+    /// service's, the same for every door, reported under the same `input.` field names.
     fn into_service(self, ctx: &Context<'_>) -> Result<MakerInput> {
         let tax = taxonomy(ctx)?;
-        let country_code = |field: &str, value: Option<String>| {
-            validate::country(field, value.as_deref()).map_err(from_service)
-        };
         let mut input = MakerInput {
             first_name: self.first_name,
             last_name: self.last_name,
@@ -851,12 +779,13 @@ impl MakerInputGql {
             preferred_first_name: self.preferred_first_name,
             display_name: self.display_name,
             bio: trimmed(self.bio),
+            languages: self.languages,
             country: self.location.country,
             city: self.location.city,
             lat: self.location.lat,
             lon: self.location.lon,
-            nationality: country_code("nationality", self.nationality)?,
-            residence_country: country_code("residenceCountry", self.residence_country)?,
+            nationality: self.nationality,
+            residence_country: self.residence_country,
             date_of_birth: self.date_of_birth,
             email: trimmed(self.email),
             phone: trimmed(self.phone),
@@ -864,49 +793,17 @@ impl MakerInputGql {
             share_exact_location: self.share_exact_location,
             ..MakerInput::default()
         };
-        for (i, language) in self.languages.into_iter().enumerate() {
-            let language = language.trim().to_owned();
-            if language.is_empty() {
-                return Err(bad_input(
-                    &format!("input.languages[{i}]"),
-                    "must not be empty; give a tag such as en or sw",
-                ));
-            }
-            if !input
-                .languages
-                .iter()
-                .any(|l| l.eq_ignore_ascii_case(&language))
-            {
-                input.languages.push(language);
-            }
-        }
-        if let Some(born) = input.date_of_birth
-            && born > Utc::now().date_naive()
-        {
-            return Err(bad_input("input.dateOfBirth", "is in the future"));
-        }
-        if let Some(email) = &input.email {
-            check_email("input.email", email)?;
-        }
-        if let Some(phone) = &input.phone {
-            check_phone("input.phone", phone)?;
-        }
-        for (i, s) in self.skills.into_iter().enumerate() {
-            let evidence_url = trimmed(s.evidence_url);
-            if let Some(url) = &evidence_url {
-                check_url(&format!("input.skills[{i}].evidenceUrl"), url)?;
-            }
+        for s in self.skills {
             input.skills.push(SkillClaimInput {
                 process_id: named_process(tax, &s.skill),
                 skill: s.skill,
                 level: s.level.into(),
                 years: s.years,
-                evidence_url,
+                evidence_url: trimmed(s.evidence_url),
             });
         }
         for (i, e) in self.experiences.into_iter().enumerate() {
             let field = format!("input.experiences[{i}]");
-            check_dates(&format!("{field}.dateTo"), e.date_from, e.date_to)?;
             let facility_id = e
                 .facility_id
                 .map(|id| expect_id(&format!("{field}.facilityId"), &id, NodeType::Facility))
@@ -928,12 +825,7 @@ impl MakerInputGql {
                 processes,
             });
         }
-        for (i, a) in self.availability.into_iter().enumerate() {
-            check_dates(
-                &format!("input.availability[{i}].availableTo"),
-                a.available_from,
-                a.available_to,
-            )?;
+        for a in self.availability {
             input.availability.push(AvailabilityInput {
                 hours_per_week: a.hours_per_week,
                 available_from: a.available_from,

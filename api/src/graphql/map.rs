@@ -6,15 +6,15 @@
 use std::collections::HashMap;
 
 use async_graphql::{Context, Enum, Json, Object, Result};
-use makermatch_search::{Cluster, Kind, PositionAccess};
+use makermatch_search::{Cluster, Kind, PositionAccess, SearchError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::error::{bad_input, from_search};
+use super::error::bad_input;
 use super::geo::BoundingBox;
 use super::loader::{AppLoader, FacilityId, JobId, MakerId};
+use super::offload::on_engine;
 use super::relay::{NodeType, global_id};
-use super::search_support::index;
 
 /// What a map can show.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -169,7 +169,6 @@ impl MapQuery {
         }
         let area = bbox.to_engine("bbox")?;
         let layers = distinct_layers(layers.as_deref());
-        let engine = index(ctx)?.engine();
         // A grid finer than a cell per 4,096² of the box could only draw more than a layer
         // holds wherever points are dense, so no walk starts finer than that.
         let first_cell = cell_degrees(zoom).max(coarsest_needed(
@@ -180,26 +179,27 @@ impl MapQuery {
         let public_only = !super::access::sees_private_profiles(ctx);
         let mut features = Vec::new();
         for layer in layers {
-            let mut cell = first_cell;
-            let clusters = loop {
-                let clusters = engine
-                    .clusters(
+            let clusters = on_engine(ctx, move |engine| {
+                let mut cell = first_cell;
+                loop {
+                    let clusters = engine.clusters(
                         layer.kind(),
                         &area,
                         cell,
                         &PositionAccess::Coarse,
                         1,
                         public_only,
-                    )
-                    .map_err(from_search)?;
-                // Past 360° one cell holds the world: the loop always ends.
-                if clusters.len() <= MAX_FEATURES_PER_LAYER || cell > 360.0 {
-                    break clusters;
+                    )?;
+                    // Past 360° one cell holds the world: the loop always ends.
+                    if clusters.len() <= MAX_FEATURES_PER_LAYER || cell > 360.0 {
+                        return Ok::<_, SearchError>(clusters);
+                    }
+                    // Cells hold about (ratio)² more points each time they grow by `ratio`.
+                    let over = clusters.len() as f64 / MAX_FEATURES_PER_LAYER as f64;
+                    cell *= over.sqrt().max(2.0);
                 }
-                // Cells hold about (ratio)² more points each time they grow by `ratio`.
-                let over = clusters.len() as f64 / MAX_FEATURES_PER_LAYER as f64;
-                cell *= over.sqrt().max(2.0);
-            };
+            })
+            .await?;
             let lone: Vec<Uuid> = clusters
                 .iter()
                 .filter(|c| c.count == 1)

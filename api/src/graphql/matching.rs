@@ -4,24 +4,40 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
-use makermatch_search::allocation::{
-    Allocation, AllocationCandidate, AllocationFacility, AllocationJob, AllocationOptions,
-    AllocationProblem,
-};
 use makermatch_search::matching::{Factor, MatchOptions};
 use makermatch_search::{Taxonomy, TeamMatch};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::access::staff;
-use super::error::{bad_input, from_service};
+use super::error::{bad_input, from_query_service, from_service};
 use super::facilities::Facility;
 use super::loader::{AppLoader, FacilityId, load_now};
+use super::offload::on_engine;
 use super::relay::{NodeType, expect_id, global_id};
-use super::search_support::index;
 use crate::events::{AssignmentEvent, EventBus};
-use crate::services::assignments::{self, ProposalInput};
-use crate::services::matching;
+use crate::services::allocation::{
+    self, AllocateError, Allocated, AllocationReport, AllocationSettings, DecisionReport,
+    JobReport, Scope,
+};
+use crate::services::matching::JobMatch;
+
+/// The ranked teams of job `id` and its row: database steps here, engine steps through
+/// `on_engine`.
+async fn ranked_teams(
+    ctx: &Context<'_>,
+    id: Uuid,
+    options: MatchOptions,
+) -> Result<(makermatch_entities::job::Model, Vec<TeamMatch>)> {
+    let db = ctx.data::<DatabaseConnection>()?;
+    let taxonomy = ctx.data::<Arc<Taxonomy>>()?.clone();
+    let run = JobMatch::start(db, taxonomy, id, options)
+        .await
+        .map_err(from_service)?;
+    let mut run = on_engine(ctx, move |engine| run.shortlist(engine)).await?;
+    run.load(db).await.map_err(from_service)?;
+    on_engine(ctx, move |engine| run.rank(engine)).await
+}
 
 /// The text form of a serde enum (`AFFILIATED`, `VERIFIED_SKILL`).
 fn label<T: serde::Serialize>(value: &T) -> String {
@@ -250,12 +266,7 @@ impl MatchingQuery {
         staff(ctx)?;
         let id = expect_id("jobId", &job_id, NodeType::Job)?;
         let options = options.unwrap_or_default().to_options()?;
-        let db = ctx.data::<DatabaseConnection>()?;
-        let taxonomy = ctx.data::<Arc<Taxonomy>>()?;
-        let engine = index(ctx)?.engine();
-        let (_, teams) = matching::match_job(db, engine, taxonomy, id, &options)
-            .await
-            .map_err(from_service)?;
+        let (_, teams) = ranked_teams(ctx, id, options).await?;
         if ctx.look_ahead().field("facility").exists() {
             let keys: Vec<FacilityId> = teams.iter().map(|t| FacilityId(t.facility_id)).collect();
             load_now(ctx.data::<AppLoader>()?, &keys).await?;
@@ -273,11 +284,25 @@ pub struct AllocationOptionsInput {
     pub min_batch: Option<i32>,
     /// Most items for a facility on probation (no completed assignment yet).
     pub probation_cap: Option<i32>,
-    /// Transport cost per item and km, in minor units.
+    /// Transport cost per item and km, in minor units. By default every 1,000 km to the
+    /// job's delivery point adds a fifth of its unit price to each item (see README).
     pub transport_minor_per_unit_km: Option<f64>,
     /// Only compute: propose nothing.
     #[graphql(default)]
     pub dry_run: bool,
+}
+
+impl AllocationOptionsInput {
+    fn settings(self, idempotency_key: Option<String>) -> AllocationSettings {
+        AllocationSettings {
+            max_share: self.max_share,
+            min_batch: self.min_batch.map(i64::from),
+            probation_cap: self.probation_cap.map(i64::from),
+            transport_minor_per_unit_km: self.transport_minor_per_unit_km,
+            dry_run: self.dry_run,
+            idempotency_key,
+        }
+    }
 }
 
 /// Why a facility got what it got.
@@ -295,6 +320,22 @@ pub struct AllocationDecisionOut {
     pub assignment_id: Option<ID>,
 }
 
+impl From<&DecisionReport> for AllocationDecisionOut {
+    fn from(d: &DecisionReport) -> Self {
+        AllocationDecisionOut {
+            facility_id: global_id(NodeType::Facility, d.facility_id),
+            facility_name: d.facility_name.clone(),
+            quantity: i32::try_from(d.quantity).unwrap_or(i32::MAX),
+            cost_minor: d.cost_minor,
+            reason: d.reason.clone(),
+            detail: d.detail.clone(),
+            assignment_id: d
+                .assignment_id
+                .map(|id| global_id(NodeType::Assignment, id)),
+        }
+    }
+}
+
 /// An allocation of a job's open quantity over the ranked teams.
 #[derive(SimpleObject)]
 pub struct AllocationOut {
@@ -304,154 +345,9 @@ pub struct AllocationOut {
     /// Total cost in minor units (price and transport).
     pub cost_minor: i64,
     pub decisions: Vec<AllocationDecisionOut>,
-}
-
-/// The allocation inputs of one job: its open quantity and its matching teams.
-async fn job_inputs(
-    ctx: &Context<'_>,
-    id: Uuid,
-) -> Result<(
-    AllocationJob,
-    Vec<AllocationFacility>,
-    Vec<AllocationCandidate>,
-)> {
-    let db = ctx.data::<DatabaseConnection>()?;
-    let taxonomy = ctx.data::<Arc<Taxonomy>>()?;
-    let engine = index(ctx)?.engine();
-    let match_options = MatchOptions {
-        require_all: true,
-        ..MatchOptions::default()
-    };
-    let (row, teams) = matching::match_job(db, engine, taxonomy, id, &match_options)
-        .await
-        .map_err(from_service)?;
-    let held = assignments::active_quantity(db, id)
-        .await
-        .map_err(from_service)?;
-    let open = (i64::from(row.quantity) - held).max(0);
-    let job = AllocationJob {
-        id,
-        quantity: u32::try_from(open).unwrap_or(0),
-        unit_price_minor: row.unit_price_minor,
-        min_batch: None,
-        max_share: None,
-    };
-    let loader = ctx.data::<AppLoader>()?;
-    let rows = loader
-        .load_many(teams.iter().map(|t| FacilityId(t.facility_id)))
-        .await?;
-    let facilities = teams
-        .iter()
-        .filter_map(|t| rows.get(&FacilityId(t.facility_id)))
-        .map(|f| AllocationFacility {
-            id: f.id,
-            name: f.name.clone(),
-            capacity: f.typical_batch_size.and_then(|b| b.upper_bound()),
-            on_probation: f.on_probation,
-        })
-        .collect();
-    let candidates = teams.iter().map(|t| t.allocation_candidate(id)).collect();
-    Ok((job, facilities, candidates))
-}
-
-fn allocation_options(o: &AllocationOptionsInput) -> Result<AllocationOptions> {
-    let positive = |field: &str, v: Option<i32>| -> Result<Option<u32>> {
-        match v {
-            Some(n) if n < 1 => Err(bad_input(field, "give 1 or more")),
-            Some(n) => Ok(Some(n as u32)),
-            None => Ok(None),
-        }
-    };
-    if let Some(s) = o.max_share
-        && !(s > 0.0 && s <= 1.0)
-    {
-        return Err(bad_input(
-            "options.maxShare",
-            "give a fraction above 0 and at most 1",
-        ));
-    }
-    let transport = o.transport_minor_per_unit_km.unwrap_or(0.0);
-    if !transport.is_finite() || transport < 0.0 {
-        return Err(bad_input(
-            "options.transportMinorPerUnitKm",
-            "give a number ≥ 0",
-        ));
-    }
-    Ok(AllocationOptions {
-        max_share: o.max_share,
-        min_batch: positive("options.minBatch", o.min_batch)?,
-        probation_cap: positive("options.probationCap", o.probation_cap)?,
-        transport_minor_per_unit_km: transport,
-        ..AllocationOptions::default()
-    })
-}
-
-/// Proposes the allocation's non-zero decisions (unless a dry run) and reports them.
-async fn propose_all(
-    ctx: &Context<'_>,
-    actor: &crate::services::actor::Actor,
-    allocation: &Allocation,
-    dry_run: bool,
-) -> Result<Vec<(Uuid, AllocationDecisionOut)>> {
-    let db = ctx.data::<DatabaseConnection>()?;
-    // The whole plan is proposed in one transaction: all of it, or (on a conflict, e.g.
-    // another allocation of the same job got there first) none of it.
-    let mut ids = std::collections::HashMap::new();
-    if !dry_run {
-        let proposals: Vec<(usize, ProposalInput)> = allocation
-            .decisions
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.quantity > 0)
-            .map(|(i, d)| {
-                let input = ProposalInput {
-                    job_id: d.job_id,
-                    facility_id: d.facility_id,
-                    quantity: d.quantity as i32,
-                    unit_price_minor: Some(d.unit_price_minor),
-                    currency: None,
-                    due_on: None,
-                    maker_ids: Vec::new(),
-                };
-                (i, input)
-            })
-            .collect();
-        let (slots, inputs): (Vec<usize>, Vec<ProposalInput>) = proposals.into_iter().unzip();
-        let written = assignments::propose_all(db, actor, inputs)
-            .await
-            .map_err(from_service)?;
-        for (slot, changed) in slots.into_iter().zip(written) {
-            if let Ok(bus) = ctx.data::<EventBus>() {
-                bus.publish(AssignmentEvent::from(&changed));
-            }
-            ids.insert(slot, global_id(NodeType::Assignment, changed.assignment.id));
-        }
-    }
-    let mut out = Vec::new();
-    for (i, d) in allocation.decisions.iter().enumerate() {
-        out.push((
-            d.job_id,
-            AllocationDecisionOut {
-                facility_id: global_id(NodeType::Facility, d.facility_id),
-                facility_name: d.facility_name.clone(),
-                quantity: d.quantity as i32,
-                cost_minor: d.cost_minor,
-                reason: label(&d.reason),
-                detail: d.detail.clone(),
-                assignment_id: ids.remove(&i),
-            },
-        ));
-    }
-    Ok(out)
-}
-
-/// Nothing is left to allocate: active assignments hold every item (perhaps another
-/// allocation got there first).
-fn fully_assigned() -> async_graphql::Error {
-    super::error::coded(
-        super::error::Code::Conflict,
-        "every item is held by active assignments already; decline or cancel some to allocate again",
-    )
+    /// This is the answer of an earlier call with the same `idempotencyKey`: nothing new
+    /// was proposed.
+    pub replayed: bool,
 }
 
 /// Allocations of every job of a programme, solved together.
@@ -461,6 +357,63 @@ pub struct ProgrammeAllocationOut {
     pub complete: bool,
     pub cost_minor: i64,
     pub jobs: Vec<AllocationOut>,
+    /// This is the answer of an earlier call with the same `idempotencyKey`: nothing new
+    /// was proposed.
+    pub replayed: bool,
+}
+
+/// Runs an allocation through the service (teams from `matchJob` with every requirement
+/// required) and publishes a change event for every assignment it proposed.
+async fn allocated(
+    ctx: &Context<'_>,
+    scope: Scope,
+    settings: AllocationSettings,
+) -> Result<Allocated> {
+    let actor = staff(ctx)?;
+    let db = ctx.data::<DatabaseConnection>()?;
+    let teams_of = |id: Uuid| required_teams(ctx, id);
+    let done = allocation::allocate(db, actor, scope, settings, teams_of)
+        .await
+        .map_err(|e| match e {
+            AllocateError::Service(e) => from_query_service(e),
+            AllocateError::Teams(TeamsError(e)) => e,
+        })?;
+    if let Ok(bus) = ctx.data::<EventBus>() {
+        for changed in &done.changed {
+            bus.publish(AssignmentEvent::from(changed));
+        }
+    }
+    Ok(done)
+}
+
+/// A failure of the matcher, passed through as the GraphQL error it already is.
+struct TeamsError(async_graphql::Error);
+
+/// The teams that meet every required requirement of job `id`, best first.
+async fn required_teams(ctx: &Context<'_>, id: Uuid) -> Result<Vec<TeamMatch>, TeamsError> {
+    let options = MatchOptions {
+        require_all: true,
+        ..MatchOptions::default()
+    };
+    ranked_teams(ctx, id, options)
+        .await
+        .map(|(_, teams)| teams)
+        .map_err(TeamsError)
+}
+
+fn job_out(job: &JobReport, report: &AllocationReport, replayed: bool) -> AllocationOut {
+    AllocationOut {
+        job_id: global_id(NodeType::Job, job.job_id),
+        complete: job.complete,
+        cost_minor: job.cost_minor,
+        decisions: report
+            .decisions
+            .iter()
+            .filter(|d| d.job_id == job.job_id)
+            .map(AllocationDecisionOut::from)
+            .collect(),
+        replayed,
+    }
 }
 
 #[derive(Default)]
@@ -470,115 +423,60 @@ pub struct MatchingMutation;
 impl MatchingMutation {
     /// Splits the job's open quantity over its matching teams, exactly (min-cost flow)
     /// under capacity, max share, minimum batch and probation caps, and proposes the
-    /// result as PROPOSED assignments for the facilities to accept (coordinators and
-    /// admins). `dryRun` only computes.
+    /// result as PROPOSED assignments for the facilities to accept, all in one transaction
+    /// (coordinators and admins). Distance to the delivery point counts by default; a
+    /// programme's jobs keep to its region and participants. `dryRun` only computes. A
+    /// retry with the same `idempotencyKey` answers the first call's answer (`replayed`)
+    /// and proposes nothing again.
     async fn allocate_job(
         &self,
         ctx: &Context<'_>,
         job_id: ID,
         options: Option<AllocationOptionsInput>,
+        idempotency_key: Option<String>,
     ) -> Result<AllocationOut> {
-        let actor = staff(ctx)?;
         let id = expect_id("jobId", &job_id, NodeType::Job)?;
-        let o = options.unwrap_or_default();
-        let options = allocation_options(&o)?;
-        let (job, facilities, candidates) = job_inputs(ctx, id).await?;
-        if job.quantity == 0 {
-            return Err(fully_assigned());
-        }
-        let allocation =
-            makermatch_search::allocation::allocate_job(&job, &facilities, &candidates, &options)
-                .map_err(|e| bad_input("options", e))?;
-        let decisions = propose_all(ctx, actor, &allocation, o.dry_run).await?;
+        let settings = options.unwrap_or_default().settings(idempotency_key);
+        let done = allocated(ctx, Scope::Job(id), settings).await?;
+        let report = &done.report;
         Ok(AllocationOut {
             job_id: global_id(NodeType::Job, id),
-            complete: allocation.complete,
-            cost_minor: allocation.decisions.iter().map(|d| d.cost_minor).sum(),
-            decisions: decisions.into_iter().map(|(_, d)| d).collect(),
+            complete: report.complete,
+            cost_minor: report.cost_minor,
+            decisions: report
+                .decisions
+                .iter()
+                .map(AllocationDecisionOut::from)
+                .collect(),
+            replayed: done.replayed,
         })
     }
 
     /// Splits every job of a programme at once, sharing each facility's capacity between
     /// the jobs (the IMA trial: nine equal spaces get an even split), and proposes the
-    /// result as assignments unless `dryRun` (coordinators and admins).
+    /// result as assignments unless `dryRun` (coordinators and admins); as `allocateJob`
+    /// for distance, region, participants and `idempotencyKey`.
     async fn allocate_programme(
         &self,
         ctx: &Context<'_>,
         programme_id: ID,
         options: Option<AllocationOptionsInput>,
+        idempotency_key: Option<String>,
     ) -> Result<ProgrammeAllocationOut> {
-        let actor = staff(ctx)?;
         let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
-        let o = options.unwrap_or_default();
-        let options = allocation_options(&o)?;
-        let db = ctx.data::<DatabaseConnection>()?;
-        let jobs = makermatch_entities::job::Entity::find()
-            .filter(makermatch_entities::job::Column::ProgrammeId.eq(id))
-            .order_by_asc(makermatch_entities::job::Column::Id)
-            .all(db)
-            .await
-            .map_err(super::error::from_db)?;
-        if jobs.is_empty() {
-            return Err(bad_input("programmeId", "the programme has no jobs"));
-        }
-        let mut problem = AllocationProblem {
-            jobs: Vec::new(),
-            facilities: Vec::new(),
-            candidates: Vec::new(),
-        };
-        let mut seen = std::collections::HashSet::new();
-        for j in &jobs {
-            let (job, facilities, candidates) = job_inputs(ctx, j.id).await?;
-            if job.quantity == 0 {
-                continue; // fully assigned already
-            }
-            problem.jobs.push(job);
-            problem
-                .facilities
-                .extend(facilities.into_iter().filter(|f| seen.insert(f.id)));
-            problem.candidates.extend(candidates);
-        }
-        if problem.jobs.is_empty() {
-            return Err(fully_assigned());
-        }
-        let allocation = makermatch_search::allocation::allocate_programme(&problem, &options)
-            .map_err(|e| bad_input("options", e))?;
-        let decisions = propose_all(ctx, actor, &allocation, o.dry_run).await?;
-        let jobs_out = jobs
-            .iter()
-            .map(|j| AllocationOut {
-                job_id: global_id(NodeType::Job, j.id),
-                complete: allocation
-                    .jobs
-                    .iter()
-                    .find(|o| o.job_id == j.id)
-                    .is_none_or(|o| o.shortfall == 0),
-                cost_minor: allocation
-                    .decisions
-                    .iter()
-                    .filter(|d| d.job_id == j.id)
-                    .map(|d| d.cost_minor)
-                    .sum(),
-                decisions: decisions
-                    .iter()
-                    .filter(|(job, _)| *job == j.id)
-                    .map(|(_, d)| AllocationDecisionOut {
-                        facility_id: d.facility_id.clone(),
-                        facility_name: d.facility_name.clone(),
-                        quantity: d.quantity,
-                        cost_minor: d.cost_minor,
-                        reason: d.reason.clone(),
-                        detail: d.detail.clone(),
-                        assignment_id: d.assignment_id.clone(),
-                    })
-                    .collect(),
-            })
-            .collect();
+        let settings = options.unwrap_or_default().settings(idempotency_key);
+        let done = allocated(ctx, Scope::Programme(id), settings).await?;
+        let report = &done.report;
         Ok(ProgrammeAllocationOut {
             programme_id: global_id(NodeType::Programme, id),
-            complete: allocation.complete,
-            cost_minor: allocation.decisions.iter().map(|d| d.cost_minor).sum(),
-            jobs: jobs_out,
+            complete: report.complete,
+            cost_minor: report.cost_minor,
+            jobs: report
+                .jobs
+                .iter()
+                .map(|j| job_out(j, report, done.replayed))
+                .collect(),
+            replayed: done.replayed,
         })
     }
 }

@@ -17,6 +17,7 @@ mod makers;
 mod map;
 mod matching;
 mod node;
+pub mod offload;
 pub mod parsed;
 mod passport;
 pub mod persisted;
@@ -77,18 +78,22 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
         .register_output_type::<node::Node>()
 }
 
-/// Builds the schema with the database, the search index and the taxonomy in its context,
-/// and the limits of DESIGN §9.
+/// Builds the schema with the database, the search index (and the gate engine work
+/// passes, `max_parallel_queries` at once) and the taxonomy in its context, and the
+/// limits of DESIGN §9.
 pub fn build_schema(
     db: DatabaseConnection,
     index: IndexHandle,
+    max_parallel_queries: usize,
     taxonomy: Taxonomy,
     events: crate::events::EventBus,
     config: &GraphqlConfig,
 ) -> AppSchema {
+    let gate = offload::EngineGate::new(index.engine().clone(), max_parallel_queries);
     let mut builder = builder()
         .data(db)
         .data(events)
+        .data(gate)
         .data(index)
         .data(Arc::new(taxonomy))
         .limit_depth(config.max_depth)

@@ -4,8 +4,9 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 
 use super::assignments::Assignment;
 use super::credentials::{Achievement, Credential, Issuer, public_credential};
-use super::facilities::Facility;
+use super::facilities::{Equipment, Facility};
 use super::jobs::{Job, Programme};
+use super::loader::MachineWithProperties;
 use super::loader::{AchievementId, IssuerId, JobId, ProgrammeId};
 use super::loader::{AppLoader, FacilityId, MakerId};
 use super::makers::Maker;
@@ -26,6 +27,7 @@ pub enum Node {
     Achievement(Achievement),
     Credential(Credential),
     Assignment(Assignment),
+    Equipment(Equipment<'static>),
 }
 
 #[derive(Default)]
@@ -80,7 +82,34 @@ impl NodeQuery {
                     .map_err(super::error::from_query_service)?
                     .map(|a| Node::Assignment(Assignment(a)))
             }
-            _ => None,
+            NodeType::Equipment => {
+                let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+                machine(db, uuid)
+                    .await
+                    .map_err(super::error::from_db)?
+                    .map(|m| Node::Equipment(Equipment::owned(m)))
+            }
         })
     }
+}
+
+/// A machine and its properties (machines are public, as their facilities are).
+async fn machine(
+    db: &sea_orm::DatabaseConnection,
+    id: uuid::Uuid,
+) -> Result<Option<MachineWithProperties>, sea_orm::DbErr> {
+    use makermatch_entities::{equipment, equipment_property};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let Some(row) = equipment::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    let properties = equipment_property::Entity::find()
+        .filter(equipment_property::Column::EquipmentId.eq(id))
+        .order_by_asc(equipment_property::Column::Key)
+        .all(db)
+        .await?;
+    Ok(Some(MachineWithProperties {
+        machine: std::sync::Arc::new(row),
+        properties: properties.into(),
+    }))
 }

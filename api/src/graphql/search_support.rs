@@ -3,15 +3,14 @@
 use async_graphql::{Context, Result};
 use makermatch_search::{SearchPage, SearchRequest};
 
-use super::error::from_search;
+use super::offload::on_engine;
 use crate::index::IndexHandle;
 
 pub fn index<'a>(ctx: &Context<'a>) -> Result<&'a IndexHandle> {
     ctx.data::<IndexHandle>()
 }
 
-/// Runs a query on the engine. Engine queries take micro- to milliseconds (see
-/// BENCHMARKS.md), so they run inline rather than paying for a blocking-pool hop.
+/// Runs a query on the engine, off the async workers and within the request's time.
 pub async fn run_search(ctx: &Context<'_>, request: SearchRequest) -> Result<SearchPage> {
-    index(ctx)?.engine().search(&request).map_err(from_search)
+    on_engine(ctx, move |engine| engine.search(&request)).await
 }

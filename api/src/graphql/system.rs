@@ -74,6 +74,8 @@ impl SystemQuery {
     /// The search index's state and document counts (compare with `stats`).
     async fn search_index(&self, ctx: &Context<'_>) -> Result<SearchIndexInfo> {
         let index = ctx.data::<IndexHandle>()?;
+        // Inline, not `offload::on_engine`: three counters read off the engine's state,
+        // cheaper than the hop to another thread.
         let engine = index.engine();
         let state = match index.status() {
             IndexStatus::Rebuilding { .. } => IndexState::Rebuilding,

@@ -47,18 +47,9 @@ fn facility(record: &Value) -> Result<FacilityInput, FieldError> {
         Some(v) => values::position("geocoding", v)?,
         None => None,
     };
-    let country = match region.and_then(|r| r.text(&["country"])) {
-        Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-            Some(c.to_ascii_uppercase())
-        }
-        Some(c) => {
-            return Err(FieldError::new(
-                "region.country",
-                format!("\"{c}\" is not an ISO 3166-1 alpha-2 code"),
-            ));
-        }
-        None => None,
-    };
+    let country = region
+        .and_then(|r| r.text(&["country"]))
+        .map(values::country);
     let mut input = FacilityInput::named(name);
     input.source = SOURCE.to_owned();
     input.source_id = Some(id);

@@ -1,7 +1,8 @@
 //! Importers (`makermatch import`): OKW facilities, the IoPA map export, the IoPA machine
 //! catalogs, PSS makers, Open Badges and OKH manifests. Parsers are pure (text in,
 //! records or rejections out); `write` upserts the records through the service layer in
-//! batched transactions, so the outbox and the index see them like any other write.
+//! batched transactions, so the outbox and the index see them like any other write. A dry
+//! run writes the same way and keeps nothing (see `import_sources`).
 
 pub mod badges;
 pub mod catalog;
@@ -19,8 +20,9 @@ pub mod write;
 use std::path::Path;
 
 use makermatch_search::Taxonomy;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
 
+use crate::db::Snapshot;
 use crate::error::AppError;
 use detect::Document;
 use record::{Parsed, Position, RecordKind, Rejection};
@@ -294,19 +296,21 @@ fn catalogs_first(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     first
 }
 
-/// Parses `text` on a blocking thread while the writer writes what is already parsed; a
-/// dry run parses all of it first, so its (rolled back) transaction, and with it
-/// SQLite's write lock, is held only while its records are written, never while it parses.
+/// Parses `text` on a blocking thread while the writer writes what is already parsed.
+/// With `parse_first` all of it is parsed before anything is written: a dry run on
+/// PostgreSQL does that, so its (rolled back) transaction, and the locks it takes, are held
+/// only while its records are written, never while it parses.
 async fn import_one(
     writer: &mut write::Writer<'_>,
     label: String,
     text: String,
     format: Option<ImportFormat>,
     taxonomy: &Taxonomy,
+    parse_first: bool,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
     let taxonomy = taxonomy.clone();
-    let parsed = if writer.is_dry_run() {
+    let parsed = if parse_first {
         let parser = tokio::task::spawn_blocking(move || {
             let mut batches = Vec::new();
             parse_streaming(&text, format, &taxonomy, &mut |batch| {
@@ -394,6 +398,21 @@ pub(crate) fn collect(
 /// A parsed record with its content fingerprint (none for a rejection).
 pub(crate) type Fingerprinted = (Parsed, Option<String>);
 
+/// Where an import gets one document's text.
+enum Source<'t> {
+    File(std::path::PathBuf),
+    Text(&'t str),
+}
+
+impl Source<'_> {
+    fn read(self) -> Result<String, String> {
+        match self {
+            Source::File(path) => read_file(&path),
+            Source::Text(text) => Ok(text.to_owned()),
+        }
+    }
+}
+
 /// Imports files in order (machine catalogs first), each parsed while it is written.
 pub async fn import_paths(
     db: &DatabaseConnection,
@@ -402,22 +421,11 @@ pub async fn import_paths(
     format: Option<ImportFormat>,
     dry_run: bool,
 ) -> Result<ImportSummary, AppError> {
-    let mut summary = ImportSummary {
-        dry_run,
-        ..Default::default()
-    };
-    let mut writer = write::Writer::start(db, taxonomy, dry_run).await?;
-    for path in catalogs_first(paths) {
-        let label = path.display().to_string();
-        match read_file(&path) {
-            Ok(text) => {
-                import_one(&mut writer, label, text, format, taxonomy, &mut summary).await?
-            }
-            Err(reason) => summary.unreadable_files.push((label, reason)),
-        }
-    }
-    writer.finish().await?;
-    Ok(summary)
+    let sources = catalogs_first(paths)
+        .into_iter()
+        .map(|path| (path.display().to_string(), Source::File(path)))
+        .collect();
+    import_sources(db, taxonomy, sources, format, dry_run).await
 }
 
 /// Imports one document given as text (the GraphQL `importDocument` mutation).
@@ -429,20 +437,68 @@ pub async fn import_text(
     format: Option<ImportFormat>,
     dry_run: bool,
 ) -> Result<ImportSummary, AppError> {
+    let sources = vec![(label.to_owned(), Source::Text(text))];
+    import_sources(db, taxonomy, sources, format, dry_run).await
+}
+
+/// A dry run on SQLite imports into a private copy of the database, so it never takes the
+/// live database's write lock, which would stop every other writer for as long as the
+/// import writes (the copy costs time and disk in proportion to the database). On
+/// PostgreSQL it runs in a transaction rolled back at the end. Either way it takes the
+/// same path as a real import, so it checks the same.
+async fn import_sources(
+    db: &DatabaseConnection,
+    taxonomy: &Taxonomy,
+    sources: Vec<(String, Source<'_>)>,
+    format: Option<ImportFormat>,
+    dry_run: bool,
+) -> Result<ImportSummary, AppError> {
+    let copy = if dry_run && db.get_database_backend() == DatabaseBackend::Sqlite {
+        Some(Snapshot::take(db).await?)
+    } else {
+        None
+    };
+    let target = copy.as_ref().map_or(db, Snapshot::db);
+    // Nobody else waits on a copy's locks: there, parsing may overlap writing.
+    let parse_first = dry_run && copy.is_none();
+    let summary = write_sources(target, taxonomy, sources, format, dry_run, parse_first).await;
+    // On failure too; dropping the copy (a cancelled request) deletes it as well.
+    if let Some(copy) = copy {
+        copy.discard().await;
+    }
+    summary
+}
+
+async fn write_sources(
+    db: &DatabaseConnection,
+    taxonomy: &Taxonomy,
+    sources: Vec<(String, Source<'_>)>,
+    format: Option<ImportFormat>,
+    dry_run: bool,
+    parse_first: bool,
+) -> Result<ImportSummary, AppError> {
     let mut summary = ImportSummary {
         dry_run,
         ..Default::default()
     };
     let mut writer = write::Writer::start(db, taxonomy, dry_run).await?;
-    import_one(
-        &mut writer,
-        label.to_owned(),
-        text.to_owned(),
-        format,
-        taxonomy,
-        &mut summary,
-    )
-    .await?;
+    for (label, source) in sources {
+        match source.read() {
+            Ok(text) => {
+                import_one(
+                    &mut writer,
+                    label,
+                    text,
+                    format,
+                    taxonomy,
+                    parse_first,
+                    &mut summary,
+                )
+                .await?
+            }
+            Err(reason) => summary.unreadable_files.push((label, reason)),
+        }
+    }
     writer.finish().await?;
     Ok(summary)
 }

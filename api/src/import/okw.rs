@@ -303,11 +303,7 @@ fn location(o: &Obj) -> Result<LocationInput, FieldError> {
             }
         }
     }
-    let country = pick(&["country", "countryCode"]).and_then(|c| {
-        let c = c.trim().to_owned();
-        (c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
-            .then(|| c.to_ascii_uppercase())
-    });
+    let country = pick(&["country", "countryCode"]).map(values::country);
     Ok(LocationInput {
         street_address: street,
         locality: pick(&["city", "locality", "town"]),

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::record::{MakerRecord, Parsed, Position, Record, RecordKind, StatedCertification};
 use super::values::{self, FieldError, Obj};
 use crate::services::makers::{AvailabilityInput, ExperienceInput, MakerInput, SkillClaimInput};
+use crate::services::values::Country;
 
 pub const SOURCE: &str = "pss";
 
@@ -58,8 +59,8 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
             .or_else(|| o.text(&["username"])),
         bio: o.text(&["bio", "about", "description"]),
         languages: o.texts(&["languages", "language"], &["name", "code"]),
-        nationality: pick(&["nationality"]),
-        residence_country: pick(&["residenceCountry"]),
+        nationality: pick(&["nationality"]).map(values::country),
+        residence_country: pick(&["residenceCountry"]).map(values::country),
         email: pick(&["email"]),
         phone: pick(&["mobilePhone", "phone"]),
         public_profile: true,
@@ -170,16 +171,13 @@ fn location(o: &Obj, personal: Option<Obj>, input: &mut MakerInput) -> Result<()
     }
     match o.get(&["location"]) {
         Some(Value::String(s)) => {
-            // "Nairobi, KE" or "Nairobi, Kenya": the city, and the country when it is a code.
+            // "Nairobi, KE" or "Nairobi, Kenya": the city, then the country when it is one.
             let parts = values::split_list(s);
             input.city = input.city.take().or_else(|| parts.first().cloned());
-            if let Some(last) = parts.get(1)
-                && last.len() == 2
+            if let Some(country) = parts.last().filter(|_| parts.len() > 1)
+                && Country::recognise(country).is_some()
             {
-                input.country = input
-                    .country
-                    .take()
-                    .or_else(|| Some(last.to_ascii_uppercase()));
+                input.country = input.country.take().or_else(|| Some(country.clone()));
             }
         }
         Some(v @ Value::Object(_)) => {
@@ -211,13 +209,9 @@ fn location(o: &Obj, personal: Option<Obj>, input: &mut MakerInput) -> Result<()
         input.lat = Some(lat);
         input.lon = Some(lon);
     }
-    if let Some(c) = &input.country
-        && !(c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()))
-    {
-        // A country name rather than a code: keep it where a person reads it.
-        input.residence_country = input.residence_country.take().or_else(|| Some(c.clone()));
-        input.country = None;
-    }
+    // Names and alpha-3 codes become the alpha-2 code the service takes; text that names
+    // no country is left as written, for the service to refuse naming the field.
+    input.country = input.country.take().map(values::country);
     Ok(())
 }
 

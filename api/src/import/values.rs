@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use crate::services::values::Country;
+
 /// An object whose keys are matched ignoring case and punctuation
 /// (`manufacturingProcesses` = `manufacturing_processes` = `Manufacturing-Processes`).
 #[derive(Clone, Copy)]
@@ -362,6 +364,15 @@ pub fn camel(key: &str) -> String {
         }
     }
     out
+}
+
+/// A country as documents write it ("Kenya", "KEN", "ke") as its alpha-2 code, or the text
+/// unchanged when it names no country: the service then refuses it, naming the field.
+pub fn country(text: String) -> String {
+    match Country::recognise(&text) {
+        Some(country) => country.code().to_owned(),
+        None => text,
+    }
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ use crate::services::facilities::{
 use crate::services::makers::{
     AffiliationInput, MakerChildren, ensure_skills, keep_public_position,
 };
-use crate::services::{ServiceError, outbox};
+use crate::services::{ServiceError, credentials, outbox, validate};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a
 /// crash loses little and SQLite's writer lock is released often.
@@ -59,6 +59,10 @@ struct Ctx<'a> {
     /// committed database. Batches still in flight cannot hold a record of a later batch,
     /// since a second record with the same identity is rejected as a duplicate first.
     reader: Option<DatabaseConnection>,
+    /// Whether changes go to the outbox. A dry run's would be rolled back unseen, and on
+    /// PostgreSQL the outbox's writer-ordering lock would make every other writer wait
+    /// for the dry run to end: it records none.
+    records_changes: bool,
 }
 
 /// Where an import writes.
@@ -67,8 +71,8 @@ enum Target {
     /// building of the next ones.
     Live(Pipeline),
     /// A dry run: one transaction, rolled back at the end, begun only when the first
-    /// records are written (the caller parses the whole document before that, so SQLite's
-    /// write lock is not held while it parses).
+    /// records are written. On SQLite it is on a private copy of the database; on
+    /// PostgreSQL the caller parses first, so its locks are not held while it parses.
     Dry(Option<sea_orm::DatabaseTransaction>),
 }
 
@@ -107,6 +111,7 @@ impl<'a> Writer<'a> {
                 catalog: HashMap::new(),
                 emails: None,
                 reader,
+                records_changes: !dry_run,
             },
             catalog_loaded: false,
             seen: HashMap::new(),
@@ -257,11 +262,13 @@ async fn write_batch<C: InsertSink>(
         RecordKind::Facility => facilities(tx, ctx, items, summary).await?,
         RecordKind::Maker => makers(tx, ctx, items, summary).await?,
         RecordKind::MachineModel => machine_models(tx, items, summary).await?,
-        RecordKind::Job => jobs(tx, items, summary).await?,
+        RecordKind::Job => jobs(tx, items, ctx.records_changes, summary).await?,
         RecordKind::Issuer | RecordKind::Achievement | RecordKind::Credential => {
             for (file, at, record, fingerprint) in items {
                 let result = match &record {
-                    Record::Issuer(r) => upsert_issuer(tx, r, &fingerprint).await.map(|(_, o)| o),
+                    Record::Issuer(r) => upsert_issuer(tx, r, &fingerprint, ctx.records_changes)
+                        .await
+                        .map(|(_, o)| o),
                     Record::Achievement(r) => upsert_achievement(tx, ctx, r, &fingerprint).await,
                     Record::Credential(r) => upsert_credential(tx, ctx, r, &fingerprint).await,
                     _ => continue,
@@ -287,6 +294,20 @@ enum WriteError {
 impl From<DbErr> for WriteError {
     fn from(e: DbErr) -> Self {
         WriteError::Db(e)
+    }
+}
+
+/// A record the service's rules refuse is rejected, naming the field; a database failure
+/// stays one.
+impl From<ServiceError> for WriteError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Database(e) => WriteError::Db(e),
+            other => {
+                let (field, reason) = rejection_of(other);
+                WriteError::Rejected(field, reason)
+            }
+        }
     }
 }
 
@@ -499,7 +520,9 @@ async fn facilities<C: InsertSink>(
             .await?;
     }
     children.insert(tx).await?;
-    outbox::queue_many(tx, changed).await?;
+    if ctx.records_changes {
+        outbox::queue_many(tx, changed).await?;
+    }
     Ok(())
 }
 
@@ -711,7 +734,9 @@ async fn makers<C: InsertSink>(
             .await?;
         }
     }
-    outbox::queue_many(tx, changed).await?;
+    if ctx.records_changes {
+        outbox::queue_many(tx, changed).await?;
+    }
     if let Some(emails) = ctx.emails.as_mut() {
         for (id, _, m, _) in &accepted {
             if let Some(e) = &m.input.email {
@@ -804,6 +829,7 @@ async fn upsert_issuer<C: InsertSink>(
     tx: &C,
     r: &IssuerRecord,
     fingerprint: &str,
+    records_changes: bool,
 ) -> Result<(Uuid, Outcome), WriteError> {
     let found = issuer::Entity::find()
         .filter(issuer::Column::Source.eq(BADGES_SOURCE))
@@ -822,9 +848,9 @@ async fn upsert_issuer<C: InsertSink>(
     }
     let row = issuer::Model {
         id,
-        name: r.name.clone(),
-        url: r.url.clone(),
-        email: r.email.clone(),
+        name: validate::non_empty("name", &r.name).map_err(WriteError::from)?,
+        url: credentials::issuer_url(r.url.as_deref())?,
+        email: credentials::issuer_email(r.email.as_deref())?,
         description: r.description.clone(),
         // Trust is an admin's decision, never the file's: keep what is stored.
         trusted: found.as_ref().is_some_and(|f| f.trusted),
@@ -845,7 +871,9 @@ async fn upsert_issuer<C: InsertSink>(
             .update(tx)
             .await?;
         // Its holders' indexed evidence names the issuer.
-        reindex_holders(tx, Holders::Issuer(id)).await?;
+        if records_changes {
+            reindex_holders(tx, Holders::Issuer(id)).await?;
+        }
     }
     Ok((id, outcome))
 }
@@ -912,7 +940,9 @@ async fn upsert_achievement<C: InsertSink>(
             .exec(tx)
             .await?;
         // What it verifies for its holders may change with its alignments.
-        reindex_holders(tx, Holders::Achievement(id)).await?;
+        if ctx.records_changes {
+            reindex_holders(tx, Holders::Achievement(id)).await?;
+        }
     }
     let targets: Vec<(String, Option<String>)> = r
         .alignments
@@ -1028,13 +1058,15 @@ async fn upsert_credential<C: InsertSink>(
     if outcome == Outcome::Unchanged {
         return Ok(outcome);
     }
+    credentials::validity(r.issued_on, r.expires)?;
+    let evidence_url = credentials::evidence_url(r.evidence_url.as_deref())?;
     let row = credential::Model {
         id,
         maker_id,
         achievement_id: achievement.id,
         issued_on: r.issued_on,
         expires: r.expires,
-        evidence_url: r.evidence_url.clone(),
+        evidence_url,
         revoked: r.revoked,
         revocation_reason: r.revocation_reason.clone(),
         source: BADGES_SOURCE.to_owned(),
@@ -1049,13 +1081,16 @@ async fn upsert_credential<C: InsertSink>(
             .update(tx)
             .await?;
     }
-    outbox::record(tx, IndexedKind::Maker, maker_id, OutboxOp::Upsert).await?;
+    if ctx.records_changes {
+        outbox::record(tx, IndexedKind::Maker, maker_id, OutboxOp::Upsert).await?;
+    }
     Ok(outcome)
 }
 
 async fn jobs<C: InsertSink>(
     tx: &C,
     items: Vec<Item>,
+    records_changes: bool,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
     let now = Utc::now();
@@ -1116,7 +1151,9 @@ async fn jobs<C: InsertSink>(
             6,
         )
         .await?;
-        outbox::record(tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
+        if records_changes {
+            outbox::record(tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
+        }
         summary.count(RecordKind::Job, outcome);
     }
     Ok(())

@@ -74,6 +74,7 @@ pub async fn serve(
     let schema = build_schema(
         db.clone(),
         index.clone(),
+        config.index.max_parallel_queries,
         taxonomy.clone(),
         crate::events::EventBus::default(),
         &config.graphql,

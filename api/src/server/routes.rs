@@ -30,6 +30,7 @@ use crate::graphql::Viewer;
 use crate::graphql::admission::Admission;
 use crate::graphql::error::Code;
 use crate::graphql::loader::ListCache;
+use crate::graphql::offload::RequestDeadline;
 use crate::graphql::parsed::ParsedQueries;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::{AppSchema, limits, loader};
@@ -221,7 +222,10 @@ async fn graphql(
             state.db.clone(),
             state.list_cache.clone(),
         ))
-        .data(Viewer(actor));
+        .data(Viewer(actor))
+        .data(RequestDeadline::after(Duration::from_millis(
+            state.graphql.request_timeout_ms,
+        )));
     let mut response = state.schema.execute(request).await;
     admission.name_errors(&mut response.errors);
     let mut http = Response::new(axum::body::Body::from(admission.serialize(&response)));

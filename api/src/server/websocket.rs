@@ -23,6 +23,7 @@ use crate::graphql::AppSchema;
 use crate::graphql::admission::Admission;
 use crate::graphql::error::Code;
 use crate::graphql::limits::refusal;
+use crate::graphql::offload::RequestDeadline;
 
 /// The schema behind one socket, with the door's rules in front of it.
 #[derive(Clone)]
@@ -83,6 +84,7 @@ impl Executor for AdmittedSchema {
             if let Err(refused) = this.gate(&mut request) {
                 return *refused;
             }
+            let request = request.data(RequestDeadline::after(this.timeout));
             match tokio::time::timeout(this.timeout, this.schema.execute(request)).await {
                 Ok(response) => this.named(response),
                 Err(_) => timed_out(this.timeout),
@@ -100,6 +102,9 @@ impl Executor for AdmittedSchema {
             Err(refused) => return futures::stream::once(async move { *refused }).boxed(),
         };
         let this = self.clone();
+        if !subscription {
+            request = request.data(RequestDeadline::after(self.timeout));
+        }
         let stream = Executor::execute_stream(&self.schema, request, session_data);
         if subscription {
             return stream.map(move |r| this.named(r)).boxed();

@@ -176,20 +176,34 @@ pub async fn propose_all(
         ));
     }
     let tx = begin_write(db).await?;
+    let changed = propose_all_in(&tx, actor, inputs).await?;
+    tx.commit().await?;
+    Ok(changed)
+}
+
+/// [`propose_all`] inside the caller's write transaction, for callers that write more in
+/// it (an allocation records its answer under its idempotency key).
+pub(crate) async fn propose_all_in<C: ConnectionTrait>(
+    tx: &C,
+    actor: &Actor,
+    inputs: Vec<ProposalInput>,
+) -> ServiceResult<Vec<Changed>> {
+    if !actor.is_staff() {
+        return Err(forbidden(
+            "only coordinators and admins propose assignments",
+        ));
+    }
     let backend = tx.get_database_backend();
     let mut jobs: Vec<Uuid> = inputs.iter().map(|i| i.job_id).collect();
     jobs.sort_unstable();
     jobs.dedup();
     for id in jobs {
-        locked(job::Entity::find_by_id(id), backend)
-            .one(&tx)
-            .await?;
+        locked(job::Entity::find_by_id(id), backend).one(tx).await?;
     }
     let mut changed = Vec::with_capacity(inputs.len());
     for input in inputs {
-        changed.push(propose_in(&tx, actor, input).await?);
+        changed.push(propose_in(tx, actor, input).await?);
     }
-    tx.commit().await?;
     Ok(changed)
 }
 

@@ -11,6 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::makers::{NATIVE_SOURCE, ensure_skills};
+use super::values::{Email, WebUrl};
 use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
 use crate::db::begin_write;
 
@@ -24,17 +25,60 @@ pub struct IssuerInput {
     pub public_key: Option<String>,
 }
 
+/// An issuer's home page: an http(s) link (front-ends show it as one).
+pub(crate) fn issuer_url(value: Option<&str>) -> ServiceResult<Option<String>> {
+    optional(value, |v| WebUrl::parse("url", v).map(WebUrl::into_inner))
+}
+
+pub(crate) fn issuer_email(value: Option<&str>) -> ServiceResult<Option<String>> {
+    optional(value, |v| Email::parse("email", v).map(Email::into_inner))
+}
+
+/// Where a credential's evidence can be seen: an http(s) link.
+pub(crate) fn evidence_url(value: Option<&str>) -> ServiceResult<Option<String>> {
+    optional(value, |v| {
+        WebUrl::parse("evidenceUrl", v).map(WebUrl::into_inner)
+    })
+}
+
+/// A credential cannot expire before it is issued.
+pub(crate) fn validity(
+    issued_on: DateTime<Utc>,
+    expires: Option<DateTime<Utc>>,
+) -> ServiceResult<()> {
+    match expires {
+        Some(expires) if expires <= issued_on => Err(ServiceError::invalid(
+            "expires",
+            format!("{expires} is not after issuedOn ({issued_on})"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A blank optional text is none; anything else must parse.
+fn optional(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> ServiceResult<String>,
+) -> ServiceResult<Option<String>> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) => parse(v).map(Some),
+        None => Ok(None),
+    }
+}
+
 pub async fn create_issuer(
     db: &DatabaseConnection,
     input: IssuerInput,
 ) -> ServiceResult<issuer::Model> {
     let name = validate::non_empty("name", &input.name)?;
+    let url = issuer_url(input.url.as_deref())?;
+    let email = issuer_email(input.email.as_deref())?;
     let tx = begin_write(db).await?;
     let model = issuer::Model {
         id: Uuid::now_v7(),
         name,
-        url: input.url,
-        email: input.email,
+        url,
+        email,
         description: input.description,
         trusted: input.trusted,
         public_key: input.public_key,
@@ -127,6 +171,11 @@ pub async fn update_issuer(
         Some(n) => Some(validate::non_empty("name", n)?),
         None => None,
     };
+    let url = patch.url.map(|u| issuer_url(u.as_deref())).transpose()?;
+    let email = patch
+        .email
+        .map(|e| issuer_email(e.as_deref()))
+        .transpose()?;
     let tx = begin_write(db).await?;
     let existing = issuer::Entity::find_by_id(issuer_id)
         .one(&tx)
@@ -141,10 +190,10 @@ pub async fn update_issuer(
     if let Some(name) = name {
         active.name = Set(name);
     }
-    if let Some(url) = patch.url {
+    if let Some(url) = url {
         active.url = Set(url);
     }
-    if let Some(email) = patch.email {
+    if let Some(email) = email {
         active.email = Set(email);
     }
     if let Some(description) = patch.description {
@@ -263,11 +312,8 @@ pub async fn issue_credential(
     db: &DatabaseConnection,
     input: CredentialInput,
 ) -> ServiceResult<Written<credential::Model>> {
-    if let Some(expires) = input.expires
-        && expires <= input.issued_on
-    {
-        return Err(ServiceError::invalid("expires", "must be after issuedOn"));
-    }
+    validity(input.issued_on, input.expires)?;
+    let evidence_url = evidence_url(input.evidence_url.as_deref())?;
     let tx = begin_write(db).await?;
     if maker::Entity::find_by_id(input.maker_id)
         .one(&tx)
@@ -295,7 +341,7 @@ pub async fn issue_credential(
         achievement_id: input.achievement_id,
         issued_on: input.issued_on,
         expires: input.expires,
-        evidence_url: input.evidence_url,
+        evidence_url,
         revoked: false,
         revocation_reason: None,
         source: NATIVE_SOURCE.to_owned(),

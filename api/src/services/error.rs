@@ -18,6 +18,10 @@ pub enum ServiceError {
     /// caller's conflict.
     #[error("search index error: {0}")]
     Search(#[from] makermatch_search::SearchError),
+    /// Our failure, not the caller's (a computation that panicked, a stored value that
+    /// no longer reads): logged, answered as internal.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ServiceError {

@@ -14,6 +14,7 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::values::{Email, Phone, WebUrl};
 use super::{ServiceError, ServiceResult, Written, outbox, validate};
 use crate::db::begin_write;
 
@@ -97,6 +98,11 @@ pub struct FacilityInput {
     pub source_id: Option<String>,
 }
 
+/// The text of an optional field, trimmed; blank is none.
+fn text(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
 impl FacilityInput {
     /// A facility with a name and nothing else: OKW makes almost nothing mandatory.
     pub fn named(name: impl Into<String>) -> FacilityInput {
@@ -137,6 +143,15 @@ impl FacilityInput {
         validate::position("location", self.location.lat, self.location.lon)?;
         let country = validate::country("location.country", self.location.country.as_deref())?;
         validate::non_negative_f64("floorSize", self.floor_size_m2)?;
+        let contact_email = text(&self.contact.email)
+            .map(|e| Email::parse("contactEmail", e).map(Email::into_inner))
+            .transpose()?;
+        let contact_phone = text(&self.contact.phone)
+            .map(|p| Phone::parse("contactPhone", p).map(Phone::into_inner))
+            .transpose()?;
+        let website = text(&self.contact.website)
+            .map(|w| WebUrl::parse("website", w).map(WebUrl::into_inner))
+            .transpose()?;
         if let Some(h) = self.headcount
             && h < 0
         {
@@ -185,9 +200,9 @@ impl FacilityInput {
             directions: self.location.directions.clone(),
             owner_name: self.contact.owner_name.clone(),
             contact_name: self.contact.contact_name.clone(),
-            contact_email: self.contact.email.clone(),
-            contact_phone: self.contact.phone.clone(),
-            website: self.contact.website.clone(),
+            contact_email,
+            contact_phone,
+            website,
             affiliations: json!(self.affiliations),
             opening_hours: self.opening_hours.clone(),
             date_founded: self.date_founded,

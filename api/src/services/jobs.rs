@@ -5,13 +5,14 @@ use makermatch_entities::job::JobStatus;
 use makermatch_entities::job_requirement::RequirementKind;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::skill_claim::SkillLevel;
-use makermatch_entities::{assignment, job, job_requirement, programme};
+use makermatch_entities::{assignment, facility, job, job_requirement, programme};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
+use super::values::Country;
 use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
 use crate::db::begin_write;
 use crate::services::makers::NATIVE_SOURCE;
@@ -23,6 +24,12 @@ pub struct ProgrammeInput {
     pub sponsor: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// The countries (ISO 3166-1 alpha-2) the programme's jobs are made in: allocation
+    /// keeps to facilities there. Empty: anywhere.
+    pub region: Vec<String>,
+    /// The facilities taking part (e.g. a programme's awardees): allocation keeps to them.
+    /// Empty: any facility.
+    pub participants: Vec<Uuid>,
 }
 
 impl ProgrammeInput {
@@ -33,6 +40,13 @@ impl ProgrammeInput {
         {
             return Err(ServiceError::invalid("endsOn", "ends before it starts"));
         }
+        let mut region: Vec<&'static str> = Vec::with_capacity(self.region.len());
+        for (i, code) in self.region.iter().enumerate() {
+            let country = Country::parse(&format!("region[{i}]"), code)?.code();
+            if !region.contains(&country) {
+                region.push(country);
+            }
+        }
         Ok(programme::Model {
             id,
             name,
@@ -40,6 +54,13 @@ impl ProgrammeInput {
             sponsor: self.sponsor.clone(),
             starts_on: self.starts_on,
             ends_on: self.ends_on,
+            region: (!region.is_empty()).then(|| serde_json::json!(region)),
+            participants: (!self.participants.is_empty()).then(|| {
+                let mut ids = self.participants.clone();
+                ids.sort_unstable();
+                ids.dedup();
+                serde_json::json!(ids)
+            }),
             date_created: now,
             last_updated: now,
         })
@@ -192,6 +213,7 @@ pub async fn create_programme(
 ) -> ServiceResult<programme::Model> {
     let row = input.to_row(Uuid::now_v7(), Utc::now())?;
     let tx = begin_write(db).await?;
+    check_participants(&tx, &input.participants).await?;
     // Programmes are not indexed on their own; their jobs are.
     let model = programme::ActiveModel::from(row).insert(&tx).await?;
     tx.commit().await?;
@@ -206,6 +228,7 @@ pub async fn replace_programme(
 ) -> ServiceResult<programme::Model> {
     let mut row = input.to_row(id, Utc::now())?;
     let tx = begin_write(db).await?;
+    check_participants(&tx, &input.participants).await?;
     let existing = programme::Entity::find_by_id(id)
         .one(&tx)
         .await?
@@ -221,6 +244,27 @@ pub async fn replace_programme(
         .await?;
     tx.commit().await?;
     Ok(model)
+}
+
+/// Every participant is a facility that exists.
+async fn check_participants<C: ConnectionTrait>(tx: &C, ids: &[Uuid]) -> ServiceResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found: Vec<Uuid> = facility::Entity::find()
+        .select_only()
+        .column(facility::Column::Id)
+        .filter(facility::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    match ids.iter().position(|id| !found.contains(id)) {
+        Some(i) => Err(ServiceError::invalid(
+            format!("participantIds[{i}]"),
+            format!("facility {} does not exist", ids[i]),
+        )),
+        None => Ok(()),
+    }
 }
 
 async fn check_programme<C: ConnectionTrait>(tx: &C, input: &JobInput) -> ServiceResult<()> {

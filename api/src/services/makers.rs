@@ -20,6 +20,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::actor::Actor;
+use super::values::{BirthDate, Email, Phone, WebUrl, check_span};
 use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
 use crate::db::begin_write;
 
@@ -97,6 +98,18 @@ fn clean(value: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Languages trimmed, each once (compared without case), in the order given.
+fn languages(given: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(given.len());
+    for language in given {
+        let language = language.trim();
+        if !out.iter().any(|l| l.eq_ignore_ascii_case(language)) {
+            out.push(language.to_owned());
+        }
+    }
+    out
+}
+
 impl MakerInput {
     pub(crate) fn to_row(&self, id: Uuid, now: DateTime<Utc>) -> ServiceResult<maker::Model> {
         let names = [
@@ -115,6 +128,27 @@ impl MakerInput {
         }
         validate::position("location", self.lat, self.lon)?;
         let country = validate::country("location.country", self.country.as_deref())?;
+        let nationality = validate::country("nationality", self.nationality.as_deref())?;
+        let residence_country =
+            validate::country("residenceCountry", self.residence_country.as_deref())?;
+        let date_of_birth = self
+            .date_of_birth
+            .map(|d| BirthDate::parse("dateOfBirth", d).map(BirthDate::date))
+            .transpose()?;
+        let email = clean(&self.email)
+            .map(|e| Email::parse("email", &e).map(Email::into_inner))
+            .transpose()?;
+        let phone = clean(&self.phone)
+            .map(|p| Phone::parse("phone", &p).map(Phone::into_inner))
+            .transpose()?;
+        for (i, language) in self.languages.iter().enumerate() {
+            if language.trim().is_empty() {
+                return Err(ServiceError::invalid(
+                    format!("languages[{i}]"),
+                    "must not be empty; give a tag such as en or sw",
+                ));
+            }
+        }
         for (i, s) in self.skills.iter().enumerate() {
             if skill_key(&s.skill).is_empty() {
                 return Err(ServiceError::invalid(
@@ -123,31 +157,24 @@ impl MakerInput {
                 ));
             }
             validate::non_negative_f64(&format!("skills[{i}].years"), s.years)?;
+            if let Some(url) = clean(&s.evidence_url) {
+                WebUrl::parse(&format!("skills[{i}].evidenceUrl"), &url)?;
+            }
         }
         for (i, e) in self.experiences.iter().enumerate() {
             validate::non_empty(&format!("experiences[{i}].title"), &e.title)?;
-            if let (Some(from), Some(to)) = (e.date_from, e.date_to)
-                && to < from
-            {
-                return Err(ServiceError::invalid(
-                    format!("experiences[{i}].to"),
-                    "ends before it starts",
-                ));
-            }
+            check_span(&format!("experiences[{i}].dateTo"), e.date_from, e.date_to)?;
         }
         for (i, a) in self.availability.iter().enumerate() {
             let field = format!("availability[{i}].hoursPerWeek");
             if !a.hours_per_week.is_finite() || !(0.0..=168.0).contains(&a.hours_per_week) {
                 return Err(ServiceError::invalid(field, "must be between 0 and 168"));
             }
-            if let (Some(from), Some(to)) = (a.available_from, a.available_to)
-                && to < from
-            {
-                return Err(ServiceError::invalid(
-                    format!("availability[{i}].availableTo"),
-                    "ends before it starts",
-                ));
-            }
+            check_span(
+                &format!("availability[{i}].availableTo"),
+                a.available_from,
+                a.available_to,
+            )?;
         }
         // Drawn from the OS-seeded generator: a predictable offset could be subtracted.
         let coarse = match (self.lat, self.lon) {
@@ -168,19 +195,19 @@ impl MakerInput {
             middle_name,
             preferred_first_name,
             display_name,
-            bio: self.bio.clone(),
-            languages: json!(self.languages),
+            bio: clean(&self.bio),
+            languages: json!(languages(&self.languages)),
             country,
             city: clean(&self.city),
             lat: self.lat,
             lon: self.lon,
             coarse_lat: coarse.map(|c| c.0),
             coarse_lon: coarse.map(|c| c.1),
-            nationality: clean(&self.nationality),
-            residence_country: clean(&self.residence_country),
-            date_of_birth: self.date_of_birth,
-            email: clean(&self.email),
-            phone: clean(&self.phone),
+            nationality,
+            residence_country,
+            date_of_birth,
+            email,
+            phone,
             public_profile: self.public_profile,
             share_exact_location: self.share_exact_location,
             source: self
@@ -218,7 +245,7 @@ impl MakerInput {
                     skill_id,
                     level: s.level,
                     years: s.years,
-                    evidence_url: s.evidence_url.clone(),
+                    evidence_url: clean(&s.evidence_url),
                     date_created: now,
                 });
             }

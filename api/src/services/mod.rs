@@ -3,6 +3,7 @@
 //! change the database committed.
 
 pub mod actor;
+pub mod allocation;
 pub mod assignments;
 pub mod bulk;
 pub mod credentials;
@@ -18,6 +19,7 @@ pub mod policy;
 pub mod programmes;
 pub mod taxonomy;
 pub mod validate;
+pub mod values;
 
 pub use error::{ServiceError, ServiceResult};
 

@@ -1,5 +1,6 @@
 //! Checks shared by the services. Each names the field and says what would be accepted.
 
+use super::values::Country;
 use super::{ServiceError, ServiceResult};
 
 pub fn latitude(field: &str, value: Option<f64>) -> ServiceResult<()> {
@@ -35,19 +36,11 @@ pub fn position(prefix: &str, lat: Option<f64>, lon: Option<f64>) -> ServiceResu
     Ok(())
 }
 
-/// ISO 3166-1 alpha-2, returned upper-cased.
+/// An ISO 3166-1 alpha-2 code (see [`Country`]), returned upper-cased; empty is none.
 pub fn country(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(code) if code.len() == 2 && code.chars().all(|c| c.is_ascii_alphabetic()) => {
-            Ok(Some(code.to_ascii_uppercase()))
-        }
-        Some(code) => Err(ServiceError::invalid(
-            field,
-            format!(
-                "`{code}` is not an ISO 3166-1 alpha-2 country code; use two letters such as GH, KE or ZA"
-            ),
-        )),
+        Some(code) => Country::parse(field, code).map(|c| Some(c.code().to_owned())),
     }
 }
 

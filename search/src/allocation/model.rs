@@ -17,6 +17,10 @@ pub struct AllocationJob {
     pub min_batch: Option<u32>,
     /// Overrides [`AllocationOptions::max_share`] for this job.
     pub max_share: Option<f64>,
+    /// Overrides [`AllocationOptions::transport_minor_per_unit_km`] for this job (jobs
+    /// allocated together may ship different goods).
+    #[serde(default)]
+    pub transport_minor_per_unit_km: Option<f64>,
 }
 
 impl AllocationJob {
@@ -27,6 +31,7 @@ impl AllocationJob {
             unit_price_minor: None,
             min_batch: None,
             max_share: None,
+            transport_minor_per_unit_km: None,
         }
     }
 }

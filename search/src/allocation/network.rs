@@ -89,17 +89,21 @@ fn invalid(message: String) -> AllocationError {
     AllocationError::InvalidInput(message)
 }
 
-pub(crate) fn prepare(
-    problem: &AllocationProblem,
-    options: &AllocationOptions,
-) -> Result<Prepared, AllocationError> {
-    check_share(options.max_share, "options.max_share")?;
-    let rate = options.transport_minor_per_unit_km;
+fn check_rate(rate: f64) -> Result<(), AllocationError> {
     if !rate.is_finite() || rate < 0.0 {
         return Err(invalid(format!(
             "transport cost per unit and km must be a non-negative number, not {rate}"
         )));
     }
+    Ok(())
+}
+
+pub(crate) fn prepare(
+    problem: &AllocationProblem,
+    options: &AllocationOptions,
+) -> Result<Prepared, AllocationError> {
+    check_share(options.max_share, "options.max_share")?;
+    check_rate(options.transport_minor_per_unit_km)?;
     if problem.jobs.is_empty() {
         return Err(invalid("no job to allocate".into()));
     }
@@ -117,6 +121,9 @@ pub(crate) fn prepare(
         }
         check_share(j.max_share, "job max_share")?;
         check_price(j.unit_price_minor, "job unit price")?;
+        if let Some(rate) = j.transport_minor_per_unit_km {
+            check_rate(rate)?;
+        }
         total += u64::from(j.quantity);
     }
     if total > MAX_TOTAL_QUANTITY {
@@ -219,6 +226,9 @@ pub(crate) fn prepare(
             .unit_price_minor
             .or(jobs_in[job].unit_price_minor)
             .unwrap_or(0);
+        let rate = jobs_in[job]
+            .transport_minor_per_unit_km
+            .unwrap_or(options.transport_minor_per_unit_km);
         let transport_minor = match c.distance_km {
             None => 0,
             Some(d) if d.is_finite() && d >= 0.0 => (d * rate).round() as i64,

@@ -12,6 +12,7 @@ use tantivy::Term;
 use super::SearchEngine;
 use crate::SearchError;
 use crate::access::PositionAccess;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::query::ord_set::holders;
 use crate::spatial::{BoundingBox, LatLon};
@@ -73,6 +74,7 @@ impl SearchEngine {
             let layer = state.layers.get(kind, positions);
             let mut cells: BTreeMap<(i64, i64), Acc> = BTreeMap::new();
             for slot_no in layer.in_envelope(&bbox.envelope()) {
+                checkpoint()?;
                 let slot = layer.slot(slot_no);
                 if !bbox.contains(slot.at) {
                     continue;

@@ -266,6 +266,8 @@ impl SearchEngine {
             query(&self.inner, &state, limits)
         });
         let reason = match outcome {
+            // A spent budget is the caller's limit, not a fault: nothing to recover.
+            Ok(Err(SearchError::Cancelled)) => return Err(SearchError::Cancelled),
             Ok(Err(SearchError::Poisoned)) => "a lock of the in-memory state was poisoned".into(),
             Ok(Err(SearchError::Recovering))
                 if self.inner.state.is_poisoned() && self.health().is_healthy() =>
@@ -281,6 +283,8 @@ impl SearchEngine {
 
     /// Runs a query.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchPage, SearchError> {
+        // Before the state is read: a stalled search holds no lock a commit waits for.
+        fault::stall(&self.inner.fault_key)?;
         self.reading(|inner, state, limits| execute(inner, state, request, limits))
     }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::SearchEngine;
 use super::state::ProfileCache;
 use crate::SearchError;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::matching::{FacilityProfile, MakerProfile};
 
@@ -53,6 +54,7 @@ impl SearchEngine {
                 if profile.is_some() {
                     continue;
                 }
+                checkpoint()?;
                 let Some(address) = state.snapshot.doc_of(*ord) else {
                     continue;
                 };

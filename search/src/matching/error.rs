@@ -7,4 +7,7 @@ pub enum MatchError {
     InvalidJob(String),
     #[error("invalid relevance for facility {facility}: {value} is not within [0, 1]")]
     InvalidRelevance { facility: uuid::Uuid, value: f64 },
+    /// The thread's query budget ran out (`budget::scope`): as `SearchError::Cancelled`.
+    #[error("the match was stopped: its request ran out of time or was abandoned")]
+    Cancelled,
 }

@@ -35,6 +35,11 @@ pub use weights::{Factor, MatchOptions, Weights};
 
 use crate::taxonomy::Taxonomy;
 
+/// `budget::checkpoint` in matching's terms.
+fn checkpoint() -> Result<(), MatchError> {
+    crate::budget::checkpoint().map_err(|_| MatchError::Cancelled)
+}
+
 /// Whether a facility in `status` may match at all.
 pub fn may_match(status: FacilityStatus, options: &MatchOptions) -> bool {
     match status {
@@ -105,10 +110,11 @@ pub fn match_job(
     }
 
     let reqs = requirements::resolve_all(taxonomy, &job.requirements, options.preferred_weight);
-    let pool = team::TeamPool::new(taxonomy, job, &reqs, input.makers, options, input.now);
+    let pool = team::TeamPool::new(taxonomy, job, &reqs, input.makers, options, input.now)?;
 
     let mut out = Vec::new();
     for facility in input.facilities {
+        checkpoint()?;
         if !may_match(facility.status, options) {
             continue;
         }

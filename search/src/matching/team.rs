@@ -15,8 +15,10 @@ use crate::document::{RequirementKind, SkillLevel};
 use crate::spatial::{LatLon, chord_for_km, chord2, chord2_bound};
 use crate::taxonomy::Taxonomy;
 
+use super::checkpoint;
 use super::coverage::{Coverage, missing};
 use super::credentials::{Standing, standing};
+use super::error::MatchError;
 use super::input::{Availability, FacilityProfile, JobSpec, MakerProfile, SkillClaim};
 use super::output::{Evidence, Relation, Source, TeamMember};
 use super::requirements::{Resolved, Target};
@@ -100,7 +102,7 @@ impl<'a> TeamPool<'a> {
         makers: &'a [MakerProfile],
         options: &MatchOptions,
         now: DateTime<Utc>,
-    ) -> TeamPool<'a> {
+    ) -> Result<TeamPool<'a>, MatchError> {
         let skill_reqs: Vec<&Resolved<'a>> = reqs
             .iter()
             .filter(|r| r.req.kind == RequirementKind::Skill)
@@ -120,10 +122,11 @@ impl<'a> TeamPool<'a> {
             reach_km: options.maker_reach_km,
         };
         if pool.skill_reqs.is_empty() {
-            return pool;
+            return Ok(pool);
         }
         let mut points = Vec::new();
         for maker in makers {
+            checkpoint()?;
             let abilities: Vec<Ability<'a>> = pool
                 .skill_reqs
                 .iter()
@@ -161,7 +164,7 @@ impl<'a> TeamPool<'a> {
             });
         }
         pool.tree = RTree::bulk_load(points);
-        pool
+        Ok(pool)
     }
 
     /// The makers tied to `facility`, each once with its closest tie, in pool order;

@@ -23,6 +23,7 @@ use super::ord_set::{OrdSet, holders};
 use super::plan::PlannerLimits;
 use super::request::{Filters, SearchRequest};
 use crate::SearchError;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::engine::Inner;
 use crate::engine::state::State;
@@ -179,8 +180,8 @@ impl Ranking<'_> {
 
         let held = Held { sets, wants };
         let mut ranked = match request.origin {
-            Some(origin) => self.outward(origin, &candidates, &held),
-            None => self.by_level(&candidates, &held),
+            Some(origin) => self.outward(origin, &candidates, &held)?,
+            None => self.by_level(&candidates, &held)?,
         };
         // Best first, then nearer, then by id: a total order, so the cut is stable.
         let order = |a: &RankedFacility, b: &RankedFacility| {
@@ -228,11 +229,16 @@ impl Held {
 impl Ranking<'_> {
     /// With no origin the score is the capability part alone: levels in order, stopping
     /// once `limit` facilities are placed and the next level is below the last of them.
-    fn by_level(&self, candidates: &OrdSet, held: &Held) -> Vec<RankedFacility> {
-        let mut by_capability: Vec<(f64, u32)> = candidates
-            .iter()
-            .map(|ord| (held.capability(ord), ord))
-            .collect();
+    fn by_level(
+        &self,
+        candidates: &OrdSet,
+        held: &Held,
+    ) -> Result<Vec<RankedFacility>, SearchError> {
+        let mut by_capability: Vec<(f64, u32)> = Vec::new();
+        for ord in candidates.iter() {
+            checkpoint()?;
+            by_capability.push((held.capability(ord), ord));
+        }
         by_capability.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut ranked: Vec<RankedFacility> = Vec::new();
         for level in by_capability.chunk_by(|a, b| a.0 == b.0) {
@@ -247,19 +253,25 @@ impl Ranking<'_> {
                 })
             }));
         }
-        ranked
+        Ok(ranked)
     }
 
     /// From the origin outward over the facility R-tree: each candidate met gets its
     /// distance term; the walk stops once even the best capability score plus the
     /// distance term of the current distance cannot reach the `limit`-th total so far
     /// (distances only grow from there). Unplaced candidates score their capability.
-    fn outward(&self, origin: LatLon, candidates: &OrdSet, held: &Held) -> Vec<RankedFacility> {
+    fn outward(
+        &self,
+        origin: LatLon,
+        candidates: &OrdSet,
+        held: &Held,
+    ) -> Result<Vec<RankedFacility>, SearchError> {
         let request = self.request;
-        let best = candidates
-            .iter()
-            .map(|ord| held.capability(ord))
-            .fold(0.0, f64::max);
+        let mut best = 0.0f64;
+        for ord in candidates.iter() {
+            checkpoint()?;
+            best = best.max(held.capability(ord));
+        }
         let layer = &self.state.layers.facility;
         let bound = request.radius_km.map(chord2_bound);
         let mut ranked: Vec<RankedFacility> = Vec::new();
@@ -267,6 +279,7 @@ impl Ranking<'_> {
         // capability alone.
         if request.radius_km.is_none() {
             for ord in candidates.iter().filter(|o| layer.slot_of(*o).is_none()) {
+                checkpoint()?;
                 if let Some(entity) = self.state.entity(ord) {
                     ranked.push(RankedFacility {
                         id: entity.id,
@@ -280,6 +293,7 @@ impl Ranking<'_> {
         let mut threshold = f64::NEG_INFINITY;
         let mut next_check = request.limit;
         for (slot_id, d2) in layer.nearest(origin.unit_vector()) {
+            checkpoint()?;
             if bound.is_some_and(|b| d2 > b) {
                 break;
             }
@@ -316,7 +330,7 @@ impl Ranking<'_> {
                 next_check = ranked.len() + request.limit;
             }
         }
-        ranked
+        Ok(ranked)
     }
 }
 

@@ -14,6 +14,7 @@ use super::plan::{Found, KindQuery, PlannerLimits};
 use super::request::{Highlight, Hit, SearchPage, SearchRequest};
 use super::text::text_words;
 use crate::SearchError;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::engine::Inner;
 use crate::engine::state::State;
@@ -87,6 +88,7 @@ pub(crate) fn execute(
     let mut hits = Vec::with_capacity(page.len());
     let mut ords = Vec::with_capacity(page.len());
     for f in page {
+        checkpoint()?;
         if let Some(entity) = state.entity(f.ord) {
             ords.push(f.ord);
             hits.push(Hit {
@@ -173,6 +175,7 @@ fn highlight(
         }
     }
     for (hit, &ord) in hits.iter_mut().zip(ords) {
+        checkpoint()?;
         let Some(address) = state.snapshot.doc_of(ord) else {
             continue;
         };

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::ord_set::{holders_of_any, skill_terms};
 use super::request::SkillFilter;
 use crate::SearchError;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::engine::Inner;
 use crate::engine::state::State;
@@ -55,6 +56,7 @@ pub(crate) fn linked_makers(
             };
             let mut doc = docs.doc();
             while doc != TERMINATED {
+                checkpoint()?;
                 if alive.is_none_or(|a| a.is_alive(doc))
                     && let Some(ord) = snapshot.ord(segment, doc)
                     && holders.as_ref().is_none_or(|h| h.contains(ord))

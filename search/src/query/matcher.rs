@@ -22,6 +22,7 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocId, Searcher, SegmentReader, TERMINATED, Term};
 
 use crate::SearchError;
+use crate::budget::checkpoint;
 
 /// One query word: its terms in every field it may match, each with a boost.
 #[derive(Debug, Clone)]
@@ -234,7 +235,7 @@ impl Compiled {
                             seen[pos] = i;
                             passed[pos] += 1;
                         }
-                    });
+                    })?;
                 }
             }
         }
@@ -246,7 +247,7 @@ impl Compiled {
                     cursor.for_each_in(first, last, candidates, |pos, c| {
                         word_hits[pos] |= 1 << w;
                         scores[pos] += c.score();
-                    });
+                    })?;
                 }
             }
         }
@@ -432,29 +433,31 @@ impl TermCursor {
     }
 
     /// Calls `f(position, cursor)` for each posting in `[first, last]` that is a
-    /// candidate, with the cursor on it.
+    /// candidate, with the cursor on it; `Err(Cancelled)` (checked per block) once the
+    /// thread's query budget is spent.
     fn for_each_in(
         &mut self,
         first: DocId,
         last: DocId,
         candidates: &Candidates,
         mut f: impl FnMut(usize, &TermCursor),
-    ) {
+    ) -> Result<(), SearchError> {
         if self.seek(first) == TERMINATED {
-            return;
+            return Ok(());
         }
         loop {
+            checkpoint()?;
             let len = match &self.postings {
                 Some(p) => p.docs().len(),
-                None => return,
+                None => return Ok(()),
             };
             if len == 0 {
-                return;
+                return Ok(());
             }
             while self.idx < len {
                 let doc = self.doc();
                 if doc > last {
-                    return;
+                    return Ok(());
                 }
                 if let Some(pos) = candidates.position(doc) {
                     f(pos, self);
@@ -523,20 +526,22 @@ impl SegmentMatcher {
         min
     }
 
-    /// The next matching document in doc order, with its score.
-    pub(crate) fn next_match(&mut self) -> Option<(DocId, f32)> {
+    /// The next matching document in doc order, with its score; `Err(Cancelled)` once the
+    /// thread's query budget is spent (a lead may hold millions of docs that fail the rest).
+    pub(crate) fn next_match(&mut self) -> Result<Option<(DocId, f32)>, SearchError> {
         loop {
+            checkpoint()?;
             if self.cursor >= TERMINATED {
-                return None;
+                return Ok(None);
             }
             let doc = self.lead_min(self.cursor);
             if doc >= TERMINATED {
                 self.cursor = TERMINATED;
-                return None;
+                return Ok(None);
             }
             self.cursor = doc + 1;
             if let Some(score) = self.check(doc) {
-                return Some((doc, score));
+                return Ok(Some((doc, score)));
             }
         }
     }

@@ -13,6 +13,7 @@ use super::plan::Best;
 use super::request::{Hit, SkillFilter};
 use crate::SearchError;
 use crate::access::PositionAccess;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::engine::Inner;
 use crate::engine::state::{Layers, State};
@@ -73,6 +74,7 @@ pub(crate) fn nearest_holders(
                 None => Box::new(layer.nearest(xyz)),
             };
             for (slot_id, d2) in walk {
+                checkpoint()?;
                 if d2 > bound2 || best.cannot_improve(d2) {
                     break;
                 }

@@ -106,7 +106,7 @@ pub(crate) fn holders(
         for (segment, reader) in snapshot.searcher.segment_readers().iter().enumerate() {
             let alive = reader.alive_bitset();
             let mut probe = matcher.segment(reader, None)?;
-            while let Some((doc, _)) = probe.next_match() {
+            while let Some((doc, _)) = probe.next_match()? {
                 if alive.is_none_or(|a| a.is_alive(doc))
                     && let Some(ord) = snapshot.ord(segment, doc)
                 {

@@ -25,6 +25,7 @@ use std::collections::{BinaryHeap, HashSet};
 use super::matcher::{Candidates, Compiled};
 use super::request::Within;
 use crate::SearchError;
+use crate::budget::checkpoint;
 use crate::document::Kind;
 use crate::engine::state::State;
 use crate::spatial::point_set::{PointSet, Slot};
@@ -178,7 +179,7 @@ impl<'a> KindQuery<'a> {
 
     pub(crate) fn run(&self) -> Result<Outcome, SearchError> {
         let Some(matcher) = self.matcher else {
-            return Ok(self.run_geo_only());
+            return self.run_geo_only();
         };
         if matcher.matches_nothing() {
             return Ok(Outcome::nothing());
@@ -208,7 +209,7 @@ impl<'a> KindQuery<'a> {
         for (segment, reader) in snapshot.searcher.segment_readers().iter().enumerate() {
             let alive = reader.alive_bitset();
             let mut probe = matcher.segment(reader, None)?;
-            while let Some((doc, score)) = probe.next_match() {
+            while let Some((doc, score)) = probe.next_match()? {
                 if !alive.is_none_or(|a| a.is_alive(doc)) {
                     continue;
                 }
@@ -240,22 +241,22 @@ impl<'a> KindQuery<'a> {
     }
 
     /// No text, no filter: the R-tree (or the entity table) answers alone.
-    fn run_geo_only(&self) -> Outcome {
+    fn run_geo_only(&self) -> Result<Outcome, SearchError> {
         if !self.has_geo() {
             // Ordered by id: the page is the start of the kind's id range.
-            let found = self
-                .state
-                .first_by_id(self.kind, self.needed)
-                .map(|ord| Found {
+            let mut found = Vec::new();
+            for ord in self.state.first_by_id(self.kind, self.needed) {
+                checkpoint()?;
+                found.push(Found {
                     ord,
                     score: 0.0,
                     distance_km: None,
-                })
-                .collect();
-            return Outcome {
+                });
+            }
+            return Ok(Outcome {
                 found,
                 total: Some(self.state.count(self.kind)),
-            };
+            });
         }
         if self.origin.is_some() && (!self.count_total || !self.has_area()) {
             return self.outward_unchecked();
@@ -274,24 +275,25 @@ impl<'a> KindQuery<'a> {
                 }));
             }
             true
-        });
-        Outcome {
+        })?;
+        Ok(Outcome {
             total: Some(found.len()),
             found,
-        }
+        })
     }
 
     /// Nearest slots first; each slot's members are sorted by id, so at most `needed` of
     /// them can make the page. Stops once no unread slot can beat the page's last entry.
-    fn outward_unchecked(&self) -> Outcome {
+    fn outward_unchecked(&self) -> Result<Outcome, SearchError> {
         let place = self.place();
         let Some((_, xyz)) = place.origin else {
-            return Outcome::nothing();
+            return Ok(Outcome::nothing());
         };
         let mut best = Best::new(self.needed, self.state);
         let mut stopped_early = false;
         let mut matched = 0usize;
         for (slot_id, d2) in self.layer.nearest(xyz) {
+            checkpoint()?;
             if place.radius.is_some_and(|(_, bound2)| d2 > bound2) {
                 break;
             }
@@ -314,20 +316,20 @@ impl<'a> KindQuery<'a> {
         } else {
             None
         };
-        Outcome {
+        Ok(Outcome {
             found: best.into_found(),
             total,
-        }
+        })
     }
 
     /// Distance order over an area with its total: every slot in the area is counted, but
     /// only those that can still make the page are measured (a Haversine each); the
     /// others need just their chord when they lie clearly inside. A city's 50 km holds a
     /// few thousand facilities for a page of 20.
-    fn counted_best(&self) -> Outcome {
+    fn counted_best(&self) -> Result<Outcome, SearchError> {
         let place = self.place();
         let Some((_, xyz)) = place.origin else {
-            return Outcome::nothing();
+            return Ok(Outcome::nothing());
         };
         let mut best = Best::new(self.needed, self.state);
         let mut matched = 0usize;
@@ -340,11 +342,11 @@ impl<'a> KindQuery<'a> {
                 best.push_slot(slot, distance.unwrap_or(0.0));
             }
             true
-        });
-        Outcome {
+        })?;
+        Ok(Outcome {
             found: best.into_found(),
             total: Some(matched),
-        }
+        })
     }
 
     /// Distance order with filters: walk outward in growing chunks, check each chunk
@@ -365,6 +367,7 @@ impl<'a> KindQuery<'a> {
             chunk.clear();
             let mut exhausted = false;
             while chunk.len() < target {
+                checkpoint()?;
                 let Some(&(slot_id, d2)) = walker.peek() else {
                     exhausted = true;
                     break;
@@ -414,7 +417,7 @@ impl<'a> KindQuery<'a> {
                 candidates.extend(slot.members().iter().map(|&o| (o, distance)));
             }
             candidates.len() <= cap
-        });
+        })?;
         if !complete {
             return Ok(None);
         }
@@ -426,32 +429,29 @@ impl<'a> KindQuery<'a> {
     }
 
     /// Calls `f` on every slot that may lie in the area (a superset, tested by the
-    /// caller) until it returns false; returns whether it went through all of them.
-    fn for_each_area_slot(&self, mut f: impl FnMut(&Slot) -> bool) -> bool {
+    /// caller) until it returns false; returns whether it went through all of them, or
+    /// `Err(Cancelled)` once the thread's query budget is spent.
+    fn for_each_area_slot(&self, mut f: impl FnMut(&Slot) -> bool) -> Result<bool, SearchError> {
         let layer = self.layer;
         if let (Some(origin), Some(radius)) = (self.origin, self.radius_km) {
-            return layer
-                .within(origin.unit_vector(), chord2_bound(radius))
-                .all(|s| f(layer.slot(s)));
+            let slots = layer.within(origin.unit_vector(), chord2_bound(radius));
+            return visit_slots(layer, slots, &mut f);
         }
         match self.within {
-            Some(Within::Box(b)) => layer.in_envelope(&b.envelope()).all(|s| f(layer.slot(s))),
+            Some(Within::Box(b)) => visit_slots(layer, layer.in_envelope(&b.envelope()), &mut f),
             Some(Within::Polygon(p)) => {
                 // Parts' boxes may overlap: visit each slot once.
                 let mut seen = HashSet::new();
                 for b in p.boxes() {
-                    let all = layer
-                        .in_envelope(&b.envelope())
-                        .filter(|s| seen.insert(*s))
-                        .all(|s| f(layer.slot(s)));
-                    if !all {
-                        return false;
+                    let new = layer.in_envelope(&b.envelope()).filter(|s| seen.insert(*s));
+                    if !visit_slots(layer, new, &mut f)? {
+                        return Ok(false);
                     }
                 }
-                true
+                Ok(true)
             }
             // Callers only enumerate when there is an area.
-            None => true,
+            None => Ok(true),
         }
     }
 
@@ -467,6 +467,7 @@ impl<'a> KindQuery<'a> {
         let segments = snapshot.searcher.segment_readers();
         let mut by_segment: Vec<Vec<(u32, u32)>> = vec![Vec::new(); segments.len()];
         for (i, &(ord, _)) in candidates.iter().enumerate() {
+            checkpoint()?;
             if let Some(a) = snapshot.doc_of(ord) {
                 by_segment[a.segment_ord as usize].push((a.doc_id, i as u32));
             }
@@ -491,6 +492,7 @@ impl<'a> KindQuery<'a> {
                 items.sort_unstable();
                 let mut probe = matcher.segment(reader, Some(self.kind_filter))?;
                 for (doc, i) in items {
+                    checkpoint()?;
                     if let Some(score) = probe.check(doc) {
                         push(i, score);
                     }
@@ -499,6 +501,21 @@ impl<'a> KindQuery<'a> {
         }
         Ok(found)
     }
+}
+
+/// Calls `f` on each of `slots` until it returns false; whether it went through all.
+fn visit_slots(
+    layer: &PointSet,
+    slots: impl Iterator<Item = u32>,
+    f: &mut impl FnMut(&Slot) -> bool,
+) -> Result<bool, SearchError> {
+    for s in slots {
+        checkpoint()?;
+        if !f(layer.slot(s)) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The `n` best entries by (distance, id): a max-heap whose top is the current worst.

@@ -17,6 +17,7 @@ use tantivy::{Searcher, Term};
 
 use super::matcher::WordPlan;
 use crate::SearchError;
+use crate::budget::checkpoint;
 use crate::index::analyzer::{self, tokens};
 use crate::index::schema::Fields;
 
@@ -201,6 +202,7 @@ fn variants(
             .into_stream()
             .map_err(|e| SearchError::Tantivy(e.into()))?;
         while stream.advance() {
+            checkpoint()?;
             if let Ok(term) = std::str::from_utf8(stream.key())
                 && term != word
                 && !found.contains_key(term)

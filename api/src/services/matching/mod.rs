@@ -5,6 +5,8 @@
 //! queries, and the search crate's matcher ranks the teams.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use makermatch_entities::job_requirement::RequirementKind as RowKind;
@@ -13,14 +15,16 @@ use makermatch_entities::{job, job_requirement, skill};
 use makermatch_search::matching::{FacilityProfile, JobSpec, MakerProfile, Requirement};
 use makermatch_search::matching::{SkillTarget, shortlist_request, skill_targets, upper_bound};
 use makermatch_search::{
-    ExactPositions, Kind, LatLon, MatchInput, MatchOptions, NearbyRequest, PositionAccess,
-    RequirementKind, SearchEngine, SearchRequest, SkillFilter, SkillLevel, Taxonomy, TeamMatch,
+    ExactPositions, Kind, LatLon, MatchError, MatchInput, MatchOptions, NearbyRequest,
+    PositionAccess, RequirementKind, SearchEngine, SearchError, SearchRequest, SkillFilter,
+    SkillLevel, Taxonomy, TeamMatch,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::assignments::track_records;
 use super::{ServiceError, ServiceResult};
-use profiles::{facility_profiles, maker_profiles};
+use profiles::{add_track_records, maker_profiles};
 
 mod profiles;
 
@@ -268,146 +272,219 @@ fn verifiable_facilities(
     Ok(out)
 }
 
-/// Ranked teams for a job, best first.
+/// One `matchJob` run, step by step: the steps that read the database are async, those
+/// that read the engine and score are plain functions the caller runs where engine work
+/// belongs (the GraphQL layer: off the async workers, within the request's time).
 ///
-/// 1. The engine shortlists `SHORTLIST` facilities by capability and distance; their
-///    profiles are loaded.
-/// 2. Each is scored without makers, which bounds the score any team of it can reach
-///    (`matching::upper_bound`), with skills at the self-declared credit where no maker
-///    with a verified covering claim is within reach or tied to it.
-/// 3. Makers are loaded for the `BATCH` facilities with the highest bounds and the
+/// 1. [`JobMatch::start`] reads the job. [`JobMatch::shortlist`]: the engine shortlists
+///    `SHORTLIST` facilities by capability and distance and gives their profiles.
+///    [`JobMatch::load`] adds their track records and the skills that can cover each
+///    skill requirement.
+/// 2. [`JobMatch::rank`] scores each facility without makers, which bounds the score any
+///    team of it can reach (`matching::upper_bound`), with skills at the self-declared
+///    credit where no maker with a verified covering claim is within reach or tied to it.
+/// 3. Makers are then loaded for the `BATCH` facilities with the highest bounds and the
 ///    teams scored; then, in one more round, for every facility left whose bound
 ///    reaches the `limit`-th team's score. The result is the ranking of all shortlisted
 ///    teams, having loaded the makers of only the facilities that can still compete.
-pub async fn match_job<C: ConnectionTrait>(
-    db: &C,
-    engine: &SearchEngine,
-    taxonomy: &Taxonomy,
-    job_id: Uuid,
-    options: &MatchOptions,
-) -> ServiceResult<(job::Model, Vec<TeamMatch>)> {
-    let started = std::time::Instant::now();
-    let (row, spec) = job_spec(db, job_id).await?;
-    let facility_ids = candidate_facilities(engine, taxonomy, &spec, options)?;
-    let ranked = started.elapsed();
-    let relevance = relevance(engine, &row, &spec, &facility_ids)?;
-    let relevance = (!relevance.is_empty()).then_some(&relevance);
-    let targets = skill_targets(taxonomy, &spec.requirements);
-    let (facilities, covering) = futures::try_join!(
-        facility_profiles(db, engine, &facility_ids),
-        covering_skills(db, taxonomy, &targets),
-    )?;
-    let shortlisted = started.elapsed();
-    let now = Utc::now();
-    let score =
-        |facilities: &[FacilityProfile], makers: &[MakerProfile], options: &MatchOptions| {
-            let input = MatchInput {
-                job: &spec,
-                facilities,
-                makers,
-                relevance,
-                now,
-            };
-            makermatch_search::match_job(taxonomy, &input, options)
-                .map_err(|e| ServiceError::invalid("options", e.to_string()))
-        };
-    if covering.iter().all(Vec::is_empty) {
-        // No skill asked, or none anyone could hold: makers cannot change a score.
-        return Ok((row, score(&facilities, &[], options)?));
-    }
-    // Every covering skill once: the claims that can count.
-    let skills: HashSet<&str> = covering.iter().flatten().map(|s| s.key.as_str()).collect();
+pub struct JobMatch {
+    row: job::Model,
+    spec: JobSpec,
+    taxonomy: Arc<Taxonomy>,
+    options: MatchOptions,
+    /// The shortlisted facilities, best first by capability and distance.
+    facilities: Vec<FacilityProfile>,
+    /// Text relevance of the shortlisted facilities to the job's description.
+    relevance: HashMap<Uuid, f64>,
+    /// Per skill requirement, the skills whose claims can cover it.
+    covering: Vec<Vec<skill::Model>>,
+    started: Instant,
+    /// When the facility ranking, and the whole shortlist, were done.
+    ranked: Duration,
+    shortlisted: Duration,
+}
 
-    // Bounds from the facility alone; no facility is dropped by a rule about makers here.
-    let loose = MatchOptions {
-        require_all: false,
-        min_score: 0.0,
-        limit: None,
-        ..options.clone()
-    };
-    let bounding = std::time::Instant::now();
-    let verifiable = verifiable_facilities(engine, &facilities, &covering, options)?;
-    let unverified = options.self_declared_credit;
-    let mut order: Vec<(f64, Uuid)> = score(&facilities, &[], &loose)?
-        .iter()
-        .map(|t| {
-            let credit = if verifiable.contains(&t.facility_id) {
-                1.0
-            } else {
-                unverified
-            };
-            (upper_bound(t, options, credit), t.facility_id)
+impl JobMatch {
+    /// Reads the job; `NotFound` when there is none.
+    pub async fn start<C: ConnectionTrait>(
+        db: &C,
+        taxonomy: Arc<Taxonomy>,
+        job_id: Uuid,
+        options: MatchOptions,
+    ) -> ServiceResult<JobMatch> {
+        let started = Instant::now();
+        let (row, spec) = job_spec(db, job_id).await?;
+        Ok(JobMatch {
+            row,
+            spec,
+            taxonomy,
+            options,
+            facilities: Vec::new(),
+            relevance: HashMap::new(),
+            covering: Vec::new(),
+            started,
+            ranked: Duration::ZERO,
+            shortlisted: Duration::ZERO,
         })
-        .collect();
-    let bounded = bounding.elapsed();
-    order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    let by_id: HashMap<Uuid, &FacilityProfile> = facilities.iter().map(|f| (f.id, f)).collect();
-    let unlimited = MatchOptions {
-        limit: None,
-        ..options.clone()
-    };
-    let wanted = options.limit.unwrap_or(usize::MAX);
-    let mut scored: Vec<FacilityProfile> = Vec::new();
-    let mut makers: Vec<MakerProfile> = Vec::new();
-    let mut seen: HashSet<Uuid> = HashSet::new();
-    let mut teams: Vec<TeamMatch> = Vec::new();
-    let mut batches = 0;
-    // Time spent finding makers, loading them, scoring.
-    let mut phases = [std::time::Duration::ZERO; 3];
-    let mut next = 0;
-    while next < order.len() {
-        // The first batch: the `BATCH` highest bounds. After it, at once, every facility
-        // left whose bound reaches the `wanted`-th team's score (≥: an unscored facility
-        // reaching it would win a tie by id): one more round of statements, where a
-        // batch at a time took up to four more on jobs whose bounds stay loose.
-        let take = if batches == 0 {
-            BATCH
-        } else {
-            let threshold = (teams.len() >= wanted).then(|| teams[wanted - 1].score);
-            order[next..]
-                .iter()
-                .take_while(|(bound, _)| threshold.is_none_or(|t| *bound >= t))
-                .count()
-        };
-        if take == 0 {
-            break;
-        }
-        let end = (next + take).min(order.len());
-        let batch: Vec<&FacilityProfile> = order[next..end]
-            .iter()
-            .filter_map(|(_, id)| by_id.get(id).copied())
-            .collect();
-        next = end;
-        batches += 1;
-        let t = std::time::Instant::now();
-        let new: Vec<Uuid> = makers_around(engine, &batch, &covering, options)?
-            .into_iter()
-            .filter(|id| seen.insert(*id))
-            .collect();
-        phases[0] += t.elapsed();
-        let t = std::time::Instant::now();
-        makers.extend(maker_profiles(engine, &new, &skills)?);
-        phases[1] += t.elapsed();
-        let t = std::time::Instant::now();
-        scored.extend(batch.into_iter().cloned());
-        teams = score(&scored, &makers, &unlimited)?;
-        phases[2] += t.elapsed();
     }
-    teams.truncate(wanted);
-    tracing::debug!(
-        job = %job_id,
-        shortlist = facilities.len(),
-        batches,
-        makers = makers.len(),
-        rank_ms = ranked.as_secs_f64() * 1e3,
-        shortlist_ms = shortlisted.as_secs_f64() * 1e3,
-        verifiable = verifiable.len(),
-        bound_ms = bounded.as_secs_f64() * 1e3,
-        around_ms = phases[0].as_secs_f64() * 1e3,
-        makers_ms = phases[1].as_secs_f64() * 1e3,
-        score_ms = phases[2].as_secs_f64() * 1e3,
-        total_ms = started.elapsed().as_secs_f64() * 1e3,
-        "matchJob"
-    );
-    Ok((row, teams))
+
+    /// Engine work: the shortlisted facilities, their profiles (track records still
+    /// empty) and their text relevance.
+    pub fn shortlist(mut self, engine: &SearchEngine) -> ServiceResult<JobMatch> {
+        let facility_ids = candidate_facilities(engine, &self.taxonomy, &self.spec, &self.options)?;
+        self.ranked = self.started.elapsed();
+        self.relevance = relevance(engine, &self.row, &self.spec, &facility_ids)?;
+        self.facilities = engine
+            .facility_profiles(&facility_ids)
+            .map_err(search_error)?;
+        Ok(self)
+    }
+
+    /// Database work: the shortlisted facilities' track records, and the skills that can
+    /// cover each skill requirement.
+    pub async fn load<C: ConnectionTrait>(&mut self, db: &C) -> ServiceResult<()> {
+        let targets = skill_targets(&self.taxonomy, &self.spec.requirements);
+        let ids: Vec<Uuid> = self.facilities.iter().map(|f| f.id).collect();
+        let (records, covering) = futures::try_join!(
+            track_records(db, &ids),
+            covering_skills(db, &self.taxonomy, &targets),
+        )?;
+        add_track_records(&mut self.facilities, &records);
+        self.covering = covering;
+        self.shortlisted = self.started.elapsed();
+        Ok(())
+    }
+
+    /// Engine and scoring work: the ranked teams, best first, with the job's row.
+    pub fn rank(self, engine: &SearchEngine) -> ServiceResult<(job::Model, Vec<TeamMatch>)> {
+        let JobMatch {
+            row,
+            spec,
+            taxonomy,
+            options,
+            facilities,
+            relevance,
+            covering,
+            started,
+            ranked,
+            shortlisted,
+        } = self;
+        let taxonomy = taxonomy.as_ref();
+        let options = &options;
+        let relevance = (!relevance.is_empty()).then_some(&relevance);
+        let now = Utc::now();
+        let score =
+            |facilities: &[FacilityProfile], makers: &[MakerProfile], options: &MatchOptions| {
+                let input = MatchInput {
+                    job: &spec,
+                    facilities,
+                    makers,
+                    relevance,
+                    now,
+                };
+                makermatch_search::match_job(taxonomy, &input, options).map_err(|e| match e {
+                    MatchError::Cancelled => ServiceError::Search(SearchError::Cancelled),
+                    e => ServiceError::invalid("options", e.to_string()),
+                })
+            };
+        if covering.iter().all(Vec::is_empty) {
+            // No skill asked, or none anyone could hold: makers cannot change a score.
+            return Ok((row, score(&facilities, &[], options)?));
+        }
+        // Every covering skill once: the claims that can count.
+        let skills: HashSet<&str> = covering.iter().flatten().map(|s| s.key.as_str()).collect();
+
+        // Bounds from the facility alone; no facility is dropped by a rule about makers here.
+        let loose = MatchOptions {
+            require_all: false,
+            min_score: 0.0,
+            limit: None,
+            ..options.clone()
+        };
+        let bounding = Instant::now();
+        let verifiable = verifiable_facilities(engine, &facilities, &covering, options)?;
+        let unverified = options.self_declared_credit;
+        let mut order: Vec<(f64, Uuid)> = score(&facilities, &[], &loose)?
+            .iter()
+            .map(|t| {
+                let credit = if verifiable.contains(&t.facility_id) {
+                    1.0
+                } else {
+                    unverified
+                };
+                (upper_bound(t, options, credit), t.facility_id)
+            })
+            .collect();
+        let bounded = bounding.elapsed();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let by_id: HashMap<Uuid, &FacilityProfile> = facilities.iter().map(|f| (f.id, f)).collect();
+        let unlimited = MatchOptions {
+            limit: None,
+            ..options.clone()
+        };
+        let wanted = options.limit.unwrap_or(usize::MAX);
+        let mut scored: Vec<FacilityProfile> = Vec::new();
+        let mut makers: Vec<MakerProfile> = Vec::new();
+        let mut seen: HashSet<Uuid> = HashSet::new();
+        let mut teams: Vec<TeamMatch> = Vec::new();
+        let mut batches = 0;
+        // Time spent finding makers, loading them, scoring.
+        let mut phases = [Duration::ZERO; 3];
+        let mut next = 0;
+        while next < order.len() {
+            // The first batch: the `BATCH` highest bounds. After it, at once, every facility
+            // left whose bound reaches the `wanted`-th team's score (≥: an unscored facility
+            // reaching it would win a tie by id): one more round of lookups, where a batch
+            // at a time took up to four more on jobs whose bounds stay loose.
+            let take = if batches == 0 {
+                BATCH
+            } else {
+                let threshold = (teams.len() >= wanted).then(|| teams[wanted - 1].score);
+                order[next..]
+                    .iter()
+                    .take_while(|(bound, _)| threshold.is_none_or(|t| *bound >= t))
+                    .count()
+            };
+            if take == 0 {
+                break;
+            }
+            let end = (next + take).min(order.len());
+            let batch: Vec<&FacilityProfile> = order[next..end]
+                .iter()
+                .filter_map(|(_, id)| by_id.get(id).copied())
+                .collect();
+            next = end;
+            batches += 1;
+            let t = Instant::now();
+            let new: Vec<Uuid> = makers_around(engine, &batch, &covering, options)?
+                .into_iter()
+                .filter(|id| seen.insert(*id))
+                .collect();
+            phases[0] += t.elapsed();
+            let t = Instant::now();
+            makers.extend(maker_profiles(engine, &new, &skills)?);
+            phases[1] += t.elapsed();
+            let t = Instant::now();
+            scored.extend(batch.into_iter().cloned());
+            teams = score(&scored, &makers, &unlimited)?;
+            phases[2] += t.elapsed();
+        }
+        teams.truncate(wanted);
+        tracing::debug!(
+            job = %row.id,
+            shortlist = facilities.len(),
+            batches,
+            makers = makers.len(),
+            rank_ms = ranked.as_secs_f64() * 1e3,
+            shortlist_ms = shortlisted.as_secs_f64() * 1e3,
+            verifiable = verifiable.len(),
+            bound_ms = bounded.as_secs_f64() * 1e3,
+            around_ms = phases[0].as_secs_f64() * 1e3,
+            makers_ms = phases[1].as_secs_f64() * 1e3,
+            score_ms = phases[2].as_secs_f64() * 1e3,
+            total_ms = started.elapsed().as_secs_f64() * 1e3,
+            "matchJob"
+        );
+        Ok((row, teams))
+    }
 }

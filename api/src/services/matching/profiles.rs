@@ -5,27 +5,23 @@
 //! one index lookup each, makers with their links to facilities. What changes without the
 //! facility being re-indexed comes from the database: its track record (assignments).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use makermatch_search::SearchEngine;
 use makermatch_search::matching::{FacilityProfile, MakerProfile, SkillClaim, TrackRecord};
-use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::search_error;
 use crate::services::ServiceResult;
-use crate::services::assignments::track_records;
+use crate::services::assignments::TrackRecord as FacilityTrackRecord;
 
-/// The profiles of those of the facilities `ids` the index holds, with their track
-/// records.
-pub(super) async fn facility_profiles<C: ConnectionTrait>(
-    db: &C,
-    engine: &SearchEngine,
-    ids: &[Uuid],
-) -> ServiceResult<Vec<FacilityProfile>> {
-    let records = track_records(db, ids).await?;
-    let mut profiles = engine.facility_profiles(ids).map_err(search_error)?;
-    for p in &mut profiles {
+/// Puts the track records read from the database (`assignments::track_records`) into
+/// the facilities' profiles, whose index copies have none.
+pub(super) fn add_track_records(
+    profiles: &mut [FacilityProfile],
+    records: &HashMap<Uuid, FacilityTrackRecord>,
+) {
+    for p in profiles {
         let r = records.get(&p.id).copied().unwrap_or_default();
         p.track_record = TrackRecord {
             completed: r.completed,
@@ -34,7 +30,6 @@ pub(super) async fn facility_profiles<C: ConnectionTrait>(
             prototypes_approved: r.prototypes_approved,
         };
     }
-    Ok(profiles)
 }
 
 /// Profiles of those of the makers `ids` who claim one of the skills keyed `covering`,
