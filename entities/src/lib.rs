@@ -31,5 +31,6 @@ pub mod process;
 pub mod programme;
 pub mod skill;
 pub mod skill_claim;
+pub mod tie_request;
 
 pub mod prelude;

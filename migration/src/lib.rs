@@ -13,6 +13,7 @@ mod m20261120_000006_outbox;
 mod m20261121_000007_import;
 mod m20261122_000008_erasure;
 mod m20261206_000009_allocation;
+mod m20261206_000010_tie_requests;
 mod util;
 
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000007_import::Migration),
             Box::new(m20261122_000008_erasure::Migration),
             Box::new(m20261206_000009_allocation::Migration),
+            Box::new(m20261206_000010_tie_requests::Migration),
         ]
     }
 }

@@ -98,6 +98,11 @@ enum Op {
     RevokeOwnCredential,
     RevokeOthersCredential,
     Import,
+    /// A maker asks for a tie (it grants nothing until confirmed).
+    RequestTie,
+    /// A pending tie request to facility F.
+    ConfirmTie,
+    DeclineTie,
 }
 
 struct Case {
@@ -185,6 +190,9 @@ fn cases() -> Vec<Case> {
         case("issueCredential", Op::IssueCredential, "mutation($input: CredentialInput!) { issueCredential(input: $input) { id } }", [U, A, F, F, A, F, F], None),
         case("revokeCredential (its own)", Op::RevokeOwnCredential, "mutation($id: ID!) { revokeCredential(id: $id, reason: \"matrix\") { id } }", [U, A, F, F, A, F, F], None),
         case("revokeCredential (another issuer's)", Op::RevokeOthersCredential, "mutation($id: ID!) { revokeCredential(id: $id, reason: \"matrix\") { id } }", [U, A, F, F, F, F, F], None),
+        case("requestTie", Op::RequestTie, "mutation($f: ID!) { requestTie(facilityId: $f, role: \"owner\") { role } }", [U, F, F, F, F, A, A], None),
+        case("confirmTie", Op::ConfirmTie, "mutation($m: ID!, $f: ID!) { confirmTie(makerId: $m, facilityId: $f) { makerId } }", [U, A, A, F, F, F, F], None),
+        case("declineTie", Op::DeclineTie, "mutation($m: ID!, $f: ID!) { declineTie(makerId: $m, facilityId: $f) { makerId } }", [U, A, A, F, F, F, F], None),
         case("importDocument", Op::Import, "mutation($content: String!) { importDocument(format: OKW, content: $content, dryRun: true) { dryRun } }", [U, A, A, F, F, F, F], None),
     ]
 }
@@ -558,6 +566,27 @@ async fn prepare(app: &TestApp, s: &Scene, op: Op, fresh: bool) -> (Value, Uuid)
             (json!({ "id": target }), a)
         }
         Op::Import => (json!({ "content": OKW }), a),
+        Op::RequestTie => (json!({ "f": s.other_facility }), a),
+        Op::ConfirmTie | Op::DeclineTie => {
+            // An allowed decision needs a pending request of its own; a refused one is
+            // refused before the request is looked for.
+            let target = if fresh {
+                let (m, uuid) = spare_maker().await;
+                let token = app.token_for(Role::Maker, "spare-maker", Some(uuid), None);
+                let asked = app
+                    .gql_as(
+                        Some(&token),
+                        "mutation($f: ID!) { requestTie(facilityId: $f) { role } }",
+                        json!({ "f": s.facility }),
+                    )
+                    .await;
+                assert!(asked.get("errors").is_none(), "{asked}");
+                m
+            } else {
+                s.maker_a.clone()
+            };
+            (json!({ "m": target, "f": s.facility }), a)
+        }
     }
 }
 

@@ -35,6 +35,7 @@ const TABLES: &[&str] = &[
     "index_cursors",
     "machine_models",
     "allocation_requests",
+    "tie_requests",
 ];
 
 async fn tables(db: &DatabaseConnection, backend: Backend) -> Vec<String> {

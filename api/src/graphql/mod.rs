@@ -27,6 +27,7 @@ mod search;
 mod search_support;
 mod system;
 mod taxonomy;
+mod ties;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub struct Query(
     jobs::JobsQuery,
     credentials::CredentialsQuery,
     passport::PassportQuery,
+    ties::TiesQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -63,6 +65,7 @@ pub struct Mutation(
     credentials::CredentialsMutation,
     imports::ImportMutation,
     passport::PassportMutation,
+    ties::TiesMutation,
 );
 
 pub use assignments::Subscription;

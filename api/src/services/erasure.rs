@@ -8,7 +8,7 @@ use chrono::Utc;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{
     assignment_event, availability, credential, experience, machine_clearance, maker,
-    maker_affiliation, skill_claim,
+    maker_affiliation, skill_claim, tie_request,
 };
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -82,6 +82,10 @@ pub async fn erase(
         .await?;
     maker_affiliation::Entity::delete_many()
         .filter(maker_affiliation::Column::MakerId.eq(id))
+        .exec(&tx)
+        .await?;
+    tie_request::Entity::delete_many()
+        .filter(tie_request::Column::MakerId.eq(id))
         .exec(&tx)
         .await?;
     credential::Entity::delete_many()

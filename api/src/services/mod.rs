@@ -18,6 +18,7 @@ pub mod passport;
 pub mod policy;
 pub mod programmes;
 pub mod taxonomy;
+pub mod ties;
 pub mod validate;
 pub mod values;
 
