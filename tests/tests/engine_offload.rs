@@ -83,10 +83,14 @@ fn post_in_background(app: &TestApp, query: &'static str) -> tokio::task::JoinHa
     tokio::spawn(async move { request.send().await.unwrap().json().await.unwrap() })
 }
 
-/// Waits until a search of `key` stalls.
+/// A search first runs for a short slice on the request's worker, then, when it needs
+/// longer, again from the start on the blocking pool: a search that stalls stalls twice.
+const STALLS_PER_SEARCH: u32 = 2;
+
+/// Waits until a search of `key` stalls on the pool (its slice on the worker spent).
 async fn stalling(key: &str) {
     let started = std::time::Instant::now();
-    while fault::stalls(key).entered == 0 {
+    while fault::stalls(key).entered < STALLS_PER_SEARCH {
         assert!(started.elapsed() < PATIENCE, "no search ever stalled");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -102,7 +106,7 @@ async fn stopped_by_cancellation(key: &str) {
             stalls.released, 0,
             "the stalled search was never stopped: it ran until the test released it"
         );
-        if stalls.cancelled == 1 {
+        if stalls.cancelled == STALLS_PER_SEARCH {
             return;
         }
         assert!(
@@ -141,7 +145,7 @@ async fn a_long_search_holds_up_no_other_request_and_stops_at_the_timeout() {
         let uuid = create_facility(&app).await;
         let key = fault_key(&t);
         let _watchdog = Watchdog::new(&key);
-        fault::arm(&key, FaultPoint::Stall, 1);
+        fault::arm(&key, FaultPoint::Stall, STALLS_PER_SEARCH);
         let stalled = post_in_background(&app, SEARCH);
         stalling(&key).await;
 
@@ -178,7 +182,7 @@ async fn a_search_whose_client_went_away_stops() {
     let app = TestApp::spawn_with(&t, config).await;
     let key = fault_key(&t);
     let _watchdog = Watchdog::new(&key);
-    fault::arm(&key, FaultPoint::Stall, 1);
+    fault::arm(&key, FaultPoint::Stall, STALLS_PER_SEARCH);
     let stalled = post_in_background(&app, SEARCH);
     stalling(&key).await;
     // Dropping the request closes its connection.
@@ -233,7 +237,7 @@ async fn a_long_search_over_a_websocket_stops_at_the_timeout_and_holds_up_nothin
     let key = fault_key(&t);
     let _watchdog = Watchdog::new(&key);
     let mut ws = socket(&app).await;
-    fault::arm(&key, FaultPoint::Stall, 1);
+    fault::arm(&key, FaultPoint::Stall, STALLS_PER_SEARCH);
     ws.send(subscribe("long", SEARCH)).await.unwrap();
     stalling(&key).await;
     // Another operation on the same socket is answered while the first one runs.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::error::bad_input;
 use super::geo::BoundingBox;
 use super::loader::{AppLoader, FacilityId, JobId, MakerId};
-use super::offload::on_engine;
+use super::offload::on_engine_read;
 use super::relay::{NodeType, global_id};
 
 /// What a map can show.
@@ -179,7 +179,7 @@ impl MapQuery {
         let public_only = !super::access::sees_private_profiles(ctx);
         let mut features = Vec::new();
         for layer in layers {
-            let clusters = on_engine(ctx, move |engine| {
+            let clusters = on_engine_read(ctx, move |engine| {
                 let mut cell = first_cell;
                 loop {
                     let clusters = engine.clusters(

@@ -110,6 +110,53 @@ impl EngineFailure for ServiceError {
     }
 }
 
+/// How long a re-runnable read may first run on the request's own worker (see
+/// [`on_engine_read`]).
+const INLINE_SLICE: Duration = Duration::from_micros(500);
+
+/// Runs a read on the engine that may safely run twice (a query: the engine answers the
+/// same again). Most queries take tens of microseconds, less than the hop to the blocking
+/// pool and back, so the read first runs right here with a budget of [`INLINE_SLICE`]; one
+/// that needs longer is stopped and run again from the start by [`on_engine`], off the
+/// async workers and within the request's time. A worker is thus held for at most a slice.
+pub async fn on_engine_read<T, E, W>(ctx: &Context<'_>, work: W) -> Result<T>
+where
+    T: Send + 'static,
+    E: EngineFailure,
+    W: Fn(&SearchEngine) -> Result<T, E> + Send + Sync + 'static,
+{
+    let gate = ctx.data::<Arc<EngineGate>>()?;
+    let deadline = ctx.data_opt::<RequestDeadline>();
+    let slice_end = Instant::now().checked_add(INLINE_SLICE);
+    let end = match (deadline.and_then(|d| d.at), slice_end) {
+        (Some(at), Some(slice)) => Some(at.min(slice)),
+        (at, slice) => at.or(slice),
+    };
+    let budget = Budget::new(end, Arc::new(AtomicBool::new(false)));
+    let inline = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        budget::scope(budget, || work(&gate.engine))
+    }));
+    match inline {
+        Ok(Ok(value)) => return Ok(value),
+        Ok(Err(e)) if e.is_cancelled() => {
+            if let Some(deadline) = deadline
+                && deadline.at.is_some_and(|at| Instant::now() >= at)
+            {
+                return Err(deadline.passed());
+            }
+            // The slice ran out: the read goes to the pool.
+        }
+        Ok(Err(e)) => return Err(e.into_error()),
+        Err(panic) => {
+            return Err(internal(format!(
+                "search-engine work failed: {}",
+                makermatch_search::engine::panic_message(panic)
+            )));
+        }
+    }
+    on_engine(ctx, move |engine| work(engine)).await
+}
+
 /// Runs `work` on the engine off the async workers, within the request's time: waits
 /// for a permit (a request dropped meanwhile never runs it), runs it on the blocking
 /// pool, and stops it through its budget when the request's deadline passes or the
