@@ -111,11 +111,11 @@ pub enum Command {
         /// How long it is valid: 30m, 1h, 7d or seconds.
         #[arg(long, default_value = "1h", value_name = "TTL")]
         ttl: String,
-        /// For --role maker: the maker's id.
-        #[arg(long, value_name = "UUID")]
+        /// For --role maker: the maker's UUID or global id (as the API shows it).
+        #[arg(long, value_name = "ID", value_parser = crate::auth::operator_token::maker_id_arg)]
         maker_id: Option<uuid::Uuid>,
-        /// For --role issuer: the issuer's id.
-        #[arg(long, value_name = "UUID")]
+        /// For --role issuer: the issuer's UUID or global id (as the API shows it).
+        #[arg(long, value_name = "ID", value_parser = crate::auth::operator_token::issuer_id_arg)]
         issuer_id: Option<uuid::Uuid>,
     },
     /// Rebuild the search index from the database. Refuses while a server holds the index
@@ -261,10 +261,15 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             include_private,
         } => {
             let ready = startup::prepare(&config).await?;
+            let visibility = if include_private {
+                crate::services::policy::Visibility::operator()
+            } else {
+                crate::services::policy::Visibility::public()
+            };
             let options = crate::export::ExportOptions {
                 kind,
                 format,
-                include_private,
+                visibility,
             };
             let written = match &output {
                 Some(path) => {
@@ -294,35 +299,18 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             maker_id,
             issuer_id,
         } => {
-            use crate::services::actor::Role;
-            let role = Role::parse(&role).ok_or_else(|| {
-                AppError::InvalidInput(format!(
-                    "--role `{role}` is not a role; use admin, coordinator, inspector, issuer or maker"
-                ))
-            })?;
-            if role == Role::Maker && maker_id.is_none() {
-                return Err(AppError::InvalidInput(
-                    "--role maker needs --maker-id (the maker the token acts for)".to_owned(),
-                ));
+            let request = crate::auth::operator_token::TokenRequest {
+                role,
+                sub,
+                ttl,
+                maker_id,
+                issuer_id,
+            };
+            let minted = crate::auth::operator_token::mint(&config, &request)?;
+            if let Some(warning) = &minted.warning {
+                eprintln!("warning: {warning}");
             }
-            if role == Role::Issuer && issuer_id.is_none() {
-                return Err(AppError::InvalidInput(
-                    "--role issuer needs --issuer-id (the issuer the token acts for)".to_owned(),
-                ));
-            }
-            if sub.trim().is_empty() {
-                return Err(AppError::InvalidInput("--sub must not be empty".to_owned()));
-            }
-            let ttl_secs = crate::auth::parse_ttl(&ttl).ok_or_else(|| {
-                AppError::InvalidInput(format!(
-                    "--ttl `{ttl}` is not a duration; use e.g. 30m, 1h, 7d or seconds"
-                ))
-            })?;
-            let verifier = crate::auth::Verifier::new(&config)?;
-            println!(
-                "{}",
-                verifier.mint(role, &sub, maker_id, issuer_id, ttl_secs)?
-            );
+            println!("{}", minted.token);
             Ok(())
         }
         Command::Reindex => {

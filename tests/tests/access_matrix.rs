@@ -149,6 +149,9 @@ fn cases() -> Vec<Case> {
         case("Facility.makers (a private member)", Op::FacilityF, "query($id: ID!) { facility(id: $id) { makers { name } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
         case("search (a private profile)", Op::MyPassport, "{ search(text: \"Hannah\", kinds: [MAKER], first: 10) { node { ... on Maker { name } } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
         case("makers (a private profile)", Op::MyPassport, "{ makers(text: \"Hannah\") { nodes { name } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
+        // The map and a nested search draw the same passports as every other door.
+        case("mapFeatures (a private profile)", Op::MyPassport, "{ mapFeatures(bbox: { minLat: 9.0, minLon: -1.2, maxLat: 9.8, maxLon: -0.4 }, zoom: 16, layers: [MAKERS]) }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
+        case("Facility.nearbyMakers (a private profile)", Op::FacilityF, "query($id: ID!) { facility(id: $id) { nearbyMakers(radiusKm: 400) { name } } }", [X, A, A, X, X, X, X], Some(HIDDEN_NAME)),
         // Facility contacts: staff.
         case("Facility.contactEmail", Op::FacilityF, "query($id: ID!) { facility(id: $id) { contactEmail } }", [F, A, A, F, F, F, F], Some(FACILITY_EMAIL)),
         case("Facility.contactPhone", Op::FacilityF, "query($id: ID!) { facility(id: $id) { contactPhone } }", [F, A, A, F, F, F, F], Some(FACILITY_PHONE)),
@@ -332,6 +335,7 @@ async fn scene(app: &TestApp) -> Scene {
     let (private, private_uuid) = create_maker(
         app,
         json!({ "displayName": HIDDEN_NAME, "publicProfile": false,
+                "location": { "country": "GH", "city": "Tamale", "lat": 9.4008, "lon": -0.8393 },
                 "affiliations": [{ "facilityId": facility, "role": "member" }] }),
     )
     .await;
@@ -739,6 +743,184 @@ async fn every_role_against_every_protected_field_and_mutation() {
             failures.len(),
             failures.join("\n")
         );
+        app.stop().await;
+    })
+    .await;
+}
+
+/// A subscription through the WebSocket door, for each caller: an allowed one delivers the
+/// next transition of the job's (or facility's) work, with its price's actor; a refused one
+/// answers its code and delivers nothing.
+#[tokio::test]
+async fn every_role_against_every_subscription() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    async fn next(
+        ws: &mut tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+    ) -> Value {
+        loop {
+            let msg = tokio::time::timeout(std::time::Duration::from_secs(10), ws.next())
+                .await
+                .expect("a message within 10 s")
+                .expect("the socket stays open")
+                .unwrap();
+            if let Message::Text(t) = msg {
+                let v: Value = serde_json::from_str(&t).unwrap();
+                if v["type"] != "ping" {
+                    return v;
+                }
+            }
+        }
+    }
+
+    on_each_backend(|t: TestDb| async move {
+        let mut config = t.config.clone();
+        config.auth.rate_limit_per_minute = 0;
+        let app = TestApp::spawn_with(&t, config).await;
+        let s = scene(&app).await;
+        let cases = [
+            // anon admin coord insp issuer self other
+            (
+                "jobEvents",
+                "subscription($id: ID!) { jobEvents(jobId: $id) { toStatus actor } }",
+                s.job.clone(),
+                [U, A, A, A, F, F, F],
+            ),
+            (
+                "assignmentEvents",
+                "subscription($id: ID!) { assignmentEvents(facilityId: $id) { toStatus actor } }",
+                s.facility.clone(),
+                [U, A, A, F, F, A, F],
+            ),
+        ];
+        let mut failures = Vec::new();
+        for (name, query, target, wants) in cases {
+            for (caller, want) in CALLERS.into_iter().zip(wants) {
+                let url = format!("{}/graphql", app.base.replace("http://", "ws://"));
+                let mut request = url.into_client_request().unwrap();
+                request.headers_mut().insert(
+                    "sec-websocket-protocol",
+                    "graphql-transport-ws".parse().unwrap(),
+                );
+                let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+                let init = match token(&app, &s, caller, s.maker_a_uuid) {
+                    Some(t) => json!({ "token": t }),
+                    None => json!({}),
+                };
+                ws.send(Message::text(
+                    json!({ "type": "connection_init", "payload": init }).to_string(),
+                ))
+                .await
+                .unwrap();
+                assert_eq!(next(&mut ws).await["type"], "connection_ack");
+                ws.send(Message::text(
+                    json!({ "id": "1", "type": "subscribe",
+                            "payload": { "query": query, "variables": { "id": target } } })
+                    .to_string(),
+                ))
+                .await
+                .unwrap();
+                let what = format!("{name} as {caller:?}");
+                let got = if want == Want::Ok {
+                    // Give the subscription a moment to be registered, then make work.
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    propose(&app, &s.job, &s.facility, &s.maker_a).await;
+                    next(&mut ws).await
+                } else {
+                    next(&mut ws).await
+                };
+                let ok = match want {
+                    Want::Ok => {
+                        got["type"] == "next"
+                            && got["payload"]["data"][name]["toStatus"] == "PROPOSED"
+                            && got["payload"]["data"][name]["actor"] == "admin@test"
+                    }
+                    Want::Forbidden => {
+                        got["payload"]["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+                    }
+                    _ => got["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED",
+                };
+                if !ok {
+                    failures.push(format!("{what}: wanted {want:?}, got {got}"));
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} subscriptions went wrong:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+        app.stop().await;
+    })
+    .await;
+}
+
+/// The command line's export door: the public export shows none of the table's secrets in
+/// any format; the operator's (`--include-private`) shows every one of them.
+#[tokio::test]
+async fn the_export_door_shows_what_its_visibility_allows() {
+    use makermatch_api::export::{ExportFormat, ExportKind, ExportOptions, export};
+    use makermatch_api::services::policy::Visibility;
+
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        scene(&app).await;
+        let dump = |visibility: Visibility| {
+            let db = app.db.clone();
+            async move {
+                let mut all = String::new();
+                for kind in [ExportKind::Facilities, ExportKind::Makers] {
+                    for format in [
+                        ExportFormat::OkwJson,
+                        ExportFormat::Geojson,
+                        ExportFormat::Csv,
+                    ] {
+                        let mut buf = Vec::new();
+                        let options = ExportOptions {
+                            kind,
+                            format,
+                            visibility: visibility.clone(),
+                        };
+                        export(&db, options, &mut buf).await.unwrap();
+                        all.push_str(&String::from_utf8(buf).unwrap());
+                    }
+                }
+                all
+            }
+        };
+        let public = dump(Visibility::public()).await;
+        let operator = dump(Visibility::operator()).await;
+        assert!(
+            public.contains("Kumasi Hive") && public.contains("Owusu"),
+            "{public}"
+        );
+        // The nationality is a bare code: look for it as a JSON string.
+        let nationality = format!("\"{NATIONALITY}\"");
+        for secret in [
+            EMAIL,
+            PHONE,
+            BORN,
+            &nationality,
+            HOME_LAT,
+            SHARED_LAT,
+            FACILITY_EMAIL,
+            FACILITY_PHONE,
+            HIDDEN_NAME,
+        ] {
+            assert!(
+                !public.contains(secret),
+                "the public export shows `{secret}`"
+            );
+            assert!(
+                operator.contains(secret),
+                "the operator's export lacks `{secret}`"
+            );
+        }
         app.stop().await;
     })
     .await;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use makermatch_api::export::{ExportFormat, ExportKind, ExportOptions, export};
 use makermatch_api::import::import_text;
 use makermatch_api::import::record::RecordKind;
+use makermatch_api::services::policy::Visibility;
 use makermatch_api::startup::Ready;
 use makermatch_tests::{TestDb, on_each_backend};
 use serde_json::Value;
@@ -29,7 +30,11 @@ async fn exported(
         ExportOptions {
             kind,
             format,
-            include_private,
+            visibility: if include_private {
+                Visibility::operator()
+            } else {
+                Visibility::public()
+            },
         },
         &mut buf,
     )

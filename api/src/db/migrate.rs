@@ -18,16 +18,11 @@ pub struct MigrationStatus {
 /// database).
 async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>, AppError> {
     let backend = db.get_database_backend();
-    let exists_sql = match backend {
-        sea_orm::DatabaseBackend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'seaql_migrations'"
-        }
-        _ => {
-            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'seaql_migrations'"
-        }
-    };
     let row = db
-        .query_one_raw(Statement::from_string(backend, exists_sql))
+        .query_one_raw(super::dialect::count_tables_named(
+            backend,
+            "seaql_migrations",
+        ))
         .await?;
     let exists = match row {
         Some(row) => row.try_get::<i64>("", "n")? > 0,

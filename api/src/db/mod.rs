@@ -1,8 +1,10 @@
 //! The database: connecting (SQLite embedded, PostgreSQL in production), migrating,
-//! opening write transactions, and private SQLite copies for dry runs.
+//! opening write transactions, the SQL that differs between the two, and private SQLite
+//! copies for dry runs.
 
 mod connect;
 mod constraint;
+pub mod dialect;
 mod migrate;
 mod outage;
 mod pipeline;

@@ -3,22 +3,20 @@
 
 use std::collections::BTreeSet;
 
-use makermatch_entities::facility::{self, AccessType, BatchSize, FacilityStatus};
-use makermatch_entities::outbox::{IndexedKind, OutboxOp};
+use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
 use makermatch_search::Taxonomy;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::catalog::{ARCHETYPES, Archetype, models};
 use super::places::{COUNTRIES, City, Country, country};
-use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, reference_date};
+use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, all_accepted, reference_date};
 use crate::db::begin_write;
 use crate::error::AppError;
-use crate::services::bulk::insert_models;
+use crate::services::batch::BatchItem;
 use crate::services::facilities::{
-    EquipmentInput, FacilityChildren, FacilityInput, LocationInput, PropertyInput, TermLink,
+    self, EquipmentInput, FacilityInput, LocationInput, PropertyInput, TermLink,
 };
-use crate::services::outbox;
 
 /// The nine IMA trial spaces: three cities in each of Ghana, Kenya and South Africa.
 pub const IMA_SITES: &[(&str, &str)] = &[
@@ -59,28 +57,26 @@ pub async fn generate(
     let mut next = 0usize;
     while next < total {
         let end = (next + BATCH).min(total);
-        let mut rows = Vec::with_capacity(end - next);
-        let mut children = FacilityChildren::default();
+        let mut batch = Vec::with_capacity(end - next);
         for i in next..end {
             let (input, site) = one(taxonomy, rng, size.seed, i);
-            let row = input
-                .to_row(site.id, rng.days_before(reference_date(), 3 * 365))
-                .map_err(|e| AppError::InvalidInput(format!("demo facility {i}: {e}")))?;
-            let mut ids = site.machines.iter().map(|(id, _)| *id);
-            let mut take_id = || ids.next().unwrap_or_else(Uuid::nil);
-            children.append(input.child_rows(site.id, &mut take_id));
-            rows.push(row);
+            let created = rng.days_before(reference_date(), 3 * 365);
+            summary.equipment += input.equipment.len() as u64;
+            // The machines keep the ids drawn for them: makers are cleared on them.
+            let machine_ids = site.machines.iter().map(|(id, _)| *id).collect();
+            batch.push(
+                BatchItem::insert(site.id, input)
+                    .written_at(created)
+                    .with_child_ids(machine_ids),
+            );
             sites.push(site);
         }
-        summary.equipment += children.equipment.len() as u64;
-        let changes: Vec<_> = sites[next..end]
-            .iter()
-            .map(|s| (IndexedKind::Facility, s.id, OutboxOp::Upsert))
-            .collect();
         let tx = begin_write(db).await?;
-        insert_models::<facility::Entity, _>(&tx, rows, 40).await?;
-        children.insert(&tx).await?;
-        outbox::record_many(&tx, changes).await?;
+        all_accepted(
+            facilities::write_batch(&tx, batch, true).await?,
+            "facility",
+            next,
+        )?;
         tx.commit().await?;
         summary.facilities += (end - next) as u64;
         bar.inc((end - next) as u64);

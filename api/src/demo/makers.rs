@@ -4,11 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::skill_claim::SkillLevel;
-use makermatch_entities::{
-    achievement, achievement_alignment, credential, issuer, machine_clearance, maker,
-};
 use makermatch_search::skills::skill_key;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -16,15 +12,18 @@ use uuid::Uuid;
 use super::catalog::{ARCHETYPES, GENERAL_SKILLS, ISSUERS};
 use super::facilities::Site;
 use super::places::COUNTRIES;
-use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, reference_date};
+use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, all_accepted, reference_date};
 use crate::db::begin_write;
 use crate::error::AppError;
-use crate::services::bulk::insert_models;
-use crate::services::makers::{
-    AffiliationInput, AvailabilityInput, ExperienceInput, MakerChildren, MakerInput,
-    SkillClaimInput, ensure_skills,
+use crate::services::batch::BatchItem;
+use crate::services::credentials::{
+    self, AchievementFromSource, AchievementInput, AlignmentInput, CredentialFromSource,
+    CredentialInput, IssuerFromSource, IssuerInput,
 };
-use crate::services::outbox;
+use crate::services::makers::{
+    self, AffiliationInput, AvailabilityInput, ClearanceInput, ExperienceInput, MakerInput,
+    MakerWrite, SkillClaimInput, ensure_skills,
+};
 
 const BATCH: usize = 5_000;
 
@@ -39,56 +38,56 @@ async fn write_issuers(
     db: &DatabaseConnection,
     rng: &mut DemoRng,
     seed: u64,
-    skill_ids: &HashMap<String, Uuid>,
     summary: &mut DemoSummary,
 ) -> Result<Vec<Badge>, AppError> {
     let now = reference_date();
     let mut issuers = Vec::new();
     let mut achievements = Vec::new();
-    let mut alignments = Vec::new();
     let mut badges = Vec::new();
     for (i, spec) in ISSUERS.iter().enumerate() {
         let (name, url, trusted, awards) = (spec.name, spec.url, spec.trusted, spec.awards);
         let issuer_id = rng.uuid();
-        issuers.push(issuer::Model {
-            id: issuer_id,
-            name: name.to_owned(),
-            url: Some(url.to_owned()),
-            email: None,
-            description: Some("Generated for the makermatch demo.".to_owned()),
-            trusted,
-            public_key: None,
+        let issuer = IssuerFromSource {
+            issuer: IssuerInput {
+                name: name.to_owned(),
+                url: Some(url.to_owned()),
+                email: None,
+                description: Some("Generated for the makermatch demo.".to_owned()),
+                trusted,
+                public_key: None,
+            },
             source: DEMO_SOURCE.to_owned(),
-            source_id: Some(format!("s{seed}-i{i}")),
-            source_hash: None,
-            date_created: now,
-        });
+            source_id: format!("s{seed}-i{i}"),
+        };
+        issuers.push(BatchItem::insert(issuer_id, issuer).written_at(now));
         for (j, (award, skill)) in awards.iter().enumerate() {
             let achievement_id = rng.uuid();
             let key = skill_key(skill);
-            achievements.push(achievement::Model {
-                id: achievement_id,
-                issuer_id,
-                name: (*award).to_owned(),
-                description: Some(format!(
-                    "Holder has shown competence in {}.",
-                    skill.to_lowercase()
-                )),
-                criteria: Some("Practical assessment and a written test.".to_owned()),
-                image: None,
+            let achievement = AchievementFromSource {
+                achievement: AchievementInput {
+                    issuer_id,
+                    name: (*award).to_owned(),
+                    description: Some(format!(
+                        "Holder has shown competence in {}.",
+                        skill.to_lowercase()
+                    )),
+                    criteria: Some("Practical assessment and a written test.".to_owned()),
+                    image: None,
+                    alignments: vec![AlignmentInput {
+                        target_name: (*skill).to_owned(),
+                        target_url: None,
+                        process_id: None,
+                    }],
+                },
                 source: DEMO_SOURCE.to_owned(),
-                source_id: Some(format!("s{seed}-a{i}-{j}")),
-                source_hash: None,
-                date_created: now,
-            });
-            alignments.push(achievement_alignment::Model {
-                id: rng.uuid(),
-                achievement_id,
-                skill_id: skill_ids.get(&key).copied(),
-                process_id: None,
-                target_name: (*skill).to_owned(),
-                target_url: None,
-            });
+                source_id: format!("s{seed}-a{i}-{j}"),
+            };
+            let alignment_id = rng.uuid();
+            achievements.push(
+                BatchItem::insert(achievement_id, achievement)
+                    .written_at(now)
+                    .with_child_ids(vec![alignment_id]),
+            );
             badges.push(Badge {
                 achievement_id,
                 skill_key: key,
@@ -97,9 +96,16 @@ async fn write_issuers(
     }
     summary.issuers = issuers.len() as u64;
     let tx = begin_write(db).await?;
-    insert_models::<issuer::Entity, _>(&tx, issuers, 11).await?;
-    insert_models::<achievement::Entity, _>(&tx, achievements, 10).await?;
-    insert_models::<achievement_alignment::Entity, _>(&tx, alignments, 6).await?;
+    all_accepted(
+        credentials::write_issuers(&tx, issuers, true).await?,
+        "issuer",
+        0,
+    )?;
+    all_accepted(
+        credentials::write_achievements(&tx, achievements, true).await?,
+        "achievement",
+        0,
+    )?;
     tx.commit().await?;
     Ok(badges)
 }
@@ -120,7 +126,7 @@ pub async fn generate(
         .map(|(label, process)| ((*label).to_owned(), process.map(str::to_owned)));
     let skill_ids = ensure_skills(&tx, all_skills).await?;
     tx.commit().await?;
-    let badges = write_issuers(db, rng, size.seed, &skill_ids, summary).await?;
+    let badges = write_issuers(db, rng, size.seed, summary).await?;
     let badge_for: HashMap<&str, &Badge> =
         badges.iter().map(|b| (b.skill_key.as_str(), b)).collect();
 
@@ -135,33 +141,26 @@ pub async fn generate(
     let mut next = 0usize;
     while next < total {
         let end = (next + BATCH).min(total);
-        let mut rows: Vec<maker::Model> = Vec::with_capacity(end - next);
-        let mut children = MakerChildren::default();
+        let mut batch = Vec::with_capacity(end - next);
         let mut credentials = Vec::new();
         let mut clearances = Vec::new();
-        let mut changes = Vec::with_capacity(end - next);
         for i in next..end {
             let id = rng.uuid();
             let created = rng.days_before(reference_date(), 3 * 365);
             let (input, home) = one(rng, size.seed, i, sites, &by_city);
-            let mut row = input
-                .to_row(id, created)
-                .map_err(|e| AppError::InvalidInput(format!("demo maker {i}: {e}")))?;
             // Public positions from a seeded generator of their own, so a seed gives the
             // same data and the other draws stay what they were.
-            if let (Some(lat), Some(lon)) = (row.lat, row.lon) {
-                let (clat, clon) = privacy.displace(lat, lon);
-                row.coarse_lat = Some(clat);
-                row.coarse_lon = Some(clon);
-            }
-            let mut draw_id = || rng.uuid();
-            let these = input.child_rows(id, created, &skill_ids, &mut draw_id);
-            for claim in &these.claims {
-                let key = skill_ids
-                    .iter()
-                    .find(|(_, v)| **v == claim.skill_id)
-                    .map(|(k, _)| k.as_str());
-                if let Some(badge) = key.and_then(|k| badge_for.get(k))
+            let public_position = input
+                .lat
+                .zip(input.lon)
+                .map(|(lat, lon)| privacy.displace(lat, lon));
+            // The child rows' ids are drawn here, in the order the service takes them.
+            let child_ids: Vec<Uuid> = (0..input.child_ids_needed(&skill_ids))
+                .map(|_| rng.uuid())
+                .collect();
+            let claims = input.claimed_skills(&skill_ids);
+            for claim in &claims {
+                if let Some(badge) = badge_for.get(claim.key.as_str())
                     && rng.chance(0.35)
                 {
                     credentials.push(credential_for(
@@ -183,31 +182,48 @@ pub async fn generate(
                 for (equipment_id, process) in &site.machines {
                     let relevant = process.is_some() && skill_processes.contains(process);
                     if (relevant && rng.chance(0.8)) || rng.chance(0.05) {
-                        clearances.push(machine_clearance::Model {
-                            id: rng.uuid(),
-                            maker_id: id,
-                            equipment_id: *equipment_id,
-                            facility_id: site.id,
-                            granted_by: "demo: workshop manager".to_owned(),
-                            granted_on: rng.days_before(reference_date(), 700).date_naive(),
-                            expires_on: None,
-                        });
+                        let clearance_id = rng.uuid();
+                        clearances.push((
+                            clearance_id,
+                            ClearanceInput {
+                                maker_id: id,
+                                facility_id: site.id,
+                                equipment_id: *equipment_id,
+                                granted_by: "demo: workshop manager".to_owned(),
+                                granted_on: rng.days_before(reference_date(), 700).date_naive(),
+                                expires_on: None,
+                            },
+                        ));
                     }
                 }
             }
-            summary.skill_claims += these.claims.len() as u64;
-            children.append(these);
-            rows.push(row);
-            changes.push((IndexedKind::Maker, id, OutboxOp::Upsert));
+            summary.skill_claims += claims.len() as u64;
+            let write = MakerWrite {
+                passport: input,
+                stated: Vec::new(),
+                public_position,
+            };
+            batch.push(
+                BatchItem::insert(id, write)
+                    .written_at(created)
+                    .with_child_ids(child_ids),
+            );
         }
         summary.credentials += credentials.len() as u64;
         summary.clearances += clearances.len() as u64;
         let tx = begin_write(db).await?;
-        insert_models::<maker::Entity, _>(&tx, rows, 27).await?;
-        children.insert(&tx).await?;
-        insert_models::<credential::Entity, _>(&tx, credentials, 10).await?;
-        insert_models::<machine_clearance::Entity, _>(&tx, clearances, 7).await?;
-        outbox::record_many(&tx, changes).await?;
+        all_accepted(makers::write_batch(&tx, batch, true).await?, "maker", next)?;
+        // Both are these makers': the makers' write queued them for indexing already.
+        all_accepted(
+            credentials::write_credentials(&tx, credentials, false).await?,
+            "credential",
+            0,
+        )?;
+        all_accepted(
+            makers::grant_batch(&tx, clearances, false).await?,
+            "clearance",
+            0,
+        )?;
         tx.commit().await?;
         summary.makers += (end - next) as u64;
         bar.inc((end - next) as u64);
@@ -231,26 +247,28 @@ fn credential_for(
     maker_id: Uuid,
     badge: &Badge,
     created: DateTime<Utc>,
-) -> credential::Model {
+) -> BatchItem<CredentialFromSource> {
     let issued_on = rng.days_before(created, 900);
     // Some expired, a few revoked: the demo shows what "verified" leaves out.
     let expires = rng
         .chance(0.5)
         .then(|| issued_on + chrono::Duration::days(i64::from(rng.between(365, 1460))));
     let revoked = rng.chance(0.04);
-    credential::Model {
-        id: rng.uuid(),
-        maker_id,
-        achievement_id: badge.achievement_id,
-        issued_on,
-        expires,
-        evidence_url: None,
+    let id = rng.uuid();
+    let credential = CredentialFromSource {
+        credential: CredentialInput {
+            maker_id,
+            achievement_id: badge.achievement_id,
+            issued_on,
+            expires,
+            evidence_url: None,
+        },
         revoked,
         revocation_reason: revoked.then(|| "Issued in error (demo)".to_owned()),
         source: DEMO_SOURCE.to_owned(),
-        source_id: Some(format!("s{seed}-c{maker_id}-{n}")),
-        source_hash: None,
-    }
+        source_id: format!("s{seed}-c{maker_id}-{n}"),
+    };
+    BatchItem::insert(id, credential)
 }
 
 /// One maker, and the index of the facility they are affiliated with, if any.

@@ -20,6 +20,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Quer
 use uuid::Uuid;
 
 use crate::error::AppError;
+use crate::services::batch::Refused;
 
 pub const DEFAULT_FACILITIES: u32 = 200;
 pub const DEFAULT_MAKERS: u32 = 2_000;
@@ -154,6 +155,18 @@ impl DemoRng {
 /// always produces the same rows.
 pub(crate) fn reference_date() -> DateTime<Utc> {
     DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default() // 2026-01-01T00:00:00Z
+}
+
+/// Generated records pass the services' rules; one that does not is a bug of the
+/// generator, reported with the record (`what` and its number from `first`).
+fn all_accepted(refused: Refused, what: &str, first: usize) -> Result<(), AppError> {
+    match refused.into_iter().next() {
+        Some((i, e)) => Err(AppError::InvalidInput(format!(
+            "demo {what} {}: {e}",
+            first + i
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn progress(len: u64, what: &str) -> indicatif::ProgressBar {

@@ -2,21 +2,19 @@
 //! tiers (per space: 100 simple devices at $2, 20 simple products at $10, 5 complex
 //! products at $80), plus a few open jobs elsewhere to explore matching with.
 
-use makermatch_entities::job::{self, JobStatus};
-use makermatch_entities::job_requirement::{self, RequirementKind};
-use makermatch_entities::outbox::{IndexedKind, OutboxOp};
-use makermatch_entities::programme;
+use makermatch_entities::job::JobStatus;
+use makermatch_entities::job_requirement::RequirementKind;
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use super::catalog::ARCHETYPES;
 use super::facilities::Site;
 use super::places::COUNTRIES;
-use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, reference_date};
+use super::{DEMO_SOURCE, DemoRng, DemoSize, DemoSummary, all_accepted, reference_date};
 use crate::db::begin_write;
 use crate::error::AppError;
-use crate::services::bulk::insert_models;
-use crate::services::jobs::{JobInput, ProgrammeInput, RequirementInput};
-use crate::services::outbox;
+use crate::services::batch::BatchItem;
+use crate::services::jobs::{self, JobInput, ProgrammeInput, RequirementInput};
 
 struct Tier {
     code: &'static str,
@@ -119,9 +117,8 @@ pub async fn generate(
     let seed = size.seed;
     let reference = reference_date();
     let ima_spaces = sites.iter().filter(|s| s.ima).count() as i32;
-    let mut jobs: Vec<job::Model> = Vec::new();
-    let mut requirements: Vec<job_requirement::Model> = Vec::new();
-    let mut programmes: Vec<programme::Model> = Vec::new();
+    let mut batch: Vec<BatchItem<JobInput>> = Vec::new();
+    let mut programmes: Vec<BatchItem<ProgrammeInput>> = Vec::new();
 
     if ima_spaces > 0 {
         let programme_id = rng.uuid();
@@ -135,10 +132,8 @@ pub async fn generate(
             ends_on: Some((reference + chrono::Duration::days(180)).date_naive()),
             region: ["GH", "KE", "ZA"].map(str::to_owned).to_vec(),
             participants: sites.iter().filter(|s| s.ima).map(|s| s.id).collect(),
-        }
-        .to_row(programme_id, reference)
-        .map_err(|e| AppError::InvalidInput(format!("demo programme: {e}")))?;
-        programmes.push(programme);
+        };
+        programmes.push(BatchItem::insert(programme_id, programme).written_at(reference));
         for (t, tier) in TIERS.iter().enumerate() {
             let mut input = JobInput::new(tier.title, tier.per_space * ima_spaces);
             input.programme_id = Some(programme_id);
@@ -168,7 +163,7 @@ pub async fn generate(
                 .collect();
             input.source = Some(DEMO_SOURCE.to_owned());
             input.source_id = Some(format!("s{seed}-ima-{t}"));
-            push_job(rng, input, &mut jobs, &mut requirements)?;
+            push_job(rng, input, &mut batch);
         }
     }
 
@@ -226,36 +221,29 @@ pub async fn generate(
         });
         input.source = Some(DEMO_SOURCE.to_owned());
         input.source_id = Some(format!("s{seed}-j{n}"));
-        push_job(rng, input, &mut jobs, &mut requirements)?;
+        push_job(rng, input, &mut batch);
     }
 
     summary.programmes = programmes.len() as u64;
-    summary.jobs = jobs.len() as u64;
-    let changes: Vec<_> = jobs
-        .iter()
-        .map(|j| (IndexedKind::Job, j.id, OutboxOp::Upsert))
-        .collect();
+    summary.jobs = batch.len() as u64;
     let tx = begin_write(db).await?;
-    insert_models::<programme::Entity, _>(&tx, programmes, 8).await?;
-    insert_models::<job::Entity, _>(&tx, jobs, 23).await?;
-    insert_models::<job_requirement::Entity, _>(&tx, requirements, 6).await?;
-    outbox::record_many(&tx, changes).await?;
+    all_accepted(
+        jobs::write_programmes(&tx, programmes).await?,
+        "programme",
+        0,
+    )?;
+    all_accepted(jobs::write_batch(&tx, batch, true).await?, "job", 0)?;
     tx.commit().await?;
     Ok(())
 }
 
-fn push_job(
-    rng: &mut DemoRng,
-    input: JobInput,
-    jobs: &mut Vec<job::Model>,
-    requirements: &mut Vec<job_requirement::Model>,
-) -> Result<(), AppError> {
+/// A job with its id and its requirements' ids drawn now, so a seed gives the same ids.
+fn push_job(rng: &mut DemoRng, input: JobInput, batch: &mut Vec<BatchItem<JobInput>>) {
     let id = rng.uuid();
-    let row = input
-        .to_row(id, reference_date())
-        .map_err(|e| AppError::InvalidInput(format!("demo job: {e}")))?;
-    let mut draw = || rng.uuid();
-    requirements.extend(input.requirement_rows(id, &mut draw));
-    jobs.push(row);
-    Ok(())
+    let requirement_ids: Vec<Uuid> = input.requirements.iter().map(|_| rng.uuid()).collect();
+    batch.push(
+        BatchItem::insert(id, input)
+            .written_at(reference_date())
+            .with_child_ids(requirement_ids),
+    );
 }

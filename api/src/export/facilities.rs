@@ -226,9 +226,10 @@ const CSV_HEADER: &[&str] = &[
 
 pub async fn export(
     db: &DatabaseConnection,
-    options: ExportOptions,
+    options: &ExportOptions,
     out: &mut impl Write,
 ) -> Result<u64, AppError> {
+    let contacts = options.visibility.staff_field("contact").is_ok();
     let wiki: HashMap<String, String> = process::Entity::find()
         .all(db)
         .await?
@@ -273,13 +274,13 @@ pub async fn export(
             count += 1;
             match (&mut stream, options.format) {
                 (Some(s), ExportFormat::Geojson) => {
-                    let mut props = okw(f, &links, options.include_private);
+                    let mut props = okw(f, &links, contacts);
                     if let Some(map) = props.as_object_mut() {
                         map.remove("id");
                     }
                     s.item(out, &feature(f.id.to_string(), f.lat.zip(f.lon), props))?;
                 }
-                (Some(s), _) => s.item(out, &okw(f, &links, options.include_private))?,
+                (Some(s), _) => s.item(out, &okw(f, &links, contacts))?,
                 (None, _) => {
                     let join =
                         |v: Option<&Vec<String>>| v.map(|l| l.join("; ")).unwrap_or_default();
@@ -311,7 +312,7 @@ pub async fn export(
                             .unwrap_or_default()
                             .to_owned(),
                         f.website.clone().unwrap_or_default(),
-                        if options.include_private {
+                        if contacts {
                             f.contact_email.clone().unwrap_or_default()
                         } else {
                             String::new()

@@ -130,8 +130,15 @@ async fn passports(
     Ok(out)
 }
 
-fn record(m: &maker::Model, p: &Passport, private: bool) -> (Value, Option<(f64, f64)>) {
-    let position = if private {
+/// One passport as a PSS record; `private` adds its private fields and `home` its exact
+/// position (else the public, city-level one).
+fn record(
+    m: &maker::Model,
+    p: &Passport,
+    private: bool,
+    home: bool,
+) -> (Value, Option<(f64, f64)>) {
+    let position = if home {
         m.lat.zip(m.lon)
     } else {
         m.coarse_lat.zip(m.coarse_lon)
@@ -179,7 +186,7 @@ const CSV_HEADER: &[&str] = &[
 
 pub async fn export(
     db: &DatabaseConnection,
-    options: ExportOptions,
+    options: &ExportOptions,
     out: &mut impl Write,
 ) -> Result<u64, AppError> {
     let mut stream = match options.format {
@@ -201,7 +208,7 @@ pub async fn export(
         if let Some(a) = after {
             query = query.filter(maker::Column::Id.gt(a));
         }
-        if !options.include_private {
+        if !options.visibility.private_profiles() {
             query = query.filter(maker::Column::PublicProfile.eq(true));
         }
         let page = query.all(db).await?;
@@ -214,7 +221,12 @@ pub async fn export(
                 continue;
             };
             count += 1;
-            let (mut value, position) = record(m, p, options.include_private);
+            if !options.visibility.sees_maker(m) {
+                continue;
+            }
+            let private = options.visibility.maker_private(m.id, "email").is_ok();
+            let home = options.visibility.maker_home(m, "location").is_ok();
+            let (mut value, position) = record(m, p, private, home);
             match (&mut stream, options.format) {
                 (Some(s), ExportFormat::Geojson) => {
                     if let Some(map) = value.as_object_mut() {
@@ -225,7 +237,7 @@ pub async fn export(
                 (Some(s), _) => s.item(out, &value)?,
                 (None, _) => {
                     let private = |v: &Option<String>| {
-                        if options.include_private {
+                        if private {
                             v.clone().unwrap_or_default()
                         } else {
                             String::new()

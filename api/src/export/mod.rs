@@ -10,6 +10,7 @@ use std::io::Write;
 use sea_orm::DatabaseConnection;
 
 use crate::error::AppError;
+use crate::services::policy::Visibility;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportKind {
@@ -27,11 +28,12 @@ pub enum ExportFormat {
     Csv,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ExportOptions {
     pub kind: ExportKind,
     pub format: ExportFormat,
-    pub include_private: bool,
+    /// What the export shows: the public's view, or the operator's (`--include-private`).
+    pub visibility: Visibility,
 }
 
 /// Records fetched per page.
@@ -48,8 +50,8 @@ pub async fn export(
     mut out: impl Write,
 ) -> Result<u64, AppError> {
     let n = match options.kind {
-        ExportKind::Facilities => facilities::export(db, options, &mut out).await?,
-        ExportKind::Makers => makers::export(db, options, &mut out).await?,
+        ExportKind::Facilities => facilities::export(db, &options, &mut out).await?,
+        ExportKind::Makers => makers::export(db, &options, &mut out).await?,
     };
     out.flush().map_err(io)?;
     Ok(n)

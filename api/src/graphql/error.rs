@@ -78,6 +78,7 @@ impl From<ServiceErrorExt> for Error {
             ServiceError::NotFound { kind, id } => not_found(kind, id),
             ServiceError::Conflict(message) => coded(Code::Conflict, message),
             ServiceError::Forbidden(message) => coded(Code::Forbidden, message),
+            ServiceError::Unauthenticated(message) => coded(Code::Unauthenticated, message),
             ServiceError::Database(db) => from_db(db),
             ServiceError::Search(e) => from_search(e),
             ServiceError::Internal(e) => internal(e),

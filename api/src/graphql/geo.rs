@@ -29,20 +29,9 @@ pub struct BoundingBox {
     pub max_lon: f64,
 }
 
+/// A position argument, by the one rule for positions (`services::values::position`).
 pub fn point(field: &str, lat: f64, lon: f64) -> Result<LatLon, Error> {
-    if !lat.is_finite() || !(-90.0..=90.0).contains(&lat) {
-        return Err(bad_input(
-            &format!("{field}.lat"),
-            format!("{lat} is not a latitude; use degrees from -90 to 90"),
-        ));
-    }
-    if !lon.is_finite() || !(-180.0..=180.0).contains(&lon) {
-        return Err(bad_input(
-            &format!("{field}.lon"),
-            format!("{lon} is not a longitude; use degrees from -180 to 180"),
-        ));
-    }
-    LatLon::new(lat, lon).map_err(|e| bad_input(field, e))
+    crate::services::values::position(field, lat, lon).map_err(super::error::from_query_service)
 }
 
 impl GeoFilter {

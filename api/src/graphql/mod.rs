@@ -1,33 +1,41 @@
-//! The GraphQL schema (DESIGN §7), one module per domain, merged into one `Query` and one
-//! `Mutation`. Resolvers stay thin: they read through the search engine and DataLoaders
-//! and write through `crate::services`.
+//! The GraphQL schema (DESIGN §7): one module per domain, each with its types, inputs,
+//! queries and mutations, merged into one `Query` and one `Mutation`, over the machinery
+//! the domains share. Resolvers stay thin: they read through the search engine and
+//! DataLoaders and write through `crate::services`.
 
-mod access;
-pub mod admission;
+// The domains. A folder splits a domain into `types`, `inputs`, `queries` and `mutations`
+// (`subscriptions` for assignments); a domain with one resolver and a type or two is one
+// file.
 mod assignments;
 mod credentials;
-pub mod error;
 mod facilities;
-mod geo;
 mod imports;
 mod jobs;
-pub mod limits;
-pub mod loader;
 mod makers;
 mod map;
 mod matching;
 mod node;
-pub mod offload;
-pub mod parsed;
 mod passport;
-pub mod persisted;
-mod plain;
-pub mod relay;
 mod search;
-mod search_support;
 mod system;
 mod taxonomy;
 mod ties;
+
+// What the domains share: the policy as GraphQL sees it, errors, geo inputs, loaders,
+// engine work off the async workers, plain lists, Relay ids and pages, and the search
+// engine's handle.
+mod access;
+pub mod error;
+mod geo;
+pub mod loader;
+pub mod offload;
+mod plain;
+pub mod relay;
+mod search_support;
+
+// What a request passes before the executor: persisted and parsed queries, admission and
+// limits.
+pub mod request;
 
 use std::sync::Arc;
 
@@ -74,7 +82,17 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The caller of a request: the actor of its token, or `None` for anonymous callers.
 #[derive(Debug, Clone, Default)]
-pub struct Viewer(pub Option<crate::services::actor::Actor>);
+pub struct Viewer {
+    pub actor: Option<crate::services::actor::Actor>,
+    pub visibility: crate::services::policy::Visibility,
+}
+
+impl Viewer {
+    pub fn new(actor: Option<crate::services::actor::Actor>) -> Viewer {
+        let visibility = crate::services::policy::Visibility::of(actor.as_ref());
+        Viewer { actor, visibility }
+    }
+}
 
 fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
@@ -102,8 +120,8 @@ pub fn build_schema(
         .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);
     // No extensions: with one, every field of every query runs through the extension
-    // chain. Persisted queries are applied by the HTTP handler (`persisted.rs`), and
-    // plain lists (`plain.rs`) skip the executor, which an extension would expect to see.
+    // chain. Persisted queries are applied by the HTTP handler (`request/persisted.rs`),
+    // and plain lists (`plain.rs`) skip the executor, which an extension would expect to see.
     if !config.introspection {
         builder = builder.disable_introspection();
     }

@@ -7,7 +7,11 @@
 //! selected on it is plain (read off the row: no context, arguments or waiting).
 //! Anything else (fragments, directives, a field with an access rule or a loader) sends
 //! the list through the executor as before. The answer is the same either way, in
-//! selection order (`tests/tests/plain_resolution.rs` compares the two).
+//! selection order (`tests/tests/plain_resolution.rs` compares the two on every field the
+//! schema lists for these types).
+//!
+//! Each plain field is declared once, in `plain_fields!`, which makes both its resolver
+//! and its arm of `Plain::plain_field` from that one declaration, so the two cannot drift.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -187,7 +191,191 @@ impl<T: PlainValue> PlainValue for Vec<T> {
     }
 }
 
-/// A plain field's value.
-pub fn plain(value: impl PlainValue) -> Option<Value> {
-    Some(value.plain())
+/// A plain field's value as the executor would write it for `field`.
+pub trait PlainField {
+    fn plain_in(self, field: &Field) -> Option<Value>;
 }
+
+impl<T: PlainValue> PlainField for T {
+    fn plain_in(self, _: &Field) -> Option<Value> {
+        Some(self.plain())
+    }
+}
+
+/// A nested list (a machine's properties, a member's claims) stays plain under the
+/// field's own selection.
+impl<T: Viewed> PlainField for SharedList<T> {
+    fn plain_in(self, field: &Field) -> Option<Value> {
+        plain_list(self.0.iter().map(T::view), &field.selection_set.node)
+    }
+}
+
+/// An `#[Object]` whose plain fields are each declared once: the macro writes the
+/// resolver (named with `#[graphql(name = …)]`) and the `Plain::plain_field` arm from the
+/// same name, type and expression. Items come in schema order:
+///
+/// - `#[plain("gqlName")] async fn name(&self) -> T { … }`, after its doc comment (the only
+///   other attribute it takes): a plain field. The body reads the value off `self` (no
+///   context, arguments or waiting) and `T` is a `PlainValue` or a `SharedList` of plain
+///   rows.
+/// - the same followed by `else |ctx| { … }`: the body gives `Option<T>`; `Some` is
+///   plain, and on `None` the resolver evaluates the second block (with `ctx`, `?`
+///   allowed) while `plain_field` answers `None`, sending the list to the executor.
+/// - any other `async fn` with a return type, kept verbatim: a field that needs context,
+///   arguments, an access rule or a loader, answered only by the executor.
+macro_rules! plain_fields {
+    (
+        $(#[$($object_attr:tt)*])*
+        impl $ty:ident $(<$lt:lifetime>)? { $($items:tt)* }
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item [[$(#[$($object_attr)*])*] [$ty $(<$lt>)?]] [] [] []
+            $($items)*
+        }
+    };
+
+    // A plain field that may have no plain value: the resolver then runs the fallback.
+    (
+        @item $head:tt [$($resolvers:tt)*] [$($reads:tt)*] $this:tt
+        $(#[doc = $doc:tt])*
+        #[plain($name:tt)]
+        $vis:vis async fn $method:ident(&$self:ident) -> $out:ty { $($body:tt)* }
+        else |$ctx:ident| { $($fallback:tt)* }
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item $head
+            [
+                $($resolvers)*
+                $(#[doc = $doc])*
+                #[graphql(name = $name)]
+                $vis async fn $method(
+                    &$self,
+                    $ctx: &::async_graphql::Context<'_>,
+                ) -> ::async_graphql::Result<$out> {
+                    let plain: ::core::option::Option<$out> = { $($body)* };
+                    ::core::result::Result::Ok(match plain {
+                        ::core::option::Option::Some(value) => value,
+                        ::core::option::Option::None => { $($fallback)* }
+                    })
+                }
+            ]
+            [$($reads)* { $name [$out] { $($body)* } }]
+            [$self]
+            $($rest)*
+        }
+    };
+
+    // A plain field.
+    (
+        @item $head:tt [$($resolvers:tt)*] [$($reads:tt)*] $this:tt
+        $(#[doc = $doc:tt])*
+        #[plain($name:tt)]
+        $vis:vis async fn $method:ident(&$self:ident) -> $out:ty { $($body:tt)* }
+        $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item $head
+            [
+                $($resolvers)*
+                $(#[doc = $doc])*
+                #[graphql(name = $name)]
+                $vis async fn $method(&$self) -> $out { $($body)* }
+            ]
+            [$($reads)* { $name [$out] { ::core::option::Option::Some({ $($body)* }) } }]
+            [$self]
+            $($rest)*
+        }
+    };
+
+    // Any other resolver, verbatim. Its return type is passed on as written (`Result`
+    // must stay visible to `#[Object]`), read a few tokens a step up to the body to keep
+    // the expansion shallow.
+    (
+        @item $head:tt $resolvers:tt $reads:tt $this:tt
+        $(#[$($attr:tt)*])*
+        $vis:vis async fn $method:ident $args:tt -> $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @verbatim $head $resolvers $reads $this
+            [$(#[$($attr)*])* $vis async fn $method $args ->]
+            $($rest)*
+        }
+    };
+    (
+        @verbatim $head:tt [$($resolvers:tt)*] $reads:tt $this:tt [$($sig:tt)*]
+        { $($body:tt)* } $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item $head [$($resolvers)* $($sig)* { $($body)* }] $reads $this
+            $($rest)*
+        }
+    };
+    (
+        @verbatim $head:tt [$($resolvers:tt)*] $reads:tt $this:tt [$($sig:tt)*]
+        $a:tt { $($body:tt)* } $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item $head [$($resolvers)* $($sig)* $a { $($body)* }] $reads $this
+            $($rest)*
+        }
+    };
+    (
+        @verbatim $head:tt [$($resolvers:tt)*] $reads:tt $this:tt [$($sig:tt)*]
+        $a:tt $b:tt { $($body:tt)* } $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item $head [$($resolvers)* $($sig)* $a $b { $($body)* }] $reads $this
+            $($rest)*
+        }
+    };
+    (
+        @verbatim $head:tt [$($resolvers:tt)*] $reads:tt $this:tt [$($sig:tt)*]
+        $a:tt $b:tt $c:tt { $($body:tt)* } $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @item $head [$($resolvers)* $($sig)* $a $b $c { $($body)* }] $reads $this
+            $($rest)*
+        }
+    };
+    (
+        @verbatim $head:tt $resolvers:tt $reads:tt $this:tt [$($sig:tt)*]
+        $a:tt $b:tt $c:tt $d:tt $($rest:tt)*
+    ) => {
+        $crate::graphql::plain::plain_fields! {
+            @verbatim $head $resolvers $reads $this [$($sig)* $a $b $c $d]
+            $($rest)*
+        }
+    };
+
+    // Every item read: the object, and `Plain` with one arm per plain field. `field` and
+    // `value` are named in this expansion only (hygiene keeps each expansion's locals
+    // apart).
+    (
+        @item [[$($object_attr:tt)*] [$($ty:tt)*]] [$($resolvers:tt)*]
+        [$({ $name:tt [$out:ty] $read:block })*] [$this:tt]
+    ) => {
+        $($object_attr)*
+        #[::async_graphql::Object]
+        impl $($ty)* {
+            $($resolvers)*
+        }
+
+        impl $crate::graphql::plain::Plain for $($ty)* {
+            fn plain_field(
+                &$this,
+                field: &::async_graphql::parser::types::Field,
+            ) -> ::core::option::Option<::async_graphql::Value> {
+                match field.name.node.as_str() {
+                    $($name => {
+                        let value: ::core::option::Option<$out> = $read;
+                        $crate::graphql::plain::PlainField::plain_in(value?, field)
+                    })*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use plain_fields;

@@ -20,9 +20,9 @@ pub mod write;
 use std::path::Path;
 
 use makermatch_search::Taxonomy;
-use sea_orm::{DatabaseBackend, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 
-use crate::db::Snapshot;
+use crate::db::{Snapshot, dialect};
 use crate::error::AppError;
 use detect::Document;
 use record::{Parsed, Position, RecordKind, Rejection};
@@ -453,7 +453,7 @@ async fn import_sources(
     format: Option<ImportFormat>,
     dry_run: bool,
 ) -> Result<ImportSummary, AppError> {
-    let copy = if dry_run && db.get_database_backend() == DatabaseBackend::Sqlite {
+    let copy = if dry_run && dialect::writer_locks_database(db.get_database_backend()) {
         Some(Snapshot::take(db).await?)
     } else {
         None
@@ -462,6 +462,9 @@ async fn import_sources(
     // Nobody else waits on a copy's locks: there, parsing may overlap writing.
     let parse_first = dry_run && copy.is_none();
     let summary = write_sources(target, taxonomy, sources, format, dry_run, parse_first).await;
+    if let Ok(summary) = &summary {
+        crate::server::metrics::record_import(summary);
+    }
     // On failure too; dropping the copy (a cancelled request) deletes it as well.
     if let Some(copy) = copy {
         copy.discard().await;

@@ -239,25 +239,16 @@ pub fn position(field: &str, v: &Value) -> Result<Option<(f64, f64)>, FieldError
     check_position(field, lat, lon).map(Some)
 }
 
+/// `(lat, lon)` by the one rule for positions (`services::values::position`).
 pub fn check_position(field: &str, lat: f64, lon: f64) -> Result<(f64, f64), FieldError> {
-    if !(-90.0..=90.0).contains(&lat) {
-        let hint = if (-90.0..=90.0).contains(&lon) && (-180.0..=180.0).contains(&lat) {
-            "; the pair looks swapped: give latitude first, then longitude"
-        } else {
-            ""
-        };
-        return Err(FieldError::new(
-            field,
-            format!("latitude {lat} is outside -90..90{hint}"),
-        ));
+    // Named as the source names it: a document's position may be one `"lat, lon"` string.
+    match crate::services::values::position(field, lat, lon) {
+        Ok(p) => Ok((p.lat(), p.lon())),
+        Err(crate::services::ServiceError::InvalidInput { message, .. }) => {
+            Err(FieldError::new(field, message))
+        }
+        Err(other) => Err(FieldError::new(field, other.to_string())),
     }
-    if !(-180.0..=180.0).contains(&lon) {
-        return Err(FieldError::new(
-            field,
-            format!("longitude {lon} is outside -180..180"),
-        ));
-    }
-    Ok((lat, lon))
 }
 
 /// A date: `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, or an RFC 3339 timestamp.

@@ -2,49 +2,41 @@
 //! fingerprint matches, in batched transactions (one per batch, or one rolled back for a
 //! dry run), with outbox rows for everything the index shows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
-use makermatch_entities::availability;
-use makermatch_entities::outbox::{IndexedKind, OutboxOp};
-use makermatch_entities::{
-    achievement, achievement_alignment, credential, equipment, experience, facility,
-    facility_material, facility_process, issuer, job, job_requirement, machine_model, maker,
-    maker_affiliation, skill_claim,
-};
+use makermatch_entities::{achievement, credential, facility, issuer, job, machine_model, maker};
 use makermatch_search::Taxonomy;
 use makermatch_search::resolve::fold;
 use makermatch_search::skills::skill_process;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::record::{
     AchievementRecord, CredentialRecord, IssuerRecord, MachineModelRecord, MakerRecord, Position,
-    Recipient, Record, RecordKind, Rejection,
+    Recipient, Record, RecordKind, Rejection, StatedCertification,
 };
 use super::report::{ImportSummary, Outcome};
-use super::{BADGES_SOURCE, WRITE_ORDER};
+use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER};
 use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
-use crate::services::bulk::insert_models;
-use crate::services::credentials::{Holders, reindex_holders};
-use crate::services::facilities::{
-    FacilityChildren, FacilityInput, Links, TermLink, linked_makers,
+use crate::services::batch::{BatchItem, Op, Refused};
+use crate::services::credentials::stated::StatedCredentialInput;
+use crate::services::credentials::{
+    AchievementFromSource, AchievementInput, AlignmentInput, CredentialFromSource, CredentialInput,
+    IssuerFromSource, IssuerInput,
 };
-use crate::services::makers::{
-    AffiliationInput, MakerChildren, ensure_skills, keep_public_position,
+use crate::services::facilities::{FacilityInput, PropertyInput, TermLink};
+use crate::services::machine_models::MachineModelInput;
+use crate::services::makers::{AffiliationInput, MakerWrite};
+use crate::services::{
+    ServiceError, credentials, facilities as facility_service, jobs as job_service,
+    machine_models as catalog_service, makers as maker_service,
 };
-use crate::services::{ServiceError, credentials, outbox, validate};
 
 /// Records per transaction: large enough to amortise the commit, small enough that a
 /// crash loses little and SQLite's writer lock is released often.
 const BATCH: usize = 1_000;
-/// `source` of issuers, achievements and credentials stated on maker profiles.
-pub const STATED_SOURCE: &str = "pss-stated";
 
 /// A record to write: file, position, record, content fingerprint.
 pub(crate) type Item = (String, Position, Record, String);
@@ -251,6 +243,75 @@ fn rejection_of(e: ServiceError) -> (String, String) {
     }
 }
 
+/// What became of each record of a batch, in record order, so the summary counts them and
+/// lists rejections as the records came, whether the importer or a service refused them.
+struct Ledger {
+    kind: RecordKind,
+    entries: Vec<(String, Position, Fate)>,
+}
+
+enum Fate {
+    Unchanged,
+    Rejected(String, String),
+    /// Handed to the service as the next item of its batch.
+    Sent(Outcome),
+}
+
+impl Ledger {
+    fn new(kind: RecordKind, capacity: usize) -> Ledger {
+        Ledger {
+            kind,
+            entries: Vec::with_capacity(capacity),
+        }
+    }
+
+    fn unchanged(&mut self, file: String, at: Position) {
+        self.entries.push((file, at, Fate::Unchanged));
+    }
+
+    fn reject(&mut self, file: String, at: Position, field: &str, reason: String) {
+        self.entries
+            .push((file, at, Fate::Rejected(field.to_owned(), reason)));
+    }
+
+    fn send(&mut self, file: String, at: Position, outcome: Outcome) {
+        self.entries.push((file, at, Fate::Sent(outcome)));
+    }
+
+    /// Counts every record; `refused` are the service's refusals by batch index, rejected
+    /// naming the field.
+    fn settle(self, summary: &mut ImportSummary, refused: Refused) {
+        let mut refused: HashMap<usize, ServiceError> = refused.into_iter().collect();
+        let mut sent = 0;
+        for (file, at, fate) in self.entries {
+            match fate {
+                Fate::Unchanged => summary.count(self.kind, Outcome::Unchanged),
+                Fate::Rejected(field, reason) => {
+                    reject(summary, self.kind, &file, &at, &field, reason)
+                }
+                Fate::Sent(outcome) => {
+                    match refused.remove(&sent) {
+                        Some(e) => {
+                            let (field, reason) = rejection_of(e);
+                            reject(summary, self.kind, &file, &at, &field, reason);
+                        }
+                        None => summary.count(self.kind, outcome),
+                    }
+                    sent += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A new record is inserted, a known one replaced.
+fn op_of(outcome: Outcome) -> Op {
+    match outcome {
+        Outcome::Imported => Op::Insert,
+        Outcome::Updated | Outcome::Unchanged => Op::Update,
+    }
+}
+
 async fn write_batch<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
@@ -262,53 +323,12 @@ async fn write_batch<C: InsertSink>(
         RecordKind::Facility => facilities(tx, ctx, items, summary).await?,
         RecordKind::Maker => makers(tx, ctx, items, summary).await?,
         RecordKind::MachineModel => machine_models(tx, items, summary).await?,
-        RecordKind::Job => jobs(tx, items, ctx.records_changes, summary).await?,
-        RecordKind::Issuer | RecordKind::Achievement | RecordKind::Credential => {
-            for (file, at, record, fingerprint) in items {
-                let result = match &record {
-                    Record::Issuer(r) => upsert_issuer(tx, r, &fingerprint, ctx.records_changes)
-                        .await
-                        .map(|(_, o)| o),
-                    Record::Achievement(r) => upsert_achievement(tx, ctx, r, &fingerprint).await,
-                    Record::Credential(r) => upsert_credential(tx, ctx, r, &fingerprint).await,
-                    _ => continue,
-                };
-                match result {
-                    Ok(outcome) => summary.count(kind, outcome),
-                    Err(WriteError::Rejected(field, reason)) => {
-                        reject(summary, kind, &file, &at, &field, reason)
-                    }
-                    Err(WriteError::Db(e)) => return Err(e.into()),
-                }
-            }
-        }
+        RecordKind::Job => jobs(tx, ctx, items, summary).await?,
+        RecordKind::Issuer => issuers(tx, ctx, items, summary).await?,
+        RecordKind::Achievement => achievements(tx, ctx, items, summary).await?,
+        RecordKind::Credential => credentials(tx, ctx, items, summary).await?,
     }
     Ok(())
-}
-
-enum WriteError {
-    Rejected(String, String),
-    Db(DbErr),
-}
-
-impl From<DbErr> for WriteError {
-    fn from(e: DbErr) -> Self {
-        WriteError::Db(e)
-    }
-}
-
-/// A record the service's rules refuse is rejected, naming the field; a database failure
-/// stays one.
-impl From<ServiceError> for WriteError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Database(e) => WriteError::Db(e),
-            other => {
-                let (field, reason) = rejection_of(other);
-                WriteError::Rejected(field, reason)
-            }
-        }
-    }
 }
 
 /// Existing rows of `source` among `keys`: source id → (id, fingerprint). Read through
@@ -424,7 +444,6 @@ async fn facilities<C: InsertSink>(
     items: Vec<Item>,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
     let mut by_source: HashMap<String, Vec<String>> = HashMap::new();
     for (_, _, r, _) in &items {
         if let Record::Facility(f) = r {
@@ -453,10 +472,8 @@ async fn facilities<C: InsertSink>(
             known.insert((source.clone(), k), v);
         }
     }
-    let mut inserts = Vec::new();
-    let mut updates = Vec::new();
-    let mut children = FacilityChildren::default();
-    let mut changed = Vec::new();
+    let mut ledger = Ledger::new(RecordKind::Facility, items.len());
+    let mut batch = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
         let Record::Facility(mut input) = record else {
             continue;
@@ -470,59 +487,15 @@ async fn facilities<C: InsertSink>(
             summary.unlocated_facilities += 1;
         }
         if outcome == Outcome::Unchanged {
-            summary.count(RecordKind::Facility, outcome);
+            ledger.unchanged(file, at);
             continue;
         }
         type_from_catalog(ctx, &mut input);
-        let mut row = match input.to_row(id, now) {
-            Ok(r) => r,
-            Err(e) => {
-                let (field, reason) = rejection_of(e);
-                reject(summary, RecordKind::Facility, &file, &at, &field, reason);
-                continue;
-            }
-        };
-        row.source_hash = Some(fingerprint);
-        children.append(input.child_rows(id, &mut Uuid::now_v7));
-        changed.push((IndexedKind::Facility, id, OutboxOp::Upsert));
-        summary.count(RecordKind::Facility, outcome);
-        match outcome {
-            Outcome::Imported => inserts.push(row),
-            _ => updates.push(row),
-        }
+        batch.push(BatchItem::new(op_of(outcome), id, *input).with_source_hash(fingerprint));
+        ledger.send(file, at, outcome);
     }
-    insert_models::<facility::Entity, _>(tx, inserts, 42).await?;
-    let updated: Vec<Uuid> = updates.iter().map(|r| r.id).collect();
-    // Replacing the machines drops the clearances on them, which makers' documents carry.
-    let cleared = linked_makers(tx, &updated, Links::Clearances).await?;
-    changed.extend(
-        cleared
-            .into_iter()
-            .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
-    );
-    for row in updates {
-        let mut active = facility::ActiveModel::from(row).reset_all();
-        active.date_created = NotSet;
-        active.update(tx).await?;
-    }
-    for chunk in updated.chunks(500) {
-        facility_process::Entity::delete_many()
-            .filter(facility_process::Column::FacilityId.is_in(chunk.to_vec()))
-            .exec(tx)
-            .await?;
-        facility_material::Entity::delete_many()
-            .filter(facility_material::Column::FacilityId.is_in(chunk.to_vec()))
-            .exec(tx)
-            .await?;
-        equipment::Entity::delete_many()
-            .filter(equipment::Column::FacilityId.is_in(chunk.to_vec()))
-            .exec(tx)
-            .await?;
-    }
-    children.insert(tx).await?;
-    if ctx.records_changes {
-        outbox::queue_many(tx, changed).await?;
-    }
+    let refused = facility_service::write_batch(tx, batch, ctx.records_changes).await?;
+    ledger.settle(summary, refused);
     Ok(())
 }
 
@@ -565,13 +538,20 @@ async fn resolve_facilities<C: InsertSink>(
     Ok(out)
 }
 
+fn stated(cert: StatedCertification) -> StatedCredentialInput {
+    StatedCredentialInput {
+        name: cert.name,
+        issuer_name: cert.issuer_name,
+        issued_on: cert.issued_on,
+    }
+}
+
 async fn makers<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
     items: Vec<Item>,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
     let mut by_source: HashMap<String, Vec<String>> = HashMap::new();
     let mut refs = Vec::new();
     for (_, _, r, _) in &items {
@@ -603,23 +583,30 @@ async fn makers<C: InsertSink>(
         }
     }
     let facilities = resolve_facilities(tx, &refs).await?;
-    let mut accepted: Vec<(Uuid, Outcome, Box<MakerRecord>, maker::Model)> = Vec::new();
+    let mut ledger = Ledger::new(RecordKind::Maker, items.len());
+    let mut batch = Vec::with_capacity(items.len());
+    let mut emails = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
-        let Record::Maker(mut m) = record else {
+        let Record::Maker(m) = record else {
             continue;
         };
+        let MakerRecord {
+            mut input,
+            affiliations,
+            certifications,
+        } = *m;
         let key = (
-            m.input.source.clone().unwrap_or_default(),
-            m.input.source_id.clone().unwrap_or_default(),
+            input.source.clone().unwrap_or_default(),
+            input.source_id.clone().unwrap_or_default(),
         );
         let (id, outcome) = decide(known.get(&key), &fingerprint);
         if outcome == Outcome::Unchanged {
-            summary.count(RecordKind::Maker, outcome);
+            ledger.unchanged(file, at);
             continue;
         }
-        for r in &m.affiliations {
+        for r in &affiliations {
             match facilities.get(r) {
-                Some(f) => m.input.affiliations.push(AffiliationInput {
+                Some(f) => input.affiliations.push(AffiliationInput {
                     facility_id: *f,
                     role: "member".to_owned(),
                 }),
@@ -631,340 +618,198 @@ async fn makers<C: InsertSink>(
                 }
             }
         }
-        let mut row = match m.input.to_row(id, now) {
-            Ok(r) => r,
-            Err(e) => {
-                let (field, reason) = rejection_of(e);
-                reject(summary, RecordKind::Maker, &file, &at, &field, reason);
-                continue;
+        // Skills the source named without a process get the taxonomy's, if it knows one.
+        for s in &mut input.skills {
+            if s.process_id.is_none() {
+                s.process_id = skill_process(ctx.taxonomy, &s.skill);
             }
+        }
+        emails.push((id, input.email.clone()));
+        let write = MakerWrite {
+            passport: input,
+            stated: certifications.into_iter().map(stated).collect(),
+            public_position: None,
         };
-        row.source_hash = Some(fingerprint);
-        summary.count(RecordKind::Maker, outcome);
-        accepted.push((id, outcome, m, row));
+        batch.push(BatchItem::new(op_of(outcome), id, write).with_source_hash(fingerprint));
+        ledger.send(file, at, outcome);
     }
-    // An update that leaves a home where it was keeps its public position (a new draw on
-    // every re-import could be averaged back to the home).
-    let updating: Vec<Uuid> = accepted
-        .iter()
-        .filter(|(_, outcome, _, _)| *outcome == Outcome::Updated)
-        .map(|(id, ..)| *id)
-        .collect();
-    let mut previous = HashMap::new();
-    for chunk in updating.chunks(500) {
-        for row in maker::Entity::find()
-            .filter(maker::Column::Id.is_in(chunk.iter().copied()))
-            .all(tx)
-            .await?
-        {
-            previous.insert(row.id, row);
-        }
-    }
-    for (id, _, _, row) in &mut accepted {
-        if let Some(before) = previous.get(id) {
-            keep_public_position(row, before);
-        }
-    }
-    let skill_ids = ensure_skills(
-        tx,
-        accepted
-            .iter()
-            .flat_map(|(_, _, m, _)| m.input.skills.iter())
-            .map(|s| {
-                (
-                    s.skill.clone(),
-                    s.process_id
-                        .clone()
-                        .or_else(|| skill_process(ctx.taxonomy, &s.skill)),
-                )
-            }),
-    )
-    .await?;
-    let mut children = MakerChildren::default();
-    let mut inserts = Vec::new();
-    let mut updated = Vec::new();
-    let mut changed = Vec::new();
-    for (id, outcome, m, row) in &accepted {
-        children.append(m.input.child_rows(*id, now, &skill_ids, &mut Uuid::now_v7));
-        changed.push((IndexedKind::Maker, *id, OutboxOp::Upsert));
-        if *outcome == Outcome::Imported {
-            inserts.push(row.clone());
-        } else {
-            updated.push(*id);
-            let mut active = maker::ActiveModel::from(row.clone()).reset_all();
-            active.date_created = NotSet;
-            active.update(tx).await?;
-        }
-    }
-    insert_models::<maker::Entity, _>(tx, inserts, 28).await?;
-    for chunk in updated.chunks(500) {
-        let ids = chunk.to_vec();
-        skill_claim::Entity::delete_many()
-            .filter(skill_claim::Column::MakerId.is_in(ids.clone()))
-            .exec(tx)
-            .await?;
-        experience::Entity::delete_many()
-            .filter(experience::Column::MakerId.is_in(ids.clone()))
-            .exec(tx)
-            .await?;
-        availability::Entity::delete_many()
-            .filter(availability::Column::MakerId.is_in(ids.clone()))
-            .exec(tx)
-            .await?;
-        maker_affiliation::Entity::delete_many()
-            .filter(maker_affiliation::Column::MakerId.is_in(ids.clone()))
-            .exec(tx)
-            .await?;
-        credential::Entity::delete_many()
-            .filter(credential::Column::MakerId.is_in(ids))
-            .filter(credential::Column::Source.eq(STATED_SOURCE))
-            .exec(tx)
-            .await?;
-    }
-    children.insert(tx).await?;
-    for (id, _, m, _) in &accepted {
-        for (n, cert) in m.certifications.iter().enumerate() {
-            stated_certification(
-                tx,
-                *id,
-                m.input.source_id.as_deref().unwrap_or_default(),
-                n,
-                cert,
-            )
-            .await?;
-        }
-    }
-    if ctx.records_changes {
-        outbox::queue_many(tx, changed).await?;
-    }
-    if let Some(emails) = ctx.emails.as_mut() {
-        for (id, _, m, _) in &accepted {
-            if let Some(e) = &m.input.email {
-                emails.insert(e.to_lowercase(), *id);
+    let refused = maker_service::write_batch(tx, batch, ctx.records_changes).await?;
+    let refused_at: HashSet<usize> = refused.iter().map(|(i, _)| *i).collect();
+    ledger.settle(summary, refused);
+    // Credentials later in this import find these makers by e-mail.
+    if let Some(known_emails) = ctx.emails.as_mut() {
+        for (i, (id, email)) in emails.into_iter().enumerate() {
+            if let Some(e) = email
+                && !refused_at.contains(&i)
+            {
+                known_emails.insert(e.to_lowercase(), id);
             }
         }
     }
     Ok(())
 }
 
-/// A certification stated on a profile: a credential from an issuer nobody trusts yet.
-async fn stated_certification<C: InsertSink>(
+/// Existing Open Badges rows of an entity among `keys`, read in the transaction.
+async fn badges_rows<E, C>(
     tx: &C,
-    maker_id: Uuid,
-    maker_key: &str,
-    n: usize,
-    cert: &super::record::StatedCertification,
-) -> Result<(), DbErr> {
-    let issuer_name = cert
-        .issuer_name
-        .clone()
-        .unwrap_or_else(|| "Unnamed issuer".to_owned());
-    let issuer_key = fold(&issuer_name);
-    let issuer_id = match issuer::Entity::find()
-        .filter(issuer::Column::Source.eq(STATED_SOURCE))
-        .filter(issuer::Column::SourceId.eq(issuer_key.clone()))
-        .one(tx)
-        .await?
-    {
-        Some(i) => i.id,
-        None => {
-            let row = issuer::Model {
-                id: Uuid::now_v7(),
-                name: issuer_name,
-                url: None,
-                email: None,
-                description: Some("Named on a maker profile; not verified.".to_owned()),
-                trusted: false,
-                public_key: None,
-                source: STATED_SOURCE.to_owned(),
-                source_id: Some(issuer_key.clone()),
-                source_hash: None,
-                date_created: Utc::now(),
-            };
-            issuer::ActiveModel::from(row).insert(tx).await?.id
-        }
-    };
-    let achievement_key = format!("{issuer_key}|{}", fold(&cert.name));
-    let achievement_id = match achievement::Entity::find()
-        .filter(achievement::Column::Source.eq(STATED_SOURCE))
-        .filter(achievement::Column::SourceId.eq(achievement_key.clone()))
-        .one(tx)
-        .await?
-    {
-        Some(a) => a.id,
-        None => {
-            let row = achievement::Model {
-                id: Uuid::now_v7(),
-                issuer_id,
-                name: cert.name.clone(),
-                description: None,
-                criteria: None,
-                image: None,
-                source: STATED_SOURCE.to_owned(),
-                source_id: Some(achievement_key),
-                source_hash: None,
-                date_created: Utc::now(),
-            };
-            achievement::ActiveModel::from(row).insert(tx).await?.id
-        }
-    };
-    let row = credential::Model {
-        id: Uuid::now_v7(),
-        maker_id,
-        achievement_id,
-        issued_on: cert.issued_on.unwrap_or_else(Utc::now),
-        expires: None,
-        evidence_url: None,
-        revoked: false,
-        revocation_reason: None,
-        source: STATED_SOURCE.to_owned(),
-        source_id: Some(format!("{maker_key}|{n}")),
-        source_hash: None,
-    };
-    credential::ActiveModel::from(row).insert(tx).await?;
-    Ok(())
+    columns: (E::Column, E::Column, E::Column, E::Column),
+    keys: &[String],
+) -> Result<HashMap<String, (Uuid, Option<String>)>, DbErr>
+where
+    E: EntityTrait,
+    C: InsertSink,
+{
+    existing::<E, C>(tx, None, columns, BADGES_SOURCE, keys).await
 }
 
-async fn upsert_issuer<C: InsertSink>(
-    tx: &C,
-    r: &IssuerRecord,
-    fingerprint: &str,
-    records_changes: bool,
-) -> Result<(Uuid, Outcome), WriteError> {
-    let found = issuer::Entity::find()
-        .filter(issuer::Column::Source.eq(BADGES_SOURCE))
-        .filter(issuer::Column::SourceId.eq(r.source_id.clone()))
-        .one(tx)
-        .await?;
-    let (id, outcome) = decide(
-        found
-            .as_ref()
-            .map(|f| (f.id, f.source_hash.clone()))
-            .as_ref(),
-        fingerprint,
-    );
-    if outcome == Outcome::Unchanged {
-        return Ok((id, outcome));
-    }
-    let row = issuer::Model {
-        id,
-        name: validate::non_empty("name", &r.name).map_err(WriteError::from)?,
-        url: credentials::issuer_url(r.url.as_deref())?,
-        email: credentials::issuer_email(r.email.as_deref())?,
-        description: r.description.clone(),
-        // Trust is an admin's decision, never the file's: keep what is stored.
-        trusted: found.as_ref().is_some_and(|f| f.trusted),
-        public_key: r.public_key.clone(),
-        source: BADGES_SOURCE.to_owned(),
-        source_id: Some(r.source_id.clone()),
-        source_hash: Some(fingerprint.to_owned()),
-        date_created: found
-            .as_ref()
-            .map(|f| f.date_created)
-            .unwrap_or_else(Utc::now),
-    };
-    if outcome == Outcome::Imported {
-        issuer::ActiveModel::from(row).insert(tx).await?;
-    } else {
-        issuer::ActiveModel::from(row)
-            .reset_all()
-            .update(tx)
-            .await?;
-        // Its holders' indexed evidence names the issuer.
-        if records_changes {
-            reindex_holders(tx, Holders::Issuer(id)).await?;
-        }
-    }
-    Ok((id, outcome))
-}
+const ISSUER_COLUMNS: (
+    issuer::Column,
+    issuer::Column,
+    issuer::Column,
+    issuer::Column,
+) = (
+    issuer::Column::Id,
+    issuer::Column::Source,
+    issuer::Column::SourceId,
+    issuer::Column::SourceHash,
+);
 
-async fn upsert_achievement<C: InsertSink>(
+const ACHIEVEMENT_COLUMNS: (
+    achievement::Column,
+    achievement::Column,
+    achievement::Column,
+    achievement::Column,
+) = (
+    achievement::Column::Id,
+    achievement::Column::Source,
+    achievement::Column::SourceId,
+    achievement::Column::SourceHash,
+);
+
+async fn issuers<C: InsertSink>(
     tx: &C,
     ctx: &Ctx<'_>,
-    r: &AchievementRecord,
-    fingerprint: &str,
-) -> Result<Outcome, WriteError> {
-    let Some(issuer) = issuer::Entity::find()
-        .filter(issuer::Column::Source.eq(BADGES_SOURCE))
-        .filter(issuer::Column::SourceId.eq(r.issuer_ref.clone()))
-        .one(tx)
-        .await?
-    else {
-        return Err(WriteError::Rejected(
-            "issuer".to_owned(),
-            format!(
-                "issuer {} is not known; import the issuer document first or embed it",
-                r.issuer_ref
-            ),
-        ));
-    };
-    let found = achievement::Entity::find()
-        .filter(achievement::Column::Source.eq(BADGES_SOURCE))
-        .filter(achievement::Column::SourceId.eq(r.source_id.clone()))
-        .one(tx)
-        .await?;
-    let (id, outcome) = decide(
-        found
-            .as_ref()
-            .map(|f| (f.id, f.source_hash.clone()))
-            .as_ref(),
-        fingerprint,
-    );
-    if outcome == Outcome::Unchanged {
-        return Ok(outcome);
-    }
-    let row = achievement::Model {
-        id,
-        issuer_id: issuer.id,
-        name: r.name.clone(),
-        description: r.description.clone(),
-        criteria: r.criteria.clone(),
-        image: r.image.clone(),
-        source: BADGES_SOURCE.to_owned(),
-        source_id: Some(r.source_id.clone()),
-        source_hash: Some(fingerprint.to_owned()),
-        date_created: found
-            .as_ref()
-            .map(|f| f.date_created)
-            .unwrap_or_else(Utc::now),
-    };
-    if outcome == Outcome::Imported {
-        achievement::ActiveModel::from(row).insert(tx).await?;
-    } else {
-        achievement::ActiveModel::from(row)
-            .reset_all()
-            .update(tx)
-            .await?;
-        achievement_alignment::Entity::delete_many()
-            .filter(achievement_alignment::Column::AchievementId.eq(id))
-            .exec(tx)
-            .await?;
-        // What it verifies for its holders may change with its alignments.
-        if ctx.records_changes {
-            reindex_holders(tx, Holders::Achievement(id)).await?;
-        }
-    }
-    let targets: Vec<(String, Option<String>)> = r
-        .alignments
+    items: Vec<Item>,
+    summary: &mut ImportSummary,
+) -> Result<(), AppError> {
+    let keys: Vec<String> = items
         .iter()
-        .map(|a| (a.clone(), skill_process(ctx.taxonomy, a)))
-        .collect();
-    let skills = ensure_skills(tx, targets.clone()).await?;
-    let rows: Vec<achievement_alignment::Model> = targets
-        .into_iter()
-        .map(|(name, process)| achievement_alignment::Model {
-            id: Uuid::now_v7(),
-            achievement_id: id,
-            skill_id: skills
-                .get(&makermatch_search::skills::skill_key(&name))
-                .copied(),
-            process_id: process,
-            target_url: name.starts_with("http").then(|| name.clone()),
-            target_name: name,
+        .filter_map(|(_, _, r, _)| match r {
+            Record::Issuer(i) => Some(i.source_id.clone()),
+            _ => None,
         })
         .collect();
-    insert_models::<achievement_alignment::Entity, _>(tx, rows, 6).await?;
-    Ok(outcome)
+    let known = badges_rows::<issuer::Entity, _>(tx, ISSUER_COLUMNS, &keys).await?;
+    let mut ledger = Ledger::new(RecordKind::Issuer, items.len());
+    let mut batch = Vec::with_capacity(items.len());
+    for (file, at, record, fingerprint) in items {
+        let Record::Issuer(r) = record else {
+            continue;
+        };
+        let (id, outcome) = decide(known.get(&r.source_id), &fingerprint);
+        if outcome == Outcome::Unchanged {
+            ledger.unchanged(file, at);
+            continue;
+        }
+        let IssuerRecord {
+            source_id,
+            name,
+            url,
+            email,
+            description,
+            public_key,
+        } = r;
+        let from = IssuerFromSource {
+            // Trust is an admin's decision, never the file's.
+            issuer: IssuerInput {
+                name,
+                url,
+                email,
+                description,
+                trusted: false,
+                public_key,
+            },
+            source: BADGES_SOURCE.to_owned(),
+            source_id,
+        };
+        batch.push(BatchItem::new(op_of(outcome), id, from).with_source_hash(fingerprint));
+        ledger.send(file, at, outcome);
+    }
+    let refused = credentials::write_issuers(tx, batch, ctx.records_changes).await?;
+    ledger.settle(summary, refused);
+    Ok(())
+}
+
+async fn achievements<C: InsertSink>(
+    tx: &C,
+    ctx: &Ctx<'_>,
+    items: Vec<Item>,
+    summary: &mut ImportSummary,
+) -> Result<(), AppError> {
+    let mut issuer_refs = Vec::new();
+    let mut keys = Vec::new();
+    for (_, _, r, _) in &items {
+        if let Record::Achievement(a) = r {
+            issuer_refs.push(a.issuer_ref.clone());
+            keys.push(a.source_id.clone());
+        }
+    }
+    let issuers = badges_rows::<issuer::Entity, _>(tx, ISSUER_COLUMNS, &issuer_refs).await?;
+    let known = badges_rows::<achievement::Entity, _>(tx, ACHIEVEMENT_COLUMNS, &keys).await?;
+    let mut ledger = Ledger::new(RecordKind::Achievement, items.len());
+    let mut batch = Vec::with_capacity(items.len());
+    for (file, at, record, fingerprint) in items {
+        let Record::Achievement(r) = record else {
+            continue;
+        };
+        let Some((issuer_id, _)) = issuers.get(&r.issuer_ref) else {
+            let reason = format!(
+                "issuer {} is not known; import the issuer document first or embed it",
+                r.issuer_ref
+            );
+            ledger.reject(file, at, "issuer", reason);
+            continue;
+        };
+        let (id, outcome) = decide(known.get(&r.source_id), &fingerprint);
+        if outcome == Outcome::Unchanged {
+            ledger.unchanged(file, at);
+            continue;
+        }
+        let AchievementRecord {
+            source_id,
+            name,
+            description,
+            criteria,
+            image,
+            alignments,
+            ..
+        } = r;
+        let alignments = alignments
+            .into_iter()
+            .map(|a| AlignmentInput {
+                target_url: a.starts_with("http").then(|| a.clone()),
+                process_id: skill_process(ctx.taxonomy, &a),
+                target_name: a,
+            })
+            .collect();
+        let from = AchievementFromSource {
+            achievement: AchievementInput {
+                issuer_id: *issuer_id,
+                name,
+                description,
+                criteria,
+                image,
+                alignments,
+            },
+            source: BADGES_SOURCE.to_owned(),
+            source_id,
+        };
+        batch.push(BatchItem::new(op_of(outcome), id, from).with_source_hash(fingerprint));
+        ledger.send(file, at, outcome);
+    }
+    let refused = credentials::write_achievements(tx, batch, ctx.records_changes).await?;
+    ledger.settle(summary, refused);
+    Ok(())
 }
 
 async fn maker_for<C: InsertSink>(
@@ -1012,92 +857,110 @@ async fn maker_for<C: InsertSink>(
     })
 }
 
-async fn upsert_credential<C: InsertSink>(
+async fn credentials<C: InsertSink>(
     tx: &C,
     ctx: &mut Ctx<'_>,
-    r: &CredentialRecord,
-    fingerprint: &str,
-) -> Result<Outcome, WriteError> {
-    let Some(achievement) = achievement::Entity::find()
-        .filter(achievement::Column::Source.eq(BADGES_SOURCE))
-        .filter(achievement::Column::SourceId.eq(r.achievement_ref.clone()))
-        .one(tx)
-        .await?
-    else {
-        return Err(WriteError::Rejected(
-            "badge".to_owned(),
-            format!(
+    items: Vec<Item>,
+    summary: &mut ImportSummary,
+) -> Result<(), AppError> {
+    let mut achievement_refs = Vec::new();
+    let mut keys = Vec::new();
+    for (_, _, r, _) in &items {
+        if let Record::Credential(c) = r {
+            achievement_refs.push(c.achievement_ref.clone());
+            keys.push(c.source_id.clone());
+        }
+    }
+    let achievements =
+        badges_rows::<achievement::Entity, _>(tx, ACHIEVEMENT_COLUMNS, &achievement_refs).await?;
+    let known = badges_rows::<credential::Entity, _>(
+        tx,
+        (
+            credential::Column::Id,
+            credential::Column::Source,
+            credential::Column::SourceId,
+            credential::Column::SourceHash,
+        ),
+        &keys,
+    )
+    .await?;
+    let mut ledger = Ledger::new(RecordKind::Credential, items.len());
+    let mut batch = Vec::with_capacity(items.len());
+    for (file, at, record, fingerprint) in items {
+        let Record::Credential(r) = record else {
+            continue;
+        };
+        let Some((achievement_id, _)) = achievements.get(&r.achievement_ref) else {
+            let reason = format!(
                 "badge class {} is not known; import it first or embed it",
                 r.achievement_ref
-            ),
-        ));
-    };
-    let Some(maker_id) = maker_for(tx, ctx, &r.recipient).await? else {
-        let who = match &r.recipient {
-            Recipient::Email(e) => e.clone(),
-            Recipient::HashedEmail { hash, .. } => hash.clone(),
-            Recipient::Other(o) => o.clone(),
+            );
+            ledger.reject(file, at, "badge", reason);
+            continue;
         };
-        return Err(WriteError::Rejected(
-            "recipient".to_owned(),
-            format!("recipient {who} matches no maker; import the maker's passport first"),
-        ));
-    };
-    let found = credential::Entity::find()
-        .filter(credential::Column::Source.eq(BADGES_SOURCE))
-        .filter(credential::Column::SourceId.eq(r.source_id.clone()))
-        .one(tx)
-        .await?;
-    let (id, outcome) = decide(
-        found
-            .as_ref()
-            .map(|f| (f.id, f.source_hash.clone()))
-            .as_ref(),
-        fingerprint,
-    );
-    if outcome == Outcome::Unchanged {
-        return Ok(outcome);
+        let Some(maker_id) = maker_for(tx, ctx, &r.recipient).await? else {
+            let who = match &r.recipient {
+                Recipient::Email(e) => e.clone(),
+                Recipient::HashedEmail { hash, .. } => hash.clone(),
+                Recipient::Other(o) => o.clone(),
+            };
+            let reason =
+                format!("recipient {who} matches no maker; import the maker's passport first");
+            ledger.reject(file, at, "recipient", reason);
+            continue;
+        };
+        let (id, outcome) = decide(known.get(&r.source_id), &fingerprint);
+        if outcome == Outcome::Unchanged {
+            ledger.unchanged(file, at);
+            continue;
+        }
+        let CredentialRecord {
+            source_id,
+            issued_on,
+            expires,
+            evidence_url,
+            revoked,
+            revocation_reason,
+            ..
+        } = r;
+        let from = CredentialFromSource {
+            credential: CredentialInput {
+                maker_id,
+                achievement_id: *achievement_id,
+                issued_on,
+                expires,
+                evidence_url,
+            },
+            revoked,
+            revocation_reason,
+            source: BADGES_SOURCE.to_owned(),
+            source_id,
+        };
+        batch.push(BatchItem::new(op_of(outcome), id, from).with_source_hash(fingerprint));
+        ledger.send(file, at, outcome);
     }
-    credentials::validity(r.issued_on, r.expires)?;
-    let evidence_url = credentials::evidence_url(r.evidence_url.as_deref())?;
-    let row = credential::Model {
-        id,
-        maker_id,
-        achievement_id: achievement.id,
-        issued_on: r.issued_on,
-        expires: r.expires,
-        evidence_url,
-        revoked: r.revoked,
-        revocation_reason: r.revocation_reason.clone(),
-        source: BADGES_SOURCE.to_owned(),
-        source_id: Some(r.source_id.clone()),
-        source_hash: Some(fingerprint.to_owned()),
-    };
-    if outcome == Outcome::Imported {
-        credential::ActiveModel::from(row).insert(tx).await?;
-    } else {
-        credential::ActiveModel::from(row)
-            .reset_all()
-            .update(tx)
-            .await?;
-    }
-    if ctx.records_changes {
-        outbox::record(tx, IndexedKind::Maker, maker_id, OutboxOp::Upsert).await?;
-    }
-    Ok(outcome)
+    let refused = credentials::write_credentials(tx, batch, ctx.records_changes).await?;
+    ledger.settle(summary, refused);
+    Ok(())
 }
 
 async fn jobs<C: InsertSink>(
     tx: &C,
+    ctx: &Ctx<'_>,
     items: Vec<Item>,
-    records_changes: bool,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
-    let now = Utc::now();
-    for (file, at, record, fingerprint) in items {
-        let Record::Job(input) = record else { continue };
-        let source = input.source.clone().unwrap_or_default();
-        let key = input.source_id.clone().unwrap_or_default();
+    let mut by_source: HashMap<String, Vec<String>> = HashMap::new();
+    for (_, _, r, _) in &items {
+        if let Record::Job(j) = r {
+            by_source
+                .entry(j.source.clone().unwrap_or_default())
+                .or_default()
+                .push(j.source_id.clone().unwrap_or_default());
+        }
+    }
+    let mut known = HashMap::new();
+    for (source, keys) in by_source {
         let found = existing::<job::Entity, _>(
             tx,
             None,
@@ -1108,54 +971,31 @@ async fn jobs<C: InsertSink>(
                 job::Column::SourceHash,
             ),
             &source,
-            std::slice::from_ref(&key),
+            &keys,
         )
         .await?;
-        let (id, outcome) = decide(found.get(&key), &fingerprint);
+        for (k, v) in found {
+            known.insert((source.clone(), k), v);
+        }
+    }
+    let mut ledger = Ledger::new(RecordKind::Job, items.len());
+    let mut batch = Vec::with_capacity(items.len());
+    for (file, at, record, fingerprint) in items {
+        let Record::Job(input) = record else { continue };
+        let key = (
+            input.source.clone().unwrap_or_default(),
+            input.source_id.clone().unwrap_or_default(),
+        );
+        let (id, outcome) = decide(known.get(&key), &fingerprint);
         if outcome == Outcome::Unchanged {
-            summary.count(RecordKind::Job, outcome);
+            ledger.unchanged(file, at);
             continue;
         }
-        let mut row = match input.to_row(id, now) {
-            Ok(r) => r,
-            Err(e) => {
-                let (field, reason) = rejection_of(e);
-                reject(summary, RecordKind::Job, &file, &at, &field, reason);
-                continue;
-            }
-        };
-        row.source_hash = Some(fingerprint);
-        if outcome == Outcome::Imported {
-            job::ActiveModel::from(row).insert(tx).await?;
-        } else {
-            // Staff may have moved the job on (quantity, status): a manifest update
-            // refreshes the design and requirements only.
-            let mut active = job::ActiveModel::from(row).reset_all();
-            for unchanged in [
-                job::Column::DateCreated,
-                job::Column::Quantity,
-                job::Column::Status,
-                job::Column::ProgrammeId,
-            ] {
-                active.not_set(unchanged);
-            }
-            active.update(tx).await?;
-            job_requirement::Entity::delete_many()
-                .filter(job_requirement::Column::JobId.eq(id))
-                .exec(tx)
-                .await?;
-        }
-        insert_models::<job_requirement::Entity, _>(
-            tx,
-            input.requirement_rows(id, &mut Uuid::now_v7),
-            6,
-        )
-        .await?;
-        if records_changes {
-            outbox::record(tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
-        }
-        summary.count(RecordKind::Job, outcome);
+        batch.push(BatchItem::new(op_of(outcome), id, *input).with_source_hash(fingerprint));
+        ledger.send(file, at, outcome);
     }
+    let refused = job_service::write_batch(tx, batch, ctx.records_changes).await?;
+    ledger.settle(summary, refused);
     Ok(())
 }
 
@@ -1180,57 +1020,60 @@ async fn machine_models<C: InsertSink>(
             machine_model::Column::SourceId,
             machine_model::Column::SourceHash,
         ),
-        super::CATALOG_SOURCE,
+        CATALOG_SOURCE,
         &keys,
     )
     .await?;
-    let mut inserts = Vec::new();
-    for (_, _, record, fingerprint) in items {
+    let mut ledger = Ledger::new(RecordKind::MachineModel, items.len());
+    let mut batch = Vec::with_capacity(items.len());
+    for (file, at, record, fingerprint) in items {
         let Record::MachineModel(m) = record else {
             continue;
         };
         let (id, outcome) = decide(known.get(&m.source_id), &fingerprint);
-        summary.count(RecordKind::MachineModel, outcome);
         if outcome == Outcome::Unchanged {
+            ledger.unchanged(file, at);
             continue;
         }
-        let row = machine_model_row(id, m, fingerprint);
-        if outcome == Outcome::Imported {
-            inserts.push(row);
-        } else {
-            machine_model::ActiveModel::from(row)
-                .reset_all()
-                .update(tx)
-                .await?;
-        }
+        batch.push(
+            BatchItem::new(op_of(outcome), id, machine_model_input(m))
+                .with_source_hash(fingerprint),
+        );
+        ledger.send(file, at, outcome);
     }
-    insert_models::<machine_model::Entity, _>(tx, inserts, 11).await?;
+    let refused = catalog_service::write_batch(tx, batch).await?;
+    ledger.settle(summary, refused);
     Ok(())
 }
 
-fn machine_model_row(id: Uuid, m: MachineModelRecord, fingerprint: String) -> machine_model::Model {
-    let mut properties: Vec<serde_json::Value> = m
+/// A catalog row: measurements first, then the values that are no plain measurement.
+fn machine_model_input(m: MachineModelRecord) -> MachineModelInput {
+    let numbers = m
         .properties
         .into_iter()
-        .map(
-            |(key, number, unit)| serde_json::json!({ "key": key, "number": number, "unit": unit }),
-        )
-        .collect();
-    properties.extend(
-        m.text_properties
-            .into_iter()
-            .map(|(key, text)| serde_json::json!({ "key": key, "text": text })),
-    );
-    machine_model::Model {
-        id,
+        .map(|(key, number, unit)| PropertyInput {
+            key,
+            number: Some(number),
+            text: None,
+            unit,
+        });
+    let texts = m
+        .text_properties
+        .into_iter()
+        .map(|(key, text)| PropertyInput {
+            key,
+            number: None,
+            text: Some(text),
+            unit: None,
+        });
+    MachineModelInput {
         brand: m.brand,
         model: m.model,
         equipment_type: m.equipment_type,
         technology: m.technology,
-        properties: serde_json::Value::Array(properties),
-        materials: serde_json::json!(m.materials),
-        source: super::CATALOG_SOURCE.to_owned(),
+        properties: numbers.chain(texts).collect(),
+        materials: m.materials,
+        source: CATALOG_SOURCE.to_owned(),
         source_id: m.source_id,
-        source_hash: Some(fingerprint),
     }
 }

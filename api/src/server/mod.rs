@@ -1,8 +1,10 @@
-//! The HTTP server: `/graphql` (POST queries, GET GraphiQL), `/healthz`, `/readyz`.
+//! The HTTP server: `/graphql` (POST queries, GET GraphiQL), `/healthz`, `/readyz`,
+//! `/metrics`.
 
 mod activity;
 mod connections;
 mod file_limit;
+pub mod metrics;
 mod routes;
 mod shutdown;
 mod websocket;
@@ -91,10 +93,17 @@ pub async fn serve(
         verifier: crate::auth::Verifier::new(config)?,
         rate_limits: crate::auth::rate::RateLimits::new(config.auth.rate_limit_per_minute),
         list_cache,
-        persisted_queries: std::sync::Arc::new(crate::graphql::persisted::PersistedQueries::new(
-            1_024,
+        persisted_queries: std::sync::Arc::new(
+            crate::graphql::request::persisted::PersistedQueries::new(1_024),
+        ),
+        parsed_queries: std::sync::Arc::new(crate::graphql::request::parsed::ParsedQueries::new(
+            4 << 20,
         )),
-        parsed_queries: std::sync::Arc::new(crate::graphql::parsed::ParsedQueries::new(4 << 20)),
+        metrics: if config.server.metrics {
+            metrics::install()
+        } else {
+            None
+        },
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Extension, Router};
 use sea_orm::DatabaseConnection;
 use tower_http::compression::CompressionLayer;
@@ -27,13 +27,14 @@ use crate::auth::rate::RateLimits;
 use crate::auth::{self, AuthError, Verifier};
 use crate::config::GraphqlConfig;
 use crate::graphql::Viewer;
-use crate::graphql::admission::Admission;
 use crate::graphql::error::Code;
 use crate::graphql::loader::ListCache;
 use crate::graphql::offload::RequestDeadline;
-use crate::graphql::parsed::ParsedQueries;
-use crate::graphql::persisted::PersistedQueries;
-use crate::graphql::{AppSchema, limits, loader};
+use crate::graphql::request::admission::Admission;
+use crate::graphql::request::limits;
+use crate::graphql::request::parsed::ParsedQueries;
+use crate::graphql::request::persisted::PersistedQueries;
+use crate::graphql::{AppSchema, loader};
 use crate::index::{IndexHandle, IndexStatus};
 use crate::services::actor::Actor;
 
@@ -51,6 +52,8 @@ pub struct AppState {
     /// Automatic persisted queries over HTTP.
     pub persisted_queries: Arc<PersistedQueries>,
     pub parsed_queries: Arc<ParsedQueries>,
+    /// What `/metrics` renders; `None` when `server.metrics` is off.
+    pub metrics: Option<super::metrics::Metrics>,
 }
 
 /// CORS from `graphql.cors_origins`: none, any (`*`), or a list.
@@ -84,8 +87,14 @@ pub fn router(state: AppState) -> Router {
     };
     let admission = Arc::new(Admission::new(&state.graphql, state.parsed_queries.clone()));
     Router::new()
-        .route("/graphql", get(graphql_get).post(graphql))
+        .route(
+            "/graphql",
+            post(graphql)
+                .layer(axum::middleware::from_fn(super::metrics::track_graphql))
+                .get(graphql_get),
+        )
         .route("/healthz", get(healthz))
+        .route("/metrics", get(super::metrics::scrape))
         .route("/readyz", get(readyz))
         // The GraphQL extractor reads the body itself, so limit the body, not the extractor.
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
@@ -106,7 +115,11 @@ pub fn router(state: AppState) -> Router {
 /// A GraphQL-shaped refusal: `{"errors": [{"message", "extensions": {"code"}}]}`.
 fn refuse(status: StatusCode, code: Code, message: impl Into<String>) -> Response {
     let body = async_graphql::Response::from_errors(vec![limits::refusal(code, message)]);
-    (status, GraphQLResponse::from(body)).into_response()
+    let mut response = (status, GraphQLResponse::from(body)).into_response();
+    response
+        .extensions_mut()
+        .insert(super::metrics::GraphqlOutcome::refused(code));
+    response
 }
 
 /// POST bodies must be JSON: a form or text/plain post is refused, so a browser page of
@@ -214,15 +227,20 @@ async fn graphql(
         .apply(&mut request)
         .and_then(|()| admission.admit(&mut request));
     if let Err(e) = prepared {
-        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![e]))
-            .into_response();
+        let operation = super::metrics::named_operation(request.operation_name.as_deref());
+        let outcome = super::metrics::GraphqlOutcome::answered(operation, std::slice::from_ref(&e));
+        let mut refused =
+            GraphQLResponse::from(async_graphql::Response::from_errors(vec![e])).into_response();
+        refused.extensions_mut().insert(outcome);
+        return refused;
     }
+    let operation = super::metrics::operation_of(&mut request);
     let request = request
         .data(loader::new_loader(
             state.db.clone(),
             state.list_cache.clone(),
         ))
-        .data(Viewer(actor))
+        .data(Viewer::new(actor))
         .data(RequestDeadline::after(Duration::from_millis(
             state.graphql.request_timeout_ms,
         )));
@@ -239,6 +257,11 @@ async fn graphql(
         HeaderValue::from_static("application/graphql-response+json"),
     );
     http.headers_mut().extend(response.http_headers);
+    http.extensions_mut()
+        .insert(super::metrics::GraphqlOutcome::answered(
+            operation,
+            &response.errors,
+        ));
     http
 }
 
@@ -287,7 +310,7 @@ pub(super) fn connection_data(
     .map_err(|e| async_graphql::Error::new(format!("{e}; send the token in connection_init")))?;
     let subject = actor.as_ref().map(|a| a.subject.clone());
     let mut data = async_graphql::Data::default();
-    data.insert(Viewer(actor));
+    data.insert(Viewer::new(actor));
     data.insert(loader::new_loader(db.clone(), list_cache));
     Ok((data, subject))
 }

@@ -6,7 +6,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
 use async_graphql::parser::types::OperationType;
@@ -17,13 +17,14 @@ use axum::response::Response as HttpResponse;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt};
 
+use super::metrics;
 use super::routes::{AppState, connection_data};
 use crate::auth::rate::RateLimits;
 use crate::graphql::AppSchema;
-use crate::graphql::admission::Admission;
 use crate::graphql::error::Code;
-use crate::graphql::limits::refusal;
 use crate::graphql::offload::RequestDeadline;
+use crate::graphql::request::admission::Admission;
+use crate::graphql::request::limits::refusal;
 
 /// The schema behind one socket, with the door's rules in front of it.
 #[derive(Clone)]
@@ -80,15 +81,22 @@ impl Executor for AdmittedSchema {
     fn execute(&self, request: Request) -> impl Future<Output = Response> + Send {
         let this = self.clone();
         async move {
+            let started = Instant::now();
             let mut request = request;
             if let Err(refused) = this.gate(&mut request) {
+                let operation = metrics::named_operation(request.operation_name.as_deref());
+                metrics::record_operation(operation, &refused.errors, started);
                 return *refused;
             }
+            let operation = metrics::operation_of(&mut request);
             let request = request.data(RequestDeadline::after(this.timeout));
-            match tokio::time::timeout(this.timeout, this.schema.execute(request)).await {
-                Ok(response) => this.named(response),
-                Err(_) => timed_out(this.timeout),
-            }
+            let response =
+                match tokio::time::timeout(this.timeout, this.schema.execute(request)).await {
+                    Ok(response) => this.named(response),
+                    Err(_) => timed_out(this.timeout),
+                };
+            metrics::record_operation(operation, &response.errors, started);
+            response
         }
     }
 
@@ -97,26 +105,41 @@ impl Executor for AdmittedSchema {
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        let started = Instant::now();
         let subscription = match self.gate(&mut request) {
             Ok(subscription) => subscription,
-            Err(refused) => return futures::stream::once(async move { *refused }).boxed(),
+            Err(refused) => {
+                let operation = metrics::named_operation(request.operation_name.as_deref());
+                metrics::record_operation(operation, &refused.errors, started);
+                return futures::stream::once(async move { *refused }).boxed();
+            }
         };
+        let operation = metrics::operation_of(&mut request);
         let this = self.clone();
         if !subscription {
             request = request.data(RequestDeadline::after(self.timeout));
         }
         let stream = Executor::execute_stream(&self.schema, request, session_data);
         if subscription {
-            return stream.map(move |r| this.named(r)).boxed();
+            // Counted as open for as long as the stream lives.
+            let open = metrics::OpenSubscription::open();
+            return stream
+                .map(move |r| {
+                    let _open = &open;
+                    this.named(r)
+                })
+                .boxed();
         }
         // A query or mutation over the socket: one answer, within the request timeout.
         async move {
             let mut stream = stream;
-            match tokio::time::timeout(this.timeout, stream.next()).await {
+            let response = match tokio::time::timeout(this.timeout, stream.next()).await {
                 Ok(Some(response)) => this.named(response),
                 Ok(None) => Response::default(),
                 Err(_) => timed_out(this.timeout),
-            }
+            };
+            metrics::record_operation(operation, &response.errors, started);
+            response
         }
         .into_stream()
         .boxed()

@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use super::actor::Actor;
 use super::assignments::{self, Changed, ProposalInput};
+use super::policy::{self, Rule};
 use super::{ServiceError, ServiceResult};
 use crate::db::begin_write;
 
@@ -145,12 +146,7 @@ where
     F: FnMut(Uuid) -> Fut,
     Fut: Future<Output = Result<Vec<TeamMatch>, E>>,
 {
-    if !actor.is_staff() {
-        return Err(ServiceError::Forbidden(
-            "only coordinators and admins allocate jobs".to_owned(),
-        )
-        .into());
-    }
+    policy::require(Some(actor), Rule::Staff).map_err(ServiceError::from)?;
     let options = options(&settings)?;
     let key = settings.idempotency_key.as_deref().map(key).transpose()?;
     let fingerprint = fingerprint(scope, &settings);
@@ -515,13 +511,6 @@ async fn facility_rows(
         .collect())
 }
 
-fn label<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
 fn report(jobs: &[job::Model], allocation: &Allocation) -> AllocationReport {
     AllocationReport {
         complete: allocation.complete,
@@ -552,7 +541,7 @@ fn report(jobs: &[job::Model], allocation: &Allocation) -> AllocationReport {
                 facility_name: d.facility_name.clone(),
                 quantity: d.quantity,
                 cost_minor: d.cost_minor,
-                reason: label(&d.reason),
+                reason: crate::services::enum_label(&d.reason),
                 detail: d.detail.clone(),
                 assignment_id: None,
             })

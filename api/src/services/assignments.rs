@@ -14,14 +14,15 @@ use makermatch_entities::{assignment, assignment_event, assignment_maker, facili
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, IntoActiveModel,
-    QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
-use super::actor::{Actor, Role};
+use super::actor::Actor;
 use super::{ServiceError, ServiceResult, outbox, validate};
 use crate::db::begin_write;
+use crate::db::dialect::lock_for_update;
 
 /// A share of a job proposed to a facility.
 #[derive(Debug, Clone)]
@@ -99,23 +100,6 @@ pub struct Changed {
     pub outbox_seq: Option<i64>,
 }
 
-fn forbidden(message: impl Into<String>) -> ServiceError {
-    ServiceError::Forbidden(message.into())
-}
-
-/// Locks a row for the rest of the transaction on PostgreSQL; SQLite write transactions
-/// are exclusive already (`BEGIN IMMEDIATE`).
-pub(crate) fn locked<E: EntityTrait>(
-    select: sea_orm::Select<E>,
-    backend: DbBackend,
-) -> sea_orm::Select<E> {
-    if backend == DbBackend::Postgres {
-        select.lock_exclusive()
-    } else {
-        select
-    }
-}
-
 async fn record_event<C: ConnectionTrait>(
     tx: &C,
     assignment_id: Uuid,
@@ -170,11 +154,7 @@ pub async fn propose_all(
     actor: &Actor,
     inputs: Vec<ProposalInput>,
 ) -> ServiceResult<Vec<Changed>> {
-    if !actor.is_staff() {
-        return Err(forbidden(
-            "only coordinators and admins propose assignments",
-        ));
-    }
+    super::policy::require(Some(actor), super::policy::Rule::Staff)?;
     let tx = begin_write(db).await?;
     let changed = propose_all_in(&tx, actor, inputs).await?;
     tx.commit().await?;
@@ -188,17 +168,15 @@ pub(crate) async fn propose_all_in<C: ConnectionTrait>(
     actor: &Actor,
     inputs: Vec<ProposalInput>,
 ) -> ServiceResult<Vec<Changed>> {
-    if !actor.is_staff() {
-        return Err(forbidden(
-            "only coordinators and admins propose assignments",
-        ));
-    }
+    super::policy::require(Some(actor), super::policy::Rule::Staff)?;
     let backend = tx.get_database_backend();
     let mut jobs: Vec<Uuid> = inputs.iter().map(|i| i.job_id).collect();
     jobs.sort_unstable();
     jobs.dedup();
     for id in jobs {
-        locked(job::Entity::find_by_id(id), backend).one(tx).await?;
+        lock_for_update(job::Entity::find_by_id(id), backend)
+            .one(tx)
+            .await?;
     }
     let mut changed = Vec::with_capacity(inputs.len());
     for input in inputs {
@@ -218,7 +196,7 @@ async fn propose_in<C: ConnectionTrait>(
     let backend = tx.get_database_backend();
     // The job row lock serialises proposals for one job on PostgreSQL, so two concurrent
     // proposals cannot both pass the quantity check.
-    let job = locked(job::Entity::find_by_id(input.job_id), backend)
+    let job = lock_for_update(job::Entity::find_by_id(input.job_id), backend)
         .one(tx)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
@@ -313,7 +291,7 @@ pub async fn transition(
 ) -> ServiceResult<Changed> {
     let tx = begin_write(db).await?;
     let backend = tx.get_database_backend();
-    let current = locked(assignment::Entity::find_by_id(id), backend)
+    let current = lock_for_update(assignment::Entity::find_by_id(id), backend)
         .one(&tx)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
@@ -327,30 +305,7 @@ pub async fn transition(
             kind: "job",
             id: current.job_id.to_string(),
         })?;
-    let allowed = match step {
-        Transition::ApprovePrototype | Transition::RejectPrototype => {
-            actor.role == Role::Inspector
-                && job.qa_inspector.as_deref() == Some(actor.subject.as_str())
-        }
-        Transition::Complete | Transition::Cancel => actor.is_staff(),
-        _ => super::policy::follows_facility(&tx, actor, current.facility_id).await?,
-    };
-    if !allowed {
-        let who = match step {
-            Transition::ApprovePrototype | Transition::RejectPrototype => {
-                "only the job's QA inspector reviews its prototypes".to_owned()
-            }
-            Transition::Complete | Transition::Cancel => {
-                "only coordinators and admins complete or cancel assignments".to_owned()
-            }
-            _ => "only makers of the facility, coordinators and admins move this assignment"
-                .to_owned(),
-        };
-        return Err(forbidden(format!(
-            "you may not {} assignment {id}: {who}",
-            step.as_str()
-        )));
-    }
+    super::policy::may_step(&tx, actor, id, step, &job, current.facility_id).await?;
     let Some(to) = next(current.status, step, current.prototype_required) else {
         return Err(ServiceError::Conflict(format!(
             "cannot {} assignment {id}: it is {}{}",

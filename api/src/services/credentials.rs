@@ -1,6 +1,16 @@
 //! Writes of issuers, achievements and credentials. A credential changes which of a maker's
 //! skills are verified, so it re-indexes the maker.
 
+mod batch;
+pub mod stated;
+
+pub use batch::{
+    AchievementFromSource, CredentialFromSource, IssuerFromSource, write_achievements,
+    write_credentials, write_issuers,
+};
+
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{achievement, achievement_alignment, credential, issuer, maker};
@@ -66,28 +76,38 @@ fn optional(
     }
 }
 
+impl IssuerInput {
+    /// Checks the input and returns the row of an issuer known to `source` as `source_id`.
+    pub(crate) fn to_row(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        source: &str,
+        source_id: Option<String>,
+    ) -> ServiceResult<issuer::Model> {
+        Ok(issuer::Model {
+            id,
+            name: validate::non_empty("name", &self.name)?,
+            url: issuer_url(self.url.as_deref())?,
+            email: issuer_email(self.email.as_deref())?,
+            description: self.description.clone(),
+            trusted: self.trusted,
+            public_key: self.public_key.clone(),
+            source: source.to_owned(),
+            source_id,
+            source_hash: None,
+            date_created: now,
+        })
+    }
+}
+
 pub async fn create_issuer(
     db: &DatabaseConnection,
     input: IssuerInput,
 ) -> ServiceResult<issuer::Model> {
-    let name = validate::non_empty("name", &input.name)?;
-    let url = issuer_url(input.url.as_deref())?;
-    let email = issuer_email(input.email.as_deref())?;
+    let row = input.to_row(Uuid::now_v7(), Utc::now(), NATIVE_SOURCE, None)?;
     let tx = begin_write(db).await?;
-    let model = issuer::Model {
-        id: Uuid::now_v7(),
-        name,
-        url,
-        email,
-        description: input.description,
-        trusted: input.trusted,
-        public_key: input.public_key,
-        source: NATIVE_SOURCE.to_owned(),
-        source_id: None,
-        source_hash: None,
-        date_created: Utc::now(),
-    };
-    let model = issuer::ActiveModel::from(model).insert(&tx).await?;
+    let model = issuer::ActiveModel::from(row).insert(&tx).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -238,14 +258,86 @@ pub struct AchievementInput {
     pub alignments: Vec<AlignmentInput>,
 }
 
+impl AchievementInput {
+    /// Checks the input and returns the row of an achievement known to `source` as
+    /// `source_id` (its alignments are [`AchievementInput::alignment_rows`]).
+    pub(crate) fn to_row(
+        &self,
+        id: Uuid,
+        now: DateTime<Utc>,
+        source: &str,
+        source_id: Option<String>,
+    ) -> ServiceResult<achievement::Model> {
+        let name = validate::non_empty("name", &self.name)?;
+        for (i, a) in self.alignments.iter().enumerate() {
+            validate::non_empty(&format!("alignments[{i}].targetName"), &a.target_name)?;
+        }
+        Ok(achievement::Model {
+            id,
+            issuer_id: self.issuer_id,
+            name,
+            description: self.description.clone(),
+            criteria: self.criteria.clone(),
+            image: self.image.clone(),
+            source: source.to_owned(),
+            source_id,
+            source_hash: None,
+            date_created: now,
+        })
+    }
+
+    /// The skills the alignments name, with their processes, for [`ensure_skills`].
+    pub(crate) fn aligned_skills(&self) -> impl Iterator<Item = (String, Option<String>)> + '_ {
+        self.alignments
+            .iter()
+            .map(|a| (a.target_name.clone(), a.process_id.clone()))
+    }
+
+    /// The alignment rows; `skills` maps skill keys to ids (see [`ensure_skills`]).
+    pub(crate) fn alignment_rows(
+        &self,
+        achievement_id: Uuid,
+        skills: &HashMap<String, Uuid>,
+        new_id: &mut impl FnMut() -> Uuid,
+    ) -> Vec<achievement_alignment::Model> {
+        self.alignments
+            .iter()
+            .map(|a| achievement_alignment::Model {
+                id: new_id(),
+                achievement_id,
+                skill_id: skills
+                    .get(&makermatch_search::skills::skill_key(&a.target_name))
+                    .copied(),
+                process_id: a.process_id.clone(),
+                target_name: a.target_name.trim().to_owned(),
+                target_url: a.target_url.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The one way achievements' alignments change: drops those of `replaced`, then inserts
+/// `rows` (which may hold new achievements' alignments too).
+pub(crate) async fn replace_alignments<C: crate::db::InsertSink>(
+    tx: &C,
+    replaced: &[Uuid],
+    rows: Vec<achievement_alignment::Model>,
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in replaced.chunks(500) {
+        achievement_alignment::Entity::delete_many()
+            .filter(achievement_alignment::Column::AchievementId.is_in(chunk.iter().copied()))
+            .exec(tx)
+            .await?;
+    }
+    bulk::insert_models::<achievement_alignment::Entity, _>(tx, rows, 6).await
+}
+
 pub async fn create_achievement(
     db: &DatabaseConnection,
     input: AchievementInput,
 ) -> ServiceResult<achievement::Model> {
-    let name = validate::non_empty("name", &input.name)?;
-    for (i, a) in input.alignments.iter().enumerate() {
-        validate::non_empty(&format!("alignments[{i}].targetName"), &a.target_name)?;
-    }
+    let id = Uuid::now_v7();
+    let row = input.to_row(id, Utc::now(), NATIVE_SOURCE, None)?;
     let tx = begin_write(db).await?;
     if issuer::Entity::find_by_id(input.issuer_id)
         .one(&tx)
@@ -257,44 +349,10 @@ pub async fn create_achievement(
             format!("issuer {} does not exist", input.issuer_id),
         ));
     }
-    let id = Uuid::now_v7();
-    let model = achievement::ActiveModel::from(achievement::Model {
-        id,
-        issuer_id: input.issuer_id,
-        name,
-        description: input.description,
-        criteria: input.criteria,
-        image: input.image,
-        source: NATIVE_SOURCE.to_owned(),
-        source_id: None,
-        source_hash: None,
-        date_created: Utc::now(),
-    })
-    .insert(&tx)
-    .await?;
-    let skills = ensure_skills(
-        &tx,
-        input
-            .alignments
-            .iter()
-            .map(|a| (a.target_name.clone(), a.process_id.clone())),
-    )
-    .await?;
-    let rows: Vec<achievement_alignment::Model> = input
-        .alignments
-        .iter()
-        .map(|a| achievement_alignment::Model {
-            id: Uuid::now_v7(),
-            achievement_id: id,
-            skill_id: skills
-                .get(&makermatch_search::skills::skill_key(&a.target_name))
-                .copied(),
-            process_id: a.process_id.clone(),
-            target_name: a.target_name.trim().to_owned(),
-            target_url: a.target_url.clone(),
-        })
-        .collect();
-    bulk::insert_models::<achievement_alignment::Entity, _>(&tx, rows, 6).await?;
+    let model = achievement::ActiveModel::from(row).insert(&tx).await?;
+    let skills = ensure_skills(&tx, input.aligned_skills()).await?;
+    let rows = input.alignment_rows(id, &skills, &mut Uuid::now_v7);
+    replace_alignments(&tx, &[], rows).await?;
     tx.commit().await?;
     Ok(model)
 }
@@ -308,12 +366,37 @@ pub struct CredentialInput {
     pub evidence_url: Option<String>,
 }
 
+impl CredentialInput {
+    /// Checks the input and returns the row of a credential, not revoked, known to `source`
+    /// as `source_id`.
+    pub(crate) fn to_row(
+        &self,
+        id: Uuid,
+        source: &str,
+        source_id: Option<String>,
+    ) -> ServiceResult<credential::Model> {
+        validity(self.issued_on, self.expires)?;
+        Ok(credential::Model {
+            id,
+            maker_id: self.maker_id,
+            achievement_id: self.achievement_id,
+            issued_on: self.issued_on,
+            expires: self.expires,
+            evidence_url: evidence_url(self.evidence_url.as_deref())?,
+            revoked: false,
+            revocation_reason: None,
+            source: source.to_owned(),
+            source_id,
+            source_hash: None,
+        })
+    }
+}
+
 pub async fn issue_credential(
     db: &DatabaseConnection,
     input: CredentialInput,
 ) -> ServiceResult<Written<credential::Model>> {
-    validity(input.issued_on, input.expires)?;
-    let evidence_url = evidence_url(input.evidence_url.as_deref())?;
+    let row = input.to_row(Uuid::now_v7(), NATIVE_SOURCE, None)?;
     let tx = begin_write(db).await?;
     if maker::Entity::find_by_id(input.maker_id)
         .one(&tx)
@@ -335,21 +418,7 @@ pub async fn issue_credential(
             format!("achievement {} does not exist", input.achievement_id),
         ));
     }
-    let model = credential::ActiveModel::from(credential::Model {
-        id: Uuid::now_v7(),
-        maker_id: input.maker_id,
-        achievement_id: input.achievement_id,
-        issued_on: input.issued_on,
-        expires: input.expires,
-        evidence_url,
-        revoked: false,
-        revocation_reason: None,
-        source: NATIVE_SOURCE.to_owned(),
-        source_id: None,
-        source_hash: None,
-    })
-    .insert(&tx)
-    .await?;
+    let model = credential::ActiveModel::from(row).insert(&tx).await?;
     let seq = outbox::record(&tx, IndexedKind::Maker, input.maker_id, OutboxOp::Upsert).await?;
     tx.commit().await?;
     Ok(Written {

@@ -9,6 +9,9 @@ pub enum ServiceError {
     NotFound { kind: &'static str, id: String },
     #[error("{0}")]
     Conflict(String),
+    /// Nobody is signed in, and this needs someone.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The caller may not do this (who they are is known; what they may do is not this).
     #[error("{0}")]
     Forbidden(String),

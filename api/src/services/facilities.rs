@@ -1,5 +1,9 @@
 //! Writes of facilities, with their equipment, processes and materials.
 
+mod batch;
+
+pub use batch::write_batch;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
@@ -140,7 +144,7 @@ impl FacilityInput {
     /// Checks the input and returns the row to write (without id and timestamps).
     pub(crate) fn to_row(&self, id: Uuid, now: DateTime<Utc>) -> ServiceResult<facility::Model> {
         let name = validate::non_empty("name", &self.name)?;
-        validate::position("location", self.location.lat, self.location.lon)?;
+        super::values::optional_position("location", self.location.lat, self.location.lon)?;
         let country = validate::country("location.country", self.location.country.as_deref())?;
         validate::non_negative_f64("floorSize", self.floor_size_m2)?;
         let contact_email = text(&self.contact.email)
@@ -307,6 +311,31 @@ impl FacilityChildren {
         super::bulk::insert_models::<equipment_property::Entity, _>(tx, self.properties, 5).await?;
         Ok(())
     }
+
+    /// The one way facilities' children change: drops those of `replaced`, then inserts
+    /// these rows (which may hold new facilities' children too). Equipment goes whole, and
+    /// the clearances on it with it (cascade): read [`linked_makers`] first, to re-index them.
+    pub async fn replace<C: crate::db::InsertSink>(
+        self,
+        tx: &C,
+        replaced: &[Uuid],
+    ) -> Result<(), sea_orm::DbErr> {
+        for chunk in replaced.chunks(500) {
+            facility_process::Entity::delete_many()
+                .filter(facility_process::Column::FacilityId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+            facility_material::Entity::delete_many()
+                .filter(facility_material::Column::FacilityId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+            equipment::Entity::delete_many()
+                .filter(equipment::Column::FacilityId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+        }
+        self.insert(tx).await
+    }
 }
 
 async fn check_links(
@@ -398,20 +427,10 @@ pub async fn replace(
     let mut active = facility::ActiveModel::from(row);
     active.id = sea_orm::ActiveValue::Unchanged(id);
     let model = active.reset_all().update(&tx).await?;
-    facility_process::Entity::delete_many()
-        .filter(facility_process::Column::FacilityId.eq(id))
-        .exec(&tx)
+    input
+        .child_rows(id, &mut Uuid::now_v7)
+        .replace(&tx, &[id])
         .await?;
-    facility_material::Entity::delete_many()
-        .filter(facility_material::Column::FacilityId.eq(id))
-        .exec(&tx)
-        .await?;
-    // Equipment is replaced whole; clearances on removed machines go with them (cascade).
-    equipment::Entity::delete_many()
-        .filter(equipment::Column::FacilityId.eq(id))
-        .exec(&tx)
-        .await?;
-    input.child_rows(id, &mut Uuid::now_v7).insert(&tx).await?;
     let seq = outbox::record(&tx, IndexedKind::Facility, id, OutboxOp::Upsert).await?;
     let seq = outbox::reindex_makers(&tx, cleared).await?.unwrap_or(seq);
     tx.commit().await?;

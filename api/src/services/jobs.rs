@@ -1,5 +1,9 @@
 //! Writes of programmes and production jobs with their requirements.
 
+mod batch;
+
+pub use batch::{write_batch, write_programmes};
+
 use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::job::JobStatus;
 use makermatch_entities::job_requirement::RequirementKind;
@@ -128,7 +132,7 @@ impl JobInput {
     pub(crate) fn to_row(&self, id: Uuid, now: DateTime<Utc>) -> ServiceResult<job::Model> {
         let title = validate::non_empty("title", &self.title)?;
         validate::positive("quantity", i64::from(self.quantity))?;
-        validate::position("delivery", self.delivery_lat, self.delivery_lon)?;
+        super::values::optional_position("delivery", self.delivery_lat, self.delivery_lon)?;
         validate::non_negative_f64("maxDistanceKm", self.max_distance_km)?;
         if let Some(price) = self.unit_price_minor
             && price < 0
@@ -289,12 +293,7 @@ pub async fn create_job(
     let tx = begin_write(db).await?;
     check_programme(&tx, &input).await?;
     let model = job::ActiveModel::from(row).insert(&tx).await?;
-    bulk::insert_models::<job_requirement::Entity, _>(
-        &tx,
-        input.requirement_rows(id, &mut Uuid::now_v7),
-        6,
-    )
-    .await?;
+    replace_requirements(&tx, &[], input.requirement_rows(id, &mut Uuid::now_v7)).await?;
     let seq = outbox::record(&tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
     tx.commit().await?;
     Ok(Written {
@@ -315,7 +314,7 @@ pub async fn replace_job(
     // Locked like a proposal locks it, so no proposal slips in between the check and the
     // update.
     let backend = tx.get_database_backend();
-    let existing = super::assignments::locked(job::Entity::find_by_id(id), backend)
+    let existing = crate::db::dialect::lock_for_update(job::Entity::find_by_id(id), backend)
         .one(&tx)
         .await?
         .ok_or_else(|| ServiceError::NotFound {
@@ -332,22 +331,29 @@ pub async fn replace_job(
     }
     row.date_created = existing.date_created;
     let model = job::ActiveModel::from(row).reset_all().update(&tx).await?;
-    job_requirement::Entity::delete_many()
-        .filter(job_requirement::Column::JobId.eq(id))
-        .exec(&tx)
-        .await?;
-    bulk::insert_models::<job_requirement::Entity, _>(
-        &tx,
-        input.requirement_rows(id, &mut Uuid::now_v7),
-        6,
-    )
-    .await?;
+    replace_requirements(&tx, &[id], input.requirement_rows(id, &mut Uuid::now_v7)).await?;
     let seq = outbox::record(&tx, IndexedKind::Job, id, OutboxOp::Upsert).await?;
     tx.commit().await?;
     Ok(Written {
         value: model,
         outbox_seq: seq,
     })
+}
+
+/// The one way jobs' requirements change: drops those of `replaced`, then inserts `rows`
+/// (which may hold new jobs' requirements too).
+pub(crate) async fn replace_requirements<C: crate::db::InsertSink>(
+    tx: &C,
+    replaced: &[Uuid],
+    rows: Vec<job_requirement::Model>,
+) -> Result<(), sea_orm::DbErr> {
+    for chunk in replaced.chunks(500) {
+        job_requirement::Entity::delete_many()
+            .filter(job_requirement::Column::JobId.is_in(chunk.iter().copied()))
+            .exec(tx)
+            .await?;
+    }
+    bulk::insert_models::<job_requirement::Entity, _>(tx, rows, 6).await
 }
 
 /// Deletes a job and its requirements. Refused (`Conflict`) once assignments point at it:

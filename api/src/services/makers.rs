@@ -1,6 +1,12 @@
 //! Writes of makers (passports): names, location, skills, experience, availability,
 //! affiliations.
 
+mod batch;
+mod clearances;
+
+pub use batch::{MakerWrite, write_batch};
+pub use clearances::{ClearanceInput, grant_batch};
+
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +26,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::actor::Actor;
+use super::credentials::stated as stated_credentials;
+use super::credentials::stated::StatedCredentialInput;
 use super::values::{BirthDate, Email, Phone, WebUrl, check_span};
 use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
 use crate::db::begin_write;
@@ -126,7 +134,7 @@ impl MakerInput {
                 "give at least one of firstName, lastName, preferredFirstName or displayName",
             ));
         }
-        validate::position("location", self.lat, self.lon)?;
+        super::values::optional_position("location", self.lat, self.lon)?;
         let country = validate::country("location.country", self.country.as_deref())?;
         let nationality = validate::country("nationality", self.nationality.as_deref())?;
         let residence_country =
@@ -222,7 +230,37 @@ impl MakerInput {
         })
     }
 
-    /// Child rows; `skill_ids` maps each skill key to its id (see [`ensure_skills`]).
+    /// The claims that become rows, in order: those whose skill has an id in `skill_ids`
+    /// (see [`ensure_skills`]); a skill claimed twice keeps its first claim.
+    pub(crate) fn claimed_skills<'a>(
+        &'a self,
+        skill_ids: &HashMap<String, Uuid>,
+    ) -> Vec<Claim<'a>> {
+        let mut claims = Vec::with_capacity(self.skills.len());
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.skills {
+            let key = skill_key(&s.skill);
+            let Some(&skill_id) = skill_ids.get(&key) else {
+                continue;
+            };
+            if seen.insert(skill_id) {
+                claims.push(Claim {
+                    input: s,
+                    key,
+                    skill_id,
+                });
+            }
+        }
+        claims
+    }
+
+    /// How many ids [`MakerInput::child_rows`] takes: a seeded caller draws them up front.
+    pub(crate) fn child_ids_needed(&self, skill_ids: &HashMap<String, Uuid>) -> usize {
+        self.claimed_skills(skill_ids).len() + self.experiences.len() + self.availability.len()
+    }
+
+    /// Child rows; `skill_ids` maps each skill key to its id (see [`ensure_skills`]). Ids
+    /// are taken for the claims, then the experiences, then the availability.
     pub(crate) fn child_rows(
         &self,
         maker_id: Uuid,
@@ -231,24 +269,17 @@ impl MakerInput {
         new_id: &mut impl FnMut() -> Uuid,
     ) -> MakerChildren {
         let mut children = MakerChildren::default();
-        let mut seen = std::collections::HashSet::new();
-        for s in &self.skills {
-            let key = skill_key(&s.skill);
-            let Some(&skill_id) = skill_ids.get(&key) else {
-                continue;
-            };
-            // A skill claimed twice keeps its first claim.
-            if seen.insert(skill_id) {
-                children.claims.push(skill_claim::Model {
-                    id: new_id(),
-                    maker_id,
-                    skill_id,
-                    level: s.level,
-                    years: s.years,
-                    evidence_url: clean(&s.evidence_url),
-                    date_created: now,
-                });
-            }
+        for claim in self.claimed_skills(skill_ids) {
+            let s = claim.input;
+            children.claims.push(skill_claim::Model {
+                id: new_id(),
+                maker_id,
+                skill_id: claim.skill_id,
+                level: s.level,
+                years: s.years,
+                evidence_url: clean(&s.evidence_url),
+                date_created: now,
+            });
         }
         for e in &self.experiences {
             children.experiences.push(experience::Model {
@@ -286,6 +317,22 @@ impl MakerInput {
     }
 }
 
+/// A skill claim that becomes a row: the input, its skill's key and id.
+pub(crate) struct Claim<'a> {
+    pub input: &'a SkillClaimInput,
+    pub key: String,
+    pub skill_id: Uuid,
+}
+
+/// What a replacement of makers' children does with the credentials their source stated.
+pub(crate) enum Stated {
+    /// Kept as they are: the writer says nothing of them (a passport edited here).
+    Kept,
+    /// Those of the replaced makers dropped, these written: (maker id, the maker's source
+    /// id, what the source states).
+    Replaced(Vec<(Uuid, String, Vec<StatedCredentialInput>)>),
+}
+
 #[derive(Debug, Default)]
 pub(crate) struct MakerChildren {
     pub claims: Vec<skill_claim::Model>,
@@ -307,6 +354,46 @@ impl MakerChildren {
         bulk::insert_models::<experience::Entity, _>(tx, self.experiences, 9).await?;
         bulk::insert_models::<availability::Entity, _>(tx, self.availability, 5).await?;
         bulk::insert_models::<maker_affiliation::Entity, _>(tx, self.affiliations, 3).await?;
+        Ok(())
+    }
+
+    /// The one way makers' children change: drops the claims, experiences, availability
+    /// and affiliations of `replaced`, then inserts these rows (which may hold new makers'
+    /// children too), and does with stated credentials what `stated` says. Credentials
+    /// granted by others and machine clearances stay.
+    pub async fn replace<C: crate::db::InsertSink>(
+        self,
+        tx: &C,
+        replaced: &[Uuid],
+        stated: Stated,
+    ) -> Result<(), sea_orm::DbErr> {
+        for chunk in replaced.chunks(500) {
+            skill_claim::Entity::delete_many()
+                .filter(skill_claim::Column::MakerId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+            experience::Entity::delete_many()
+                .filter(experience::Column::MakerId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+            availability::Entity::delete_many()
+                .filter(availability::Column::MakerId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+            maker_affiliation::Entity::delete_many()
+                .filter(maker_affiliation::Column::MakerId.is_in(chunk.iter().copied()))
+                .exec(tx)
+                .await?;
+            if matches!(stated, Stated::Replaced(_)) {
+                stated_credentials::delete_for(tx, chunk).await?;
+            }
+        }
+        self.insert(tx).await?;
+        if let Stated::Replaced(makers) = stated {
+            for (maker_id, maker_key, credentials) in makers {
+                stated_credentials::write_for(tx, maker_id, &maker_key, &credentials).await?;
+            }
+        }
         Ok(())
     }
 }
@@ -388,12 +475,13 @@ async fn check_facilities<C: ConnectionTrait>(tx: &C, input: &MakerInput) -> Ser
     Ok(())
 }
 
-async fn write_children<C: crate::db::InsertSink>(
+/// The child rows of one passport, its facilities checked and its skills made sure of.
+async fn children_of<C: ConnectionTrait>(
     tx: &C,
     id: Uuid,
     now: DateTime<Utc>,
     input: &MakerInput,
-) -> ServiceResult<()> {
+) -> ServiceResult<MakerChildren> {
     check_facilities(tx, input).await?;
     let skill_ids = ensure_skills(
         tx,
@@ -403,11 +491,7 @@ async fn write_children<C: crate::db::InsertSink>(
             .map(|s| (s.skill.clone(), s.process_id.clone())),
     )
     .await?;
-    input
-        .child_rows(id, now, &skill_ids, &mut Uuid::now_v7)
-        .insert(tx)
-        .await?;
-    Ok(())
+    Ok(input.child_rows(id, now, &skill_ids, &mut Uuid::now_v7))
 }
 
 pub async fn create(
@@ -419,7 +503,7 @@ pub async fn create(
     let row = input.to_row(id, now)?;
     let tx = begin_write(db).await?;
     let model = maker::ActiveModel::from(row).insert(&tx).await?;
-    write_children(&tx, id, now, &input).await?;
+    children_of(&tx, id, now, &input).await?.insert(&tx).await?;
     let seq = outbox::record(&tx, IndexedKind::Maker, id, OutboxOp::Upsert).await?;
     tx.commit().await?;
     Ok(Written {
@@ -453,32 +537,17 @@ pub async fn replace(
             "maker {id} was erased at their request; create a new passport instead"
         )));
     }
-    if !actor.is_staff() {
-        only_existing_ties(&tx, id, &input.affiliations).await?;
-    }
+    super::policy::may_hold_ties(&tx, actor, id, &input.affiliations).await?;
     row.date_created = existing.date_created;
     keep_public_position(&mut row, &existing);
     let model = maker::ActiveModel::from(row)
         .reset_all()
         .update(&tx)
         .await?;
-    skill_claim::Entity::delete_many()
-        .filter(skill_claim::Column::MakerId.eq(id))
-        .exec(&tx)
+    children_of(&tx, id, now, &input)
+        .await?
+        .replace(&tx, &[id], Stated::Kept)
         .await?;
-    experience::Entity::delete_many()
-        .filter(experience::Column::MakerId.eq(id))
-        .exec(&tx)
-        .await?;
-    availability::Entity::delete_many()
-        .filter(availability::Column::MakerId.eq(id))
-        .exec(&tx)
-        .await?;
-    maker_affiliation::Entity::delete_many()
-        .filter(maker_affiliation::Column::MakerId.eq(id))
-        .exec(&tx)
-        .await?;
-    write_children(&tx, id, now, &input).await?;
     let seq = outbox::record(&tx, IndexedKind::Maker, id, OutboxOp::Upsert).await?;
     tx.commit().await?;
     Ok(Written {
@@ -487,34 +556,9 @@ pub async fn replace(
     })
 }
 
-/// Refuses any tie in `wanted` that the maker does not already have with the same role.
-async fn only_existing_ties<C: ConnectionTrait>(
-    tx: &C,
-    maker_id: Uuid,
-    wanted: &[AffiliationInput],
-) -> ServiceResult<()> {
-    let held: Vec<maker_affiliation::Model> = maker_affiliation::Entity::find()
-        .filter(maker_affiliation::Column::MakerId.eq(maker_id))
-        .all(tx)
-        .await?;
-    for (i, a) in wanted.iter().enumerate() {
-        let kept = held
-            .iter()
-            .any(|h| h.facility_id == a.facility_id && h.role == a.role);
-        if !kept {
-            return Err(ServiceError::Forbidden(format!(
-                "affiliations[{i}]: a tie to facility {} as `{}` is granted by coordinators or \
-                 admins, not taken; you may keep or drop the ties you have",
-                a.facility_id, a.role
-            )));
-        }
-    }
-    Ok(())
-}
-
 /// An update that leaves the home where it was keeps its public position: drawing a new
 /// one on every edit would let someone who edits (or watches) a passport average the
-/// draws back to the home. (The importer's update path should call this too.)
+/// draws back to the home. Batched updates keep it too.
 pub(crate) fn keep_public_position(row: &mut maker::Model, existing: &maker::Model) {
     let same_home = row.lat.is_some() && row.lat == existing.lat && row.lon == existing.lon;
     if same_home && existing.coarse_lat.is_some() && existing.coarse_lon.is_some() {

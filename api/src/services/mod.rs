@@ -5,12 +5,14 @@
 pub mod actor;
 pub mod allocation;
 pub mod assignments;
+pub mod batch;
 pub mod bulk;
 pub mod credentials;
 pub mod erasure;
 pub mod error;
 pub mod facilities;
 pub mod jobs;
+pub mod machine_models;
 pub mod makers;
 pub mod matching;
 pub mod outbox;
@@ -41,5 +43,14 @@ pub fn string_list(json: &serde_json::Value) -> Vec<String> {
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect()
         })
+        .unwrap_or_default()
+}
+
+/// The text form of a unit-variant serde enum (`AFFILIATED`, `VERIFIED_SKILL`); empty for a
+/// value that does not serialise to a string.
+pub fn enum_label<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_default()
 }

@@ -4,26 +4,11 @@ use chrono::Utc;
 use makermatch_entities::outbox::{self, IndexedKind, OutboxOp};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryOrder, QuerySelect,
+    ConnectionTrait, DbErr, EntityTrait, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-/// Any constant: the advisory lock key that orders outbox writers on PostgreSQL.
-const OUTBOX_LOCK_KEY: i64 = 0x6d6d_6f62; // "mmob"
-
-/// PostgreSQL hands out sequence numbers at insert but shows rows at commit, so two
-/// writers could commit out of order and the indexer, already past the later number, would
-/// never see the earlier one. Holding a transaction-scoped advisory lock from the outbox
-/// insert to the commit makes rows appear in sequence order; a number missing below a
-/// visible one then belongs to a rolled-back transaction for good. SQLite writers are
-/// serialised by `BEGIN IMMEDIATE` already.
-async fn order_writers<C: ConnectionTrait>(tx: &C) -> Result<(), DbErr> {
-    if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({OUTBOX_LOCK_KEY})"))
-            .await?;
-    }
-    Ok(())
-}
+use crate::db::dialect;
 
 /// Records that `kind` `id` changed; returns the row's sequence number.
 pub async fn record<C: ConnectionTrait>(
@@ -32,7 +17,7 @@ pub async fn record<C: ConnectionTrait>(
     id: Uuid,
     op: OutboxOp,
 ) -> Result<i64, DbErr> {
-    order_writers(tx).await?;
+    dialect::order_outbox_writers(tx).await?;
     let row = outbox::ActiveModel {
         seq: NotSet,
         kind: Set(kind),
@@ -89,7 +74,7 @@ pub async fn queue_many<C: crate::db::InsertSink>(
     if rows.is_empty() {
         return Ok(false);
     }
-    order_writers(tx).await?;
+    dialect::order_outbox_writers(tx).await?;
     super::bulk::insert_models::<outbox::Entity, _>(tx, rows, 5).await?;
     Ok(true)
 }

@@ -7,9 +7,7 @@ use chrono::Utc;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{facility, maker_affiliation, tie_request};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::actor::{Actor, Role};
@@ -20,7 +18,7 @@ use crate::db::begin_write;
 pub const ROLES: [&str; 3] = ["member", "staff", "owner"];
 
 /// Roles whose holders speak for a facility: they confirm others' ties.
-const STAFF_ROLES: [&str; 2] = ["staff", "owner"];
+pub const STAFF_ROLES: [&str; 2] = ["staff", "owner"];
 
 fn role(value: &str) -> ServiceResult<&'static str> {
     let wanted = value.trim().to_ascii_lowercase();
@@ -92,27 +90,6 @@ pub async fn request(
     Ok(row)
 }
 
-/// Whether `actor` decides the ties of `facility_id`: staff, or a maker tied to it as
-/// staff or owner.
-async fn decides_for<C: ConnectionTrait>(
-    db: &C,
-    actor: &Actor,
-    facility_id: Uuid,
-) -> ServiceResult<bool> {
-    if actor.is_staff() {
-        return Ok(true);
-    }
-    let Some(maker_id) = actor.maker_id.filter(|_| actor.role == Role::Maker) else {
-        return Ok(false);
-    };
-    Ok(
-        maker_affiliation::Entity::find_by_id((maker_id, facility_id))
-            .one(db)
-            .await?
-            .is_some_and(|t| STAFF_ROLES.iter().any(|r| t.role.eq_ignore_ascii_case(r))),
-    )
-}
-
 /// What a decision did: the tie made (none when declined) and its outbox row, after
 /// which the index shows it.
 pub struct Decided {
@@ -129,7 +106,7 @@ pub async fn decide(
     confirm: bool,
 ) -> ServiceResult<Decided> {
     let tx = begin_write(db).await?;
-    if !decides_for(&tx, actor, facility_id).await? {
+    if !super::policy::decides_ties_of(&tx, actor, facility_id).await? {
         return Err(ServiceError::Forbidden(format!(
             "ties to facility {facility_id} are confirmed by its staff or owners, or by coordinators"
         )));
@@ -185,7 +162,7 @@ pub async fn open_requests(
     let mut query = tie_request::Entity::find().order_by_asc(tie_request::Column::RequestedAt);
     match facility_id {
         Some(f) => {
-            if !decides_for(db, actor, f).await? {
+            if !super::policy::decides_ties_of(db, actor, f).await? {
                 return Err(ServiceError::Forbidden(format!(
                     "the requests of facility {f} are seen by its staff or owners, or by coordinators"
                 )));

@@ -3,39 +3,6 @@
 use super::values::Country;
 use super::{ServiceError, ServiceResult};
 
-pub fn latitude(field: &str, value: Option<f64>) -> ServiceResult<()> {
-    match value {
-        Some(v) if !v.is_finite() || !(-90.0..=90.0).contains(&v) => Err(ServiceError::invalid(
-            field,
-            format!("latitude {v} is out of range; use decimal degrees between -90 and 90"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-pub fn longitude(field: &str, value: Option<f64>) -> ServiceResult<()> {
-    match value {
-        Some(v) if !v.is_finite() || !(-180.0..=180.0).contains(&v) => Err(ServiceError::invalid(
-            field,
-            format!("longitude {v} is out of range; use decimal degrees between -180 and 180"),
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// A position is both coordinates or neither.
-pub fn position(prefix: &str, lat: Option<f64>, lon: Option<f64>) -> ServiceResult<()> {
-    latitude(&format!("{prefix}.lat"), lat)?;
-    longitude(&format!("{prefix}.lon"), lon)?;
-    if lat.is_some() != lon.is_some() {
-        return Err(ServiceError::invalid(
-            prefix,
-            "give both lat and lon, or neither",
-        ));
-    }
-    Ok(())
-}
-
 /// An ISO 3166-1 alpha-2 code (see [`Country`]), returned upper-cased; empty is none.
 pub fn country(field: &str, value: Option<&str>) -> ServiceResult<Option<String>> {
     match value.map(str::trim) {
@@ -91,18 +58,6 @@ pub fn currency(field: &str, value: Option<&str>) -> ServiceResult<Option<String
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn positions_are_checked_and_named() {
-        assert!(position("location", Some(5.6), Some(-0.19)).is_ok());
-        assert!(position("location", None, None).is_ok());
-        let err = position("location", Some(91.0), Some(0.0)).unwrap_err();
-        assert!(err.to_string().starts_with("location.lat:"), "{err}");
-        let err = position("location", Some(1.0), None).unwrap_err();
-        assert!(err.to_string().contains("both lat and lon"), "{err}");
-        let err = position("location", Some(1.0), Some(f64::NAN)).unwrap_err();
-        assert!(err.to_string().starts_with("location.lon:"), "{err}");
-    }
 
     #[test]
     fn codes_are_normalised() {

@@ -17,49 +17,7 @@ use uuid::Uuid;
 
 use super::list_cache::through_cache;
 use super::{ClaimedSkill, ClaimedSkillName, LoadError, Loaders, padded};
-
-/// `SELECT`s a JSON array text of one array per row of `FROM …` (a correlated subquery
-/// follows the returned text), ordered by `order_by`; `[]` when there are no rows.
-fn json_rows(backend: DbBackend, columns: &[&str], order_by: &str) -> String {
-    let columns = columns.join(", ");
-    match backend {
-        DbBackend::Postgres => format!(
-            "SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY {order_by}), '[]'::json)::text"
-        ),
-        // `json_group_array(… ORDER BY …)` needs SQLite 3.44, which sqlx bundles.
-        _ => format!("SELECT json_group_array(json_array({columns}) ORDER BY {order_by})"),
-    }
-}
-
-/// A REAL column as text that parses back to the same number: JSON numbers from SQLite
-/// keep only 15 digits, `quote` prints a real exactly (and a null as `NULL`).
-fn exact_real(backend: DbBackend, column: &str) -> String {
-    match backend {
-        DbBackend::Postgres => format!("{column}::text"),
-        _ => format!("quote({column})"),
-    }
-}
-
-fn parse_exact_real(text: Option<String>, what: &str) -> Result<Option<f64>, DbErr> {
-    match text.as_deref() {
-        None | Some("NULL") => Ok(None),
-        Some(text) => text
-            .parse::<f64>()
-            .map(Some)
-            .map_err(|e| DbErr::Json(format!("{what} `{text}`: {e}"))),
-    }
-}
-
-/// `n` bind parameters in the backend's syntax.
-fn parameters(backend: DbBackend, n: usize) -> String {
-    match backend {
-        DbBackend::Postgres => (1..=n)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        _ => vec!["?"; n].join(", "),
-    }
-}
+use crate::db::dialect::{bind_parameters, exact_real_text, json_array_rows, parse_exact_real};
 
 /// Runs `sql` (built for `backend` with `ids.len()` parameters) over the padded ids.
 async fn rows_for(
@@ -114,8 +72,8 @@ type AggregatedClaim = (
 );
 
 fn members_with_claims_sql(backend: DbBackend, keys: usize) -> String {
-    let years = exact_real(backend, "c.years");
-    let claims = json_rows(
+    let years = exact_real_text(backend, "c.years");
+    let claims = json_array_rows(
         backend,
         &[
             "c.level",
@@ -132,7 +90,7 @@ fn members_with_claims_sql(backend: DbBackend, keys: usize) -> String {
          LEFT JOIN skills s ON s.id = c.skill_id WHERE c.maker_id = m.id) AS claims_json \
          FROM maker_affiliations a JOIN makers m ON m.id = a.maker_id \
          WHERE a.facility_id IN ({}) ORDER BY a.maker_id",
-        parameters(backend, keys)
+        bind_parameters(backend, keys)
     )
 }
 
@@ -212,8 +170,8 @@ pub struct MachineWithProperties {
 type AggregatedProperty = (String, Option<String>, Option<String>, Option<String>);
 
 fn machines_with_properties_sql(backend: DbBackend, keys: usize) -> String {
-    let number = exact_real(backend, "p.number_value");
-    let properties = json_rows(
+    let number = exact_real_text(backend, "p.number_value");
+    let properties = json_array_rows(
         backend,
         &["p.key", &number, "p.text_value", "p.unit"],
         "p.key",
@@ -221,7 +179,7 @@ fn machines_with_properties_sql(backend: DbBackend, keys: usize) -> String {
     format!(
         "SELECT e.*, ({properties} FROM equipment_properties p WHERE p.equipment_id = e.id) \
          AS properties_json FROM equipment e WHERE e.facility_id IN ({}) ORDER BY e.id",
-        parameters(backend, keys)
+        bind_parameters(backend, keys)
     )
 }
 

@@ -6,10 +6,12 @@ mod country;
 mod dates;
 mod email;
 mod phone;
+mod position;
 mod web_url;
 
 pub use country::Country;
 pub use dates::{BirthDate, check_span};
 pub use email::Email;
 pub use phone::Phone;
+pub use position::{LatLon, optional_position, position};
 pub use web_url::WebUrl;

@@ -1,0 +1,83 @@
+//! Proposing assignments and moving them through the workflow, through
+//! `services::assignments`; each change is published to the subscriptions.
+
+use async_graphql::{Context, ID, Object, Result};
+use sea_orm::DatabaseConnection;
+
+use super::inputs::ProposeAssignmentInput;
+use super::types::{Assignment, AssignmentStep};
+use crate::events::{AssignmentEvent, EventBus};
+use crate::graphql::access::signed_in;
+use crate::graphql::error::from_service;
+use crate::graphql::relay::{NodeType, expect_id};
+use crate::graphql::search_support::index;
+use crate::services::assignments::{self as service, Changed, ProposalInput};
+
+fn publish(ctx: &Context<'_>, changed: &Changed) {
+    if let Ok(bus) = ctx.data::<EventBus>() {
+        bus.publish(AssignmentEvent::from(changed));
+    }
+}
+
+#[derive(Default)]
+pub struct AssignmentsMutation;
+
+#[Object]
+impl AssignmentsMutation {
+    /// Proposes part of a job to a facility (coordinators and admins). `CONFLICT` when the
+    /// job's active quantities would exceed its quantity.
+    async fn propose_assignment(
+        &self,
+        ctx: &Context<'_>,
+        input: ProposeAssignmentInput,
+    ) -> Result<Assignment> {
+        let actor = signed_in(ctx)?;
+        let mut maker_ids = Vec::new();
+        for (i, m) in input.maker_ids.iter().enumerate() {
+            maker_ids.push(expect_id(
+                &format!("input.makerIds[{i}]"),
+                m,
+                NodeType::Maker,
+            )?);
+        }
+        let proposal = ProposalInput {
+            job_id: expect_id("input.jobId", &input.job_id, NodeType::Job)?,
+            facility_id: expect_id("input.facilityId", &input.facility_id, NodeType::Facility)?,
+            quantity: input.quantity,
+            unit_price_minor: input.unit_price_minor,
+            currency: input.currency,
+            due_on: input.due_on,
+            maker_ids,
+        };
+        let db = ctx.data::<DatabaseConnection>()?;
+        let changed = service::propose(db, actor, proposal)
+            .await
+            .map_err(from_service)?;
+        publish(ctx, &changed);
+        Ok(Assignment(changed.assignment))
+    }
+
+    /// Moves an assignment one step, with an optional note for the audit trail. A step
+    /// not allowed from the current state is a `CONFLICT` and changes nothing; a caller
+    /// who may not make it gets `FORBIDDEN`.
+    async fn transition_assignment(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        step: AssignmentStep,
+        note: Option<String>,
+    ) -> Result<Assignment> {
+        let actor = signed_in(ctx)?;
+        let uuid = expect_id("id", &id, NodeType::Assignment)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let changed = service::transition(db, actor, uuid, step.transition(), note)
+            .await
+            .map_err(from_service)?;
+        if let Some(seq) = changed.outbox_seq {
+            // The facility changed too: the next query reads it as it now is.
+            index(ctx)?.wait_for(seq).await;
+        }
+        publish(ctx, &changed);
+        Ok(Assignment(changed.assignment))
+    }
+}

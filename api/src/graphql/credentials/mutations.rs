@@ -1,0 +1,163 @@
+//! Creating and changing issuers, creating achievements, and issuing and revoking
+//! credentials, through `services::credentials`.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::Utc;
+use sea_orm::{DatabaseConnection, EntityTrait};
+use uuid::Uuid;
+
+use super::inputs::{
+    AchievementInputGql, CredentialInputGql, IssuerInputGql, IssuerUpdateInput, clean, patch,
+};
+use super::types::{Achievement, Credential, Issuer};
+use crate::graphql::access;
+use crate::graphql::error::{self, ServiceErrorExt, from_service};
+use crate::graphql::relay::{NodeType, expect_id};
+use crate::graphql::search_support::index;
+use crate::services::credentials::{
+    self as service, CredentialInput as ServiceCredentialInput, IssuerInput as ServiceIssuerInput,
+    IssuerPatch,
+};
+
+#[derive(Default)]
+pub struct CredentialsMutation;
+
+#[Object]
+impl CredentialsMutation {
+    /// Creates an issuer.
+    async fn create_issuer(&self, ctx: &Context<'_>, input: IssuerInputGql) -> Result<Issuer> {
+        access::admin(ctx)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let row = service::create_issuer(
+            db,
+            ServiceIssuerInput {
+                name: input.name,
+                url: clean(input.url),
+                email: clean(input.email),
+                description: clean(input.description),
+                trusted: input.trusted,
+                public_key: clean(input.public_key),
+            },
+        )
+        .await
+        .map_err(from_service)?;
+        Ok(Issuer(row))
+    }
+
+    /// Changes the fields given. A change of `trusted` returns once searches see what it
+    /// verifies (or no longer verifies) for every holder.
+    async fn update_issuer(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: IssuerUpdateInput,
+    ) -> Result<Issuer> {
+        access::admin(ctx)?;
+        let uuid = expect_id("id", &id, NodeType::Issuer)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let written = service::update_issuer(
+            db,
+            uuid,
+            IssuerPatch {
+                name: input.name,
+                url: patch(input.url),
+                email: patch(input.email),
+                description: patch(input.description),
+                trusted: input.trusted,
+                public_key: patch(input.public_key),
+            },
+        )
+        .await
+        .map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Issuer(written.value))
+    }
+
+    /// Creates an achievement aligned to skills or processes.
+    async fn create_achievement(
+        &self,
+        ctx: &Context<'_>,
+        input: AchievementInputGql,
+    ) -> Result<Achievement> {
+        signed_in_check(ctx)?;
+        let input = input.into_service(ctx)?;
+        access::issuer_or_admin(ctx, input.issuer_id)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let row = service::create_achievement(db, input)
+            .await
+            .map_err(from_service)?;
+        Ok(Achievement(row))
+    }
+
+    /// Issues a credential to a maker. Returns once searches see the skills it verifies.
+    async fn issue_credential(
+        &self,
+        ctx: &Context<'_>,
+        input: CredentialInputGql,
+    ) -> Result<Credential> {
+        let maker_id = expect_id("input.makerId", &input.maker_id, NodeType::Maker)?;
+        let achievement_id = expect_id(
+            "input.achievementId",
+            &input.achievement_id,
+            NodeType::Achievement,
+        )?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let issuer = issuer_of_achievement(db, achievement_id, "input.achievementId").await?;
+        access::issuer_or_admin(ctx, issuer)?;
+        let written = service::issue_credential(
+            db,
+            ServiceCredentialInput {
+                maker_id,
+                achievement_id,
+                issued_on: input.issued_on.unwrap_or_else(Utc::now),
+                expires: input.expires,
+                evidence_url: clean(input.evidence_url),
+            },
+        )
+        .await
+        .map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Credential(written.value))
+    }
+
+    /// Revokes a credential, saying why. Returns once searches no longer count what it
+    /// verified. `CONFLICT` when it is revoked already.
+    async fn revoke_credential(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        reason: String,
+    ) -> Result<Credential> {
+        let uuid = expect_id("id", &id, NodeType::Credential)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        access::signed_in(ctx)?;
+        let held = makermatch_entities::credential::Entity::find_by_id(uuid)
+            .one(db)
+            .await
+            .map_err(error::from_db)?
+            .ok_or_else(|| error::not_found("credential", uuid))?;
+        let issuer = issuer_of_achievement(db, held.achievement_id, "id").await?;
+        access::issuer_or_admin(ctx, issuer)?;
+        let written = service::revoke_credential(db, uuid, &reason)
+            .await
+            .map_err(|e| async_graphql::Error::from(ServiceErrorExt(e, "")))?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Credential(written.value))
+    }
+}
+
+/// Refuses anonymous callers before their input is even read.
+fn signed_in_check(ctx: &Context<'_>) -> Result<()> {
+    access::signed_in(ctx).map(|_| ())
+}
+
+/// The issuer of an achievement; `field` names where the id came from for the error.
+async fn issuer_of_achievement(db: &DatabaseConnection, id: Uuid, field: &str) -> Result<Uuid> {
+    use sea_orm::EntityTrait;
+    makermatch_entities::achievement::Entity::find_by_id(id)
+        .one(db)
+        .await
+        .map_err(error::from_db)?
+        .map(|a| a.issuer_id)
+        .ok_or_else(|| error::bad_input(field, format!("achievement {id} does not exist")))
+}

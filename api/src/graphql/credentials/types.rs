@@ -1,0 +1,230 @@
+//! The `Issuer`, `Achievement` and `Credential` types.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use makermatch_entities::{achievement, achievement_alignment, credential, issuer};
+use uuid::Uuid;
+
+use crate::graphql::access;
+use crate::graphql::loader::{
+    AchievementAlignments, AchievementId, AppLoader, IssuerAchievements, IssuerId, MakerId, SkillId,
+};
+use crate::graphql::makers::Maker;
+use crate::graphql::relay::{NodeType, global_id};
+use crate::graphql::taxonomy::{Process, Skill, taxonomy};
+
+/// Who issues credentials (an Open Badges Issuer / Profile). Its email is private.
+pub struct Issuer(pub issuer::Model);
+
+#[Object]
+impl Issuer {
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Issuer, self.0.id)
+    }
+    /// The id as a plain UUID.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn url(&self) -> Option<&str> {
+        self.0.url.as_deref()
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Set by an admin: only credentials from trusted issuers verify skills.
+    async fn trusted(&self) -> bool {
+        self.0.trusted
+    }
+    /// PEM public key that checks the issuer's signed credentials, when published.
+    async fn public_key(&self) -> Option<&str> {
+        self.0.public_key.as_deref()
+    }
+    /// Where the record came from (`makermatch`, `openbadges`) and its id there.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    async fn source_id(&self) -> Option<&str> {
+        self.0.source_id.as_deref()
+    }
+    async fn date_created(&self) -> DateTime<Utc> {
+        self.0.date_created
+    }
+    /// What it awards, by name.
+    async fn achievements(&self, ctx: &Context<'_>) -> Result<Vec<Achievement>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(IssuerAchievements(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Achievement)
+            .collect())
+    }
+}
+
+/// What an achievement attests: a skill (as makers write it) or a taxonomy process.
+pub struct Alignment(achievement_alignment::Model);
+
+#[Object]
+impl Alignment {
+    /// The alignment as the badge states it.
+    async fn target_name(&self) -> &str {
+        &self.0.target_name
+    }
+    async fn target_url(&self) -> Option<&str> {
+        self.0.target_url.as_deref()
+    }
+    /// The skill it verifies, when it names one.
+    async fn skill(&self, ctx: &Context<'_>) -> Result<Option<Skill>> {
+        let Some(id) = self.0.skill_id else {
+            return Ok(None);
+        };
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader.load_one(SkillId(id)).await?.map(Skill::from))
+    }
+    /// The process it verifies (every skill in it or a more specific one), when it names one.
+    async fn process(&self, ctx: &Context<'_>) -> Result<Option<Process>> {
+        let tax = taxonomy(ctx)?;
+        Ok(self
+            .0
+            .process_id
+            .as_deref()
+            .and_then(|id| tax.process(id))
+            .map(|p| Process(p.clone(), tax.clone())))
+    }
+}
+
+/// What a credential attests (Open Badges BadgeClass / Achievement).
+pub struct Achievement(pub achievement::Model);
+
+#[Object]
+impl Achievement {
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Achievement, self.0.id)
+    }
+    /// The id as a plain UUID.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Criteria narrative or URL.
+    async fn criteria(&self) -> Option<&str> {
+        self.0.criteria.as_deref()
+    }
+    /// Image URL of the badge.
+    async fn image(&self) -> Option<&str> {
+        self.0.image.as_deref()
+    }
+    async fn issuer(&self, ctx: &Context<'_>) -> Result<Option<Issuer>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(IssuerId(self.0.issuer_id))
+            .await?
+            .map(Issuer))
+    }
+    /// The skills and processes it verifies.
+    async fn alignments(&self, ctx: &Context<'_>) -> Result<Vec<Alignment>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(AchievementAlignments(self.0.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(Alignment)
+            .collect())
+    }
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    async fn source_id(&self) -> Option<&str> {
+        self.0.source_id.as_deref()
+    }
+    async fn date_created(&self) -> DateTime<Utc> {
+        self.0.date_created
+    }
+}
+
+/// A credential held by a maker (Open Badges Assertion / OpenBadgeCredential).
+pub struct Credential(pub credential::Model);
+
+impl Credential {
+    /// Unrevoked, unexpired, and from an issuer an admin trusts.
+    async fn is_valid(&self, ctx: &Context<'_>) -> Result<bool> {
+        if self.0.revoked || self.0.expires.is_some_and(|e| e <= Utc::now()) {
+            return Ok(false);
+        }
+        let loader = ctx.data::<AppLoader>()?;
+        let Some(achievement) = loader
+            .load_one(AchievementId(self.0.achievement_id))
+            .await?
+        else {
+            return Ok(false);
+        };
+        Ok(loader
+            .load_one(IssuerId(achievement.issuer_id))
+            .await?
+            .is_some_and(|i| i.trusted))
+    }
+}
+
+#[Object]
+impl Credential {
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Credential, self.0.id)
+    }
+    /// The id as a plain UUID.
+    async fn uuid(&self) -> Uuid {
+        self.0.id
+    }
+    /// The global id of the maker holding it.
+    async fn recipient_id(&self) -> ID {
+        global_id(NodeType::Maker, self.0.maker_id)
+    }
+    /// The maker holding it; null when the caller may not see the passport.
+    async fn recipient(&self, ctx: &Context<'_>) -> Result<Option<Maker>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(MakerId(self.0.maker_id))
+            .await?
+            .filter(|m| access::sees_maker(ctx, m))
+            .map(Maker::new))
+    }
+    async fn achievement(&self, ctx: &Context<'_>) -> Result<Option<Achievement>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(AchievementId(self.0.achievement_id))
+            .await?
+            .map(Achievement))
+    }
+    async fn issued_on(&self) -> DateTime<Utc> {
+        self.0.issued_on
+    }
+    async fn expires(&self) -> Option<DateTime<Utc>> {
+        self.0.expires
+    }
+    /// URL of the evidence.
+    async fn evidence_url(&self) -> Option<&str> {
+        self.0.evidence_url.as_deref()
+    }
+    async fn revoked(&self) -> bool {
+        self.0.revoked
+    }
+    async fn revocation_reason(&self) -> Option<&str> {
+        self.0.revocation_reason.as_deref()
+    }
+    /// Unrevoked, unexpired and from a trusted issuer: only then does it verify skills.
+    async fn valid(&self, ctx: &Context<'_>) -> Result<bool> {
+        self.is_valid(ctx).await
+    }
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+}

@@ -1,0 +1,63 @@
+//! `createFacility`, `updateFacility` and `deleteFacility`, written through
+//! `services::facilities`.
+
+use async_graphql::{Context, ID, Object, Result};
+
+use super::inputs::FacilityInputGql;
+use super::types::{Deleted, Facility};
+use crate::graphql::access::staff;
+use crate::graphql::error::from_service;
+use crate::graphql::relay::{NodeType, expect_id, global_id};
+use crate::graphql::search_support::index;
+use crate::services::facilities as service;
+
+#[derive(Default)]
+pub struct FacilitiesMutation;
+
+#[Object]
+impl FacilitiesMutation {
+    /// Creates a facility. Returns once searches on this server include it.
+    async fn create_facility(
+        &self,
+        ctx: &Context<'_>,
+        input: FacilityInputGql,
+    ) -> Result<Facility> {
+        staff(ctx)?;
+        let input = input.into_service(ctx)?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let written = service::create(db, input).await.map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Facility::new(written.value))
+    }
+
+    /// Replaces every field of a facility, its machines, processes and materials.
+    async fn update_facility(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: FacilityInputGql,
+    ) -> Result<Facility> {
+        staff(ctx)?;
+        let uuid = expect_id("id", &id, NodeType::Facility)?;
+        let input = input.into_service(ctx)?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let written = service::replace(db, uuid, input)
+            .await
+            .map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Facility::new(written.value))
+    }
+
+    /// Deletes a facility and its machines. Refused (`CONFLICT`) while assignments
+    /// point at it.
+    async fn delete_facility(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
+        staff(ctx)?;
+        let uuid = expect_id("id", &id, NodeType::Facility)?;
+        let db = ctx.data::<sea_orm::DatabaseConnection>()?;
+        let written = service::delete(db, uuid).await.map_err(from_service)?;
+        index(ctx)?.wait_for(written.outbox_seq).await;
+        Ok(Deleted {
+            id: global_id(NodeType::Facility, written.value),
+        })
+    }
+}

@@ -1,0 +1,378 @@
+//! The `Facility` type, its machines, and what a delete returns.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use makermatch_entities::{equipment_property, facility};
+use uuid::Uuid;
+
+use crate::graphql::access::{sees_maker, shown, staff_only_field};
+use crate::graphql::loader::{
+    AppLoader, FacilityEquipmentWithProperties, FacilityMakersWithClaims, FacilityMaterials,
+    FacilityProcesses, MachineWithProperties,
+};
+use crate::graphql::makers::{self, Maker};
+use crate::graphql::plain::{PlainList, SharedList, Viewed, plain_fields};
+use crate::graphql::relay::{self, NodeType, global_id};
+use crate::graphql::taxonomy::{Material, Process, taxonomy};
+use crate::services::string_list;
+
+/// OKW facility status.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_entities::facility::FacilityStatus")]
+pub enum FacilityStatus {
+    Active,
+    Planned,
+    TemporaryClosure,
+    Closed,
+}
+
+/// OKW access type.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_entities::facility::AccessType")]
+pub enum AccessType {
+    Restricted,
+    RestrictedWithPublicHours,
+    SharedSpace,
+    Public,
+    Membership,
+}
+
+/// OKW typical batch size: 0–50, 50–500, 500–5,000 or over 5,000 units.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_entities::facility::BatchSize")]
+pub enum BatchSize {
+    UpTo50,
+    UpTo500,
+    UpTo5000,
+    Over5000,
+}
+
+/// Where a facility is (OKW §6). Coordinates are WGS 84 degrees.
+#[derive(SimpleObject)]
+pub struct Location {
+    pub street_address: Option<String>,
+    pub locality: Option<String>,
+    pub region: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: Option<String>,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub directions: Option<String>,
+}
+
+/// A numeric or textual technical property of a machine: a view of its row.
+pub struct EquipmentProperty<'a>(&'a equipment_property::Model);
+
+plain_fields! {
+    /// A numeric or textual technical property of a machine (bed size, laser power, …).
+    impl EquipmentProperty<'_> {
+        #[plain("key")]
+        async fn key(&self) -> &str {
+            &self.0.key
+        }
+        #[plain("number")]
+        async fn number(&self) -> Option<f64> {
+            self.0.number_value
+        }
+        #[plain("text")]
+        async fn text(&self) -> Option<&str> {
+            self.0.text_value.as_deref()
+        }
+        #[plain("unit")]
+        async fn unit(&self) -> Option<&str> {
+            self.0.unit.as_deref()
+        }
+    }
+}
+
+impl Viewed for equipment_property::Model {
+    type View<'a> = EquipmentProperty<'a>;
+    fn view(&self) -> EquipmentProperty<'_> {
+        EquipmentProperty(self)
+    }
+}
+
+/// A machine: a view of its row and properties as the loaders read them, or its own copy
+/// (`node(id:)`).
+pub struct Equipment<'a>(Cow<'a, MachineWithProperties>);
+
+impl Equipment<'static> {
+    pub fn owned(machine: MachineWithProperties) -> Self {
+        Equipment(Cow::Owned(machine))
+    }
+}
+
+impl Viewed for MachineWithProperties {
+    type View<'a> = Equipment<'a>;
+    fn view(&self) -> Equipment<'_> {
+        Equipment(Cow::Borrowed(self))
+    }
+}
+
+plain_fields! {
+    /// A machine of a facility (OKW §7).
+    impl Equipment<'_> {
+        /// Taxonomy equipment type id, or the source's words when they did not resolve.
+        #[plain("equipmentType")]
+        async fn equipment_type(&self) -> &str {
+            &self.0.machine.equipment_type
+        }
+        #[plain("make")]
+        async fn make(&self) -> Option<&str> {
+            self.0.machine.make.as_deref()
+        }
+        #[plain("model")]
+        async fn model(&self) -> Option<&str> {
+            self.0.machine.model.as_deref()
+        }
+        #[plain("quantity")]
+        async fn quantity(&self) -> i32 {
+            self.0.machine.quantity
+        }
+        #[plain("condition")]
+        async fn condition(&self) -> Option<&str> {
+            self.0.machine.condition.as_deref()
+        }
+        #[plain("notes")]
+        async fn notes(&self) -> Option<&str> {
+            self.0.machine.notes.as_deref()
+        }
+        #[plain("id")]
+        pub async fn id(&self) -> ID {
+            global_id(NodeType::Equipment, self.0.machine.id)
+        }
+        /// The main process the machine performs, when known.
+        async fn process(&self, ctx: &Context<'_>) -> Result<Option<Process>> {
+            let tax = taxonomy(ctx)?;
+            Ok(self
+                .0
+                .machine
+                .process_id
+                .as_deref()
+                .and_then(|id| tax.process(id))
+                .map(|p| Process(p.clone(), tax.clone())))
+        }
+        #[plain("properties")]
+        async fn properties(&self) -> SharedList<equipment_property::Model> {
+            SharedList(self.0.properties.clone())
+        }
+    }
+}
+
+/// A manufacturing facility (OKW): a makerspace, fab lab or workshop and its machines.
+pub struct Facility {
+    pub row: Arc<facility::Model>,
+    /// Kilometres from the `near` point of the query that found it.
+    pub distance_km: Option<f64>,
+}
+
+impl Facility {
+    pub fn new(row: impl Into<Arc<facility::Model>>) -> Facility {
+        Facility {
+            row: row.into(),
+            distance_km: None,
+        }
+    }
+}
+
+#[Object]
+impl Facility {
+    pub async fn id(&self) -> ID {
+        global_id(NodeType::Facility, self.row.id)
+    }
+    /// The id as a plain UUID (as in exports).
+    async fn uuid(&self) -> Uuid {
+        self.row.id
+    }
+    async fn name(&self) -> &str {
+        &self.row.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.row.description.as_deref()
+    }
+    async fn facility_status(&self) -> FacilityStatus {
+        self.row.status.into()
+    }
+    async fn access_type(&self) -> Option<AccessType> {
+        self.row.access_type.map(Into::into)
+    }
+    async fn location(&self) -> Location {
+        let r = &self.row;
+        Location {
+            street_address: r.street_address.clone(),
+            locality: r.locality.clone(),
+            region: r.region.clone(),
+            postal_code: r.postal_code.clone(),
+            country: r.country.clone(),
+            lat: r.lat,
+            lon: r.lon,
+            directions: r.directions.clone(),
+        }
+    }
+    /// Haversine kilometres from the `near` point (or `nearestFacilities` point) of the
+    /// query; null elsewhere.
+    async fn distance_km(&self) -> Option<f64> {
+        self.distance_km
+    }
+    async fn owner_name(&self) -> Option<&str> {
+        self.row.owner_name.as_deref()
+    }
+    async fn contact_name(&self) -> Option<&str> {
+        self.row.contact_name.as_deref()
+    }
+    /// Contact e-mail: coordinators and admins only (others get null and a `FORBIDDEN`
+    /// error on this field).
+    async fn contact_email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let check = staff_only_field(ctx, "contactEmail");
+        shown(ctx, check, || self.row.contact_email.as_deref())
+    }
+    /// Contact phone: coordinators and admins only.
+    async fn contact_phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let check = staff_only_field(ctx, "contactPhone");
+        shown(ctx, check, || self.row.contact_phone.as_deref())
+    }
+    async fn website(&self) -> Option<&str> {
+        self.row.website.as_deref()
+    }
+    async fn opening_hours(&self) -> Option<&str> {
+        self.row.opening_hours.as_deref()
+    }
+    async fn date_founded(&self) -> Option<NaiveDate> {
+        self.row.date_founded
+    }
+    async fn wheelchair_accessible(&self) -> Option<bool> {
+        self.row.wheelchair_accessible
+    }
+    async fn typical_batch_size(&self) -> Option<BatchSize> {
+        self.row.typical_batch_size.map(Into::into)
+    }
+    async fn floor_size_m2(&self) -> Option<f64> {
+        self.row.floor_size_m2
+    }
+    async fn certifications(&self) -> Vec<String> {
+        string_list(&self.row.certifications)
+    }
+    /// Organisations the facility is affiliated with (OKW affiliations).
+    async fn affiliations(&self) -> Vec<String> {
+        string_list(&self.row.affiliations)
+    }
+    async fn backup_generator(&self) -> Option<bool> {
+        self.row.backup_generator
+    }
+    async fn uninterrupted_power_supply(&self) -> Option<bool> {
+        self.row.uninterrupted_power_supply
+    }
+    async fn road_access(&self) -> Option<bool> {
+        self.row.road_access
+    }
+    async fn loading_dock(&self) -> Option<bool> {
+        self.row.loading_dock
+    }
+    /// Human capacity: people working there.
+    async fn headcount(&self) -> Option<i32> {
+        self.row.headcount
+    }
+    /// No completed assignment yet: allocations cap what it gets.
+    async fn on_probation(&self) -> bool {
+        self.row.on_probation
+    }
+    /// Process and material words of the source that the taxonomy did not know.
+    async fn unresolved_terms(&self) -> Vec<String> {
+        string_list(&self.row.unresolved_terms)
+    }
+    async fn date_created(&self) -> DateTime<Utc> {
+        self.row.date_created
+    }
+    async fn last_updated(&self) -> DateTime<Utc> {
+        self.row.last_updated
+    }
+    async fn date_verified(&self) -> Option<DateTime<Utc>> {
+        self.row.date_verified
+    }
+    async fn verified_by(&self) -> Option<&str> {
+        self.row.verified_by.as_deref()
+    }
+    /// Where the record came from (`makermatch`, an importer) and its id there.
+    async fn source(&self) -> &str {
+        &self.row.source
+    }
+    async fn source_id(&self) -> Option<&str> {
+        self.row.source_id.as_deref()
+    }
+    async fn equipment(&self, ctx: &Context<'_>) -> Result<SharedList<MachineWithProperties>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(SharedList(
+            loader
+                .load_one(FacilityEquipmentWithProperties(self.row.id))
+                .await?
+                .unwrap_or_default(),
+        ))
+    }
+    /// OKW manufacturing processes, as taxonomy processes.
+    async fn processes(&self, ctx: &Context<'_>) -> Result<Vec<Process>> {
+        let loader = ctx.data::<AppLoader>()?;
+        let tax = taxonomy(ctx)?;
+        Ok(loader
+            .load_one(FacilityProcesses(self.row.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|l| tax.process(&l.process_id).cloned())
+            .map(|p| Process(p, tax.clone()))
+            .collect())
+    }
+    /// OKW typical materials, as taxonomy materials.
+    async fn materials(&self, ctx: &Context<'_>) -> Result<Vec<Material>> {
+        let loader = ctx.data::<AppLoader>()?;
+        let tax = taxonomy(ctx)?;
+        Ok(loader
+            .load_one(FacilityMaterials(self.row.id))
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|l| tax.material(&l.material_id).map(Material::from))
+            .collect())
+    }
+    /// Makers affiliated with the facility (members, staff): those whose passports the
+    /// caller may see.
+    async fn makers(&self, ctx: &Context<'_>) -> Result<PlainList<Maker>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(PlainList(
+            loader
+                .load_one(FacilityMakersWithClaims(self.row.id))
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .filter(|m| sees_maker(ctx, &m.maker))
+                .map(|m| Maker::with_claims(m.maker.clone(), m.claims.clone()))
+                .collect(),
+        ))
+    }
+    /// Makers within `radiusKm` of the facility who have every skill in `skills` (matched
+    /// like the `skills` filter of `makers`), nearest first, each with `distanceKm`; at
+    /// most `first` (1–100, default 20). Like `makers`: public profiles measured on public
+    /// positions, and for coordinators and admins every passport measured on the homes
+    /// their makers share. Empty when the facility has no coordinates.
+    #[graphql(
+        complexity = "first.unwrap_or(relay::DEFAULT_FIRST).clamp(0, relay::MAX_FIRST) as usize * child_complexity + 1"
+    )]
+    async fn nearby_makers(
+        &self,
+        ctx: &Context<'_>,
+        skills: Option<Vec<String>>,
+        radius_km: f64,
+        first: Option<i32>,
+    ) -> Result<Vec<Maker>> {
+        makers::nearby_makers(ctx, &self.row, skills, radius_km, first).await
+    }
+}
+
+/// What a delete removed.
+#[derive(SimpleObject)]
+pub struct Deleted {
+    pub id: ID,
+}

@@ -1,0 +1,63 @@
+//! `importDocument`, through the importers of `crate::import`.
+
+use async_graphql::{Context, Object, Result};
+use makermatch_search::Taxonomy;
+use sea_orm::DatabaseConnection;
+
+use super::types::{ImportFormat, ImportResult};
+use crate::graphql::access;
+use crate::graphql::error::{bad_input, from_db, internal};
+use crate::graphql::search_support::index;
+use crate::graphql::taxonomy::taxonomy;
+use crate::import;
+
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Imports one document: OKW facilities, the IoPA map export, a machine catalog, PSS
+    /// makers, Open Badges or OKH manifests. `format` is detected when left out. Records
+    /// upsert on their source id, so importing the same document twice changes nothing.
+    /// Bad records are rejected one by one (see `rejections`); a document that is not the
+    /// format given, or no format at all, is refused whole (`BAD_USER_INPUT` on
+    /// `content`). With `dryRun` everything is checked and nothing kept (on SQLite it
+    /// imports into a copy of the database, so it takes time in proportion to the
+    /// database's size, but holds up no other write). Returns once searches on this server
+    /// see the import.
+    async fn import_document(
+        &self,
+        ctx: &Context<'_>,
+        format: Option<ImportFormat>,
+        content: String,
+        #[graphql(default)] dry_run: bool,
+    ) -> Result<ImportResult> {
+        access::staff(ctx)?;
+        if content.trim().is_empty() {
+            return Err(bad_input("content", "the document is empty"));
+        }
+        let db = ctx.data::<DatabaseConnection>()?;
+        let tax: &Taxonomy = taxonomy(ctx)?;
+        let mut summary = import::import_text(
+            db,
+            tax,
+            "document",
+            &content,
+            format.map(Into::into),
+            dry_run,
+        )
+        .await
+        .map_err(internal)?;
+        if let Some((_, reason)) = summary.unreadable_files.pop() {
+            return Err(bad_input("content", reason));
+        }
+        if !dry_run
+            && let Some(seq) = crate::services::outbox::last_seq(db)
+                .await
+                .map_err(from_db)?
+        {
+            index(ctx)?.wait_for(seq).await;
+        }
+        Ok(summary.into())
+    }
+}

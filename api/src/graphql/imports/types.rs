@@ -1,0 +1,123 @@
+//! The formats an import reads and the summary it returns.
+
+use async_graphql::{Enum, SimpleObject};
+
+use crate::import::ImportSummary;
+use crate::import::record::RecordKind;
+
+/// The formats the importers read.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::import::ImportFormat")]
+pub enum ImportFormat {
+    /// Open Know-Where facilities, JSON or YAML, camelCase or snake_case.
+    Okw,
+    /// The IoPA map export (facility / address / region / geocoding records).
+    IopaMap,
+    /// An IoPA machine catalog CSV (3D printers, laser cutters).
+    MachineCatalog,
+    /// PSS maker records (user schema, PubPub names, maker-passport profiles).
+    Pss,
+    /// Open Badges 2.0 Issuer / BadgeClass / Assertion or 3.0 OpenBadgeCredential.
+    OpenBadges,
+    /// OKH manifests, v1 YAML/JSON: imported as draft jobs.
+    Okh,
+    /// OKH-LOSH manifests in TOML: imported as draft jobs.
+    OkhToml,
+}
+
+/// The kinds of records an import counts.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "crate::import::record::RecordKind")]
+pub enum ImportRecordKind {
+    Facility,
+    Maker,
+    Issuer,
+    Achievement,
+    Credential,
+    Job,
+    MachineModel,
+}
+
+/// What happened to the records of one kind.
+#[derive(SimpleObject)]
+pub struct ImportKindSummary {
+    pub kind: ImportRecordKind,
+    /// New records.
+    pub imported: u64,
+    /// Records already there (same source and id) whose content changed.
+    pub updated: u64,
+    /// Records already there unchanged: nothing written.
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+/// A record that was not imported, and why.
+#[derive(SimpleObject)]
+pub struct ImportRejection {
+    /// 0-based position of the record in the document.
+    pub index: u64,
+    /// 1-based line where the record starts, where the format has lines.
+    pub line: Option<u64>,
+    /// The field at fault in the source's terms (`location.gpsCoordinates`).
+    pub field: String,
+    pub reason: String,
+}
+
+/// A word the taxonomy did not know, kept as free text.
+#[derive(SimpleObject)]
+pub struct UnresolvedTerm {
+    pub term: String,
+    /// How often it occurred.
+    pub count: u64,
+}
+
+/// What `importDocument` did.
+#[derive(SimpleObject)]
+pub struct ImportResult {
+    /// True when nothing was written (`dryRun`).
+    pub dry_run: bool,
+    /// Per kind of record, in write order.
+    pub kinds: Vec<ImportKindSummary>,
+    pub rejections: Vec<ImportRejection>,
+    /// Facilities imported without coordinates: valid, but not on the map.
+    pub unlocated_facilities: u64,
+    /// Words kept as free text, most frequent first.
+    pub unresolved_terms: Vec<UnresolvedTerm>,
+}
+
+impl From<ImportSummary> for ImportResult {
+    fn from(s: ImportSummary) -> Self {
+        let mut terms: Vec<UnresolvedTerm> = s
+            .unresolved_terms
+            .into_iter()
+            .map(|(term, count)| UnresolvedTerm { term, count })
+            .collect();
+        terms.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.term.cmp(&b.term)));
+        ImportResult {
+            dry_run: s.dry_run,
+            kinds: s
+                .kinds
+                .into_iter()
+                .map(|(kind, c): (RecordKind, _)| ImportKindSummary {
+                    kind: kind.into(),
+                    imported: c.imported,
+                    updated: c.updated,
+                    unchanged: c.unchanged,
+                    rejected: c.rejected,
+                })
+                .collect(),
+            rejections: s
+                .rejections
+                .into_iter()
+                .map(|r| ImportRejection {
+                    index: r.index as u64,
+                    line: r.line.map(|l| l as u64),
+                    field: r.field,
+                    reason: r.reason,
+                })
+                .collect(),
+            unlocated_facilities: s.unlocated_facilities,
+            unresolved_terms: terms,
+        }
+    }
+}
