@@ -9,8 +9,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use clap::Parser as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use makermatch_api::auth::operator_token::{self, TokenRequest};
+use makermatch_api::cli::{Cli, Command as CliCommand};
 use makermatch_api::config::KeyConfig;
+use makermatch_api::graphql::relay::{NodeType, global_id};
 use makermatch_api::services::actor::Role;
 use makermatch_tests::{TestApp, TestDb};
 use serde_json::{Value, json};
@@ -169,6 +173,24 @@ async fn forged_and_broken_tokens_are_refused_and_nothing_runs() {
                 claims(json!({ "role": "root" })),
             ),
         ),
+        (
+            "role in capitals",
+            sign(
+                Algorithm::RS256,
+                "idp",
+                &rsa,
+                claims(json!({ "role": "ADMIN" })),
+            ),
+        ),
+        (
+            "role with a trailing space",
+            sign(
+                Algorithm::RS256,
+                "idp",
+                &rsa,
+                claims(json!({ "role": "admin " })),
+            ),
+        ),
     ];
     for (what, token) in forged {
         let response = app
@@ -263,5 +285,204 @@ async fn rate_limits_answer_429_and_recover() {
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let again = app.anon("{ version }", json!({})).await;
     assert!(again.get("errors").is_none(), "recovered: {again}");
+    app.stop().await;
+}
+
+/// Posts `CREATE` with `token`, which must be refused with 401 and `UNAUTHENTICATED`;
+/// returns the error message.
+async fn refusal(app: &TestApp, token: &str) -> String {
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.base))
+        .bearer_auth(token)
+        .json(&json!({ "query": CREATE }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "UNAUTHENTICATED", "{body}");
+    body["errors"][0]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn without(mut claims: Value, names: &[&str]) -> Value {
+    for name in names {
+        claims.as_object_mut().unwrap().remove(*name);
+    }
+    claims
+}
+
+/// Tokens as identity providers issue them (Keycloak's shape here): RFC 7519 makes `nbf`
+/// and `iat` optional and lets `aud` be a list; the role sits in `realm_access.roles` under
+/// the provider's own names, mapped by configuration. Role names are compared exactly.
+#[tokio::test]
+async fn identity_provider_tokens_are_read_as_rfc_7519_allows() {
+    let t = TestDb::sqlite().await;
+    let keys = tempfile::tempdir().unwrap();
+    let (private, public) = rsa_pair(keys.path());
+    let mut config = t.config.clone();
+    config.auth.keys = vec![KeyConfig {
+        kid: "idp".into(),
+        algorithm: "RS256".into(),
+        public_key: public,
+        private_key: None,
+    }];
+    config.auth.role_claim = "realm_access.roles".into();
+    config.auth.role_map = [
+        ("mm-admins".to_owned(), "admin".to_owned()),
+        ("mm-coordinators".to_owned(), "coordinator".to_owned()),
+    ]
+    .into();
+    let app = TestApp::spawn_with(&t, config).await;
+    let rsa = EncodingKey::from_rsa_pem(&std::fs::read(&private).unwrap()).unwrap();
+    let sign = |c: Value| {
+        let mut h = Header::new(Algorithm::RS256);
+        h.kid = Some("idp".to_owned());
+        jsonwebtoken::encode(&h, &c, &rsa).unwrap()
+    };
+    let role_of = async |token: &str| {
+        let me = app.gql_as(Some(token), "{ me { role } }", json!({})).await;
+        assert!(me.get("errors").is_none(), "{me}");
+        me["data"]["me"]["role"].as_str().unwrap_or("").to_owned()
+    };
+
+    // Neither `nbf` nor `iat`: accepted (and `nbf`, when present, is still checked: see
+    // `forged_and_broken_tokens_are_refused_and_nothing_runs`).
+    let bare = sign(without(claims(json!({})), &["nbf", "iat"]));
+    assert_eq!(role_of(&bare).await, "admin");
+
+    // `aud` as a list: accepted when it names this service, refused otherwise.
+    let listed = sign(claims(json!({ "aud": ["account", "makermatch"] })));
+    assert_eq!(role_of(&listed).await, "admin");
+    let elsewhere = sign(claims(json!({ "aud": ["account", "other"] })));
+    let why = refusal(&app, &elsewhere).await;
+    assert!(why.contains("audience"), "{why}");
+
+    // The provider's roles in a nested array, mapped: the first entry that maps wins.
+    let keycloak = |roles: Value| {
+        sign(without(
+            claims(json!({ "realm_access": { "roles": roles } })),
+            &["role", "nbf", "iat"],
+        ))
+    };
+    let coordinator = keycloak(json!(["offline_access", "mm-coordinators", "mm-admins"]));
+    assert_eq!(role_of(&coordinator).await, "coordinator");
+    let created = app.gql_as(Some(&coordinator), CREATE, json!({})).await;
+    assert!(created.get("errors").is_none(), "{created}");
+    let unmapped = keycloak(json!(["offline_access", "MM-ADMINS", "Admin"]));
+    let why = refusal(&app, &unmapped).await;
+    assert!(why.contains("realm_access.roles"), "{why}");
+
+    // Role names are exact: the error says which value was refused.
+    for loose in ["ADMIN", "admin "] {
+        let token = sign(claims(json!({ "role": loose })));
+        let why = refusal(&app, &token).await;
+        assert!(why.contains(&format!("{loose:?}")), "{loose:?}: {why}");
+    }
+    let stats = app.anon("{ stats { facilities } }", json!({})).await;
+    assert_eq!(
+        stats["data"]["stats"]["facilities"], 1,
+        "only the mapped coordinator wrote"
+    );
+    app.stop().await;
+}
+
+/// `makermatch token --maker-id` takes the global id the API shows (as well as a UUID), and
+/// warns when it had to generate a secret no server of another data dir shares.
+#[tokio::test]
+async fn token_command_takes_global_ids_and_warns_about_a_new_secret() {
+    let t = TestDb::sqlite().await;
+    let app = TestApp::spawn(&t).await;
+    let created = app
+        .data(
+            "mutation($input: MakerInput!) { createMaker(input: $input) { id uuid } }",
+            json!({ "input": { "firstName": "Ama", "lastName": "Owusu" } }),
+        )
+        .await["createMaker"]
+        .clone();
+    let global = created["id"].as_str().unwrap().to_owned();
+    let uuid: uuid::Uuid = created["uuid"].as_str().unwrap().parse().unwrap();
+
+    let data_dir = t.config.data_dir.to_str().unwrap().to_owned();
+    let token_run = |dir: &str, maker_id: &str| {
+        Cli::try_parse_from([
+            "makermatch",
+            "--data-dir",
+            dir,
+            "token",
+            "--role",
+            "maker",
+            "--sub",
+            "ama",
+            "--maker-id",
+            maker_id,
+        ])
+    };
+    let mint = |cli: Cli| {
+        let config = cli.load_config().unwrap();
+        let CliCommand::Token {
+            role,
+            sub,
+            ttl,
+            maker_id,
+            issuer_id,
+        } = cli.command
+        else {
+            panic!("not the token command");
+        };
+        let request = TokenRequest {
+            role,
+            sub,
+            ttl,
+            maker_id,
+            issuer_id,
+        };
+        operator_token::mint(&config, &request).unwrap()
+    };
+
+    for given in [global.clone(), uuid.to_string()] {
+        let minted = mint(token_run(&data_dir, &given).unwrap());
+        assert!(minted.warning.is_none(), "{:?}", minted.warning);
+        let me = app
+            .gql_as(Some(&minted.token), "{ me { role makerId } }", json!({}))
+            .await;
+        assert_eq!(me["data"]["me"]["role"], "maker", "{me}");
+        assert_eq!(me["data"]["me"]["makerId"], global.as_str(), "{given}");
+        let passport = app
+            .gql_as(Some(&minted.token), "{ myPassport }", json!({}))
+            .await;
+        assert!(
+            passport["data"]["myPassport"].to_string().contains("Owusu"),
+            "{given}: {passport}"
+        );
+    }
+
+    // Another type's global id is refused by the argument parser.
+    let facility = global_id(NodeType::Facility, uuid);
+    let err = token_run(&data_dir, facility.as_str())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("--maker-id") && err.contains("Facility"),
+        "{err}"
+    );
+
+    // Run from a data dir without a secret: a warning naming it, and the server refuses.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let dir = elsewhere.path().join("data");
+    let minted = mint(token_run(dir.to_str().unwrap(), &global).unwrap());
+    let warning = minted.warning.unwrap_or_default();
+    assert!(
+        warning.contains(dir.to_str().unwrap()) && warning.contains("same data dir"),
+        "{warning}"
+    );
+    let why = refusal(&app, &minted.token).await;
+    assert!(why.contains("signature"), "{why}");
+    // The secret exists now: the next run there has nothing to warn about.
+    let again = mint(token_run(dir.to_str().unwrap(), &global).unwrap());
+    assert!(again.warning.is_none(), "{:?}", again.warning);
     app.stop().await;
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
@@ -33,6 +33,14 @@ pub struct KeyRing {
     pub keys: HashMap<String, VerifyKey>,
     /// What `makermatch token` signs with: the HS256 secret, or a configured private key.
     pub signing: (String, Algorithm, EncodingKey),
+    /// The secret file this load created, when the data dir had none.
+    pub generated_secret: Option<PathBuf>,
+}
+
+/// The HS256 secret and, when it was generated just now, the file it went to.
+struct Secret {
+    bytes: Vec<u8>,
+    generated: Option<PathBuf>,
 }
 
 fn unusable(what: &str, path: &Path, e: impl std::fmt::Display) -> AppError {
@@ -40,13 +48,20 @@ fn unusable(what: &str, path: &Path, e: impl std::fmt::Display) -> AppError {
 }
 
 /// The HS256 secret: configured, read from the data dir, or generated there (0600).
-fn hs256_secret(config: &Config) -> Result<Vec<u8>, AppError> {
+fn hs256_secret(config: &Config) -> Result<Secret, AppError> {
     if let Some(secret) = config.auth.hs256_secret.as_ref().filter(|s| !s.is_empty()) {
-        return Ok(secret.as_bytes().to_vec());
+        return Ok(Secret {
+            bytes: secret.as_bytes().to_vec(),
+            generated: None,
+        });
     }
     let path = config.data_dir.join(SECRET_FILE);
+    let existing = |bytes| Secret {
+        bytes,
+        generated: None,
+    };
     match std::fs::read(&path) {
-        Ok(bytes) if bytes.len() >= 32 => return Ok(bytes),
+        Ok(bytes) if bytes.len() >= 32 => return Ok(existing(bytes)),
         Ok(_) => {
             return Err(AppError::InvalidInput(format!(
                 "{} holds fewer than 32 bytes; delete it to have a new secret generated (tokens signed with the old one stop working)",
@@ -78,12 +93,15 @@ fn hs256_secret(config: &Config) -> Result<Vec<u8>, AppError> {
             file.write_all(&encoded)
                 .map_err(|e| unusable("cannot write the token secret", &path, e))?;
             tracing::info!(file = %path.display(), "generated a token signing secret");
-            Ok(encoded)
+            Ok(Secret {
+                bytes: encoded,
+                generated: Some(path),
+            })
         }
         // Another process generated it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::read(&path).map_err(|e| unusable("cannot read the token secret", &path, e))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path)
+            .map(existing)
+            .map_err(|e| unusable("cannot read the token secret", &path, e)),
         Err(e) => Err(unusable("cannot write the token secret", &path, e)),
     }
 }
@@ -98,7 +116,10 @@ fn algorithm(name: &str) -> Option<Algorithm> {
 
 /// Loads every configured key. A missing or malformed file is an error naming it.
 pub fn load(config: &Config) -> Result<KeyRing, AppError> {
-    let secret = hs256_secret(config)?;
+    let Secret {
+        bytes: secret,
+        generated: generated_secret,
+    } = hs256_secret(config)?;
     let mut keys = HashMap::new();
     keys.insert(
         HS256_KID.to_owned(),
@@ -173,5 +194,9 @@ pub fn load(config: &Config) -> Result<KeyRing, AppError> {
             );
         }
     }
-    Ok(KeyRing { keys, signing })
+    Ok(KeyRing {
+        keys,
+        signing,
+        generated_secret,
+    })
 }

@@ -1,14 +1,20 @@
 //! Authentication (DESIGN §8): JWTs from `Authorization: Bearer` checked against pinned
 //! keys, turned into the service layer's `Actor`. Anonymous callers have no actor and read
-//! public data only.
+//! public data only. RFC 7519 claims as identity providers issue them: `nbf` and `iat` are
+//! optional, `aud` a string or an array; `exp`, `sub`, `iss` and `aud` are required.
 
+pub mod claims;
+mod ids;
 mod keys;
+pub mod operator_token;
 pub mod rate;
 
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Header, Validation};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 pub use keys::{KeyRing, SECRET_FILE};
@@ -16,9 +22,10 @@ pub use keys::{KeyRing, SECRET_FILE};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::services::actor::{Actor, Role};
+use claims::ClaimMapping;
 
-/// The claims makermatch reads and writes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The claims `makermatch token` writes (tokens are read through `claims::ClaimMapping`).
+#[derive(Debug, Clone, Serialize)]
 pub struct Claims {
     pub sub: String,
     /// `admin`, `coordinator`, `inspector`, `issuer` or `maker`.
@@ -59,6 +66,8 @@ pub enum AuthError {
     BadSignature,
     #[error("the token's claims are incomplete: {0}")]
     BadClaims(String),
+    #[error("the token carries no makermatch role: {0}")]
+    BadRole(String),
 }
 
 /// Checks tokens against the key ring with the configured issuer, audience and leeway.
@@ -68,6 +77,7 @@ pub struct Verifier {
     issuer: String,
     audience: String,
     leeway: u64,
+    claims: ClaimMapping,
 }
 
 impl Verifier {
@@ -77,7 +87,16 @@ impl Verifier {
             issuer: config.auth.issuer.clone(),
             audience: config.auth.audience.clone(),
             leeway: config.auth.leeway_secs,
+            claims: ClaimMapping::new(&config.auth).map_err(AppError::InvalidInput)?,
         })
+    }
+
+    /// The secret file generated while loading the keys, when tokens are signed with it.
+    pub fn fresh_signing_secret(&self) -> Option<&Path> {
+        self.ring
+            .generated_secret
+            .as_deref()
+            .filter(|_| self.ring.signing.0 == keys::HS256_KID)
     }
 
     /// The actor a token stands for, or why it is refused.
@@ -92,24 +111,26 @@ impl Verifier {
         let mut validation = Validation::new(key.algorithm);
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
+        // `nbf` is checked when present; RFC 7519 makes it and `iat` optional.
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.validate_nbf = true;
         validation.leeway = self.leeway;
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &key.key, &validation).map_err(|e| {
-                match e.kind() {
-                    ErrorKind::ExpiredSignature => AuthError::Expired,
-                    ErrorKind::ImmatureSignature => AuthError::NotYetValid,
-                    ErrorKind::InvalidAudience => AuthError::WrongAudience,
-                    ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
-                    ErrorKind::InvalidSignature => AuthError::BadSignature,
-                    ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm,
-                    ErrorKind::MissingRequiredClaim(c) => AuthError::BadClaims(format!("no `{c}`")),
-                    ErrorKind::Json(_) => AuthError::BadClaims("unreadable claims".into()),
-                    _ => AuthError::NotAJwt,
+        let data = jsonwebtoken::decode::<Map<String, Value>>(token, &key.key, &validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::ExpiredSignature => AuthError::Expired,
+                ErrorKind::ImmatureSignature => AuthError::NotYetValid,
+                ErrorKind::InvalidAudience => AuthError::WrongAudience,
+                ErrorKind::InvalidIssuer => AuthError::WrongIssuer,
+                ErrorKind::InvalidSignature => AuthError::BadSignature,
+                ErrorKind::InvalidAlgorithm => AuthError::WrongAlgorithm,
+                ErrorKind::MissingRequiredClaim(c) => AuthError::BadClaims(format!("no `{c}`")),
+                ErrorKind::InvalidClaimFormat(c) => {
+                    AuthError::BadClaims(format!("`{c}` is not a number of seconds"))
                 }
+                ErrorKind::Json(_) => AuthError::BadClaims("unreadable claims".into()),
+                _ => AuthError::NotAJwt,
             })?;
-        actor(data.claims)
+        self.claims.actor(&data.claims)
     }
 
     /// Signs a token for `role`/`sub` valid for `ttl_secs` (for `makermatch token`).
@@ -142,33 +163,6 @@ impl Verifier {
         jsonwebtoken::encode(&header, &claims, key)
             .map_err(|e| AppError::Io(format!("cannot sign the token: {e}")))
     }
-}
-
-fn actor(c: Claims) -> Result<Actor, AuthError> {
-    let role = Role::parse(&c.role)
-        .ok_or_else(|| AuthError::BadClaims(format!("unknown role `{}`", c.role)))?;
-    if c.sub.trim().is_empty() {
-        return Err(AuthError::BadClaims("empty `sub`".into()));
-    }
-    match role {
-        Role::Maker if c.maker_id.is_none() => {
-            return Err(AuthError::BadClaims(
-                "a maker token needs `maker_id`".into(),
-            ));
-        }
-        Role::Issuer if c.issuer_id.is_none() => {
-            return Err(AuthError::BadClaims(
-                "an issuer token needs `issuer_id`".into(),
-            ));
-        }
-        _ => {}
-    }
-    Ok(Actor {
-        subject: c.sub,
-        role,
-        maker_id: c.maker_id.filter(|_| role == Role::Maker),
-        issuer_id: c.issuer_id.filter(|_| role == Role::Issuer),
-    })
 }
 
 /// The token of an `Authorization` header value: `Bearer <token>`.

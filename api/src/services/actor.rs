@@ -27,8 +27,10 @@ impl Role {
         }
     }
 
+    /// The role named exactly `text`: `"ADMIN"` or `"admin "` name none, so a token's
+    /// claim means one thing whoever reads it.
     pub fn parse(text: &str) -> Option<Role> {
-        match text.trim().to_ascii_lowercase().as_str() {
+        match text {
             "admin" => Some(Role::Admin),
             "coordinator" => Some(Role::Coordinator),
             "inspector" => Some(Role::Inspector),
