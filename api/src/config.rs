@@ -1,6 +1,7 @@
 //! Configuration: defaults, then `makermatch.toml`, then `MAKERMATCH_*` environment
 //! variables, then command-line flags; each layer overrides the one before.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -62,6 +63,9 @@ pub struct ServerConfig {
     /// Most connections open at once; past it a new one is answered 503 and closed.
     /// 0: automatic, below the open-file limit.
     pub max_connections: u32,
+    /// Serve Prometheus metrics at `GET /metrics`, without a token (scrape it on an
+    /// internal network, or switch it off).
+    pub metrics: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -177,6 +181,15 @@ pub struct AuthConfig {
     pub leeway_secs: u64,
     /// Requests per minute allowed per token (or per IP without one); 0 switches it off.
     pub rate_limit_per_minute: u32,
+    /// The claim carrying the role: a claim name, or a dotted path into nested claims
+    /// (`realm_access.roles`); a string or an array of strings (see `auth::claims`).
+    pub role_claim: String,
+    /// Identity-provider role names and the makermatch role each stands for.
+    pub role_map: BTreeMap<String, String>,
+    /// The claim binding a `maker` token to its maker (name or dotted path).
+    pub maker_id_claim: String,
+    /// The claim binding an `issuer` token to its issuer (name or dotted path).
+    pub issuer_id_claim: String,
 }
 
 /// The secret never reaches a log line, even through `{:?}`.
@@ -193,6 +206,10 @@ impl std::fmt::Debug for AuthConfig {
             .field("audience", &self.audience)
             .field("leeway_secs", &self.leeway_secs)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("role_claim", &self.role_claim)
+            .field("role_map", &self.role_map)
+            .field("maker_id_claim", &self.maker_id_claim)
+            .field("issuer_id_claim", &self.issuer_id_claim)
             .finish()
     }
 }
@@ -207,6 +224,10 @@ impl Default for AuthConfig {
             audience: "makermatch".to_owned(),
             leeway_secs: 30,
             rate_limit_per_minute: 1_200,
+            role_claim: "role".to_owned(),
+            role_map: BTreeMap::new(),
+            maker_id_claim: "maker_id".to_owned(),
+            issuer_id_claim: "issuer_id".to_owned(),
         }
     }
 }
@@ -247,6 +268,7 @@ impl Default for Config {
                 header_read_timeout_ms: 10_000,
                 idle_timeout_ms: 60_000,
                 max_connections: 0,
+                metrics: true,
             },
             database: DatabaseConfig {
                 max_connections: 8,
@@ -408,6 +430,7 @@ impl Config {
                 )));
             }
         }
+        crate::auth::claims::check_config(&self.auth).map_err(ConfigError::Invalid)?;
         if self.index.replica.trim().is_empty() {
             return Err(ConfigError::Invalid(
                 "index.replica is empty; name this server, e.g. `default` or its host name"

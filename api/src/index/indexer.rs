@@ -287,6 +287,7 @@ impl Worker {
 
     async fn run(mut self, needs_rebuild: Option<String>) {
         if let Some(reason) = needs_rebuild {
+            crate::server::metrics::record_rebuild("new_index");
             self.initial_rebuild(&reason).await;
         }
         let mut pending = Pending::default();
@@ -302,6 +303,7 @@ impl Worker {
                 self.set_status(IndexStatus::Rebuilding {
                     reason: "the search engine failed internally".to_owned(),
                 });
+                crate::server::metrics::record_rebuild("engine_failed");
                 self.initial_rebuild(&reason).await;
                 continue;
             }
