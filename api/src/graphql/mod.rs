@@ -117,8 +117,16 @@ pub fn build_schema(
         .data(gate)
         .data(index)
         .data(Arc::new(taxonomy))
-        .limit_depth(config.max_depth)
         .limit_complexity(config.max_complexity);
+    // Depth is checked on admission (`request/depth.rs`), where introspection gets its
+    // own bound; async-graphql's limit is the backstop, as deep as the deeper of the two.
+    builder = builder.limit_depth(if config.introspection {
+        config
+            .max_depth
+            .max(request::depth::INTROSPECTION_MAX_DEPTH)
+    } else {
+        config.max_depth
+    });
     // No extensions: with one, every field of every query runs through the extension
     // chain. Persisted queries are applied by the HTTP handler (`request/persisted.rs`),
     // and plain lists (`plain.rs`) skip the executor, which an extension would expect to see.

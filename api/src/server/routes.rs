@@ -32,6 +32,7 @@ use crate::graphql::loader::ListCache;
 use crate::graphql::offload::RequestDeadline;
 use crate::graphql::request::admission::Admission;
 use crate::graphql::request::limits;
+use crate::graphql::request::media::{self, ResponseMedia};
 use crate::graphql::request::parsed::ParsedQueries;
 use crate::graphql::request::persisted::PersistedQueries;
 use crate::graphql::{AppSchema, loader};
@@ -155,6 +156,7 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
     verified.map(Some)
 }
 
+/// POST /graphql, answered in the media type the request's `Accept` asks for.
 async fn graphql(
     State(state): State<AppState>,
     Extension(admission): Extension<Arc<Admission>>,
@@ -162,7 +164,31 @@ async fn graphql(
     headers: HeaderMap,
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
-    let actor = match authenticate(&state, &headers) {
+    let media = ResponseMedia::of(&headers);
+    let mut response = answer(state, admission, peer, &headers, request, media).await;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+/// A request error (it did not parse, or the schema refused it) under
+/// `application/graphql-response+json`: HTTP 400 and only the errors.
+fn request_error(errors: &[async_graphql::ServerError]) -> Response {
+    let mut response = Response::new(axum::body::Body::from(media::request_error_body(errors)));
+    *response.status_mut() = media::REQUEST_ERROR_STATUS;
+    response
+}
+
+async fn answer(
+    state: AppState,
+    admission: Arc<Admission>,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: Result<GraphQLRequest, GraphQLRejection>,
+    media: ResponseMedia,
+) -> Response {
+    let actor = match authenticate(&state, headers) {
         Ok(actor) => actor,
         Err(e) => {
             return refuse(
@@ -189,7 +215,7 @@ async fn graphql(
         }
         return response;
     }
-    if !is_json(&headers) {
+    if !is_json(headers) {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Code::BadUserInput,
@@ -229,8 +255,12 @@ async fn graphql(
     if let Err(e) = prepared {
         let operation = super::metrics::named_operation(request.operation_name.as_deref());
         let outcome = super::metrics::GraphqlOutcome::answered(operation, std::slice::from_ref(&e));
-        let mut refused =
-            GraphQLResponse::from(async_graphql::Response::from_errors(vec![e])).into_response();
+        let errors = std::slice::from_ref(&e);
+        let mut refused = if media.is_request_error(false, errors) {
+            request_error(errors)
+        } else {
+            GraphQLResponse::from(async_graphql::Response::from_errors(vec![e])).into_response()
+        };
         refused.extensions_mut().insert(outcome);
         return refused;
     }
@@ -245,17 +275,19 @@ async fn graphql(
             state.graphql.request_timeout_ms,
         )));
     let mut response = state.schema.execute(request).await;
-    admission.name_errors(&mut response.errors);
-    let mut http = Response::new(axum::body::Body::from(admission.serialize(&response)));
+    admission.name_answer_errors(&mut response);
+    let has_data = response.data != async_graphql::Value::Null;
+    let mut http = if media.is_request_error(has_data, &response.errors) {
+        request_error(&response.errors)
+    } else {
+        Response::new(axum::body::Body::from(admission.serialize(&response)))
+    };
     // Nothing could be answered because the database or the index is away: 503, so load
     // balancers and retrying clients see it.
-    if response.data == async_graphql::Value::Null {
+    if !has_data && http.status() == StatusCode::OK {
         *http.status_mut() = crate::graphql::error::http_status(&response.errors);
     }
-    http.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/graphql-response+json"),
-    );
+    // The content type is set by `graphql`, from the request's `Accept`.
     http.headers_mut().extend(response.http_headers);
     http.extensions_mut()
         .insert(super::metrics::GraphqlOutcome::answered(

@@ -55,7 +55,7 @@ impl AdmittedSchema {
     }
 
     fn named(&self, mut response: Response) -> Response {
-        self.admission.name_errors(&mut response.errors);
+        self.admission.name_answer_errors(&mut response);
         self.admission.oversized(&response).unwrap_or(response)
     }
 }

@@ -12,6 +12,8 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Request, Response, ServerError};
 use std::collections::HashMap;
 
+use super::codes::{name_validation_errors, parse_failed};
+use super::depth::check_depth;
 use super::limits::{check_aliases, name_limit_errors, refusal};
 use super::parsed::ParsedQueries;
 use crate::config::GraphqlConfig;
@@ -24,6 +26,7 @@ pub struct Admission {
     max_nesting: usize,
     max_fields: usize,
     max_depth: usize,
+    introspection: bool,
     max_complexity: usize,
     max_response_bytes: usize,
 }
@@ -36,21 +39,20 @@ impl Admission {
             max_nesting: config.max_nesting,
             max_fields: config.max_fields,
             max_depth: config.max_depth,
+            introspection: config.introspection,
             max_complexity: config.max_complexity,
             max_response_bytes: config.max_response_bytes,
         }
     }
 
     /// Bounds `request` and hands it its parsed document. A text that does not parse is
-    /// left to the executor, which reports the syntax error with its position (safe to
-    /// parse again: its nesting is bounded by then).
+    /// refused with `GRAPHQL_PARSE_FAILED` and the syntax error's position.
     pub fn admit(&self, request: &mut Request) -> Result<(), ServerError> {
         check_nesting(&request.query, self.max_nesting)?;
-        let Some(doc) = self.parsed.parse(&request.query) else {
-            return Ok(());
-        };
+        let doc = self.parsed.parse(&request.query).map_err(parse_failed)?;
         check_aliases(&doc, self.max_aliases)?;
         check_fields(&doc, self.max_fields)?;
+        check_depth(&doc, self.max_depth, self.introspection)?;
         request.set_parsed_query(ExecutableDocument::clone(&doc));
         Ok(())
     }
@@ -61,6 +63,15 @@ impl Admission {
         name_limit_errors(errors, self.max_depth, self.max_complexity);
         crate::graphql::error::name_input_errors(errors);
         crate::graphql::error::name_database_errors(errors);
+    }
+
+    /// `name_errors`, and the schema's refusals of the document (an answer without
+    /// `data`, errors without a path) that have no code by then are
+    /// `GRAPHQL_VALIDATION_FAILED`.
+    pub fn name_answer_errors(&self, response: &mut Response) {
+        self.name_errors(&mut response.errors);
+        let has_data = response.data != async_graphql::Value::Null;
+        name_validation_errors(&mut response.errors, has_data);
     }
 
     /// `response` as JSON, or a `LIMIT_EXCEEDED` answer in its place when it would be

@@ -56,14 +56,17 @@ pub fn check_aliases(doc: &ExecutableDocument, max: usize) -> Result<(), ServerE
     Ok(())
 }
 
+/// The refusal of a query whose fields nest deeper than `max_depth`.
+pub fn too_deep_message(max_depth: usize) -> String {
+    format!("the query is nested deeper than {max_depth} levels; ask for less at once")
+}
+
 /// Gives async-graphql's own depth and complexity refusals the `LIMIT_EXCEEDED` code
 /// and a message saying what the limit is.
 pub fn name_limit_errors(errors: &mut [ServerError], max_depth: usize, max_complexity: usize) {
     for e in errors {
         let message = match e.message.as_str() {
-            "Query is nested too deep." => {
-                format!("the query is nested deeper than {max_depth} levels; ask for less at once")
-            }
+            "Query is nested too deep." => too_deep_message(max_depth),
             "Query is too complex." => format!(
                 "the query is more complex than {max_complexity} (fields × page sizes); ask for fewer fields or smaller pages"
             ),

@@ -39,17 +39,20 @@ impl ParsedQueries {
         }
     }
 
-    /// The document of `query`, or `None` when it does not parse: the executor then
-    /// parses it again and reports the syntax error with its position.
-    pub fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
+    /// The document of `query`, or the syntax error when it does not parse (a text that
+    /// does not parse is not kept).
+    pub fn parse(
+        &self,
+        query: &str,
+    ) -> Result<Arc<ExecutableDocument>, async_graphql::parser::Error> {
         if let Some(doc) = self.docs.get(query) {
-            return Some(doc);
+            return Ok(doc);
         }
-        let doc = Arc::new(async_graphql::parser::parse_query(query).ok()?);
+        let doc = Arc::new(async_graphql::parser::parse_query(query)?);
         if query.len() <= MAX_KEPT_BYTES {
             self.docs.insert(query.to_owned(), doc.clone());
         }
-        Some(doc)
+        Ok(doc)
     }
 }
 
@@ -59,13 +62,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_text_is_parsed_once_and_a_broken_one_is_left_to_the_executor() {
+    fn a_text_is_parsed_once_and_a_broken_one_is_refused() {
         let parsed = ParsedQueries::new(1 << 20);
         let first = parsed.parse("{ version }").unwrap();
         let again = parsed.parse("{ version }").unwrap();
         assert!(Arc::ptr_eq(&first, &again), "the second request reparsed");
-        assert!(parsed.parse("{ version").is_none());
-        assert!(parsed.parse("{ version").is_none());
+        assert!(parsed.parse("{ version").is_err());
+        assert!(parsed.parse("{ version").is_err());
     }
 
     #[test]

@@ -12,6 +12,7 @@ use quick_cache::sync::Cache;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::codes::{PERSISTED_QUERY_NOT_FOUND, with_code};
 use crate::graphql::error::Code;
 
 #[derive(Deserialize)]
@@ -66,10 +67,12 @@ impl PersistedQueries {
         }
         if request.query.is_empty() {
             // Apollo clients recognise this exact message and send the text again.
-            let text = self
-                .texts
-                .get(&persisted.sha256_hash)
-                .ok_or_else(|| ServerError::new("PersistedQueryNotFound", None))?;
+            let text = self.texts.get(&persisted.sha256_hash).ok_or_else(|| {
+                with_code(
+                    ServerError::new("PersistedQueryNotFound", None),
+                    PERSISTED_QUERY_NOT_FOUND,
+                )
+            })?;
             request.query = text.to_string();
             return Ok(());
         }
@@ -105,6 +108,10 @@ mod tests {
         let hash = format!("{:x}", Sha256::digest(b"{ version }"));
         let e = apq.apply(&mut with_extension("", &hash, 1)).unwrap_err();
         assert_eq!(e.message, "PersistedQueryNotFound");
+        assert_eq!(
+            e.extensions.as_ref().and_then(|x| x.get("code")).cloned(),
+            Some(Value::from(PERSISTED_QUERY_NOT_FOUND))
+        );
         apq.apply(&mut with_extension("{ version }", &hash, 1))
             .unwrap();
         let mut by_hash = with_extension("", &hash, 1);
