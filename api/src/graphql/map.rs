@@ -15,6 +15,7 @@ use super::geo::BoundingBox;
 use super::loader::{AppLoader, FacilityId, JobId, MakerId};
 use super::offload::on_engine_read;
 use super::relay::{NodeType, global_id};
+use crate::graphql::access::visibility;
 
 /// What a map can show.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -108,7 +109,7 @@ async fn names(
         }
         Kind::Maker => {
             for (k, m) in loader.load_many(ids.into_iter().map(MakerId)).await? {
-                if !super::access::sees_maker(ctx, &m) {
+                if !visibility(ctx).sees_maker(&m) {
                     continue;
                 }
                 let name = m.shown_name();
@@ -176,7 +177,7 @@ impl MapQuery {
             MAX_FEATURES_PER_LAYER * MAX_FEATURES_PER_LAYER,
         ));
         // The same passports as every other door shows this caller (`policy`).
-        let public_only = !super::access::sees_private_profiles(ctx);
+        let public_only = !visibility(ctx).private_profiles();
         let mut features = Vec::new();
         for layer in layers {
             let clusters = on_engine_read(ctx, move |engine| {

@@ -11,6 +11,7 @@ use super::loader::{AchievementId, IssuerId, JobId, ProgrammeId};
 use super::loader::{AppLoader, FacilityId, MakerId};
 use super::makers::Maker;
 use super::relay::{NodeType, decode};
+use crate::graphql::access::visibility;
 
 /// An object with a global id.
 #[derive(Interface)]
@@ -56,7 +57,7 @@ impl NodeQuery {
             NodeType::Maker => loader
                 .load_one(MakerId(uuid))
                 .await?
-                .filter(|m| super::access::sees_maker(ctx, m))
+                .filter(|m| visibility(ctx).sees_maker(m))
                 .map(|r| Node::Maker(Maker::new(r))),
             NodeType::Job => loader
                 .load_one(JobId(uuid))

@@ -7,11 +7,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::access::{self_or_admin, self_or_staff, signed_in};
 use super::error::{Code, coded, from_service};
 use super::relay::{NodeType, expect_id, global_id};
 use super::search_support::index;
+use crate::graphql::access::require;
 use crate::services::passport::{self, Home};
+use crate::services::policy::Rule;
 use crate::services::{actor::Actor, erasure};
 
 /// What `erasePassport` did.
@@ -42,7 +43,7 @@ impl PassportQuery {
     /// private ones included, with skills, experience, availability, affiliations,
     /// credentials, machine clearances and the assignments naming them.
     async fn my_passport(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let Some(id) = actor.maker_id else {
             return Err(coded(
                 Code::Forbidden,
@@ -64,7 +65,7 @@ impl PassportQuery {
         maker_id: ID,
     ) -> Result<Json<serde_json::Value>> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
-        let actor = self_or_staff(ctx, id)?;
+        let actor = require(ctx, Rule::MakerOrStaff(id))?;
         export(ctx, actor, id).await
     }
 }
@@ -81,7 +82,7 @@ impl PassportMutation {
     /// finding the maker once this returns. Cannot be undone.
     async fn erase_passport(&self, ctx: &Context<'_>, maker_id: ID) -> Result<ErasedPassport> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
-        let actor = self_or_admin(ctx, id)?;
+        let actor = require(ctx, Rule::MakerOrAdmin(id))?;
         // Only the maker's own token says which steps of the audit trail were theirs.
         let subject = (actor.maker_id == Some(id)).then_some(actor.subject.as_str());
         let db = ctx.data::<DatabaseConnection>()?;

@@ -7,11 +7,12 @@ use sea_orm::DatabaseConnection;
 use super::inputs::ProposeAssignmentInput;
 use super::types::{Assignment, AssignmentStep};
 use crate::events::{AssignmentEvent, EventBus};
-use crate::graphql::access::signed_in;
+use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::graphql::search_support::index;
 use crate::services::assignments::{self as service, Changed, ProposalInput};
+use crate::services::policy::Rule;
 
 fn publish(ctx: &Context<'_>, changed: &Changed) {
     if let Ok(bus) = ctx.data::<EventBus>() {
@@ -31,7 +32,7 @@ impl AssignmentsMutation {
         ctx: &Context<'_>,
         input: ProposeAssignmentInput,
     ) -> Result<Assignment> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let mut maker_ids = Vec::new();
         for (i, m) in input.maker_ids.iter().enumerate() {
             maker_ids.push(expect_id(
@@ -67,7 +68,7 @@ impl AssignmentsMutation {
         step: AssignmentStep,
         note: Option<String>,
     ) -> Result<Assignment> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let uuid = expect_id("id", &id, NodeType::Assignment)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let changed = service::transition(db, actor, uuid, step.transition(), note)

@@ -5,9 +5,10 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::types::{Assignment, ProgrammeSummary, StageTotals, SummaryGroup};
-use crate::graphql::access::{signed_in, staff};
+use crate::graphql::access::require;
 use crate::graphql::error::{from_query_service, from_service};
 use crate::graphql::relay::{NodeType, expect_id, global_id};
+use crate::services::policy::Rule;
 use crate::services::{policy, programmes};
 
 fn groups(gs: &[programmes::Group], facility: bool) -> Vec<SummaryGroup> {
@@ -38,7 +39,7 @@ impl AssignmentsQuery {
         ctx: &Context<'_>,
         programme_id: ID,
     ) -> Result<ProgrammeSummary> {
-        staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let s = programmes::summary(db, id).await.map_err(from_service)?;
@@ -59,7 +60,7 @@ impl AssignmentsQuery {
         ctx: &Context<'_>,
         programme_id: ID,
     ) -> Result<String> {
-        staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
         let db = ctx.data::<DatabaseConnection>()?;
         programmes::assignments_csv(db, id)
@@ -70,7 +71,7 @@ impl AssignmentsQuery {
     /// The assignments of a job, oldest first: all of them for staff and the job's QA
     /// inspector; for a maker, those of the facilities they are tied to.
     async fn assignments(&self, ctx: &Context<'_>, job_id: ID) -> Result<Vec<Assignment>> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let job = expect_id("jobId", &job_id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(policy::job_assignments(db, actor, job)

@@ -6,10 +6,11 @@ use sea_orm::DatabaseConnection;
 
 use super::types::AssignmentTransition;
 use crate::events::{AssignmentEvent, EventBus};
-use crate::graphql::access::signed_in;
+use crate::graphql::access::require;
 use crate::graphql::error::from_query_service;
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::services::policy;
+use crate::services::policy::Rule;
 
 fn follow<K>(bus: &EventBus, keep: K) -> impl Stream<Item = AssignmentTransition> + use<K>
 where
@@ -43,7 +44,7 @@ impl Subscription {
         ctx: &Context<'_>,
         job_id: ID,
     ) -> Result<impl Stream<Item = AssignmentTransition> + use<>> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let job = expect_id("jobId", &job_id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
         policy::may_follow_job(db, actor, job)
@@ -58,7 +59,7 @@ impl Subscription {
         ctx: &Context<'_>,
         facility_id: ID,
     ) -> Result<impl Stream<Item = AssignmentTransition> + use<>> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let facility = expect_id("facilityId", &facility_id, NodeType::Facility)?;
         let db = ctx.data::<DatabaseConnection>()?;
         policy::may_follow_facility(db, actor, facility)

@@ -10,7 +10,7 @@ use super::inputs::{
     AchievementInputGql, CredentialInputGql, IssuerInputGql, IssuerUpdateInput, clean, patch,
 };
 use super::types::{Achievement, Credential, Issuer};
-use crate::graphql::access;
+use crate::graphql::access::require;
 use crate::graphql::error::{self, ServiceErrorExt, from_service};
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::graphql::search_support::index;
@@ -18,6 +18,7 @@ use crate::services::credentials::{
     self as service, CredentialInput as ServiceCredentialInput, IssuerInput as ServiceIssuerInput,
     IssuerPatch,
 };
+use crate::services::policy::Rule;
 
 #[derive(Default)]
 pub struct CredentialsMutation;
@@ -26,7 +27,7 @@ pub struct CredentialsMutation;
 impl CredentialsMutation {
     /// Creates an issuer.
     async fn create_issuer(&self, ctx: &Context<'_>, input: IssuerInputGql) -> Result<Issuer> {
-        access::admin(ctx)?;
+        require(ctx, Rule::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = service::create_issuer(
             db,
@@ -52,7 +53,7 @@ impl CredentialsMutation {
         id: ID,
         input: IssuerUpdateInput,
     ) -> Result<Issuer> {
-        access::admin(ctx)?;
+        require(ctx, Rule::Admin)?;
         let uuid = expect_id("id", &id, NodeType::Issuer)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::update_issuer(
@@ -81,7 +82,7 @@ impl CredentialsMutation {
     ) -> Result<Achievement> {
         signed_in_check(ctx)?;
         let input = input.into_service(ctx)?;
-        access::issuer_or_admin(ctx, input.issuer_id)?;
+        require(ctx, Rule::IssuerOrAdmin(input.issuer_id))?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = service::create_achievement(db, input)
             .await
@@ -103,7 +104,7 @@ impl CredentialsMutation {
         )?;
         let db = ctx.data::<DatabaseConnection>()?;
         let issuer = issuer_of_achievement(db, achievement_id, "input.achievementId").await?;
-        access::issuer_or_admin(ctx, issuer)?;
+        require(ctx, Rule::IssuerOrAdmin(issuer))?;
         let written = service::issue_credential(
             db,
             ServiceCredentialInput {
@@ -130,14 +131,14 @@ impl CredentialsMutation {
     ) -> Result<Credential> {
         let uuid = expect_id("id", &id, NodeType::Credential)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        access::signed_in(ctx)?;
+        require(ctx, Rule::SignedIn)?;
         let held = makermatch_entities::credential::Entity::find_by_id(uuid)
             .one(db)
             .await
             .map_err(error::from_db)?
             .ok_or_else(|| error::not_found("credential", uuid))?;
         let issuer = issuer_of_achievement(db, held.achievement_id, "id").await?;
-        access::issuer_or_admin(ctx, issuer)?;
+        require(ctx, Rule::IssuerOrAdmin(issuer))?;
         let written = service::revoke_credential(db, uuid, &reason)
             .await
             .map_err(|e| async_graphql::Error::from(ServiceErrorExt(e, "")))?;
@@ -148,7 +149,7 @@ impl CredentialsMutation {
 
 /// Refuses anonymous callers before their input is even read.
 fn signed_in_check(ctx: &Context<'_>) -> Result<()> {
-    access::signed_in(ctx).map(|_| ())
+    require(ctx, Rule::SignedIn).map(|_| ())
 }
 
 /// The issuer of an achievement; `field` names where the id came from for the error.

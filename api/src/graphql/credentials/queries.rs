@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::types::{Achievement, Credential, Issuer};
-use crate::graphql::access;
+use crate::graphql::access::visibility;
 use crate::graphql::error::{from_db, not_found};
 use crate::graphql::loader::{AchievementId, AppLoader, CredentialId, IssuerId, MakerId};
 use crate::graphql::relay::{self, NodeType, Page, PageArgs, expect_id, page};
@@ -23,7 +23,7 @@ pub async fn public_credential(ctx: &Context<'_>, id: Uuid) -> Result<Option<Cre
     let public = loader
         .load_one(MakerId(row.maker_id))
         .await?
-        .is_some_and(|m| access::sees_maker(ctx, &m));
+        .is_some_and(|m| visibility(ctx).sees_maker(&m));
     Ok(public.then_some(Credential(row)))
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use makermatch_entities::{achievement, achievement_alignment, credential, issuer};
 use uuid::Uuid;
 
-use crate::graphql::access;
+use crate::graphql::access::visibility;
 use crate::graphql::loader::{
     AchievementAlignments, AchievementId, AppLoader, IssuerAchievements, IssuerId, MakerId, SkillId,
 };
@@ -194,7 +194,7 @@ impl Credential {
         Ok(loader
             .load_one(MakerId(self.0.maker_id))
             .await?
-            .filter(|m| access::sees_maker(ctx, m))
+            .filter(|m| visibility(ctx).sees_maker(m))
             .map(Maker::new))
     }
     async fn achievement(&self, ctx: &Context<'_>) -> Result<Option<Achievement>> {

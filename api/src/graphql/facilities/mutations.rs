@@ -5,11 +5,12 @@ use async_graphql::{Context, ID, Object, Result};
 
 use super::inputs::FacilityInputGql;
 use super::types::{Deleted, Facility};
-use crate::graphql::access::staff;
+use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
 use crate::graphql::search_support::index;
 use crate::services::facilities as service;
+use crate::services::policy::Rule;
 
 #[derive(Default)]
 pub struct FacilitiesMutation;
@@ -22,7 +23,7 @@ impl FacilitiesMutation {
         ctx: &Context<'_>,
         input: FacilityInputGql,
     ) -> Result<Facility> {
-        staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let written = service::create(db, input).await.map_err(from_service)?;
@@ -37,7 +38,7 @@ impl FacilitiesMutation {
         id: ID,
         input: FacilityInputGql,
     ) -> Result<Facility> {
-        staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
@@ -51,7 +52,7 @@ impl FacilitiesMutation {
     /// Deletes a facility and its machines. Refused (`CONFLICT`) while assignments
     /// point at it.
     async fn delete_facility(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
-        staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let written = service::delete(db, uuid).await.map_err(from_service)?;

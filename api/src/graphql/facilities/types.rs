@@ -8,7 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{equipment_property, facility};
 use uuid::Uuid;
 
-use crate::graphql::access::{sees_maker, shown, staff_only_field};
+use crate::graphql::access::shown;
+use crate::graphql::access::visibility;
 use crate::graphql::loader::{
     AppLoader, FacilityEquipmentWithProperties, FacilityMakersWithClaims, FacilityMaterials,
     FacilityProcesses, MachineWithProperties,
@@ -227,12 +228,12 @@ impl Facility {
     /// Contact e-mail: coordinators and admins only (others get null and a `FORBIDDEN`
     /// error on this field).
     async fn contact_email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        let check = staff_only_field(ctx, "contactEmail");
+        let check = visibility(ctx).staff_field("contactEmail");
         shown(ctx, check, || self.row.contact_email.as_deref())
     }
     /// Contact phone: coordinators and admins only.
     async fn contact_phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-        let check = staff_only_field(ctx, "contactPhone");
+        let check = visibility(ctx).staff_field("contactPhone");
         shown(ctx, check, || self.row.contact_phone.as_deref())
     }
     async fn website(&self) -> Option<&str> {
@@ -347,7 +348,7 @@ impl Facility {
                 .await?
                 .unwrap_or_default()
                 .iter()
-                .filter(|m| sees_maker(ctx, &m.maker))
+                .filter(|m| visibility(ctx).sees_maker(&m.maker))
                 .map(|m| Maker::with_claims(m.maker.clone(), m.claims.clone()))
                 .collect(),
         ))

@@ -5,11 +5,12 @@ use makermatch_search::Taxonomy;
 use sea_orm::DatabaseConnection;
 
 use super::types::{ImportFormat, ImportResult};
-use crate::graphql::access;
+use crate::graphql::access::require;
 use crate::graphql::error::{bad_input, from_db, internal};
 use crate::graphql::search_support::index;
 use crate::graphql::taxonomy::taxonomy;
 use crate::import;
+use crate::services::policy::Rule;
 
 #[derive(Default)]
 pub struct ImportMutation;
@@ -32,7 +33,7 @@ impl ImportMutation {
         content: String,
         #[graphql(default)] dry_run: bool,
     ) -> Result<ImportResult> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         if content.trim().is_empty() {
             return Err(bad_input("content", "the document is empty"));
         }

@@ -7,12 +7,13 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 
 use super::inputs::{JobInputGql, ProgrammeInputGql, from_job_service};
 use super::types::{Job, Programme};
-use crate::graphql::access;
+use crate::graphql::access::require;
 use crate::graphql::error::{from_db, from_service, not_found};
 use crate::graphql::facilities::Deleted;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
 use crate::graphql::search_support::index;
 use crate::services::jobs as service;
+use crate::services::policy::Rule;
 
 #[derive(Default)]
 pub struct JobsMutation;
@@ -21,7 +22,7 @@ pub struct JobsMutation;
 impl JobsMutation {
     /// Creates a job with its requirements. Returns once `jobs` on this server includes it.
     async fn create_job(&self, ctx: &Context<'_>, input: JobInputGql) -> Result<Job> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::create_job(db, input)
@@ -34,7 +35,7 @@ impl JobsMutation {
     /// Replaces every field and requirement of a job. An imported job keeps its source
     /// and manifest.
     async fn update_job(&self, ctx: &Context<'_>, id: ID, input: JobInputGql) -> Result<Job> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Job)?;
         let mut input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -56,7 +57,7 @@ impl JobsMutation {
     /// Deletes a job and its requirements. Refused (`CONFLICT`) once it has assignments:
     /// cancel it instead.
     async fn delete_job(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::delete_job(db, uuid).await.map_err(from_service)?;
@@ -72,7 +73,7 @@ impl JobsMutation {
         ctx: &Context<'_>,
         input: ProgrammeInputGql,
     ) -> Result<Programme> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = service::create_programme(db, input.into_service()?)
             .await
@@ -87,7 +88,7 @@ impl JobsMutation {
         id: ID,
         input: ProgrammeInputGql,
     ) -> Result<Programme> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Programme)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = service::replace_programme(db, uuid, input.into_service()?)

@@ -5,12 +5,13 @@ use sea_orm::DatabaseConnection;
 
 use super::inputs::MakerInputGql;
 use super::types::Maker;
-use crate::graphql::access;
+use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::facilities::Deleted;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
 use crate::graphql::search_support::index;
 use crate::services::makers as service;
+use crate::services::policy::Rule;
 
 #[derive(Default)]
 pub struct MakersMutation;
@@ -20,7 +21,7 @@ impl MakersMutation {
     /// Creates a maker passport. Returns once searches on this server include it (when
     /// its profile is public). Nothing is written when any part of the input is refused.
     async fn create_maker(&self, ctx: &Context<'_>, input: MakerInputGql) -> Result<Maker> {
-        access::staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::create(db, input).await.map_err(from_service)?;
@@ -32,7 +33,7 @@ impl MakersMutation {
     /// affiliations. Credentials and machine clearances are kept.
     async fn update_maker(&self, ctx: &Context<'_>, id: ID, input: MakerInputGql) -> Result<Maker> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
-        let actor = access::self_or_staff(ctx, uuid)?;
+        let actor = require(ctx, Rule::MakerOrStaff(uuid))?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::replace(db, actor, uuid, input)
@@ -46,7 +47,7 @@ impl MakersMutation {
     /// credentials and clearances.
     async fn delete_maker(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
-        access::self_or_staff(ctx, uuid)?;
+        require(ctx, Rule::MakerOrStaff(uuid))?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::delete(db, uuid).await.map_err(from_service)?;
         index(ctx)?.wait_for(written.outbox_seq).await;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::inputs::{MakerFilter, skill_requirements};
 use super::types::Maker;
-use crate::graphql::access::{positions, sees_maker, sees_private_profiles};
+use crate::graphql::access::visibility;
 use crate::graphql::error::{bad_input, internal};
 use crate::graphql::geo::{BoundingBox, GeoFilter};
 use crate::graphql::loader::{AppLoader, MakerId, ordered};
@@ -67,8 +67,10 @@ impl MakersQuery {
             None => Filters::default(),
         };
         // Staff see every passport and shared homes; others public profiles at public positions.
-        filters.public_only = !sees_private_profiles(ctx);
-        request = request.filters(filters).positions(positions(ctx));
+        filters.public_only = !visibility(ctx).private_profiles();
+        request = request
+            .filters(filters)
+            .positions(visibility(ctx).positions());
         if let Some(near) = near {
             request.near = Some(near.to_near("near")?);
         }
@@ -88,7 +90,7 @@ impl MakersQuery {
         Ok(loader
             .load_one(MakerId(uuid))
             .await?
-            .filter(|m| sees_maker(ctx, m))
+            .filter(|m| visibility(ctx).sees_maker(m))
             .map(Maker::new))
     }
 }
@@ -127,12 +129,12 @@ pub async fn nearby_makers(
     let center = LatLon::new(lat, lon).map_err(internal)?;
     let filters = Filters {
         skill_alternatives: skills,
-        public_only: !sees_private_profiles(ctx),
+        public_only: !visibility(ctx).private_profiles(),
         ..Filters::default()
     };
     let request = SearchRequest::new(Kind::Maker)
         .filters(filters)
-        .positions(positions(ctx))
+        .positions(visibility(ctx).positions())
         .near(center, radius_km)
         .page(0, first);
     let result = run_search(ctx, request).await?;

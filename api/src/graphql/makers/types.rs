@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::maker;
 use uuid::Uuid;
 
-use crate::graphql::access::{self, self_or_staff_field, shown};
+use crate::graphql::access::{shown, visibility};
 use crate::graphql::credentials;
 use crate::graphql::loader::{
     self, AppLoader, ClaimedSkill, MakerAffiliations, MakerAvailability, MakerClaims,
@@ -224,28 +224,28 @@ plain_fields! {
         }
         /// Private: the maker, coordinators and admins (others get null and `FORBIDDEN`).
         async fn email(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-            let check = self_or_staff_field(ctx, self.row.id, "email");
+            let check = visibility(ctx).maker_private(self.row.id, "email");
             shown(ctx, check, || self.row.email.as_deref())
         }
         /// Private: the maker, coordinators and admins.
         async fn phone(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-            let check = self_or_staff_field(ctx, self.row.id, "phone");
+            let check = visibility(ctx).maker_private(self.row.id, "phone");
             shown(ctx, check, || self.row.phone.as_deref())
         }
         /// Private: the maker, coordinators and admins.
         async fn date_of_birth(&self, ctx: &Context<'_>) -> Result<Option<NaiveDate>> {
-            let check = self_or_staff_field(ctx, self.row.id, "dateOfBirth");
+            let check = visibility(ctx).maker_private(self.row.id, "dateOfBirth");
             shown(ctx, check, || self.row.date_of_birth)
         }
         /// ISO 3166-1 alpha-2. Private: the maker, coordinators and admins.
         async fn nationality(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
-            let check = self_or_staff_field(ctx, self.row.id, "nationality");
+            let check = visibility(ctx).maker_private(self.row.id, "nationality");
             shown(ctx, check, || self.row.nationality.as_deref())
         }
         /// The home position. The maker always sees it; coordinators and admins only when the
         /// maker shares it (`shareExactLocation`); anyone else gets null and `FORBIDDEN`.
         async fn exact_location(&self, ctx: &Context<'_>) -> Result<Option<ExactLocation>> {
-            let check = access::home_field(ctx, &self.row, "exactLocation");
+            let check = visibility(ctx).maker_home(&self.row, "exactLocation");
             shown(ctx, check, || {
                 self.row
                     .lat

@@ -11,12 +11,13 @@ use super::inputs::AllocationOptionsInput;
 use super::queries::ranked_teams;
 use super::types::{AllocationDecisionOut, AllocationOut, ProgrammeAllocationOut};
 use crate::events::{AssignmentEvent, EventBus};
-use crate::graphql::access::staff;
+use crate::graphql::access::require;
 use crate::graphql::error::from_query_service;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
 use crate::services::allocation::{
     self, AllocateError, Allocated, AllocationReport, AllocationSettings, JobReport, Scope,
 };
+use crate::services::policy::Rule;
 
 /// Runs an allocation through the service (teams from `matchJob` with every requirement
 /// required) and publishes a change event for every assignment it proposed.
@@ -25,7 +26,7 @@ async fn allocated(
     scope: Scope,
     settings: AllocationSettings,
 ) -> Result<Allocated> {
-    let actor = staff(ctx)?;
+    let actor = require(ctx, Rule::Staff)?;
     let db = ctx.data::<DatabaseConnection>()?;
     let teams_of = |id: Uuid| required_teams(ctx, id);
     let done = allocation::allocate(db, actor, scope, settings, teams_of)

@@ -10,12 +10,13 @@ use uuid::Uuid;
 
 use super::inputs::MatchOptionsInput;
 use super::types::TeamMatchOut;
-use crate::graphql::access::staff;
+use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::loader::{AppLoader, FacilityId, load_now};
 use crate::graphql::offload::on_engine;
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::services::matching::JobMatch;
+use crate::services::policy::Rule;
 
 /// The ranked teams of job `id` and its row: database steps here, engine steps through
 /// `on_engine`.
@@ -50,7 +51,7 @@ impl MatchingQuery {
         job_id: ID,
         options: Option<MatchOptionsInput>,
     ) -> Result<Vec<TeamMatchOut>> {
-        staff(ctx)?;
+        require(ctx, Rule::Staff)?;
         let id = expect_id("jobId", &job_id, NodeType::Job)?;
         let options = options.unwrap_or_default().to_options()?;
         let (_, teams) = ranked_teams(ctx, id, options).await?;

@@ -4,7 +4,7 @@ use async_graphql::{Context, Object, Result};
 use makermatch_search::{Filters, Kind, SearchRequest};
 
 use super::types::{Highlight, HighlightRange, SearchHit, SearchKind};
-use crate::graphql::access;
+use crate::graphql::access::visibility;
 use crate::graphql::error::bad_input;
 use crate::graphql::facilities::Facility;
 use crate::graphql::geo::GeoFilter;
@@ -43,7 +43,7 @@ impl SearchQuery {
         let mut request = SearchRequest::across(kinds)
             .text(text)
             .filters(Filters {
-                public_only: !access::sees_private_profiles(ctx),
+                public_only: !visibility(ctx).private_profiles(),
                 ..Filters::default()
             })
             .page(0, first)
@@ -84,7 +84,7 @@ impl SearchQuery {
                 let node = match h.kind {
                     Kind::Maker => makers
                         .get(&MakerId(h.id))
-                        .filter(|m| access::sees_maker(ctx, m))
+                        .filter(|m| visibility(ctx).sees_maker(m))
                         .map(|m| {
                             Node::Maker(Maker {
                                 distance_km: h.distance_km,

@@ -4,10 +4,11 @@ use async_graphql::{Context, ID, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use super::types::{TieDecision, TieRequest};
-use crate::graphql::access::signed_in;
+use crate::graphql::access::require;
 use crate::graphql::error::from_query_service;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
 use crate::graphql::search_support::index;
+use crate::services::policy::Rule;
 use crate::services::ties;
 
 #[derive(Default)]
@@ -24,7 +25,7 @@ impl TiesMutation {
         facility_id: ID,
         #[graphql(default_with = "String::from(\"member\")")] role: String,
     ) -> Result<TieRequest> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let facility = expect_id("facilityId", &facility_id, NodeType::Facility)?;
         let db = ctx.data::<DatabaseConnection>()?;
         Ok(ties::request(db, actor, facility, &role)
@@ -61,7 +62,7 @@ async fn decide(
     facility_id: ID,
     confirm: bool,
 ) -> Result<TieDecision> {
-    let actor = signed_in(ctx)?;
+    let actor = require(ctx, Rule::SignedIn)?;
     let maker = expect_id("makerId", &maker_id, NodeType::Maker)?;
     let facility = expect_id("facilityId", &facility_id, NodeType::Facility)?;
     let db = ctx.data::<DatabaseConnection>()?;

@@ -4,9 +4,10 @@ use async_graphql::{Context, ID, Object, Result};
 use sea_orm::DatabaseConnection;
 
 use super::types::TieRequest;
-use crate::graphql::access::signed_in;
+use crate::graphql::access::require;
 use crate::graphql::error::from_query_service;
 use crate::graphql::relay::{NodeType, expect_id};
+use crate::services::policy::Rule;
 use crate::services::ties;
 
 #[derive(Default)]
@@ -21,7 +22,7 @@ impl TiesQuery {
         ctx: &Context<'_>,
         facility_id: Option<ID>,
     ) -> Result<Vec<TieRequest>> {
-        let actor = signed_in(ctx)?;
+        let actor = require(ctx, Rule::SignedIn)?;
         let facility = facility_id
             .map(|id| expect_id("facilityId", &id, NodeType::Facility))
             .transpose()?;
