@@ -209,11 +209,14 @@ fn the_table_covers_every_mutation() {
     let mut mutations: Vec<&str> = block
         .lines()
         .filter_map(|l| {
-            // A field: `\tname(args): Type`; doc strings hold prose.
-            let (name, rest) = l.strip_prefix('\t')?.split_once('(')?;
+            // A field starts a line at one tab: `\tname(args): Type`, or `\tname(` when its
+            // arguments have descriptions and take a line each (two tabs); doc strings hold
+            // prose and start with `"`.
+            let line = l.strip_prefix('\t')?;
+            let end = line.find(['(', ':'])?;
+            let name = &line[..end];
             let field = name.starts_with(|c: char| c.is_ascii_lowercase())
-                && name.chars().all(|c| c.is_ascii_alphanumeric())
-                && rest.contains("):");
+                && name.chars().all(|c| c.is_ascii_alphanumeric());
             field.then_some(name)
         })
         .collect();

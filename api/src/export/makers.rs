@@ -208,12 +208,14 @@ pub async fn export(
         if let Some(a) = after {
             query = query.filter(maker::Column::Id.gt(a));
         }
-        if !options.visibility.private_profiles() {
-            query = query.filter(maker::Column::PublicProfile.eq(true));
-        }
         let page = query.all(db).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.id);
+        // The policy alone decides which passports this export shows.
+        let page: Vec<maker::Model> = page
+            .into_iter()
+            .filter(|m| options.visibility.sees_maker(m))
+            .collect();
         let ids: Vec<Uuid> = page.iter().map(|m| m.id).collect();
         let passports = passports(db, &ids).await?;
         for m in &page {
@@ -221,9 +223,6 @@ pub async fn export(
                 continue;
             };
             count += 1;
-            if !options.visibility.sees_maker(m) {
-                continue;
-            }
             let private = options.visibility.maker_private(m.id, "email").is_ok();
             let home = options.visibility.maker_home(m, "location").is_ok();
             let (mut value, position) = record(m, p, private, home);
