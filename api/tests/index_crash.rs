@@ -17,6 +17,8 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+mod support;
+
 const BIN: &str = env!("CARGO_BIN_EXE_makermatch");
 
 fn free_port() -> u16 {
@@ -235,8 +237,7 @@ async fn index_converges_after_kill_9_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn index_converges_after_kill_9_on_postgres() {
-    let Ok(base) = std::env::var("MAKERMATCH_TEST_POSTGRES_URL") else {
-        eprintln!("skipped: MAKERMATCH_TEST_POSTGRES_URL is not set");
+    let Some(base) = support::postgres_url() else {
         return;
     };
     let admin = Database::connect(&base).await.unwrap();

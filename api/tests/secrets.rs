@@ -255,10 +255,7 @@ fn a_database_password_stays_out_of_logs_and_errors() {
 
     // A server that answers (when the test suite has one): the password stays out of the
     // log through start, queries, failing queries and stop.
-    let Ok(base) = std::env::var("MAKERMATCH_TEST_POSTGRES_URL") else {
-        eprintln!(
-            "PostgreSQL half skipped: set MAKERMATCH_TEST_POSTGRES_URL=postgres://… to run it"
-        );
+    let Some(base) = support::postgres_url() else {
         return;
     };
     let rt = tokio::runtime::Runtime::new().unwrap();

