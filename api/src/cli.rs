@@ -169,7 +169,8 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         return Ok(());
     }
     let config = cli.load_config()?;
-    telemetry::init(&config.log)?;
+    // Held to the end of the command: dropping it sends the last spans.
+    let _telemetry = telemetry::init(&config.log)?;
     match cli.command {
         Command::Serve {
             demo: with_demo, ..

@@ -152,6 +152,36 @@ fn migrate_reports_and_is_idempotent() {
     );
 }
 
+/// A first command on a new database logs one summary line for its migrations at the
+/// default level, not one per migration.
+#[test]
+fn a_first_command_logs_one_migration_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        &["export", "--kind", "facilities", "--format", "csv"],
+        dir.path(),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("migration")).collect();
+    assert_eq!(lines.len(), 1, "one migration line expected:\n{stderr}");
+    let last = {
+        use makermatch_migration::MigratorTrait;
+        makermatch_migration::Migrator::migrations()
+            .last()
+            .map(|m| m.name().to_owned())
+            .unwrap()
+    };
+    assert!(
+        lines[0].contains(&format!(
+            "applied {} migrations, schema at {last}",
+            all_migrations()
+        )),
+        "{}",
+        lines[0]
+    );
+}
+
 #[test]
 fn serve_demo_answers_graphql_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use futures::{SinkExt, StreamExt};
 use makermatch_api::services::jobs::{self, JobInput};
+use makermatch_search::engine::fault::{self, FaultPoint};
 use makermatch_tests::{TestApp, TestDb, on_each_backend};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -291,6 +292,44 @@ async fn metrics_move_with_the_work_done() {
         app.stop().await;
     })
     .await;
+}
+
+/// A panic while a commit is applied to the engine's memory makes the engine restore its
+/// state from the index; that restore is counted as a rebuild with cause `restore`.
+#[tokio::test]
+async fn an_engine_restore_after_a_panic_is_counted() {
+    let t = TestDb::sqlite().await;
+    let app = TestApp::spawn(&t).await;
+    let restores = |samples: &[Sample]| {
+        value(
+            samples,
+            "makermatch_engine_rebuilds_total",
+            &[("cause", "restore")],
+        )
+    };
+    let before = restores(&scrape(&app).await);
+    let key = makermatch_api::index::index_dir(&t.config)
+        .display()
+        .to_string();
+    fault::arm(&key, FaultPoint::Commit, 1);
+    let created = app
+        .data(
+            "mutation RestoreProbe($input: FacilityInput!) { createFacility(input: $input) { uuid } }",
+            json!({ "input": { "name": "Restore Lab", "location": { "country": "GH", "lat": 5.6, "lon": -0.19 } } }),
+        )
+        .await;
+    assert!(created["createFacility"]["uuid"].is_string(), "{created}");
+    assert_eq!(
+        fault::remaining(&key, FaultPoint::Commit),
+        0,
+        "the fault fired"
+    );
+    let after = restores(&scrape(&app).await);
+    assert!(
+        after - before >= 1.0,
+        "restores before {before}, after {after}"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -112,7 +112,13 @@ async fn migrate_unlocked(db: &DatabaseConnection, url: &str) -> Result<Vec<Stri
         .await
         .map_err(|e| AppError::Migration(e.to_string()))?;
     for name in &before.pending {
-        tracing::info!(migration = %name, "applied migration");
+        tracing::debug!(migration = %name, "applied migration");
+    }
+    // One line for the lot: a first command would otherwise open with one per migration.
+    if let Some(last) = before.pending.last() {
+        let n = before.pending.len();
+        let noun = if n == 1 { "migration" } else { "migrations" };
+        tracing::info!("applied {n} {noun}, schema at {last}");
     }
     Ok(before.pending)
 }

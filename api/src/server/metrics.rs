@@ -116,7 +116,7 @@ fn describe() {
     describe_gauge!(DEPTH, "Outbox entries the search index has not applied yet");
     describe_counter!(
         REBUILDS,
-        "Search index refills from the database, by cause (new_index, engine_failed)"
+        "Search engine rebuilds, by cause: refills from the database (new_index, engine_failed) and in-memory restores from the index (restore)"
     );
     describe_gauge!(POOL, "Database pool connections, by state (idle, in_use)");
     describe_gauge!(SUBSCRIPTIONS, "GraphQL subscriptions open on this server");
@@ -144,6 +144,9 @@ pub async fn scrape(State(state): State<AppState>) -> Response {
 
 async fn refresh_database_figures(state: &AppState) {
     record_pool(&state.db);
+    // The search crate counts its own restores (it knows no metrics); read here, at scrape.
+    metrics::counter!(REBUILDS, "cause" => "restore")
+        .absolute(makermatch_search::engine::restores_total());
     let applied = state.index.applied_seq();
     metrics::gauge!(APPLIED_SEQ).set(applied as f64);
     match tokio::time::timeout(
@@ -226,9 +229,19 @@ impl GraphqlOutcome {
 /// Times `POST /graphql` and counts it under what the handler left on the response; a
 /// request whose handler never finished (cut by the request timeout, or the client left)
 /// counts as `unknown`/`cancelled`.
+///
+/// The request also runs in a `graphql` span (a trace when OTLP export is on, see
+/// `telemetry::otlp`), named after its operation once known: `graphql Stats`.
 pub async fn track_graphql(request: Request, next: Next) -> Response {
+    use tracing::Instrument;
+    let span = tracing::info_span!(
+        "graphql",
+        otel.kind = "server",
+        graphql.operation.name = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+    );
     let mut pending = Unfinished(Some(Instant::now()));
-    let response = next.run(request).await;
+    let response = next.run(request).instrument(span.clone()).await;
     let started = pending.0.take().unwrap_or_else(Instant::now);
     let outcome = response
         .extensions()
@@ -238,6 +251,17 @@ pub async fn track_graphql(request: Request, next: Next) -> Response {
             operation: "unknown".to_owned(),
             outcome: "error".to_owned(),
         });
+    // The OpenTelemetry span started when the request entered it, so it is renamed there
+    // (recording `otel.name` now would be ignored); without an exporter this does nothing.
+    {
+        use opentelemetry::trace::TraceContextExt;
+        use tracing_opentelemetry::OpenTelemetrySpanExt;
+        span.context()
+            .span()
+            .update_name(format!("graphql {}", outcome.operation));
+    }
+    span.record("graphql.operation.name", outcome.operation.as_str());
+    span.record("outcome", outcome.outcome.as_str());
     outcome.record(started.elapsed());
     response
 }
@@ -349,7 +373,7 @@ impl Drop for OpenSubscription {
 }
 
 /// Counts a search index refill from the database; `cause` is `new_index` or
-/// `engine_failed`.
+/// `engine_failed` (`restore`, the engine's own rebuilds from the index, is read at scrape).
 pub fn record_rebuild(cause: &'static str) {
     metrics::counter!(REBUILDS, "cause" => cause).increment(1);
 }

@@ -23,6 +23,7 @@ use fault::FaultPoint;
 pub use health::{EngineHealth, panic_message};
 use health::{HealthCell, guarded};
 pub use open::{OnMismatch, OpenOptions, Opened};
+pub use recover::restores_total;
 use state::{Snapshot, State};
 pub use writer::{CommitReport, EngineWriter, WriterOptions};
 

@@ -4,7 +4,7 @@
 //! with [`SearchError::Recovering`] when it is not.
 
 use std::sync::PoisonError;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::Inner;
 use super::fault::{self, FaultPoint};
@@ -12,6 +12,16 @@ use super::health::{EngineHealth, guarded};
 use super::state::{Snapshot, State};
 use crate::SearchError;
 use crate::index::payload;
+
+/// In-memory states rebuilt from the index by every engine of the process. Process-wide so
+/// that a metrics exporter can read it without holding an engine or hooking the recovery.
+static RESTORES: AtomicU64 = AtomicU64::new(0);
+
+/// How many times an engine of this process rebuilt its in-memory state from the index
+/// (after a caught panic, or a commit that could not be applied to memory).
+pub fn restores_total() -> u64 {
+    RESTORES.load(Ordering::Relaxed)
+}
 
 /// Loads the state of the last commit and swaps it in. On failure the old state stays
 /// when it is still whole; when it is not, the engine is [`EngineHealth::Failed`] and
@@ -32,6 +42,7 @@ pub(crate) fn reload(inner: &Inner, reason: &str) -> Result<(), SearchError> {
     let error = match loaded {
         Ok(Ok(state)) => {
             install(inner, state);
+            RESTORES.fetch_add(1, Ordering::Relaxed);
             return Ok(());
         }
         Ok(Err(e)) => e,
