@@ -121,6 +121,13 @@ pub struct GraphqlConfig {
     /// facility lists kept in memory between requests, until a write reaches the index;
     /// 0 turns it off.
     pub list_cache_rows: u64,
+    /// How long any cache may keep an anonymous query's answer over GET, in seconds
+    /// (`Cache-Control: public, max-age=…`); its `ETag` changes once a write reaches the
+    /// index. 0: caches revalidate every time.
+    pub cache_max_age_secs: u32,
+    /// Longest URL (path and parameters) a GraphQL GET may have, in bytes; a longer one
+    /// is answered 414 (POST it instead).
+    pub max_url_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -292,6 +299,8 @@ impl Default for Config {
                 request_timeout_ms: 10_000,
                 cors_origins: Vec::new(),
                 list_cache_rows: 200_000,
+                cache_max_age_secs: 5,
+                max_url_bytes: 16 * 1024,
             },
             index: IndexConfig::default(),
             auth: AuthConfig::default(),
@@ -402,6 +411,12 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "server.header_read_timeout_ms and server.idle_timeout_ms must be at least 1 (10000 and 60000 are good values)".to_owned(),
             ));
+        }
+        if self.graphql.max_url_bytes < 256 {
+            return Err(ConfigError::Invalid(format!(
+                "graphql.max_url_bytes is {}, too short for any query URL; use at least 256 (16384 is a good value)",
+                self.graphql.max_url_bytes
+            )));
         }
         for origin in &self.graphql.cors_origins {
             if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err()
@@ -549,6 +564,23 @@ mod tests {
             jail.create_file(DEFAULT_CONFIG_FILE, "[graphql]\ngraphiql = false\n")?;
             let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
             assert!(!config.graphql.graphiql);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn get_caching_keys_come_from_the_environment_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MAKERMATCH_GRAPHQL__CACHE_MAX_AGE_SECS", "0");
+            jail.set_env("MAKERMATCH_GRAPHQL__MAX_URL_BYTES", "4096");
+            let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
+            assert_eq!(config.graphql.cache_max_age_secs, 0);
+            assert_eq!(config.graphql.max_url_bytes, 4096);
+            jail.set_env("MAKERMATCH_GRAPHQL__MAX_URL_BYTES", "10");
+            let err = Config::load(&ConfigSource::Default, &FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("graphql.max_url_bytes"), "{err}");
             Ok(())
         });
     }

@@ -201,9 +201,11 @@ async fn introspection_and_graphiql_can_be_switched_off() {
         body["data"]["__schema"].is_null(),
         "no schema for strangers: {body}"
     );
+    // A browser's request for the page (others get GraphQL over GET).
     let page = app
         .client
         .get(format!("{}/graphql", app.base))
+        .header("accept", "text/html")
         .send()
         .await
         .unwrap();

@@ -53,7 +53,13 @@ async fn graphql_answers_over_http() {
             "the taxonomy is stored: {body}"
         );
 
-        let page = client.get(format!("{base}/graphql")).send().await.unwrap();
+        // GraphiQL for a browser's request for a page (others get GraphQL over GET).
+        let page = client
+            .get(format!("{base}/graphql"))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
         assert!(page.status().is_success());
         assert!(
             page.text()

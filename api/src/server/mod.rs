@@ -1,9 +1,11 @@
-//! The HTTP server: `/graphql` (POST queries, GET GraphiQL), `/healthz`, `/readyz`,
-//! `/metrics`.
+//! The HTTP server: `/graphql` (POST and GET queries, GraphiQL for browsers, WebSockets),
+//! `/healthz`, `/readyz`, `/metrics`.
 
 mod activity;
 mod connections;
 mod file_limit;
+mod get;
+mod http_cache;
 pub mod metrics;
 mod routes;
 mod shutdown;

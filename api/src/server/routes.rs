@@ -4,11 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_graphql::http::GraphiQLSource;
+use async_graphql::parser::types::OperationType;
 use async_graphql_axum::rejection::GraphQLRejection;
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::extract::ws::{WebSocketUpgrade, rejection::WebSocketUpgradeRejection};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
@@ -23,6 +25,7 @@ use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
 
+use super::{get, http_cache};
 use crate::auth::rate::RateLimits;
 use crate::auth::{self, AuthError, Verifier};
 use crate::config::GraphqlConfig;
@@ -91,8 +94,8 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/graphql",
             post(graphql)
-                .layer(axum::middleware::from_fn(super::metrics::track_graphql))
-                .get(graphql_get),
+                .get(graphql_get)
+                .layer(axum::middleware::from_fn(track_operations)),
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(super::metrics::scrape))
@@ -156,7 +159,21 @@ fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Actor>, 
     verified.map(Some)
 }
 
-/// POST /graphql, answered in the media type the request's `Accept` asks for.
+/// Times and counts GraphQL operations over HTTP (POST, and GETs that are neither a
+/// WebSocket nor GraphiQL's page).
+async fn track_operations(request: axum::extract::Request, next: Next) -> Response {
+    let operation = request.method() == Method::POST
+        || !(get::is_upgrade(request.headers())
+            || get::wants_page(request.headers(), request.uri()));
+    if operation {
+        super::metrics::track_graphql(request, next).await
+    } else {
+        next.run(request).await
+    }
+}
+
+/// POST /graphql, answered in the media type the request's `Accept` asks for; no cache
+/// keeps the answer.
 async fn graphql(
     State(state): State<AppState>,
     Extension(admission): Extension<Arc<Admission>>,
@@ -165,10 +182,90 @@ async fn graphql(
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
     let media = ResponseMedia::of(&headers);
-    let mut response = answer(state, admission, peer, &headers, request, media).await;
+    let mut response = answer(state, admission, peer, &headers, Door::Post(request), media).await;
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CONTENT_TYPE, media.content_type());
+    response_headers.insert(header::CACHE_CONTROL, http_cache::no_store());
+    response
+}
+
+/// How a GraphQL request came: as a POST body, or in a GET's URL (already read, or the
+/// refusal to answer). Both then go the same way, but GET runs queries only and its
+/// anonymous answers may be cached.
+enum Door {
+    Post(Result<GraphQLRequest, GraphQLRejection>),
+    Get(Result<async_graphql::Request, get::Unreadable>),
+}
+
+impl Door {
+    /// The request, or why it is refused.
+    fn read(
+        self,
+        state: &AppState,
+        headers: &HeaderMap,
+    ) -> Result<async_graphql::Request, get::Unreadable> {
+        let request = match self {
+            Door::Get(request) => return request,
+            Door::Post(request) => request,
+        };
+        if !is_json(headers) {
+            return Err(get::Unreadable::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                Code::BadUserInput,
+                "POST /graphql takes `Content-Type: application/json` with a body like {\"query\": \"{ version }\"}",
+            ));
+        }
+        match request {
+            // Without a query nor a persisted query's hash there is nothing to parse: the
+            // body's parameters are wrong (a misspelt key, say), not the query.
+            Ok(r) if r.0.query.is_empty() && !r.0.extensions.contains_key("persistedQuery") => {
+                Err(get::Unreadable::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::BadUserInput,
+                    "the body has no `query`; send JSON like {\"query\": \"{ version }\"}",
+                ))
+            }
+            Ok(r) => Ok(r.into_inner()),
+            Err(GraphQLRejection(async_graphql::ParseRequestError::PayloadTooLarge)) => {
+                Err(get::Unreadable::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Code::LimitExceeded,
+                    format!(
+                        "the request body is over {} bytes",
+                        state.graphql.max_body_bytes
+                    ),
+                ))
+            }
+            Err(GraphQLRejection(e)) => {
+                let detail = match e {
+                    async_graphql::ParseRequestError::InvalidRequest(inner) => inner.to_string(),
+                    other => other.to_string(),
+                };
+                Err(get::Unreadable::new(
+                    StatusCode::BAD_REQUEST,
+                    Code::BadUserInput,
+                    format!(
+                        "the body is not a GraphQL request ({detail}); send JSON like {{\"query\": \"{{ version }}\", \"variables\": {{}}}}"
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// The refusal of a mutation or subscription sent over GET: 405 with `Allow: POST`, as the
+/// GraphQL-over-HTTP spec has it.
+fn not_over_get(kind: OperationType) -> Response {
+    let message = match kind {
+        OperationType::Subscription => {
+            "a subscription does not run over GET; open a WebSocket to /graphql (graphql-transport-ws)"
+        }
+        _ => "a mutation does not run over GET; POST it to /graphql",
+    };
+    let mut response = refuse(StatusCode::METHOD_NOT_ALLOWED, Code::BadUserInput, message);
     response
         .headers_mut()
-        .insert(header::CONTENT_TYPE, media.content_type());
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
     response
 }
 
@@ -185,7 +282,7 @@ async fn answer(
     admission: Arc<Admission>,
     peer: SocketAddr,
     headers: &HeaderMap,
-    request: Result<GraphQLRequest, GraphQLRejection>,
+    door: Door,
     media: ResponseMedia,
 ) -> Response {
     let actor = match authenticate(&state, headers) {
@@ -215,37 +312,12 @@ async fn answer(
         }
         return response;
     }
-    if !is_json(headers) {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Code::BadUserInput,
-            "POST /graphql takes `Content-Type: application/json` with a body like {\"query\": \"{ version }\"}",
-        );
-    }
-    let mut request = match request {
-        Ok(r) => r.into_inner(),
-        Err(GraphQLRejection(async_graphql::ParseRequestError::PayloadTooLarge)) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                Code::LimitExceeded,
-                format!(
-                    "the request body is over {} bytes",
-                    state.graphql.max_body_bytes
-                ),
-            );
-        }
-        Err(GraphQLRejection(e)) => {
-            let detail = match e {
-                async_graphql::ParseRequestError::InvalidRequest(inner) => inner.to_string(),
-                other => other.to_string(),
-            };
-            return refuse(
-                StatusCode::BAD_REQUEST,
-                Code::BadUserInput,
-                format!(
-                    "the body is not a GraphQL request ({detail}); send JSON like {{\"query\": \"{{ version }}\", \"variables\": {{}}}}"
-                ),
-            );
+    let over_get = matches!(door, Door::Get(_));
+    let signed_in = actor.is_some();
+    let mut request = match door.read(&state, headers) {
+        Ok(request) => request,
+        Err(unreadable) => {
+            return refuse(unreadable.status, unreadable.code, unreadable.message);
         }
     };
     let prepared = state
@@ -264,7 +336,31 @@ async fn answer(
         refused.extensions_mut().insert(outcome);
         return refused;
     }
+    if over_get
+        && let Some(kind @ (OperationType::Mutation | OperationType::Subscription)) =
+            get::operation_type(&mut request)
+    {
+        return not_over_get(kind);
+    }
     let operation = super::metrics::operation_of(&mut request);
+    // Read before executing, so an answer is never tagged with a position newer than the
+    // data it was computed from.
+    let tag = (over_get && !signed_in)
+        .then(|| http_cache::etag(state.index.applied_seq(), &request, media));
+    if let Some(tag) = &tag
+        && http_cache::matches(headers, tag)
+    {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        http_cache::public(
+            &mut not_modified,
+            tag.clone(),
+            state.graphql.cache_max_age_secs,
+        );
+        not_modified
+            .extensions_mut()
+            .insert(super::metrics::GraphqlOutcome::answered(operation, &[]));
+        return not_modified;
+    }
     let request = request
         .data(loader::new_loader(
             state.db.clone(),
@@ -289,6 +385,17 @@ async fn answer(
     }
     // The content type is set by `graphql`, from the request's `Accept`.
     http.headers_mut().extend(response.http_headers);
+    match tag {
+        Some(tag) if response.errors.is_empty() && http.status() == StatusCode::OK => {
+            http_cache::public(&mut http, tag, state.graphql.cache_max_age_secs);
+        }
+        _ if signed_in => {
+            http.headers_mut()
+                .insert(header::CACHE_CONTROL, http_cache::private());
+        }
+        // Answers with errors: `no-store`, set by the door's handler.
+        _ => {}
+    }
     http.extensions_mut()
         .insert(super::metrics::GraphqlOutcome::answered(
             operation,
@@ -348,21 +455,33 @@ pub(super) fn connection_data(
 }
 
 /// GET /graphql: a `graphql-transport-ws` (or legacy `graphql-ws`) subscription socket
-/// when the request upgrades, else GraphiQL.
+/// when the request upgrades, GraphiQL for a browser asking for a page, else a query read
+/// from the URL and answered as POST answers it (cacheable when anonymous).
 async fn graphql_get(
     State(state): State<AppState>,
     Extension(admission): Extension<Arc<Admission>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    protocol: Result<
-        GraphQLProtocol,
-        <GraphQLProtocol as axum::extract::FromRequestParts<AppState>>::Rejection,
-    >,
+    headers: HeaderMap,
+    uri: Uri,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    if let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) {
+    if let (Some(protocol), Ok(upgrade)) = (super::websocket::protocol(&headers), upgrade) {
         return super::websocket::upgrade(state, admission, peer, protocol, upgrade);
     }
-    graphiql(state).await
+    if get::wants_page(&headers, &uri) {
+        // The same URL answers JSON to other clients: caches must tell them apart.
+        let mut page = graphiql(state).await;
+        http_cache::finish_get(&mut page);
+        return page;
+    }
+    let media = ResponseMedia::of(&headers);
+    let request = get::read(&uri, state.graphql.max_url_bytes);
+    let mut response = answer(state, admission, peer, &headers, Door::Get(request), media).await;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    http_cache::finish_get(&mut response);
+    response
 }
 
 async fn graphiql(state: AppState) -> Response {
@@ -377,7 +496,7 @@ async fn graphiql(state: AppState) -> Response {
     } else {
         (
             StatusCode::NOT_FOUND,
-            "GraphiQL is switched off on this server; POST GraphQL queries to /graphql",
+            "GraphiQL is switched off on this server; send GraphQL queries to /graphql by POST, or by GET with a `query` parameter",
         )
             .into_response()
     }

@@ -4,18 +4,20 @@
 //! `connection_init` is closed.
 
 use std::net::SocketAddr;
+use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use async_graphql::http::ALL_WEBSOCKET_PROTOCOLS;
+use async_graphql::http::{WebSocketProtocols, WsMessage};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Data, Executor, Request, Response};
-use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
-use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, header};
 use axum::response::Response as HttpResponse;
 use futures::stream::BoxStream;
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 
 use super::metrics;
 use super::routes::{AppState, connection_data};
@@ -153,12 +155,25 @@ fn timed_out(limit: Duration) -> Response {
     )])
 }
 
+/// The GraphQL WebSocket protocol a request asks for (`Sec-WebSocket-Protocol`), the first
+/// one known of those it lists.
+pub fn protocol(headers: &HeaderMap) -> Option<WebSocketProtocols> {
+    headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|protocols| {
+            protocols
+                .split(',')
+                .find_map(|p| WebSocketProtocols::from_str(p.trim()).ok())
+        })
+}
+
 /// Upgrades to a GraphQL socket held to the server's limits.
 pub fn upgrade(
     state: AppState,
     admission: Arc<Admission>,
     peer: SocketAddr,
-    protocol: GraphQLProtocol,
+    protocol: WebSocketProtocols,
     upgrade: WebSocketUpgrade,
 ) -> HttpResponse {
     let caller = Arc::new(Mutex::new(format!("ip:{}", peer.ip())));
@@ -175,36 +190,130 @@ pub fn upgrade(
         .max_message_size(max_message)
         .max_frame_size(max_message)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            let initialised = Arc::new(AtomicBool::new(false));
-            let flag = initialised.clone();
-            let served = GraphQLWebSocket::new(socket, executor, protocol)
-                .on_connection_init(move |payload| async move {
-                    let data = connection_data(
-                        &state.verifier,
-                        &state.db,
-                        state.list_cache.clone(),
-                        &payload,
-                    );
-                    if let Ok((_, Some(subject))) = &data
-                        && let Ok(mut c) = caller.lock()
-                    {
+        .on_upgrade(move |socket| {
+            serve(
+                socket,
+                state,
+                executor,
+                protocol,
+                caller,
+                init_timeout,
+                peer,
+            )
+        })
+}
+
+/// Why a `graphql-transport-ws` socket is closed, with the codes its clients switch on.
+/// async-graphql closes with 1002 both for a refused `connection_init` and for a message
+/// it cannot read, and with 1011 for a subscribe before the handshake; graphql-ws
+/// clients expect 4403, 4400 and 4401.
+mod close {
+    pub const BAD_REQUEST: u16 = 4400;
+    pub const UNAUTHORIZED: u16 = 4401;
+    pub const FORBIDDEN: u16 = 4403;
+    pub const INIT_TIMEOUT: u16 = 4408;
+    /// What async-graphql sends for both a refused token and an unreadable message.
+    pub const LIBRARY_PROTOCOL_ERROR: u16 = 1002;
+    /// What async-graphql sends for a `subscribe` before `connection_ack`.
+    pub const LIBRARY_NOT_ACKNOWLEDGED: u16 = 1011;
+}
+
+/// The close code to send in place of async-graphql's `code`: `refused` says whether the
+/// socket's `connection_init` was refused (its token), which is what a 1002 right after it
+/// means.
+fn close_code(code: u16, refused: bool) -> u16 {
+    match code {
+        close::LIBRARY_PROTOCOL_ERROR if refused => close::FORBIDDEN,
+        close::LIBRARY_PROTOCOL_ERROR => close::BAD_REQUEST,
+        close::LIBRARY_NOT_ACKNOWLEDGED => close::UNAUTHORIZED,
+        other => other,
+    }
+}
+
+/// Serves one socket: async-graphql's protocol state machine between the socket's halves,
+/// its close codes made the ones graphql-ws names, and closed with 4408 when no
+/// `connection_init` came within `init_timeout`.
+async fn serve(
+    socket: WebSocket,
+    state: AppState,
+    executor: AdmittedSchema,
+    protocol: WebSocketProtocols,
+    caller: Arc<Mutex<String>>,
+    init_timeout: Duration,
+    peer: SocketAddr,
+) {
+    let initialised = Arc::new(AtomicBool::new(false));
+    let refused = Arc::new(AtomicBool::new(false));
+    let (init_flag, refused_flag) = (initialised.clone(), refused.clone());
+    let (mut sink, source) = socket.split();
+    // A read error or a close from the client ends the input, as async-graphql-axum does.
+    let input = source
+        .take_while(|message| futures::future::ready(message.is_ok()))
+        .filter_map(|message| {
+            futures::future::ready(match message {
+                Ok(m @ (Message::Text(_) | Message::Binary(_))) => Some(m.into_data()),
+                _ => None,
+            })
+        });
+    let answers = async_graphql::http::WebSocket::new(executor, input, protocol)
+        .on_connection_init(move |payload| async move {
+            let data = connection_data(
+                &state.verifier,
+                &state.db,
+                state.list_cache.clone(),
+                &payload,
+            );
+            match &data {
+                Ok((_, Some(subject))) => {
+                    if let Ok(mut c) = caller.lock() {
                         *c = format!("sub:{subject}");
                     }
-                    flag.store(true, Ordering::Release);
-                    data.map(|(data, _)| data)
-                })
-                .serve();
-            tokio::pin!(served);
-            tokio::select! {
-                () = &mut served => return,
-                () = tokio::time::sleep(init_timeout) => {}
+                }
+                Ok((_, None)) => {}
+                Err(_) => refused_flag.store(true, Ordering::Release),
             }
-            if initialised.load(Ordering::Acquire) {
-                served.await;
-            } else {
-                // Dropping the socket closes it: it never said who it is.
+            init_flag.store(true, Ordering::Release);
+            data.map(|(data, _)| data)
+        });
+    tokio::pin!(answers);
+    let deadline = tokio::time::sleep(init_timeout);
+    tokio::pin!(deadline);
+    loop {
+        let next = tokio::select! {
+            next = answers.next() => next,
+            () = &mut deadline, if !initialised.load(Ordering::Acquire) => {
                 tracing::info!(%peer, "closed a WebSocket that sent no connection_init in time");
+                let frame = CloseFrame {
+                    code: close::INIT_TIMEOUT,
+                    reason: "Connection initialisation timeout".into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                return;
             }
-        })
+        };
+        let message = match next {
+            Some(WsMessage::Text(text)) => Message::Text(text.into()),
+            Some(WsMessage::Close(code, reason)) => Message::Close(Some(CloseFrame {
+                code: close_code(code, refused.load(Ordering::Acquire)),
+                reason: reason.into(),
+            })),
+            None => return,
+        };
+        if sink.send(message).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn library_close_codes_become_graphql_ws_ones() {
+        assert_eq!(close_code(1002, true), 4403);
+        assert_eq!(close_code(1002, false), 4400);
+        assert_eq!(close_code(1011, false), 4401);
+        assert_eq!(close_code(4429, false), 4429);
+    }
 }

@@ -1,8 +1,10 @@
 //! The media type of a GraphQL answer over HTTP, from the request's `Accept`, as the
-//! GraphQL-over-HTTP spec has it: `application/graphql-response+json` unless the client
-//! accepts only `application/json`. The two differ for a request refused before it ran
-//! (it did not parse, or the schema refused it): `application/graphql-response+json`
-//! answers it with HTTP 400 and no `data`, `application/json` with 200.
+//! GraphQL-over-HTTP spec has it: `application/graphql-response+json` when the client
+//! names it, else `application/json` (also for no `Accept` and for `*/*`: what clients
+//! written before the new type expect, and what the spec's audit checks). The two differ
+//! for a request refused before it ran (it did not parse, or the schema refused it):
+//! `application/graphql-response+json` answers it with HTTP 400 and no `data`,
+//! `application/json` with 200.
 
 use async_graphql::ServerError;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -17,15 +19,11 @@ pub enum ResponseMedia {
 }
 
 impl ResponseMedia {
-    /// What `headers`' `Accept` asks for: `application/json` only when it accepts that and
-    /// neither `application/graphql-response+json` nor a wildcard (no `Accept` at all
-    /// accepts anything).
+    /// What `headers`' `Accept` asks for: `application/graphql-response+json` when it
+    /// accepts that one (with a quality above 0), else `application/json`.
     pub fn of(headers: &HeaderMap) -> ResponseMedia {
-        let mut json = false;
-        let mut any = headers.get(header::ACCEPT).is_none();
         for value in headers.get_all(header::ACCEPT) {
             let Ok(value) = value.to_str() else {
-                any = true;
                 continue;
             };
             for range in value.split(',') {
@@ -40,18 +38,12 @@ impl ResponseMedia {
                 if refused {
                     continue;
                 }
-                match media.as_str() {
-                    GRAPHQL_RESPONSE_JSON | "*/*" | "application/*" => any = true,
-                    JSON => json = true,
-                    _ => {}
+                if media == GRAPHQL_RESPONSE_JSON {
+                    return ResponseMedia::GraphqlResponseJson;
                 }
             }
         }
-        if json && !any {
-            ResponseMedia::Json
-        } else {
-            ResponseMedia::GraphqlResponseJson
-        }
+        ResponseMedia::Json
     }
 
     pub fn content_type(self) -> HeaderValue {
@@ -98,14 +90,18 @@ mod tests {
     }
 
     #[test]
-    fn only_a_json_only_accept_gets_json() {
-        assert_eq!(accepting(&[]), ResponseMedia::GraphqlResponseJson);
+    fn only_an_accept_naming_the_new_type_gets_it() {
+        assert_eq!(accepting(&[]), ResponseMedia::Json);
         assert_eq!(accepting(&["application/json"]), ResponseMedia::Json);
         assert_eq!(
             accepting(&["application/json; charset=utf-8"]),
             ResponseMedia::Json
         );
-        assert_eq!(accepting(&["*/*"]), ResponseMedia::GraphqlResponseJson);
+        assert_eq!(accepting(&["*/*"]), ResponseMedia::Json);
+        assert_eq!(
+            accepting(&["application/graphql-response+json;q=0, */*"]),
+            ResponseMedia::Json
+        );
         assert_eq!(
             accepting(&["application/graphql-response+json, application/json;q=0.9"]),
             ResponseMedia::GraphqlResponseJson
@@ -114,8 +110,9 @@ mod tests {
             accepting(&["application/json", "*/*;q=0"]),
             ResponseMedia::Json
         );
+        assert_eq!(accepting(&["text/html"]), ResponseMedia::Json);
         assert_eq!(
-            accepting(&["text/html"]),
+            accepting(&["application/json", "application/graphql-response+json"]),
             ResponseMedia::GraphqlResponseJson
         );
     }
