@@ -135,7 +135,7 @@ const CREATE_FACILITY: &str =
 const CREATE_MAKER: &str =
     "mutation($input: MakerInput!) { createMaker(input: $input) { id uuid } }";
 const CREATE_JOB: &str = "mutation($input: JobInput!) { createJob(input: $input) { id } }";
-const MATCH: &str = "query($j: ID!, $o: MatchOptionsInput) { matchJob(jobId: $j, options: $o) { score distanceKm facility { id uuid name } makers { makerId relation covers } breakdown { factor applicable value } evidence { kind term source makerId credentialId credit detail } missing { kind term required reason } } }";
+const MATCH: &str = "query($j: ID!, $o: MatchOptionsInput) { matchJob(jobId: $j, options: $o) { score distanceKm facility { id uuid name } makers { makerId relation covers maker { id name } } breakdown { factor applicable value } evidence { kind term source makerId credentialId credit detail } missing { kind term required reason } } }";
 
 /// Creates a facility through `createFacility`; returns its global id and plain UUID.
 async fn facility(app: &TestApp, input: serde_json::Value) -> (String, String) {
@@ -284,6 +284,8 @@ async fn a_verified_skill_outranks_a_self_declared_one_until_revoked() {
             assert!(team["missing"].as_array().unwrap().is_empty(), "{team}");
             assert_eq!(team["makers"][0]["relation"], "AFFILIATED");
             assert_eq!(team["makers"][0]["covers"], json!(["TIG welding"]));
+            // The member's passport, through the loader: the maker `makerId` names.
+            assert_eq!(team["makers"][0]["maker"]["id"], team["makers"][0]["makerId"], "{team}");
         }
 
         // The issuer renamed: the evidence names it as it is now.

@@ -181,8 +181,20 @@ pub fn name_database_errors(errors: &mut [ServerError]) {
 /// async-graphql's own refusals of argument values (`Invalid value for argument
 /// "input.skills.2.level", enumeration type "SkillLevel" does not contain …`) get the
 /// `BAD_USER_INPUT` code and name the field as our errors do: `input.skills[2].level`.
+/// Values a scalar could not read (`Failed to parse "Date": …`) get `BAD_USER_INPUT` too.
 pub fn name_input_errors(errors: &mut [ServerError]) {
     for e in errors {
+        if e.message.starts_with("Failed to parse \"") {
+            // An input value of the wrong form (a date that is not `YYYY-MM-DD`): the
+            // scalar's message says what is expected.
+            let ext = e
+                .extensions
+                .get_or_insert_with(ErrorExtensionValues::default);
+            if ext.get("code").is_none() {
+                ext.set("code", Value::from(Code::BadUserInput.as_str()));
+            }
+            continue;
+        }
         let Some(rest) = e.message.strip_prefix("Invalid value for argument \"") else {
             continue;
         };

@@ -13,7 +13,8 @@ pub struct GeoFilter {
     pub lat: f64,
     /// Longitude in degrees, −180 to 180.
     pub lon: f64,
-    /// Radius in kilometres, more than 0 and at most 20,038 (half the Earth's circumference).
+    /// Radius in kilometres, more than 0 and at most 20,038 (half the Earth's
+    /// circumference).
     pub radius_km: f64,
 }
 
@@ -23,9 +24,13 @@ const HALF_CIRCUMFERENCE_KM: f64 = 20_038.0;
 /// A viewport. A box with `minLon > maxLon` crosses the antimeridian.
 #[derive(InputObject, Debug, Clone, Copy)]
 pub struct BoundingBox {
+    /// Southern edge, WGS 84 degrees, -90 to 90.
     pub min_lat: f64,
+    /// Western edge, WGS 84 degrees, -180 to 180.
     pub min_lon: f64,
+    /// Northern edge, WGS 84 degrees, not below `minLat`.
     pub max_lat: f64,
+    /// Eastern edge, WGS 84 degrees, -180 to 180.
     pub max_lon: f64,
 }
 

@@ -20,6 +20,7 @@ use crate::graphql::access::visibility;
 /// What a map can show.
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum MapLayer {
+    /// At the facilities' positions.
     Facilities,
     /// At the makers' public positions (never their homes).
     Makers,
@@ -161,9 +162,12 @@ impl MapQuery {
     async fn map_features(
         &self,
         ctx: &Context<'_>,
-        bbox: BoundingBox,
+        #[graphql(desc = "The viewport, in WGS 84 degrees.")] bbox: BoundingBox,
+        #[graphql(desc = "Web map zoom level, 0 (whole world) to 22; sets the clustering grid.")]
         zoom: i32,
-        layers: Option<Vec<MapLayer>>,
+        #[graphql(desc = "The layers to draw; facilities only when absent.")] layers: Option<
+            Vec<MapLayer>,
+        >,
     ) -> Result<Json<Value>> {
         if !(0..=MAX_ZOOM).contains(&zoom) {
             return Err(bad_input("zoom", format!("give 0 to {MAX_ZOOM}")));

@@ -22,8 +22,8 @@ mod taxonomy;
 mod ties;
 
 // What the domains share: the policy as GraphQL sees it, errors, geo inputs, loaders,
-// engine work off the async workers, plain lists, Relay ids and pages, and the search
-// engine's handle.
+// engine work off the async workers, plain lists, Relay ids and pages, the date scalars,
+// and the search engine's handle.
 mod access;
 pub mod error;
 mod geo;
@@ -31,6 +31,7 @@ pub mod loader;
 pub mod offload;
 mod plain;
 pub mod relay;
+mod scalars;
 mod search_support;
 
 // What a request passes before the executor: persisted and parsed queries, admission and
@@ -46,6 +47,8 @@ use sea_orm::DatabaseConnection;
 use crate::config::GraphqlConfig;
 use crate::index::IndexHandle;
 
+/// Every read: facilities, makers, jobs and programmes, search, matching, the map, the
+/// taxonomy, credentials and the server's state.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -63,6 +66,7 @@ pub struct Query(
     ties::TiesQuery,
 );
 
+/// Every write; each needs a token, and the access policy decides who may do what.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     facilities::FacilitiesMutation,

@@ -15,7 +15,11 @@ use crate::graphql::access::visibility;
 
 /// An object with a global id.
 #[derive(Interface)]
-#[graphql(field(name = "id", ty = "ID"))]
+#[graphql(field(
+    name = "id",
+    ty = "ID",
+    desc = "Global id (Relay): opaque, stable, accepted by `node` and every `id` argument."
+))]
 // Made once per `node` or `search` hit and handed to the resolver at once: boxing the
 // larger variants would only add an allocation.
 #[allow(clippy::large_enum_variant)]
@@ -38,7 +42,11 @@ pub struct NodeQuery;
 impl NodeQuery {
     /// The object with this global id, or null when there is none or the caller may not
     /// see it (a passport that is not public; an assignment outside the caller's work).
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as every node's `id` field gives it.")] id: ID,
+    ) -> Result<Option<Node>> {
         let Some((ty, uuid)) = decode(&id) else {
             return Err(super::error::bad_input(
                 "id",

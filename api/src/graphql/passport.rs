@@ -3,7 +3,6 @@
 //! maker shares it), and an admin may erase on the maker's behalf.
 
 use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -11,6 +10,7 @@ use super::error::{Code, coded, from_service};
 use super::relay::{NodeType, expect_id, global_id};
 use super::search_support::index;
 use crate::graphql::access::require;
+use crate::graphql::scalars::Timestamp;
 use crate::services::passport::{self, Home};
 use crate::services::policy::Rule;
 use crate::services::{actor::Actor, erasure};
@@ -20,7 +20,8 @@ use crate::services::{actor::Actor, erasure};
 pub struct ErasedPassport {
     /// The maker's id, which stays for the assignments naming them.
     pub id: ID,
-    pub erased_at: DateTime<Utc>,
+    /// When the passport was erased.
+    pub erased_at: Timestamp,
 }
 
 async fn export(ctx: &Context<'_>, actor: &Actor, id: Uuid) -> Result<Json<serde_json::Value>> {
@@ -62,7 +63,7 @@ impl PassportQuery {
     async fn export_passport(
         &self,
         ctx: &Context<'_>,
-        maker_id: ID,
+        #[graphql(desc = "The maker's global id or plain UUID.")] maker_id: ID,
     ) -> Result<Json<serde_json::Value>> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
         let actor = require(ctx, Rule::MakerOrStaff(id))?;
@@ -80,7 +81,11 @@ impl PassportMutation {
     /// availability, affiliations, credentials and machine clearances. The maker's
     /// assignments stay, anonymously, so programme totals do not change; searches stop
     /// finding the maker once this returns. Cannot be undone.
-    async fn erase_passport(&self, ctx: &Context<'_>, maker_id: ID) -> Result<ErasedPassport> {
+    async fn erase_passport(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The maker's global id or plain UUID.")] maker_id: ID,
+    ) -> Result<ErasedPassport> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
         let actor = require(ctx, Rule::MakerOrAdmin(id))?;
         // Only the maker's own token says which steps of the audit trail were theirs.
@@ -95,7 +100,8 @@ impl PassportMutation {
             erased_at: written
                 .value
                 .erased_at
-                .unwrap_or(written.value.last_updated),
+                .unwrap_or(written.value.last_updated)
+                .into(),
         })
     }
 }

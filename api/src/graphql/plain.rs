@@ -177,7 +177,7 @@ macro_rules! as_scalar {
     )*};
 }
 
-as_scalar!(f64, i32, bool, chrono::DateTime<chrono::Utc>, uuid::Uuid);
+as_scalar!(f64, i32, bool, super::scalars::Timestamp, uuid::Uuid);
 
 impl<T: PlainValue> PlainValue for Option<T> {
     fn plain(self) -> Value {

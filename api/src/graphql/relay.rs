@@ -1,8 +1,10 @@
 //! Relay conventions (DESIGN §7): opaque global ids (`base64url("Facility:<uuid>")`),
 //! offset cursors, and connections with `pageInfo` and `totalCount` capped at 100 a page.
 
-use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
-use async_graphql::{Context, Error, ErrorExtensions, ID, OutputType, SimpleObject};
+use std::borrow::Cow;
+
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields, PageInfo};
+use async_graphql::{Context, Error, ErrorExtensions, ID, Object, OutputType, TypeName};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
@@ -162,14 +164,56 @@ impl PageArgs {
     }
 }
 
-/// The connection-level fields beyond `pageInfo`.
-#[derive(SimpleObject)]
-pub struct Total {
-    /// All matching items, over every page.
-    pub total_count: u64,
+/// One page of a list, as a Relay connection. Its own type rather than async-graphql's
+/// `Connection` so that every `…Connection` type carries a description in the schema.
+pub struct Page<T: OutputType> {
+    connection: Connection<OffsetCursor, T>,
+    total: u64,
 }
 
-pub type Page<T> = Connection<OffsetCursor, T, Total, EmptyFields>;
+impl<T: OutputType> TypeName for Page<T> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Connection", T::type_name()).into()
+    }
+}
+
+/// One page of a list (a Relay connection): its items in order as `edges` or `nodes`,
+/// `pageInfo` to ask for the next page with `after`, and `totalCount` over every page.
+#[Object(name_type)]
+impl<T: OutputType> Page<T> {
+    /// Information to aid in pagination.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo {
+            has_previous_page: self.connection.has_previous_page,
+            has_next_page: self.connection.has_next_page,
+            start_cursor: self
+                .connection
+                .edges
+                .first()
+                .map(|e| e.cursor.encode_cursor()),
+            end_cursor: self
+                .connection
+                .edges
+                .last()
+                .map(|e| e.cursor.encode_cursor()),
+        }
+    }
+
+    /// A list of edges.
+    async fn edges(&self) -> &[Edge<OffsetCursor, T, EmptyFields>] {
+        &self.connection.edges
+    }
+
+    /// A list of nodes.
+    async fn nodes(&self) -> Vec<&T> {
+        self.connection.edges.iter().map(|e| &e.node).collect()
+    }
+
+    /// All matching items, over every page.
+    async fn total_count(&self) -> u64 {
+        self.total
+    }
+}
 
 /// Whether the connection being resolved shows its total (`totalCount`, or `pageInfo`
 /// whose `hasNextPage` needs it). Counting a whole area costs more than finding a page
@@ -182,18 +226,14 @@ pub fn wants_total(ctx: &Context<'_>) -> bool {
 /// A connection from one page of items starting at `args.offset`.
 pub fn page<T: OutputType>(args: PageArgs, items: Vec<T>, total: u64) -> Page<T> {
     let end = args.offset + items.len();
-    let mut connection = Connection::with_additional_fields(
-        args.offset > 0,
-        (end as u64) < total,
-        Total { total_count: total },
-    );
+    let mut connection = Connection::new(args.offset > 0, (end as u64) < total);
     connection.edges.extend(
         items
             .into_iter()
             .enumerate()
             .map(|(i, item)| Edge::new(OffsetCursor(args.offset + i), item)),
     );
-    connection
+    Page { connection, total }
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ impl AssignmentsMutation {
     async fn propose_assignment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The job, facility, quantity and terms proposed.")]
         input: ProposeAssignmentInput,
     ) -> Result<Assignment> {
         let actor = require(ctx, Rule::SignedIn)?;
@@ -47,7 +48,7 @@ impl AssignmentsMutation {
             quantity: input.quantity,
             unit_price_minor: input.unit_price_minor,
             currency: input.currency,
-            due_on: input.due_on,
+            due_on: input.due_on.map(Into::into),
             maker_ids,
         };
         let db = ctx.data::<DatabaseConnection>()?;
@@ -64,9 +65,9 @@ impl AssignmentsMutation {
     async fn transition_assignment(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        step: AssignmentStep,
-        note: Option<String>,
+        #[graphql(desc = "The assignment's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "The step to take from the current status.")] step: AssignmentStep,
+        #[graphql(desc = "Free text kept in the audit trail with the step.")] note: Option<String>,
     ) -> Result<Assignment> {
         let actor = require(ctx, Rule::SignedIn)?;
         let uuid = expect_id("id", &id, NodeType::Assignment)?;

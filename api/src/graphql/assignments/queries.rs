@@ -37,7 +37,7 @@ impl AssignmentsQuery {
     async fn programme_summary(
         &self,
         ctx: &Context<'_>,
-        programme_id: ID,
+        #[graphql(desc = "The programme's global id or plain UUID.")] programme_id: ID,
     ) -> Result<ProgrammeSummary> {
         require(ctx, Rule::Staff)?;
         let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
@@ -58,7 +58,7 @@ impl AssignmentsQuery {
     async fn programme_assignments_csv(
         &self,
         ctx: &Context<'_>,
-        programme_id: ID,
+        #[graphql(desc = "The programme's global id or plain UUID.")] programme_id: ID,
     ) -> Result<String> {
         require(ctx, Rule::Staff)?;
         let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
@@ -70,7 +70,11 @@ impl AssignmentsQuery {
 
     /// The assignments of a job, oldest first: all of them for staff and the job's QA
     /// inspector; for a maker, those of the facilities they are tied to.
-    async fn assignments(&self, ctx: &Context<'_>, job_id: ID) -> Result<Vec<Assignment>> {
+    async fn assignments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job's global id or plain UUID.")] job_id: ID,
+    ) -> Result<Vec<Assignment>> {
         let actor = require(ctx, Rule::SignedIn)?;
         let job = expect_id("jobId", &job_id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;

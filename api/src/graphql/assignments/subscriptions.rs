@@ -35,6 +35,7 @@ where
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live events, over WebSocket (graphql-transport-ws).
 #[Subscription]
 impl Subscription {
     /// Every transition of the job's assignments, as it commits (staff and the job's QA
@@ -42,7 +43,7 @@ impl Subscription {
     async fn job_events(
         &self,
         ctx: &Context<'_>,
-        job_id: ID,
+        #[graphql(desc = "The job's global id or plain UUID.")] job_id: ID,
     ) -> Result<impl Stream<Item = AssignmentTransition> + use<>> {
         let actor = require(ctx, Rule::SignedIn)?;
         let job = expect_id("jobId", &job_id, NodeType::Job)?;
@@ -57,7 +58,7 @@ impl Subscription {
     async fn assignment_events(
         &self,
         ctx: &Context<'_>,
-        facility_id: ID,
+        #[graphql(desc = "The facility's global id or plain UUID.")] facility_id: ID,
     ) -> Result<impl Stream<Item = AssignmentTransition> + use<>> {
         let actor = require(ctx, Rule::SignedIn)?;
         let facility = expect_id("facilityId", &facility_id, NodeType::Facility)?;

@@ -1,7 +1,6 @@
 //! The `Assignment` type, its audit trail, and programme summaries.
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{assignment, assignment_event};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
@@ -10,6 +9,7 @@ use crate::graphql::error::from_db;
 use crate::graphql::facilities::Facility;
 use crate::graphql::loader::{AppLoader, FacilityId};
 use crate::graphql::relay::{NodeType, global_id};
+use crate::graphql::scalars::{Date, Timestamp};
 use crate::services::assignments::Transition;
 use crate::services::programmes;
 
@@ -17,15 +17,25 @@ use crate::services::programmes;
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "makermatch_entities::assignment::AssignmentStatus")]
 pub enum AssignmentStatus {
+    /// Offered to the facility, awaiting its answer.
     Proposed,
+    /// The facility took the work on.
     Accepted,
+    /// The facility turned it down (final).
     Declined,
+    /// A prototype awaits the QA inspector's verdict.
     PrototypeSubmitted,
+    /// The QA inspector approved the prototype.
     PrototypeApproved,
+    /// The QA inspector rejected the prototype; the facility may submit again.
     PrototypeRejected,
+    /// The facility is making the items.
     InProduction,
+    /// The items were delivered, awaiting staff confirmation.
     Delivered,
+    /// Staff confirmed delivery (final).
     Completed,
+    /// Called off by staff (final).
     Cancelled,
 }
 
@@ -36,7 +46,8 @@ pub enum AssignmentStep {
     Accept,
     /// PROPOSED → DECLINED.
     Decline,
-    /// ACCEPTED or PROTOTYPE_REJECTED → PROTOTYPE_SUBMITTED, when the job wants a prototype.
+    /// ACCEPTED or PROTOTYPE_REJECTED → PROTOTYPE_SUBMITTED, when the job wants a
+    /// prototype.
     SubmitPrototype,
     /// PROTOTYPE_SUBMITTED → PROTOTYPE_APPROVED (the job's QA inspector only).
     ApprovePrototype,
@@ -71,17 +82,24 @@ impl AssignmentStep {
 /// One entry of an assignment's audit trail.
 #[derive(SimpleObject, Clone)]
 pub struct AssignmentTransition {
+    /// Global id of the assignment.
     pub assignment_id: ID,
+    /// Global id of the assignment's job.
     pub job_id: ID,
+    /// Global id of the facility doing the work.
     pub facility_id: ID,
+    /// Items assigned.
     pub quantity: i32,
     /// Null for the event that created the assignment.
     pub from_status: Option<AssignmentStatus>,
+    /// The status after the step.
     pub to_status: AssignmentStatus,
     /// The token subject of whoever made it.
     pub actor: String,
+    /// The note given with the step, if any.
     pub note: Option<String>,
-    pub at: DateTime<Utc>,
+    /// When the step was taken.
+    pub at: Timestamp,
 }
 
 impl From<&AssignmentEvent> for AssignmentTransition {
@@ -95,7 +113,7 @@ impl From<&AssignmentEvent> for AssignmentTransition {
             to_status: e.to.into(),
             actor: e.actor.clone(),
             note: e.note.clone(),
-            at: e.at,
+            at: e.at.into(),
         }
     }
 }
@@ -103,14 +121,19 @@ impl From<&AssignmentEvent> for AssignmentTransition {
 /// A share of a job given to a facility.
 pub struct Assignment(pub assignment::Model);
 
+/// A share of a job given to a facility, and where it stands in the production workflow.
+/// Seen by staff, the job's QA inspector and the facility's makers.
 #[Object]
 impl Assignment {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Assignment, self.0.id)
     }
+    /// Global id of the job.
     async fn job_id(&self) -> ID {
         global_id(NodeType::Job, self.0.job_id)
     }
+    /// The facility doing the work; null if it was deleted.
     async fn facility(&self, ctx: &Context<'_>) -> Result<Option<Facility>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
@@ -118,6 +141,7 @@ impl Assignment {
             .await?
             .map(Facility::new))
     }
+    /// Items assigned.
     async fn quantity(&self) -> i32 {
         self.0.quantity
     }
@@ -125,23 +149,29 @@ impl Assignment {
     async fn unit_price_minor(&self) -> Option<i64> {
         self.0.unit_price_minor
     }
+    /// ISO 4217 code of `unitPriceMinor`.
     async fn currency(&self) -> Option<&str> {
         self.0.currency.as_deref()
     }
+    /// Where the assignment stands.
     async fn status(&self) -> AssignmentStatus {
         self.0.status.into()
     }
+    /// The facility must have a prototype approved before production.
     async fn prototype_required(&self) -> bool {
         self.0.prototype_required
     }
-    async fn due_on(&self) -> Option<NaiveDate> {
-        self.0.due_on
+    /// The date the items are due.
+    async fn due_on(&self) -> Option<Date> {
+        self.0.due_on.map(Into::into)
     }
-    async fn delivered_at(&self) -> Option<DateTime<Utc>> {
-        self.0.delivered_at
+    /// When the items were delivered; null before.
+    async fn delivered_at(&self) -> Option<Timestamp> {
+        self.0.delivered_at.map(Into::into)
     }
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
+    /// When staff confirmed delivery; null before.
+    async fn completed_at(&self) -> Option<Timestamp> {
+        self.0.completed_at.map(Into::into)
     }
     /// The audit trail, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<AssignmentTransition>> {
@@ -163,7 +193,7 @@ impl Assignment {
                 to_status: e.to_status.into(),
                 actor: e.actor,
                 note: e.note,
-                at: e.at,
+                at: e.at.into(),
             })
             .collect())
     }
@@ -172,12 +202,17 @@ impl Assignment {
 /// Items (and value in minor units) that reached each stage.
 #[derive(SimpleObject)]
 pub struct StageTotals {
+    /// Items proposed (every assignment not declined or cancelled).
     pub proposed: i64,
+    /// Items accepted by their facilities and beyond.
     pub accepted: i64,
     /// Prototype approved (or accepted, for jobs without a prototype gate) and beyond.
     pub approved: i64,
+    /// Items delivered, completed ones included.
     pub delivered: i64,
+    /// Value of the proposed items, in minor units of `currency`.
     pub value_proposed_minor: i64,
+    /// Value of the delivered items, in minor units of `currency`.
     pub value_delivered_minor: i64,
 }
 
@@ -201,18 +236,25 @@ pub struct SummaryGroup {
     pub key: String,
     /// Facility name, or the key.
     pub label: String,
+    /// The group's totals.
     pub totals: StageTotals,
 }
 
 /// Where a programme stands, for its staff.
 #[derive(SimpleObject)]
 pub struct ProgrammeSummary {
+    /// Global id of the programme.
     pub programme_id: ID,
+    /// The programme's name.
     pub name: String,
     /// The currency of the money totals, when the programme's prices share one.
     pub currency: Option<String>,
+    /// Totals over the whole programme.
     pub total: StageTotals,
+    /// Totals per facility.
     pub by_facility: Vec<SummaryGroup>,
+    /// Totals per country of the facilities (ISO 3166-1 alpha-2).
     pub by_country: Vec<SummaryGroup>,
+    /// Totals per job tier.
     pub by_tier: Vec<SummaryGroup>,
 }

@@ -2,11 +2,11 @@
 //! inputs.
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Result};
-use chrono::{DateTime, Utc};
 use makermatch_search::skills::skill_process;
 
 use crate::graphql::error::bad_input;
 use crate::graphql::relay::{NodeType, expect_id};
+use crate::graphql::scalars::Timestamp;
 use crate::graphql::taxonomy::{process_id, taxonomy};
 use crate::services::credentials::{AchievementInput as ServiceAchievementInput, AlignmentInput};
 
@@ -14,10 +14,13 @@ use crate::services::credentials::{AchievementInput as ServiceAchievementInput, 
 #[derive(InputObject)]
 #[graphql(name = "IssuerInput")]
 pub struct IssuerInputGql {
+    /// The issuer's name; not empty.
     pub name: String,
+    /// The issuer's web site.
     pub url: Option<String>,
     /// Private: stored, never shown.
     pub email: Option<String>,
+    /// What the issuer is.
     pub description: Option<String>,
     /// Only credentials from trusted issuers verify skills.
     #[graphql(default)]
@@ -30,12 +33,17 @@ pub struct IssuerInputGql {
 /// cleared (the email cannot be read back, so `updateIssuer` never needs it resent).
 #[derive(InputObject, Default)]
 pub struct IssuerUpdateInput {
+    /// A new name; absent: unchanged.
     pub name: Option<String>,
+    /// A new web site; null clears it.
     pub url: MaybeUndefined<String>,
+    /// A new private e-mail; null clears it.
     pub email: MaybeUndefined<String>,
+    /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
     /// Trusting or distrusting changes what is verified for every holder.
     pub trusted: Option<bool>,
+    /// A new PEM public key; null clears it.
     pub public_key: MaybeUndefined<String>,
 }
 
@@ -56,7 +64,9 @@ pub(super) fn clean(value: Option<String>) -> Option<String> {
 #[derive(InputObject)]
 #[graphql(name = "AlignmentInput")]
 pub struct AlignmentInputGql {
+    /// A skill in makers' words, e.g. "TIG welding".
     pub skill: Option<String>,
+    /// A taxonomy process term (id, label, alias, Wikipedia URL).
     pub process: Option<String>,
     /// The framework entry it points at (an ESCO URI, a Wikipedia URL…).
     pub target_url: Option<String>,
@@ -66,8 +76,11 @@ pub struct AlignmentInputGql {
 #[derive(InputObject)]
 #[graphql(name = "AchievementInput")]
 pub struct AchievementInputGql {
+    /// The awarding issuer's global id or plain UUID.
     pub issuer_id: ID,
+    /// The achievement's name; not empty.
     pub name: String,
+    /// What earning it means.
     pub description: Option<String>,
     /// Criteria narrative or URL.
     pub criteria: Option<String>,
@@ -121,10 +134,12 @@ impl AchievementInputGql {
 pub struct CredentialInputGql {
     /// The maker receiving it.
     pub maker_id: ID,
+    /// The achievement's global id or plain UUID.
     pub achievement_id: ID,
     /// Now when left out.
-    pub issued_on: Option<DateTime<Utc>>,
+    pub issued_on: Option<Timestamp>,
     /// After `issuedOn`; never when left out.
-    pub expires: Option<DateTime<Utc>>,
+    pub expires: Option<Timestamp>,
+    /// A link to the evidence.
     pub evidence_url: Option<String>,
 }

@@ -26,7 +26,11 @@ pub struct CredentialsMutation;
 #[Object]
 impl CredentialsMutation {
     /// Creates an issuer.
-    async fn create_issuer(&self, ctx: &Context<'_>, input: IssuerInputGql) -> Result<Issuer> {
+    async fn create_issuer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new issuer (admins).")] input: IssuerInputGql,
+    ) -> Result<Issuer> {
         require(ctx, Rule::Admin)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let row = service::create_issuer(
@@ -50,8 +54,8 @@ impl CredentialsMutation {
     async fn update_issuer(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: IssuerUpdateInput,
+        #[graphql(desc = "The issuer's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "The fields to change; those left out stay.")] input: IssuerUpdateInput,
     ) -> Result<Issuer> {
         require(ctx, Rule::Admin)?;
         let uuid = expect_id("id", &id, NodeType::Issuer)?;
@@ -78,6 +82,9 @@ impl CredentialsMutation {
     async fn create_achievement(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The new achievement and the issuer awarding it (that issuer or an admin)."
+        )]
         input: AchievementInputGql,
     ) -> Result<Achievement> {
         signed_in_check(ctx)?;
@@ -94,6 +101,9 @@ impl CredentialsMutation {
     async fn issue_credential(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The maker, the achievement and the dates (the achievement's issuer or an admin)."
+        )]
         input: CredentialInputGql,
     ) -> Result<Credential> {
         let maker_id = expect_id("input.makerId", &input.maker_id, NodeType::Maker)?;
@@ -110,8 +120,8 @@ impl CredentialsMutation {
             ServiceCredentialInput {
                 maker_id,
                 achievement_id,
-                issued_on: input.issued_on.unwrap_or_else(Utc::now),
-                expires: input.expires,
+                issued_on: input.issued_on.map_or_else(Utc::now, Into::into),
+                expires: input.expires.map(Into::into),
                 evidence_url: clean(input.evidence_url),
             },
         )
@@ -126,8 +136,8 @@ impl CredentialsMutation {
     async fn revoke_credential(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        reason: String,
+        #[graphql(desc = "The credential's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "Why it is revoked, shown with the credential.")] reason: String,
     ) -> Result<Credential> {
         let uuid = expect_id("id", &id, NodeType::Credential)?;
         let db = ctx.data::<DatabaseConnection>()?;

@@ -39,9 +39,10 @@ impl CredentialsQuery {
     async fn issuers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Only trusted (`true`) or untrusted (`false`) issuers; all when absent.")]
         trusted: Option<bool>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Page<Issuer>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -62,7 +63,11 @@ impl CredentialsQuery {
     }
 
     /// One issuer by id (global or plain UUID); null when there is none.
-    async fn issuer(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Issuer>> {
+    async fn issuer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The issuer's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Issuer>> {
         let uuid = expect_id("id", &id, NodeType::Issuer)?;
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader.load_one(IssuerId(uuid)).await?.map(Issuer))
@@ -76,9 +81,11 @@ impl CredentialsQuery {
     async fn achievements(
         &self,
         ctx: &Context<'_>,
-        issuer_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only this issuer's achievements; all when absent.")] issuer_id: Option<
+            ID,
+        >,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Page<Achievement>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -108,14 +115,22 @@ impl CredentialsQuery {
     }
 
     /// One achievement by id (global or plain UUID); null when there is none.
-    async fn achievement(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Achievement>> {
+    async fn achievement(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The achievement's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Achievement>> {
         let uuid = expect_id("id", &id, NodeType::Achievement)?;
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader.load_one(AchievementId(uuid)).await?.map(Achievement))
     }
 
     /// One credential by id; null when there is none or its holder's profile is not public.
-    async fn credential(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Credential>> {
+    async fn credential(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The credential's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Credential>> {
         let uuid = expect_id("id", &id, NodeType::Credential)?;
         public_credential(ctx, uuid).await
     }

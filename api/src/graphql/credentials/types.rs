@@ -1,7 +1,7 @@
 //! The `Issuer`, `Achievement` and `Credential` types.
 
 use async_graphql::{Context, ID, Object, Result};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use makermatch_entities::{achievement, achievement_alignment, credential, issuer};
 use uuid::Uuid;
 
@@ -11,13 +11,17 @@ use crate::graphql::loader::{
 };
 use crate::graphql::makers::Maker;
 use crate::graphql::relay::{NodeType, global_id};
+use crate::graphql::scalars::Timestamp;
 use crate::graphql::taxonomy::{Process, Skill, taxonomy};
 
 /// Who issues credentials (an Open Badges Issuer / Profile). Its email is private.
 pub struct Issuer(pub issuer::Model);
 
+/// Who issues credentials (an Open Badges Issuer or Profile). Public; its e-mail is stored
+/// but never shown.
 #[Object]
 impl Issuer {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Issuer, self.0.id)
     }
@@ -25,12 +29,15 @@ impl Issuer {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The issuer's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The issuer's web site.
     async fn url(&self) -> Option<&str> {
         self.0.url.as_deref()
     }
+    /// What the issuer is.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -46,11 +53,13 @@ impl Issuer {
     async fn source(&self) -> &str {
         &self.0.source
     }
+    /// The record's id in its source; null for issuers made here.
     async fn source_id(&self) -> Option<&str> {
         self.0.source_id.as_deref()
     }
-    async fn date_created(&self) -> DateTime<Utc> {
-        self.0.date_created
+    /// When the issuer was created here.
+    async fn date_created(&self) -> Timestamp {
+        self.0.date_created.into()
     }
     /// What it awards, by name.
     async fn achievements(&self, ctx: &Context<'_>) -> Result<Vec<Achievement>> {
@@ -68,12 +77,14 @@ impl Issuer {
 /// What an achievement attests: a skill (as makers write it) or a taxonomy process.
 pub struct Alignment(achievement_alignment::Model);
 
+/// What an achievement attests: a skill (as makers write it) or a taxonomy process.
 #[Object]
 impl Alignment {
     /// The alignment as the badge states it.
     async fn target_name(&self) -> &str {
         &self.0.target_name
     }
+    /// The framework entry it points at (an ESCO URI, a Wikipedia URL…).
     async fn target_url(&self) -> Option<&str> {
         self.0.target_url.as_deref()
     }
@@ -85,7 +96,8 @@ impl Alignment {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader.load_one(SkillId(id)).await?.map(Skill::from))
     }
-    /// The process it verifies (every skill in it or a more specific one), when it names one.
+    /// The process it verifies (every skill in it or a more specific one), when it names
+    /// one.
     async fn process(&self, ctx: &Context<'_>) -> Result<Option<Process>> {
         let tax = taxonomy(ctx)?;
         Ok(self
@@ -100,8 +112,11 @@ impl Alignment {
 /// What a credential attests (Open Badges BadgeClass / Achievement).
 pub struct Achievement(pub achievement::Model);
 
+/// What a credential attests (an Open Badges BadgeClass or Achievement), awarded by one
+/// issuer.
 #[Object]
 impl Achievement {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Achievement, self.0.id)
     }
@@ -109,9 +124,11 @@ impl Achievement {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The achievement's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What earning it means.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -123,6 +140,7 @@ impl Achievement {
     async fn image(&self) -> Option<&str> {
         self.0.image.as_deref()
     }
+    /// The issuer awarding it; null if it was deleted.
     async fn issuer(&self, ctx: &Context<'_>) -> Result<Option<Issuer>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
@@ -141,14 +159,17 @@ impl Achievement {
             .map(Alignment)
             .collect())
     }
+    /// Where the record came from (`makermatch`, `openbadges`).
     async fn source(&self) -> &str {
         &self.0.source
     }
+    /// The record's id in its source; null for achievements made here.
     async fn source_id(&self) -> Option<&str> {
         self.0.source_id.as_deref()
     }
-    async fn date_created(&self) -> DateTime<Utc> {
-        self.0.date_created
+    /// When the achievement was created here.
+    async fn date_created(&self) -> Timestamp {
+        self.0.date_created.into()
     }
 }
 
@@ -175,8 +196,11 @@ impl Credential {
     }
 }
 
+/// A credential held by a maker (an Open Badges Assertion or OpenBadgeCredential). Seen by
+/// whoever may see the holder's passport.
 #[Object]
 impl Credential {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Credential, self.0.id)
     }
@@ -197,6 +221,7 @@ impl Credential {
             .filter(|m| visibility(ctx).sees_maker(m))
             .map(Maker::new))
     }
+    /// What it attests; null if the achievement was deleted.
     async fn achievement(&self, ctx: &Context<'_>) -> Result<Option<Achievement>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
@@ -204,19 +229,23 @@ impl Credential {
             .await?
             .map(Achievement))
     }
-    async fn issued_on(&self) -> DateTime<Utc> {
-        self.0.issued_on
+    /// When it was issued (RFC 3339, UTC).
+    async fn issued_on(&self) -> Timestamp {
+        self.0.issued_on.into()
     }
-    async fn expires(&self) -> Option<DateTime<Utc>> {
-        self.0.expires
+    /// When it stops being valid; null: never.
+    async fn expires(&self) -> Option<Timestamp> {
+        self.0.expires.map(Into::into)
     }
     /// URL of the evidence.
     async fn evidence_url(&self) -> Option<&str> {
         self.0.evidence_url.as_deref()
     }
+    /// Whether the issuer revoked it.
     async fn revoked(&self) -> bool {
         self.0.revoked
     }
+    /// Why it was revoked; null unless revoked.
     async fn revocation_reason(&self) -> Option<&str> {
         self.0.revocation_reason.as_deref()
     }
@@ -224,6 +253,7 @@ impl Credential {
     async fn valid(&self, ctx: &Context<'_>) -> Result<bool> {
         self.is_valid(ctx).await
     }
+    /// Where the record came from (`makermatch`, `openbadges`).
     async fn source(&self) -> &str {
         &self.0.source
     }

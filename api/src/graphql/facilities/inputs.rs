@@ -2,11 +2,11 @@
 //! with every taxonomy term resolved.
 
 use async_graphql::{Context, InputObject, Result};
-use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_search::Filters;
 
 use super::types::{AccessType, BatchSize, FacilityStatus};
 use crate::graphql::error::bad_input;
+use crate::graphql::scalars::{Date, Timestamp};
 use crate::graphql::taxonomy::{equipment_type_id, material_id, process_id, taxonomy};
 use crate::services::facilities::{
     ContactInput, EquipmentInput, FacilityInput as ServiceInput, LocationInput, PropertyInput,
@@ -36,11 +36,17 @@ fn batch_code(b: BatchSize) -> String {
 pub struct FacilityFilter {
     /// ISO 3166-1 alpha-2 codes.
     pub countries: Option<Vec<String>>,
+    /// Processes offered (taxonomy terms); all needed.
     pub processes: Option<Vec<String>>,
+    /// Equipment types owned (taxonomy terms); all needed.
     pub equipment_types: Option<Vec<String>>,
+    /// Materials worked (taxonomy terms); all needed.
     pub materials: Option<Vec<String>>,
+    /// Any of these statuses.
     pub statuses: Option<Vec<FacilityStatus>>,
+    /// Any of these access types.
     pub access_types: Option<Vec<AccessType>>,
+    /// Any of these typical batch sizes.
     pub batch_sizes: Option<Vec<BatchSize>>,
 }
 
@@ -97,40 +103,61 @@ impl FacilityFilter {
 
 /// A facility's address and position. Latitude and longitude go together.
 #[derive(InputObject, Default)]
+#[graphql(name = "LocationInput")]
 pub struct LocationInputGql {
+    /// Street and number.
     pub street_address: Option<String>,
+    /// Town or city.
     pub locality: Option<String>,
+    /// State, province or district.
     pub region: Option<String>,
+    /// Postal code.
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
+    /// Latitude in WGS 84 degrees, -90 to 90; with `lon`.
     pub lat: Option<f64>,
+    /// Longitude in WGS 84 degrees, -180 to 180; with `lat`.
     pub lon: Option<f64>,
+    /// Free-text directions for finding the place.
     pub directions: Option<String>,
 }
 
 /// A property of a machine: a number (with its unit) or a text.
 #[derive(InputObject)]
 pub struct EquipmentPropertyInput {
+    /// What is measured or described, e.g. `bed_size_x`.
     pub key: String,
+    /// The value when numeric, in `unit`.
     pub number: Option<f64>,
+    /// The value when textual.
     pub text: Option<String>,
+    /// The unit of `number`, e.g. `mm` or `W`.
     pub unit: Option<String>,
 }
 
 /// A machine. `equipmentType` may be a taxonomy id, a label or an alias ("laser cutter").
 #[derive(InputObject)]
+#[graphql(name = "EquipmentInput")]
 pub struct EquipmentInputGql {
+    /// The machine's type: a taxonomy id, label or alias.
     pub equipment_type: String,
     /// The process it performs, when not the type's obvious one.
     pub process: Option<String>,
+    /// Manufacturer.
     pub make: Option<String>,
+    /// Model name.
     pub model: Option<String>,
+    /// Serial number; stored, not shown.
     pub serial_number: Option<String>,
+    /// How many such machines, 1 or more.
     #[graphql(default = 1)]
     pub quantity: i32,
+    /// Working condition.
     pub condition: Option<String>,
+    /// Free-text notes.
     pub notes: Option<String>,
+    /// Technical properties (bed size, power, …).
     #[graphql(default)]
     pub properties: Vec<EquipmentPropertyInput>,
 }
@@ -140,31 +167,53 @@ pub struct EquipmentInputGql {
 #[derive(InputObject)]
 #[graphql(name = "FacilityInput")]
 pub struct FacilityInputGql {
+    /// The facility's name; not empty.
     pub name: String,
+    /// What the facility is and does.
     pub description: Option<String>,
+    /// Whether it is open, planned or closed.
     #[graphql(default_with = "FacilityStatus::Active")]
     pub facility_status: FacilityStatus,
+    /// Who may use it.
     pub access_type: Option<AccessType>,
+    /// Address and position; without coordinates it is not on the map.
     #[graphql(default)]
     pub location: LocationInputGql,
+    /// The owning person or organisation.
     pub owner_name: Option<String>,
+    /// Who to contact; public.
     pub contact_name: Option<String>,
+    /// Contact e-mail; shown to coordinators and admins only.
     pub contact_email: Option<String>,
+    /// Contact phone; shown to coordinators and admins only.
     pub contact_phone: Option<String>,
+    /// Web site URL.
     pub website: Option<String>,
+    /// Organisations the facility is affiliated with.
     #[graphql(default)]
     pub affiliations: Vec<String>,
+    /// Opening hours as free text.
     pub opening_hours: Option<String>,
-    pub date_founded: Option<NaiveDate>,
+    /// When it was founded.
+    pub date_founded: Option<Date>,
+    /// Whether the site is wheelchair accessible.
     pub wheelchair_accessible: Option<bool>,
+    /// The batch size it usually produces.
     pub typical_batch_size: Option<BatchSize>,
+    /// Floor area in square metres, zero or more.
     pub floor_size_m2: Option<f64>,
+    /// Certifications held, e.g. `ISO 9001`.
     #[graphql(default)]
     pub certifications: Vec<String>,
+    /// Has a backup generator.
     pub backup_generator: Option<bool>,
+    /// Has an uninterruptible power supply.
     pub uninterrupted_power_supply: Option<bool>,
+    /// Reachable by road for deliveries.
     pub road_access: Option<bool>,
+    /// Has a loading dock.
     pub loading_dock: Option<bool>,
+    /// People working there, zero or more.
     pub headcount: Option<i32>,
     /// Process terms: ids, labels in any language, aliases, Wikipedia URLs, TSDC codes.
     #[graphql(default)]
@@ -172,9 +221,12 @@ pub struct FacilityInputGql {
     /// Material terms.
     #[graphql(default)]
     pub materials: Vec<String>,
+    /// Its machines, replacing those stored.
     #[graphql(default)]
     pub equipment: Vec<EquipmentInputGql>,
-    pub date_verified: Option<DateTime<Utc>>,
+    /// When the record was last checked against the real facility.
+    pub date_verified: Option<Timestamp>,
+    /// Who checked it.
     pub verified_by: Option<String>,
 }
 
@@ -207,7 +259,7 @@ impl FacilityInputGql {
         };
         input.affiliations = self.affiliations;
         input.opening_hours = self.opening_hours;
-        input.date_founded = self.date_founded;
+        input.date_founded = self.date_founded.map(Into::into);
         input.wheelchair_accessible = self.wheelchair_accessible;
         input.typical_batch_size = self.typical_batch_size.map(Into::into);
         input.floor_size_m2 = self.floor_size_m2;
@@ -217,7 +269,7 @@ impl FacilityInputGql {
         input.road_access = self.road_access;
         input.loading_dock = self.loading_dock;
         input.headcount = self.headcount;
-        input.date_verified = self.date_verified;
+        input.date_verified = self.date_verified.map(Into::into);
         input.verified_by = self.verified_by;
         for (i, term) in self.processes.into_iter().enumerate() {
             let id = process_id(tax, &format!("input.processes[{i}]"), &term)?;

@@ -21,7 +21,7 @@ impl FacilitiesMutation {
     async fn create_facility(
         &self,
         ctx: &Context<'_>,
-        input: FacilityInputGql,
+        #[graphql(desc = "The new facility (coordinators and admins).")] input: FacilityInputGql,
     ) -> Result<Facility> {
         require(ctx, Rule::Staff)?;
         let input = input.into_service(ctx)?;
@@ -35,7 +35,8 @@ impl FacilitiesMutation {
     async fn update_facility(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The facility's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "The facility's new content, replacing all of the old.")]
         input: FacilityInputGql,
     ) -> Result<Facility> {
         require(ctx, Rule::Staff)?;
@@ -51,7 +52,11 @@ impl FacilitiesMutation {
 
     /// Deletes a facility and its machines. Refused (`CONFLICT`) while assignments
     /// point at it.
-    async fn delete_facility(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
+    async fn delete_facility(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The facility's global id or plain UUID.")] id: ID,
+    ) -> Result<Deleted> {
         require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;

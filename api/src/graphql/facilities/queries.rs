@@ -86,12 +86,21 @@ impl FacilitiesQuery {
     async fn facilities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Free text searched in names, descriptions, processes (any language), machines and materials."
+        )]
         text: Option<String>,
+        #[graphql(
+            desc = "Facet filters: countries, processes, equipment, materials, statuses, access types, batch sizes."
+        )]
         filter: Option<FacilityFilter>,
+        #[graphql(
+            desc = "Only facilities within a radius of a point; each then carries `distanceKm`."
+        )]
         near: Option<GeoFilter>,
-        within: Option<BoundingBox>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Only facilities inside this map viewport.")] within: Option<BoundingBox>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Page<Facility>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let mut request = SearchRequest::new(Kind::Facility).page(args.offset, args.limit);
@@ -126,9 +135,12 @@ impl FacilitiesQuery {
     async fn nearest_facilities(
         &self,
         ctx: &Context<'_>,
-        lat: f64,
-        lon: f64,
-        #[graphql(default = 10)] k: i32,
+        #[graphql(desc = "Latitude of the point in WGS 84 degrees, -90 to 90.")] lat: f64,
+        #[graphql(desc = "Longitude of the point in WGS 84 degrees, -180 to 180.")] lon: f64,
+        #[graphql(default = 10, desc = "How many facilities, 1 to 100.")] k: i32,
+        #[graphql(
+            desc = "Only facilities offering this process or a more specific one (a taxonomy term)."
+        )]
         process: Option<String>,
     ) -> Result<Vec<Facility>> {
         let k = relay::page_size("k", Some(k), 10)?;
@@ -157,7 +169,11 @@ impl FacilitiesQuery {
     }
 
     /// One facility by id (global or plain UUID).
-    async fn facility(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Facility>> {
+    async fn facility(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The facility's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Facility>> {
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader.load_one(FacilityId(uuid)).await?.map(Facility::new))

@@ -4,7 +4,6 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{equipment_property, facility};
 use uuid::Uuid;
 
@@ -17,6 +16,7 @@ use crate::graphql::loader::{
 use crate::graphql::makers::{self, Maker};
 use crate::graphql::plain::{PlainList, SharedList, Viewed, plain_fields};
 use crate::graphql::relay::{self, NodeType, global_id};
+use crate::graphql::scalars::{Date, Timestamp};
 use crate::graphql::taxonomy::{Material, Process, taxonomy};
 use crate::services::string_list;
 
@@ -24,9 +24,13 @@ use crate::services::string_list;
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "makermatch_entities::facility::FacilityStatus")]
 pub enum FacilityStatus {
+    /// Open and producing.
     Active,
+    /// Not open yet; left out of matching unless `includePlanned`.
     Planned,
+    /// Closed for now, expected to reopen.
     TemporaryClosure,
+    /// Closed for good; never matched.
     Closed,
 }
 
@@ -34,10 +38,15 @@ pub enum FacilityStatus {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "makermatch_entities::facility::AccessType")]
 pub enum AccessType {
+    /// Staff and invited people only.
     Restricted,
+    /// Restricted, with hours open to the public.
     RestrictedWithPublicHours,
+    /// A space shared by several organisations.
     SharedSpace,
+    /// Open to anyone.
     Public,
+    /// Open to members.
     Membership,
 }
 
@@ -45,23 +54,35 @@ pub enum AccessType {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "makermatch_entities::facility::BatchSize")]
 pub enum BatchSize {
+    /// Up to 50 units.
     UpTo50,
+    /// 50 to 500 units.
     UpTo500,
+    /// 500 to 5,000 units.
     UpTo5000,
+    /// Over 5,000 units.
     Over5000,
 }
 
 /// Where a facility is (OKW §6). Coordinates are WGS 84 degrees.
 #[derive(SimpleObject)]
 pub struct Location {
+    /// Street and number.
     pub street_address: Option<String>,
+    /// Town or city.
     pub locality: Option<String>,
+    /// State, province or district.
     pub region: Option<String>,
+    /// Postal code, as written locally.
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
+    /// Latitude in WGS 84 degrees; null when the facility has no coordinates (then it is
+    /// not on the map).
     pub lat: Option<f64>,
+    /// Longitude in WGS 84 degrees; null together with `lat`.
     pub lon: Option<f64>,
+    /// Free-text directions for finding the place.
     pub directions: Option<String>,
 }
 
@@ -71,18 +92,22 @@ pub struct EquipmentProperty<'a>(&'a equipment_property::Model);
 plain_fields! {
     /// A numeric or textual technical property of a machine (bed size, laser power, …).
     impl EquipmentProperty<'_> {
+        /// What is measured or described, e.g. `bed_size_x` or `laser_power`.
         #[plain("key")]
         async fn key(&self) -> &str {
             &self.0.key
         }
+        /// The value when numeric, in `unit`.
         #[plain("number")]
         async fn number(&self) -> Option<f64> {
             self.0.number_value
         }
+        /// The value when textual.
         #[plain("text")]
         async fn text(&self) -> Option<&str> {
             self.0.text_value.as_deref()
         }
+        /// The unit of `number` as the source gives it, e.g. `mm` or `W`.
         #[plain("unit")]
         async fn unit(&self) -> Option<&str> {
             self.0.unit.as_deref()
@@ -122,26 +147,32 @@ plain_fields! {
         async fn equipment_type(&self) -> &str {
             &self.0.machine.equipment_type
         }
+        /// Manufacturer.
         #[plain("make")]
         async fn make(&self) -> Option<&str> {
             self.0.machine.make.as_deref()
         }
+        /// Model name.
         #[plain("model")]
         async fn model(&self) -> Option<&str> {
             self.0.machine.model.as_deref()
         }
+        /// How many such machines the facility has.
         #[plain("quantity")]
         async fn quantity(&self) -> i32 {
             self.0.machine.quantity
         }
+        /// Working condition as the facility states it.
         #[plain("condition")]
         async fn condition(&self) -> Option<&str> {
             self.0.machine.condition.as_deref()
         }
+        /// Free-text notes on the machine.
         #[plain("notes")]
         async fn notes(&self) -> Option<&str> {
             self.0.machine.notes.as_deref()
         }
+        /// Global id of the machine.
         #[plain("id")]
         pub async fn id(&self) -> ID {
             global_id(NodeType::Equipment, self.0.machine.id)
@@ -157,6 +188,7 @@ plain_fields! {
                 .and_then(|id| tax.process(id))
                 .map(|p| Process(p.clone(), tax.clone())))
         }
+        /// Technical properties (bed size, power, …), as stated.
         #[plain("properties")]
         async fn properties(&self) -> SharedList<equipment_property::Model> {
             SharedList(self.0.properties.clone())
@@ -180,8 +212,12 @@ impl Facility {
     }
 }
 
+/// A manufacturing facility (Open Know-Where): a makerspace, fab lab or workshop, its
+/// machines, processes and materials. Anyone may read it; contacts are for coordinators and
+/// admins.
 #[Object]
 impl Facility {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Facility, self.row.id)
     }
@@ -189,18 +225,23 @@ impl Facility {
     async fn uuid(&self) -> Uuid {
         self.row.id
     }
+    /// The facility's name.
     async fn name(&self) -> &str {
         &self.row.name
     }
+    /// What the facility is and does, in its own words.
     async fn description(&self) -> Option<&str> {
         self.row.description.as_deref()
     }
+    /// Whether it is open, planned or closed.
     async fn facility_status(&self) -> FacilityStatus {
         self.row.status.into()
     }
+    /// Who may use it; null when unknown.
     async fn access_type(&self) -> Option<AccessType> {
         self.row.access_type.map(Into::into)
     }
+    /// Address and WGS 84 position.
     async fn location(&self) -> Location {
         let r = &self.row;
         Location {
@@ -219,9 +260,11 @@ impl Facility {
     async fn distance_km(&self) -> Option<f64> {
         self.distance_km
     }
+    /// The owning person or organisation.
     async fn owner_name(&self) -> Option<&str> {
         self.row.owner_name.as_deref()
     }
+    /// Who to contact; public.
     async fn contact_name(&self) -> Option<&str> {
         self.row.contact_name.as_deref()
     }
@@ -236,24 +279,31 @@ impl Facility {
         let check = visibility(ctx).staff_field("contactPhone");
         shown(ctx, check, || self.row.contact_phone.as_deref())
     }
+    /// Its web site URL.
     async fn website(&self) -> Option<&str> {
         self.row.website.as_deref()
     }
+    /// Opening hours as free text.
     async fn opening_hours(&self) -> Option<&str> {
         self.row.opening_hours.as_deref()
     }
-    async fn date_founded(&self) -> Option<NaiveDate> {
-        self.row.date_founded
+    /// When it was founded.
+    async fn date_founded(&self) -> Option<Date> {
+        self.row.date_founded.map(Into::into)
     }
+    /// Whether the site is wheelchair accessible; null when unknown.
     async fn wheelchair_accessible(&self) -> Option<bool> {
         self.row.wheelchair_accessible
     }
+    /// The batch size it usually produces.
     async fn typical_batch_size(&self) -> Option<BatchSize> {
         self.row.typical_batch_size.map(Into::into)
     }
+    /// Floor area in square metres.
     async fn floor_size_m2(&self) -> Option<f64> {
         self.row.floor_size_m2
     }
+    /// Quality or safety certifications held, e.g. `ISO 9001`.
     async fn certifications(&self) -> Vec<String> {
         string_list(&self.row.certifications)
     }
@@ -261,15 +311,19 @@ impl Facility {
     async fn affiliations(&self) -> Vec<String> {
         string_list(&self.row.affiliations)
     }
+    /// Has a backup generator; null when unknown.
     async fn backup_generator(&self) -> Option<bool> {
         self.row.backup_generator
     }
+    /// Has an uninterruptible power supply; null when unknown.
     async fn uninterrupted_power_supply(&self) -> Option<bool> {
         self.row.uninterrupted_power_supply
     }
+    /// Reachable by road for deliveries; null when unknown.
     async fn road_access(&self) -> Option<bool> {
         self.row.road_access
     }
+    /// Has a loading dock; null when unknown.
     async fn loading_dock(&self) -> Option<bool> {
         self.row.loading_dock
     }
@@ -285,15 +339,19 @@ impl Facility {
     async fn unresolved_terms(&self) -> Vec<String> {
         string_list(&self.row.unresolved_terms)
     }
-    async fn date_created(&self) -> DateTime<Utc> {
-        self.row.date_created
+    /// When the record was created here.
+    async fn date_created(&self) -> Timestamp {
+        self.row.date_created.into()
     }
-    async fn last_updated(&self) -> DateTime<Utc> {
-        self.row.last_updated
+    /// When the record last changed.
+    async fn last_updated(&self) -> Timestamp {
+        self.row.last_updated.into()
     }
-    async fn date_verified(&self) -> Option<DateTime<Utc>> {
-        self.row.date_verified
+    /// When someone last checked the record against the real facility.
+    async fn date_verified(&self) -> Option<Timestamp> {
+        self.row.date_verified.map(Into::into)
     }
+    /// Who last verified the record.
     async fn verified_by(&self) -> Option<&str> {
         self.row.verified_by.as_deref()
     }
@@ -301,9 +359,11 @@ impl Facility {
     async fn source(&self) -> &str {
         &self.row.source
     }
+    /// The record's id in its source; null for records made here.
     async fn source_id(&self) -> Option<&str> {
         self.row.source_id.as_deref()
     }
+    /// Its machines.
     async fn equipment(&self, ctx: &Context<'_>) -> Result<SharedList<MachineWithProperties>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(SharedList(
@@ -364,9 +424,12 @@ impl Facility {
     async fn nearby_makers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Skills every maker must have, as makers write them; any maker when absent."
+        )]
         skills: Option<Vec<String>>,
-        radius_km: f64,
-        first: Option<i32>,
+        #[graphql(desc = "Radius around the facility in kilometres, more than 0.")] radius_km: f64,
+        #[graphql(desc = "Most makers returned, 1 to 100 (default 20).")] first: Option<i32>,
     ) -> Result<Vec<Maker>> {
         makers::nearby_makers(ctx, &self.row, skills, radius_km, first).await
     }
@@ -375,5 +438,6 @@ impl Facility {
 /// What a delete removed.
 #[derive(SimpleObject)]
 pub struct Deleted {
+    /// Global id of the deleted object.
     pub id: ID,
 }

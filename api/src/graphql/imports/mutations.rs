@@ -29,9 +29,10 @@ impl ImportMutation {
     async fn import_document(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The document's format; detected from the content when absent.")]
         format: Option<ImportFormat>,
-        content: String,
-        #[graphql(default)] dry_run: bool,
+        #[graphql(desc = "The whole document as text (JSON, YAML, CSV or TOML).")] content: String,
+        #[graphql(default, desc = "Check everything and keep nothing.")] dry_run: bool,
     ) -> Result<ImportResult> {
         require(ctx, Rule::Staff)?;
         if content.trim().is_empty() {

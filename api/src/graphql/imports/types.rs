@@ -29,18 +29,26 @@ pub enum ImportFormat {
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "crate::import::record::RecordKind")]
 pub enum ImportRecordKind {
+    /// Facilities.
     Facility,
+    /// Maker passports.
     Maker,
+    /// Credential issuers.
     Issuer,
+    /// Achievements (badge classes).
     Achievement,
+    /// Credentials (assertions).
     Credential,
+    /// Jobs (from OKH manifests).
     Job,
+    /// Machine models of a catalog.
     MachineModel,
 }
 
 /// What happened to the records of one kind.
 #[derive(SimpleObject)]
 pub struct ImportKindSummary {
+    /// The kind of record.
     pub kind: ImportRecordKind,
     /// New records.
     pub imported: u64,
@@ -48,6 +56,7 @@ pub struct ImportKindSummary {
     pub updated: u64,
     /// Records already there unchanged: nothing written.
     pub unchanged: u64,
+    /// Records refused (see `rejections`).
     pub rejected: u64,
 }
 
@@ -60,12 +69,14 @@ pub struct ImportRejection {
     pub line: Option<u64>,
     /// The field at fault in the source's terms (`location.gpsCoordinates`).
     pub field: String,
+    /// What is wrong with the field, and how to fix it.
     pub reason: String,
 }
 
 /// A word the taxonomy did not know, kept as free text.
 #[derive(SimpleObject)]
 pub struct UnresolvedTerm {
+    /// The word as the source wrote it.
     pub term: String,
     /// How often it occurred.
     pub count: u64,
@@ -78,6 +89,7 @@ pub struct ImportResult {
     pub dry_run: bool,
     /// Per kind of record, in write order.
     pub kinds: Vec<ImportKindSummary>,
+    /// The records refused, in document order.
     pub rejections: Vec<ImportRejection>,
     /// Facilities imported without coordinates: valid, but not on the map.
     pub unlocated_facilities: u64,

@@ -2,7 +2,6 @@
 //! an engine request and the service's inputs.
 
 use async_graphql::{Context, ID, InputObject, Result};
-use chrono::NaiveDate;
 use makermatch_search::skills::skill_key;
 use makermatch_search::{Filters, Kind, SearchRequest, SkillFilter, Within};
 use uuid::Uuid;
@@ -12,6 +11,7 @@ use crate::graphql::error::{ServiceErrorExt, bad_input, from_service};
 use crate::graphql::geo::{BoundingBox, GeoFilter};
 use crate::graphql::makers::SkillLevel;
 use crate::graphql::relay::{NodeType, expect_id};
+use crate::graphql::scalars::Date;
 use crate::graphql::taxonomy::{equipment_type_id, material_id, process_id, taxonomy};
 use crate::services::ServiceError;
 use crate::services::jobs::{
@@ -37,6 +37,7 @@ pub struct JobFilter {
     pub near: Option<GeoFilter>,
     /// Jobs delivering inside a viewport.
     pub within: Option<BoundingBox>,
+    /// Any of these statuses.
     pub statuses: Option<Vec<JobStatus>>,
     /// Tier labels, e.g. `SIMPLE_DEVICE` (case does not matter).
     pub tiers: Option<Vec<String>>,
@@ -133,8 +134,11 @@ pub struct MoneyInput {
 /// Where a job's goods go. Latitude and longitude go together.
 #[derive(InputObject, Default)]
 pub struct DeliveryPointInput {
+    /// The place's name, e.g. a clinic.
     pub name: Option<String>,
+    /// Latitude in WGS 84 degrees, -90 to 90; with `lon`.
     pub lat: Option<f64>,
+    /// Longitude in WGS 84 degrees, -180 to 180; with `lat`.
     pub lon: Option<f64>,
 }
 
@@ -144,7 +148,9 @@ pub struct DeliveryPointInput {
 #[derive(InputObject)]
 #[graphql(name = "JobRequirementInput")]
 pub struct RequirementInputGql {
+    /// What the requirement names.
     pub kind: RequirementKind,
+    /// The process, skill, equipment type, material or certification.
     pub term: String,
     /// Required, or only preferred.
     #[graphql(default = true)]
@@ -160,7 +166,9 @@ pub struct RequirementInputGql {
 pub struct JobInputGql {
     /// The programme it belongs to.
     pub programme_id: Option<ID>,
+    /// What to make, in a few words; not empty.
     pub title: String,
+    /// Details of the job.
     pub description: Option<String>,
     /// The design to make: an OKH manifest URL or reference.
     pub design_ref: Option<String>,
@@ -168,8 +176,11 @@ pub struct JobInputGql {
     pub quantity: i32,
     /// `SIMPLE_DEVICE`, `SIMPLE_PRODUCT`, `COMPLEX_PRODUCT` or a free label.
     pub tier: Option<String>,
+    /// Price of one unit.
     pub unit_price: Option<MoneyInput>,
-    pub deadline: Option<NaiveDate>,
+    /// The date the goods are due.
+    pub deadline: Option<Date>,
+    /// Where the goods go.
     pub delivery_point: Option<DeliveryPointInput>,
     /// Farthest a producing facility may be from the delivery point.
     pub max_distance_km: Option<f64>,
@@ -178,8 +189,10 @@ pub struct JobInputGql {
     pub prototype_first: bool,
     /// Who approves prototypes.
     pub qa_inspector: Option<String>,
+    /// Where the job stands.
     #[graphql(default_with = "JobStatus::Draft")]
     pub status: JobStatus,
+    /// What the job needs or prefers.
     #[graphql(default)]
     pub requirements: Vec<RequirementInputGql>,
 }
@@ -206,7 +219,7 @@ impl JobInputGql {
             input.unit_price_minor = Some(price.amount_minor);
             input.currency = Some(price.currency);
         }
-        input.deadline = self.deadline;
+        input.deadline = self.deadline.map(Into::into);
         if let Some(d) = self.delivery_point {
             input.delivery_name = clean(d.name);
             input.delivery_lat = d.lat;
@@ -266,13 +279,16 @@ pub(super) fn from_job_service(e: ServiceError) -> async_graphql::Error {
 #[derive(InputObject)]
 #[graphql(name = "ProgrammeInput")]
 pub struct ProgrammeInputGql {
+    /// The programme's name; not empty.
     pub name: String,
+    /// What the programme is for.
     pub description: Option<String>,
     /// Who funds or runs it.
     pub sponsor: Option<String>,
-    pub starts_on: Option<NaiveDate>,
+    /// First day of the programme.
+    pub starts_on: Option<Date>,
     /// Not before `startsOn`.
-    pub ends_on: Option<NaiveDate>,
+    pub ends_on: Option<Date>,
     /// The countries the programme's jobs are made in (ISO 3166-1 alpha-2): allocation
     /// keeps to facilities there. Empty or absent: anywhere.
     #[graphql(default)]
@@ -309,8 +325,8 @@ impl From<ProgrammeInputGql> for ServiceProgrammeInput {
             name: p.name,
             description: clean(p.description),
             sponsor: clean(p.sponsor),
-            starts_on: p.starts_on,
-            ends_on: p.ends_on,
+            starts_on: p.starts_on.map(Into::into),
+            ends_on: p.ends_on.map(Into::into),
             region: p.region,
             participants: Vec::new(),
         }

@@ -10,4 +10,4 @@ mod types;
 
 pub use mutations::JobsMutation;
 pub use queries::JobsQuery;
-pub use types::{Job, Programme};
+pub use types::{Job, Programme, RequirementKind};

@@ -21,7 +21,12 @@ pub struct JobsMutation;
 #[Object]
 impl JobsMutation {
     /// Creates a job with its requirements. Returns once `jobs` on this server includes it.
-    async fn create_job(&self, ctx: &Context<'_>, input: JobInputGql) -> Result<Job> {
+    async fn create_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new job and its requirements (coordinators and admins).")]
+        input: JobInputGql,
+    ) -> Result<Job> {
         require(ctx, Rule::Staff)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -34,7 +39,12 @@ impl JobsMutation {
 
     /// Replaces every field and requirement of a job. An imported job keeps its source
     /// and manifest.
-    async fn update_job(&self, ctx: &Context<'_>, id: ID, input: JobInputGql) -> Result<Job> {
+    async fn update_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "The job's new content, replacing all of the old.")] input: JobInputGql,
+    ) -> Result<Job> {
         require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Job)?;
         let mut input = input.into_service(ctx)?;
@@ -56,7 +66,11 @@ impl JobsMutation {
 
     /// Deletes a job and its requirements. Refused (`CONFLICT`) once it has assignments:
     /// cancel it instead.
-    async fn delete_job(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
+    async fn delete_job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job's global id or plain UUID.")] id: ID,
+    ) -> Result<Deleted> {
         require(ctx, Rule::Staff)?;
         let uuid = expect_id("id", &id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -71,7 +85,7 @@ impl JobsMutation {
     async fn create_programme(
         &self,
         ctx: &Context<'_>,
-        input: ProgrammeInputGql,
+        #[graphql(desc = "The new programme (coordinators and admins).")] input: ProgrammeInputGql,
     ) -> Result<Programme> {
         require(ctx, Rule::Staff)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -85,7 +99,8 @@ impl JobsMutation {
     async fn update_programme(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The programme's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "The programme's new content, replacing all of the old.")]
         input: ProgrammeInputGql,
     ) -> Result<Programme> {
         require(ctx, Rule::Staff)?;

@@ -47,9 +47,12 @@ impl JobsQuery {
     async fn jobs(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "Text, place, status, tier, programme and requirement filters; every job when absent."
+        )]
         filter: Option<JobFilter>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Page<Job>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let (mut request, programme) = filter.unwrap_or_default().to_request(ctx)?;
@@ -97,7 +100,11 @@ impl JobsQuery {
     }
 
     /// One job by id (global or plain UUID); null when there is none.
-    async fn job(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Job>> {
+    async fn job(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The job's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Job>> {
         let uuid = expect_id("id", &id, NodeType::Job)?;
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader.load_one(JobId(uuid)).await?.map(Job::new))
@@ -110,8 +117,8 @@ impl JobsQuery {
     async fn programmes(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Page<Programme>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -127,7 +134,11 @@ impl JobsQuery {
     }
 
     /// One programme by id (global or plain UUID); null when there is none.
-    async fn programme(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Programme>> {
+    async fn programme(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The programme's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Programme>> {
         let uuid = expect_id("id", &id, NodeType::Programme)?;
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader.load_one(ProgrammeId(uuid)).await?.map(Programme))

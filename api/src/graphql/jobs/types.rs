@@ -1,13 +1,13 @@
 //! The `Job` and `Programme` types and the parts of a job they show.
 
 use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
 use makermatch_entities::{job, programme};
 use uuid::Uuid;
 
 use crate::graphql::loader::{AppLoader, JobRequirements, ProgrammeId, ProgrammeJobs};
 use crate::graphql::makers::SkillLevel;
 use crate::graphql::relay::{NodeType, global_id};
+use crate::graphql::scalars::{Date, Timestamp};
 use crate::graphql::taxonomy::taxonomy;
 
 /// Where a job stands: `DRAFT → OPEN → ALLOCATED → IN_PRODUCTION → COMPLETED`, or
@@ -15,11 +15,17 @@ use crate::graphql::taxonomy::taxonomy;
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "makermatch_entities::job::JobStatus")]
 pub enum JobStatus {
+    /// Being prepared (imports arrive as drafts); a first proposal makes it `ALLOCATED`.
     Draft,
+    /// Ready for matching; a first proposal makes it `ALLOCATED`.
     Open,
+    /// Assignments have been proposed for it.
     Allocated,
+    /// Facilities are making it.
     InProduction,
+    /// Finished; no more work is proposed for it.
     Completed,
+    /// Called off; no more work is proposed for it.
     Cancelled,
 }
 
@@ -52,17 +58,22 @@ pub struct Money {
 /// Where a job's goods go, e.g. a clinic.
 #[derive(SimpleObject, Clone, Debug)]
 pub struct DeliveryPoint {
+    /// The place's name, e.g. a clinic.
     pub name: Option<String>,
-    /// WGS 84 degrees.
+    /// Latitude in WGS 84 degrees; null together with `lon`.
     pub lat: Option<f64>,
+    /// Longitude in WGS 84 degrees; null together with `lat`.
     pub lon: Option<f64>,
 }
 
 /// One requirement of a job, required or merely preferred.
 pub struct JobRequirement(makermatch_entities::job_requirement::Model);
 
+/// One thing a job needs (required) or would like (preferred): a process, skill, machine,
+/// material or certification.
 #[Object]
 impl JobRequirement {
+    /// What the requirement names.
     async fn kind(&self) -> RequirementKind {
         self.0.kind.into()
     }
@@ -110,8 +121,11 @@ impl Job {
     }
 }
 
+/// A production order: what to make, how many, for how much, by when and where to deliver
+/// it.
 #[Object]
 impl Job {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Job, self.row.id)
     }
@@ -119,6 +133,7 @@ impl Job {
     async fn uuid(&self) -> Uuid {
         self.row.id
     }
+    /// What to make, in a few words.
     async fn title(&self) -> &str {
         &self.row.title
     }
@@ -126,6 +141,7 @@ impl Job {
     async fn name(&self) -> &str {
         &self.row.title
     }
+    /// Details of the job.
     async fn description(&self) -> Option<&str> {
         self.row.description.as_deref()
     }
@@ -162,8 +178,9 @@ impl Job {
             currency: self.row.currency.clone()?,
         })
     }
-    async fn deadline(&self) -> Option<NaiveDate> {
-        self.row.deadline
+    /// The date the goods are due.
+    async fn deadline(&self) -> Option<Date> {
+        self.row.deadline.map(Into::into)
     }
     /// Where the goods go; null when neither a name nor a position is known.
     async fn delivery_point(&self) -> Option<DeliveryPoint> {
@@ -194,6 +211,7 @@ impl Job {
     async fn qa_inspector(&self) -> Option<&str> {
         self.row.qa_inspector.as_deref()
     }
+    /// Where the job stands.
     async fn status(&self) -> JobStatus {
         self.row.status.into()
     }
@@ -220,22 +238,28 @@ impl Job {
     async fn source(&self) -> &str {
         &self.row.source
     }
+    /// The record's id in its source; null for jobs made here.
     async fn source_id(&self) -> Option<&str> {
         self.row.source_id.as_deref()
     }
-    async fn date_created(&self) -> DateTime<Utc> {
-        self.row.date_created
+    /// When the job was created.
+    async fn date_created(&self) -> Timestamp {
+        self.row.date_created.into()
     }
-    async fn last_updated(&self) -> DateTime<Utc> {
-        self.row.last_updated
+    /// When the job last changed.
+    async fn last_updated(&self) -> Timestamp {
+        self.row.last_updated.into()
     }
 }
 
 /// A group of jobs, e.g. one Innovative Manufacturing in Africa trial with its tiers.
 pub struct Programme(pub programme::Model);
 
+/// A group of jobs run together, e.g. one Innovative Manufacturing in Africa trial with its
+/// tiers.
 #[Object]
 impl Programme {
+    /// Global id (Relay), usable with `node` and every `id` argument.
     pub async fn id(&self) -> ID {
         global_id(NodeType::Programme, self.0.id)
     }
@@ -243,9 +267,11 @@ impl Programme {
     async fn uuid(&self) -> Uuid {
         self.0.id
     }
+    /// The programme's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// What the programme is for.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -253,11 +279,13 @@ impl Programme {
     async fn sponsor(&self) -> Option<&str> {
         self.0.sponsor.as_deref()
     }
-    async fn starts_on(&self) -> Option<NaiveDate> {
-        self.0.starts_on
+    /// First day of the programme.
+    async fn starts_on(&self) -> Option<Date> {
+        self.0.starts_on.map(Into::into)
     }
-    async fn ends_on(&self) -> Option<NaiveDate> {
-        self.0.ends_on
+    /// Last day of the programme.
+    async fn ends_on(&self) -> Option<Date> {
+        self.0.ends_on.map(Into::into)
     }
     /// The facilities taking part, by id; empty: any facility.
     async fn participant_ids(&self) -> Vec<ID> {
@@ -279,11 +307,13 @@ impl Programme {
             .map(crate::services::string_list)
             .unwrap_or_default()
     }
-    async fn date_created(&self) -> DateTime<Utc> {
-        self.0.date_created
+    /// When the programme was created.
+    async fn date_created(&self) -> Timestamp {
+        self.0.date_created.into()
     }
-    async fn last_updated(&self) -> DateTime<Utc> {
-        self.0.last_updated
+    /// When the programme last changed.
+    async fn last_updated(&self) -> Timestamp {
+        self.0.last_updated.into()
     }
     /// Its jobs, oldest first. `jobs(filter: { programmeId })` filters and pages them.
     async fn jobs(&self, ctx: &Context<'_>) -> Result<Vec<Job>> {

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use async_graphql::{Context, ID, InputObject, Result};
-use chrono::NaiveDate;
 use makermatch_entities::skill;
 use makermatch_search::skills::{skill_key, skill_process};
 use makermatch_search::{Filters, SkillFilter, Taxonomy};
@@ -13,6 +12,7 @@ use super::types::SkillLevel;
 use crate::graphql::error::bad_input;
 use crate::graphql::loader::{AppLoader, ProcessSkills};
 use crate::graphql::relay::{NodeType, expect_id};
+use crate::graphql::scalars::Date;
 use crate::graphql::taxonomy::{process_id, taxonomy};
 use crate::services::makers::{
     AffiliationInput, AvailabilityInput, ExperienceInput, MakerInput, SkillClaimInput,
@@ -35,6 +35,7 @@ pub struct MakerFilter {
     pub verified_only: bool,
     /// Processes the maker has a skill in (taxonomy terms; descendants count).
     pub processes: Option<Vec<String>>,
+    /// Languages spoken (BCP 47 tags or names); any of them.
     pub languages: Option<Vec<String>>,
 }
 
@@ -151,6 +152,7 @@ pub async fn skill_requirements(
 pub struct MakerLocationInput {
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
+    /// City or town; public.
     pub city: Option<String>,
     /// Exact latitude in degrees (private). Give both coordinates or neither.
     pub lat: Option<f64>,
@@ -165,6 +167,7 @@ pub struct SkillClaimInputGql {
     /// The skill in the maker's words ("TIG welding", "soudure", "KiCad"); stored under
     /// its normalised key and linked to the process it names, if any.
     pub skill: String,
+    /// The level claimed.
     pub level: SkillLevel,
     /// Years of practice, zero or more.
     pub years: Option<f64>,
@@ -176,14 +179,17 @@ pub struct SkillClaimInputGql {
 #[derive(InputObject)]
 #[graphql(name = "ExperienceInput")]
 pub struct ExperienceInputGql {
+    /// The role or project title; not empty.
     pub title: String,
     /// The organisation worked for, when it is not a facility known here.
     pub organisation: Option<String>,
     /// The facility worked at: its id (global or plain UUID).
     pub facility_id: Option<ID>,
-    pub date_from: Option<NaiveDate>,
+    /// First day.
+    pub date_from: Option<Date>,
     /// Not before `dateFrom`.
-    pub date_to: Option<NaiveDate>,
+    pub date_to: Option<Date>,
+    /// What the work was.
     pub description: Option<String>,
     /// Processes used: taxonomy terms (ids, labels in any language, aliases, Wikipedia
     /// URLs, TSDC codes), stored as process ids.
@@ -197,9 +203,10 @@ pub struct ExperienceInputGql {
 pub struct AvailabilityInputGql {
     /// 0 to 168.
     pub hours_per_week: f64,
-    pub available_from: Option<NaiveDate>,
+    /// First day; absent: from now.
+    pub available_from: Option<Date>,
     /// Not before `availableFrom`.
-    pub available_to: Option<NaiveDate>,
+    pub available_to: Option<Date>,
 }
 
 /// A facility the maker belongs to or works at.
@@ -208,7 +215,7 @@ pub struct AvailabilityInputGql {
 pub struct AffiliationInputGql {
     /// The facility's id (global or plain UUID).
     pub facility_id: ID,
-    /// e.g. `member`, `staff`, `owner`.
+    /// The maker's role there: `member`, `staff` or `owner`.
     #[graphql(default_with = "String::from(\"member\")")]
     pub role: String,
 }
@@ -221,16 +228,22 @@ pub struct AffiliationInputGql {
 #[derive(InputObject)]
 #[graphql(name = "MakerInput")]
 pub struct MakerInputGql {
+    /// Given name.
     pub first_name: Option<String>,
+    /// Family name.
     pub last_name: Option<String>,
+    /// Middle name.
     pub middle_name: Option<String>,
+    /// The first name the maker goes by.
     pub preferred_first_name: Option<String>,
     /// A name to show when no personal name is given.
     pub display_name: Option<String>,
+    /// The maker's own description.
     pub bio: Option<String>,
     /// Languages spoken, as BCP 47 tags (`en`, `fr`, `sw`) or names.
     #[graphql(default)]
     pub languages: Vec<String>,
+    /// Home country, city and (private) position.
     #[graphql(default)]
     pub location: MakerLocationInput,
     /// ISO 3166-1 alpha-2 (private).
@@ -238,7 +251,7 @@ pub struct MakerInputGql {
     /// ISO 3166-1 alpha-2.
     pub residence_country: Option<String>,
     /// Private; not in the future.
-    pub date_of_birth: Option<NaiveDate>,
+    pub date_of_birth: Option<Date>,
     /// Private.
     pub email: Option<String>,
     /// Private.
@@ -250,12 +263,16 @@ pub struct MakerInputGql {
     /// unless given.
     #[graphql(default)]
     pub share_exact_location: bool,
+    /// Skills claimed.
     #[graphql(default)]
     pub skills: Vec<SkillClaimInputGql>,
+    /// Work done.
     #[graphql(default)]
     pub experiences: Vec<ExperienceInputGql>,
+    /// When and how much the maker can work.
     #[graphql(default)]
     pub availability: Vec<AvailabilityInputGql>,
+    /// Facilities the maker belongs to or works at.
     #[graphql(default)]
     pub affiliations: Vec<AffiliationInputGql>,
 }
@@ -284,7 +301,7 @@ impl MakerInputGql {
             lon: self.location.lon,
             nationality: self.nationality,
             residence_country: self.residence_country,
-            date_of_birth: self.date_of_birth,
+            date_of_birth: self.date_of_birth.map(Into::into),
             email: trimmed(self.email),
             phone: trimmed(self.phone),
             public_profile: self.public_profile,
@@ -317,8 +334,8 @@ impl MakerInputGql {
                 title: e.title,
                 organisation: trimmed(e.organisation),
                 facility_id,
-                date_from: e.date_from,
-                date_to: e.date_to,
+                date_from: e.date_from.map(Into::into),
+                date_to: e.date_to.map(Into::into),
                 description: trimmed(e.description),
                 processes,
             });
@@ -326,8 +343,8 @@ impl MakerInputGql {
         for a in self.availability {
             input.availability.push(AvailabilityInput {
                 hours_per_week: a.hours_per_week,
-                available_from: a.available_from,
-                available_to: a.available_to,
+                available_from: a.available_from.map(Into::into),
+                available_to: a.available_to.map(Into::into),
             });
         }
         for (i, a) in self.affiliations.into_iter().enumerate() {

@@ -20,7 +20,11 @@ pub struct MakersMutation;
 impl MakersMutation {
     /// Creates a maker passport. Returns once searches on this server include it (when
     /// its profile is public). Nothing is written when any part of the input is refused.
-    async fn create_maker(&self, ctx: &Context<'_>, input: MakerInputGql) -> Result<Maker> {
+    async fn create_maker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new passport (the maker themself or staff).")] input: MakerInputGql,
+    ) -> Result<Maker> {
         require(ctx, Rule::Staff)?;
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
@@ -31,7 +35,12 @@ impl MakersMutation {
 
     /// Replaces a maker's passport: every field, skills, experience, availability and
     /// affiliations. Credentials and machine clearances are kept.
-    async fn update_maker(&self, ctx: &Context<'_>, id: ID, input: MakerInputGql) -> Result<Maker> {
+    async fn update_maker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The maker's global id or plain UUID.")] id: ID,
+        #[graphql(desc = "The whole new passport, replacing the old one.")] input: MakerInputGql,
+    ) -> Result<Maker> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
         let actor = require(ctx, Rule::MakerOrStaff(uuid))?;
         let input = input.into_service(ctx)?;
@@ -45,7 +54,11 @@ impl MakersMutation {
 
     /// Deletes a maker passport with its skills, experience, availability, affiliations,
     /// credentials and clearances.
-    async fn delete_maker(&self, ctx: &Context<'_>, id: ID) -> Result<Deleted> {
+    async fn delete_maker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The maker's global id or plain UUID.")] id: ID,
+    ) -> Result<Deleted> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
         require(ctx, Rule::MakerOrStaff(uuid))?;
         let db = ctx.data::<DatabaseConnection>()?;

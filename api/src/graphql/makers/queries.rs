@@ -49,12 +49,20 @@ impl MakersQuery {
     async fn makers(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Free text searched in names, bios and skills (any language).")]
         text: Option<String>,
+        #[graphql(
+            desc = "Facet filters: countries, skills and their level, verified skills, processes, languages."
+        )]
         filter: Option<MakerFilter>,
+        #[graphql(
+            desc = "Only makers within a radius of a point; each then carries `distanceKm`."
+        )]
         near: Option<GeoFilter>,
+        #[graphql(desc = "Only makers inside this map viewport (on their public positions).")]
         within: Option<BoundingBox>,
-        first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "Page size, 1 to 100 (default 20).")] first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Page<Maker>> {
         let args = PageArgs::new(first, after.as_deref())?;
         let mut request = SearchRequest::new(Kind::Maker).page(args.offset, args.limit);
@@ -84,7 +92,11 @@ impl MakersQuery {
     }
 
     /// One maker by id (global or plain UUID). Non-public profiles are not shown.
-    async fn maker(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Maker>> {
+    async fn maker(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The maker's global id or plain UUID.")] id: ID,
+    ) -> Result<Option<Maker>> {
         let uuid = expect_id("id", &id, NodeType::Maker)?;
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader

@@ -11,7 +11,9 @@ use crate::services::allocation::AllocationSettings;
 /// CAPACITY, TRACK_RECORD, FRESHNESS, AVAILABILITY or RELEVANCE.
 #[derive(InputObject)]
 pub struct FactorWeight {
+    /// The factor's name, e.g. `DISTANCE`.
     pub factor: String,
+    /// Its weight, zero or more; weights are relative to each other.
     pub weight: f64,
 }
 

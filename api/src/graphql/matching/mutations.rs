@@ -58,8 +58,8 @@ async fn required_teams(ctx: &Context<'_>, id: Uuid) -> Result<Vec<TeamMatch>, T
         .map_err(TeamsError)
 }
 
-fn job_out(job: &JobReport, report: &AllocationReport, replayed: bool) -> AllocationOut {
-    AllocationOut {
+fn job_out(job: &JobReport, report: &AllocationReport, replayed: bool) -> Result<AllocationOut> {
+    Ok(AllocationOut {
         job_id: global_id(NodeType::Job, job.job_id),
         complete: job.complete,
         cost_minor: job.cost_minor,
@@ -67,10 +67,10 @@ fn job_out(job: &JobReport, report: &AllocationReport, replayed: bool) -> Alloca
             .decisions
             .iter()
             .filter(|d| d.job_id == job.job_id)
-            .map(AllocationDecisionOut::from)
-            .collect(),
+            .map(AllocationDecisionOut::try_from)
+            .collect::<Result<_>>()?,
         replayed,
-    }
+    })
 }
 
 #[derive(Default)]
@@ -88,8 +88,14 @@ impl MatchingMutation {
     async fn allocate_job(
         &self,
         ctx: &Context<'_>,
-        job_id: ID,
+        #[graphql(desc = "The job's global id or plain UUID.")] job_id: ID,
+        #[graphql(
+            desc = "Bounds of the split (max share, minimum batch, probation cap, transport cost) and `dryRun`."
+        )]
         options: Option<AllocationOptionsInput>,
+        #[graphql(
+            desc = "A client-chosen key: a retry with the same key returns the first answer instead of proposing again."
+        )]
         idempotency_key: Option<String>,
     ) -> Result<AllocationOut> {
         let id = expect_id("jobId", &job_id, NodeType::Job)?;
@@ -103,8 +109,8 @@ impl MatchingMutation {
             decisions: report
                 .decisions
                 .iter()
-                .map(AllocationDecisionOut::from)
-                .collect(),
+                .map(AllocationDecisionOut::try_from)
+                .collect::<Result<_>>()?,
             replayed: done.replayed,
         })
     }
@@ -116,8 +122,12 @@ impl MatchingMutation {
     async fn allocate_programme(
         &self,
         ctx: &Context<'_>,
-        programme_id: ID,
+        #[graphql(desc = "The programme's global id or plain UUID.")] programme_id: ID,
+        #[graphql(desc = "Bounds of the split, applied to every job, and `dryRun`.")]
         options: Option<AllocationOptionsInput>,
+        #[graphql(
+            desc = "A client-chosen key: a retry with the same key returns the first answer instead of proposing again."
+        )]
         idempotency_key: Option<String>,
     ) -> Result<ProgrammeAllocationOut> {
         let id = expect_id("programmeId", &programme_id, NodeType::Programme)?;
@@ -132,7 +142,7 @@ impl MatchingMutation {
                 .jobs
                 .iter()
                 .map(|j| job_out(j, report, done.replayed))
-                .collect(),
+                .collect::<Result<_>>()?,
             replayed: done.replayed,
         })
     }

@@ -48,7 +48,8 @@ impl MatchingQuery {
     async fn match_job(
         &self,
         ctx: &Context<'_>,
-        job_id: ID,
+        #[graphql(desc = "The job's global id or plain UUID.")] job_id: ID,
+        #[graphql(desc = "Weights, filters and how many teams; defaults when absent.")]
         options: Option<MatchOptionsInput>,
     ) -> Result<Vec<TeamMatchOut>> {
         require(ctx, Rule::Staff)?;

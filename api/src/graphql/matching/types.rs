@@ -1,70 +1,232 @@
 //! Ranked teams with their scores explained, and allocation reports.
 
-use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use async_graphql::resolver_utils::EnumType;
+use async_graphql::{ComplexObject, Context, Enum, ID, Object, Result, SimpleObject};
 use makermatch_search::TeamMatch;
+use uuid::Uuid;
 
+use crate::graphql::access::visibility;
+use crate::graphql::error::{Code, coded};
 use crate::graphql::facilities::Facility;
-use crate::graphql::loader::{AppLoader, FacilityId};
+use crate::graphql::jobs::RequirementKind;
+use crate::graphql::loader::{AppLoader, FacilityId, MakerId};
+use crate::graphql::makers::Maker;
 use crate::graphql::relay::{NodeType, global_id};
 use crate::services::allocation::DecisionReport;
+
+/// A factor of a team's score.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_search::matching::Factor")]
+pub enum MatchFactor {
+    /// Process requirements met by the facility's processes and machines.
+    Process,
+    /// Equipment requirements met by its machines.
+    Equipment,
+    /// Material requirements met by its typical materials.
+    Material,
+    /// Certification requirements met by its certifications.
+    Certification,
+    /// Skill requirements covered by the team's makers (verified fully, self-declared
+    /// partially).
+    Skill,
+    /// Closeness to the job's delivery point.
+    Distance,
+    /// The facility's typical batch size against the job's quantity.
+    Capacity,
+    /// On-time and prototype pass rates of past assignments.
+    TrackRecord,
+    /// How recently the facility's record was verified.
+    Freshness,
+    /// The team's stated availability before the deadline.
+    Availability,
+    /// The search relevance of the job's free text.
+    Relevance,
+}
+
+/// What met a requirement.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_search::matching::Source")]
+pub enum EvidenceSource {
+    /// A process the facility declares.
+    FacilityProcess,
+    /// One of the facility's machines (`machineId`).
+    Machine,
+    /// A material the facility works.
+    Material,
+    /// A certification the facility holds.
+    Certification,
+    /// A maker's skill backed by a valid credential from a trusted issuer (`credentialId`).
+    VerifiedSkill,
+    /// A maker's skill with no valid trusted credential: partial credit.
+    SelfDeclaredSkill,
+}
+
+/// How a team's maker is tied to the team's facility.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(
+    name = "TeamMemberRelation",
+    remote = "makermatch_search::matching::Relation"
+)]
+pub enum Relation {
+    /// Belongs to or works at the facility.
+    Affiliated,
+    /// Holds a clearance for one of its machines.
+    Cleared,
+    /// Lives within reach of it (`makerReachKm`).
+    Nearby,
+}
+
+/// Why a facility got the quantity it got in an allocation.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_search::allocation::Reason")]
+pub enum AllocationReason {
+    /// Its capacity is used up across the jobs allocated together.
+    AtCapacity,
+    /// It got the largest share of the job one facility may have (`maxShare`).
+    AtMaxShare,
+    /// It is on probation and got the most a facility on probation may have.
+    ProbationCap,
+    /// It got the most its candidacy allows for this job.
+    CandidateLimit,
+    /// It is as cheap as other facilities with room: equal-cost work is spread evenly.
+    EvenSplit,
+    /// The cheapest facility with room left took the rest (or all) of the job.
+    Cheapest,
+    /// A minimum batch (`minBatch`) set its share.
+    MinimumBatch,
+    /// It gets nothing because its share would be under the minimum batch.
+    BelowMinBatch,
+    /// It gets nothing: its capacity went to other jobs.
+    NoCapacityLeft,
+    /// It gets nothing: cheaper (or equally cheap, better spread) facilities met the
+    /// demand.
+    NotNeeded,
+}
+
+impl AllocationReason {
+    /// The reason a report names by its label (`EVEN_SPLIT`): allocation reports keep
+    /// reasons as labels, which are this enum's GraphQL names.
+    fn from_label(label: &str) -> Result<AllocationReason> {
+        AllocationReason::items()
+            .iter()
+            .find(|item| item.name == label)
+            .map(|item| item.value)
+            .ok_or_else(|| {
+                coded(
+                    Code::Internal,
+                    format!("the allocation report names an unknown reason `{label}`"),
+                )
+            })
+    }
+}
+
+/// The GraphQL kind of a requirement the matcher reports.
+fn requirement_kind(kind: makermatch_search::RequirementKind) -> RequirementKind {
+    use makermatch_search::RequirementKind as K;
+    match kind {
+        K::Process => RequirementKind::Process,
+        K::Skill => RequirementKind::Skill,
+        K::Equipment => RequirementKind::Equipment,
+        K::Material => RequirementKind::Material,
+        K::Certification => RequirementKind::Certification,
+    }
+}
 
 /// One factor of a score.
 #[derive(SimpleObject)]
 pub struct FactorScore {
-    pub factor: String,
-    /// Whether the factor applies to this job (a job without materials is not scored on them).
+    /// The factor.
+    pub factor: MatchFactor,
+    /// Whether the factor applies to this job (a job without materials is not scored on
+    /// them).
     pub applicable: bool,
     /// In [0, 1].
     pub value: f64,
+    /// The factor's weight: the default, or the one given in `weights`.
     pub weight: f64,
     /// Its share of the score.
     pub contribution: f64,
+    /// How the value came about, in words.
     pub note: String,
 }
 
 /// What satisfied a requirement.
 #[derive(SimpleObject)]
 pub struct MatchEvidence {
-    pub kind: String,
+    /// What the requirement names.
+    pub kind: RequirementKind,
+    /// The requirement's term (taxonomy id, skill or certification).
     pub term: String,
+    /// Required (`true`) or preferred (`false`).
     pub required: bool,
-    /// FACILITY_PROCESS, MACHINE, MATERIAL, CERTIFICATION, VERIFIED_SKILL, SELF_DECLARED_SKILL…
-    pub source: String,
+    /// What met it.
+    pub source: EvidenceSource,
+    /// The capability that matched: a process or equipment type id, a material, a
+    /// certification or the maker's skill label.
     pub capability: String,
+    /// The machine that met it, for machine evidence.
     pub machine_id: Option<ID>,
+    /// The maker who met it, for skill evidence.
     pub maker_id: Option<ID>,
+    /// The credential that verifies the skill, for verified skills.
     pub credential_id: Option<ID>,
     /// Credit in [0, 1]: full for verified skills, partial for self-declared ones.
     pub credit: f64,
+    /// How the requirement was met, in words.
     pub detail: String,
 }
 
 /// A requirement nobody in the team meets.
 #[derive(SimpleObject)]
 pub struct MissingRequirement {
-    pub kind: String,
+    /// What the requirement names.
+    pub kind: RequirementKind,
+    /// The requirement's term.
     pub term: String,
+    /// Required (`true`) or preferred (`false`).
     pub required: bool,
+    /// Why nothing in the team meets it, in words.
     pub reason: String,
 }
 
 /// A maker of a team.
 #[derive(SimpleObject)]
+#[graphql(name = "TeamMember", complex)]
 pub struct TeamMemberOut {
+    /// The maker's global id.
     pub maker_id: ID,
+    /// The maker's name to show.
     pub name: String,
-    /// AFFILIATED, CLEARED or NEARBY.
-    pub relation: String,
+    /// How the maker is tied to the team's facility.
+    pub relation: Relation,
+    /// Kilometres from the maker's usable (usually public) position to the facility.
     pub distance_km: Option<f64>,
     /// The job's skills this maker covers.
     pub covers: Vec<String>,
+    #[graphql(skip)]
+    pub maker_uuid: Uuid,
+}
+
+#[ComplexObject]
+impl TeamMemberOut {
+    /// The maker's passport; null when the caller may not see it.
+    async fn maker(&self, ctx: &Context<'_>) -> Result<Option<Maker>> {
+        let loader = ctx.data::<AppLoader>()?;
+        Ok(loader
+            .load_one(MakerId(self.maker_uuid))
+            .await?
+            .filter(|m| visibility(ctx).sees_maker(m))
+            .map(Maker::new))
+    }
 }
 
 /// A facility and the makers who cover the job's skills, scored and explained.
 pub struct TeamMatchOut(pub TeamMatch);
 
+/// A facility and the makers who cover the job's skills, scored and explained.
 #[Object(name = "TeamMatch")]
 impl TeamMatchOut {
+    /// The team's facility; null if it was deleted since.
     async fn facility(&self, ctx: &Context<'_>) -> Result<Option<Facility>> {
         let loader = ctx.data::<AppLoader>()?;
         Ok(loader
@@ -83,6 +245,7 @@ impl TeamMatchOut {
     async fn distance_km(&self) -> Option<f64> {
         self.0.distance_km
     }
+    /// The makers who cover the job's skills, with how they are tied to the facility.
     async fn makers(&self) -> Vec<TeamMemberOut> {
         self.0
             .makers
@@ -90,18 +253,20 @@ impl TeamMatchOut {
             .map(|m| TeamMemberOut {
                 maker_id: global_id(NodeType::Maker, m.maker_id),
                 name: m.name.clone(),
-                relation: crate::services::enum_label(&m.relation),
+                relation: m.relation.into(),
                 distance_km: m.distance_km,
                 covers: m.covers.clone(),
+                maker_uuid: m.maker_id,
             })
             .collect()
     }
+    /// The score, factor by factor.
     async fn breakdown(&self) -> Vec<FactorScore> {
         self.0
             .breakdown
             .iter()
             .map(|f| FactorScore {
-                factor: f.factor.as_str().to_owned(),
+                factor: f.factor.into(),
                 applicable: f.applicable,
                 value: f.value,
                 weight: f.weight,
@@ -110,15 +275,16 @@ impl TeamMatchOut {
             })
             .collect()
     }
+    /// What met each requirement.
     async fn evidence(&self) -> Vec<MatchEvidence> {
         self.0
             .evidence
             .iter()
             .map(|e| MatchEvidence {
-                kind: e.kind.as_str().to_owned(),
+                kind: requirement_kind(e.kind),
                 term: e.term.clone(),
                 required: e.required,
-                source: crate::services::enum_label(&e.source),
+                source: e.source.into(),
                 capability: e.capability.clone(),
                 machine_id: e.machine_id.map(|id| global_id(NodeType::Equipment, id)),
                 maker_id: e.maker_id.map(|id| global_id(NodeType::Maker, id)),
@@ -130,12 +296,13 @@ impl TeamMatchOut {
             })
             .collect()
     }
+    /// Requirements nobody in the team meets.
     async fn missing(&self) -> Vec<MissingRequirement> {
         self.0
             .missing
             .iter()
             .map(|m| MissingRequirement {
-                kind: m.kind.as_str().to_owned(),
+                kind: requirement_kind(m.kind),
                 term: m.term.clone(),
                 required: m.required,
                 reason: m.reason.clone(),
@@ -146,43 +313,53 @@ impl TeamMatchOut {
 
 /// Why a facility got what it got.
 #[derive(SimpleObject)]
+#[graphql(name = "AllocationDecision")]
 pub struct AllocationDecisionOut {
+    /// Global id of the facility.
     pub facility_id: ID,
+    /// The facility's name.
     pub facility_name: String,
+    /// Items given to it; 0 when it gets nothing (`reason` says why).
     pub quantity: i32,
+    /// Cost of its items in minor units (price and transport).
     pub cost_minor: i64,
-    /// AT_CAPACITY, AT_MAX_SHARE, PROBATION_CAP, CANDIDATE_LIMIT, EVEN_SPLIT, CHEAPEST,
-    /// MINIMUM_BATCH, BELOW_MIN_BATCH, NO_CAPACITY_LEFT or NOT_NEEDED.
-    pub reason: String,
+    /// Why it got this quantity.
+    pub reason: AllocationReason,
+    /// The reason in words, with the figures behind it.
     pub detail: String,
     /// The assignment proposed for it, unless a dry run or nothing.
     pub assignment_id: Option<ID>,
 }
 
-impl From<&DecisionReport> for AllocationDecisionOut {
-    fn from(d: &DecisionReport) -> Self {
-        AllocationDecisionOut {
+impl TryFrom<&DecisionReport> for AllocationDecisionOut {
+    type Error = async_graphql::Error;
+
+    fn try_from(d: &DecisionReport) -> Result<Self> {
+        Ok(AllocationDecisionOut {
             facility_id: global_id(NodeType::Facility, d.facility_id),
             facility_name: d.facility_name.clone(),
             quantity: i32::try_from(d.quantity).unwrap_or(i32::MAX),
             cost_minor: d.cost_minor,
-            reason: d.reason.clone(),
+            reason: AllocationReason::from_label(&d.reason)?,
             detail: d.detail.clone(),
             assignment_id: d
                 .assignment_id
                 .map(|id| global_id(NodeType::Assignment, id)),
-        }
+        })
     }
 }
 
 /// An allocation of a job's open quantity over the ranked teams.
 #[derive(SimpleObject)]
+#[graphql(name = "Allocation")]
 pub struct AllocationOut {
+    /// Global id of the job.
     pub job_id: ID,
     /// Whether all of the open quantity found a facility.
     pub complete: bool,
     /// Total cost in minor units (price and transport).
     pub cost_minor: i64,
+    /// One decision per candidate facility, those that got nothing included.
     pub decisions: Vec<AllocationDecisionOut>,
     /// This is the answer of an earlier call with the same `idempotencyKey`: nothing new
     /// was proposed.
@@ -191,10 +368,15 @@ pub struct AllocationOut {
 
 /// Allocations of every job of a programme, solved together.
 #[derive(SimpleObject)]
+#[graphql(name = "ProgrammeAllocation")]
 pub struct ProgrammeAllocationOut {
+    /// Global id of the programme.
     pub programme_id: ID,
+    /// Whether every job's open quantity found facilities.
     pub complete: bool,
+    /// Total cost of every job in minor units (price and transport).
     pub cost_minor: i64,
+    /// The allocation of each job.
     pub jobs: Vec<AllocationOut>,
     /// This is the answer of an earlier call with the same `idempotencyKey`: nothing new
     /// was proposed.

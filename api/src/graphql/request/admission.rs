@@ -12,7 +12,7 @@ use async_graphql::parser::types::{
 use async_graphql::{Name, Request, Response, ServerError};
 use std::collections::HashMap;
 
-use super::codes::{name_validation_errors, parse_failed};
+use super::codes::{cap_errors, name_validation_errors, parse_failed, strip_hints};
 use super::depth::check_depth;
 use super::limits::{check_aliases, name_limit_errors, refusal};
 use super::parsed::ParsedQueries;
@@ -49,7 +49,10 @@ impl Admission {
     /// refused with `GRAPHQL_PARSE_FAILED` and the syntax error's position.
     pub fn admit(&self, request: &mut Request) -> Result<(), ServerError> {
         check_nesting(&request.query, self.max_nesting)?;
-        let doc = self.parsed.parse(&request.query).map_err(parse_failed)?;
+        let doc = self
+            .parsed
+            .parse(&request.query)
+            .map_err(|e| parse_failed(e, &request.query))?;
         check_aliases(&doc, self.max_aliases)?;
         check_fields(&doc, self.max_fields)?;
         check_depth(&doc, self.max_depth, self.introspection)?;
@@ -67,11 +70,17 @@ impl Admission {
 
     /// `name_errors`, and the schema's refusals of the document (an answer without
     /// `data`, errors without a path) that have no code by then are
-    /// `GRAPHQL_VALIDATION_FAILED`.
+    /// `GRAPHQL_VALIDATION_FAILED`. With introspection off, "Did you mean …?" hints (which
+    /// name the schema's fields) are removed; and an answer lists at most
+    /// [`super::codes::MAX_ERRORS`] errors, the last saying how many more there were.
     pub fn name_answer_errors(&self, response: &mut Response) {
         self.name_errors(&mut response.errors);
         let has_data = response.data != async_graphql::Value::Null;
         name_validation_errors(&mut response.errors, has_data);
+        if !self.introspection {
+            strip_hints(&mut response.errors);
+        }
+        cap_errors(&mut response.errors);
     }
 
     /// `response` as JSON, or a `LIMIT_EXCEEDED` answer in its place when it would be

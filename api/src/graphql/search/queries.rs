@@ -26,10 +26,13 @@ impl SearchQuery {
     async fn search(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The words to look for, in any language the taxonomy knows.")]
         text: String,
+        #[graphql(desc = "Which kinds of objects to search; all of them when empty or absent.")]
         kinds: Option<Vec<SearchKind>>,
+        #[graphql(desc = "Only hits within a radius of a point (makers: their public positions).")]
         near: Option<GeoFilter>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20, desc = "Most hits returned, 1 to 100.")] first: i32,
     ) -> Result<Vec<SearchHit>> {
         let first = relay::page_size("first", Some(first), 20)?;
         if text.trim().is_empty() {

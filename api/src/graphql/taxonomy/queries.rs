@@ -27,7 +27,11 @@ impl TaxonomyQuery {
     /// Processes whose id, label (any language), alias, Wikipedia article, Wikidata id or
     /// TSDC code contains `text`, or that `text` resolves to (typos included); all
     /// processes, parents first, without `text`.
-    async fn processes(&self, ctx: &Context<'_>, text: Option<String>) -> Result<Vec<Process>> {
+    async fn processes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Words to look for; every process when absent.")] text: Option<String>,
+    ) -> Result<Vec<Process>> {
         let tax = taxonomy(ctx)?;
         let all = tax.processes_parents_first();
         let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
@@ -76,7 +80,9 @@ impl TaxonomyQuery {
     async fn equipment_types(
         &self,
         ctx: &Context<'_>,
-        text: Option<String>,
+        #[graphql(desc = "Words to look for; every equipment type when absent.")] text: Option<
+            String,
+        >,
     ) -> Result<Vec<EquipmentType>> {
         let tax = taxonomy(ctx)?;
         let folded = text.as_deref().map(fold).filter(|t| !t.is_empty());
@@ -98,7 +104,11 @@ impl TaxonomyQuery {
     }
 
     /// Materials whose id, label or alias contains `text` (all without it).
-    async fn materials(&self, ctx: &Context<'_>, text: Option<String>) -> Result<Vec<Material>> {
+    async fn materials(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Words to look for; every material when absent.")] text: Option<String>,
+    ) -> Result<Vec<Material>> {
         let tax = taxonomy(ctx)?;
         let folded = text.as_deref().map(fold).filter(|t| !t.is_empty());
         Ok(tax
@@ -123,8 +133,9 @@ impl TaxonomyQuery {
     async fn skills(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Part of a skill's normalised key; every declared skill when absent.")]
         text: Option<String>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(default = 20, desc = "Most skills returned, 1 to 100.")] first: i32,
     ) -> Result<Vec<Skill>> {
         if !(0..=MAX_TERMS as i32).contains(&first) {
             return Err(bad_input("first", format!("give 0 to {MAX_TERMS}")));

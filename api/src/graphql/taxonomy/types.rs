@@ -11,6 +11,7 @@ use makermatch_search::Taxonomy;
 pub struct LocalizedLabel {
     /// `fr`, `pt` or `sw`.
     pub language: String,
+    /// The label in that language.
     pub label: String,
 }
 
@@ -29,6 +30,7 @@ fn localized(fr: &Option<String>, pt: &Option<String>, sw: &Option<String>) -> V
 /// A manufacturing process of the taxonomy (FDM ⊂ 3D printing ⊂ additive manufacturing).
 pub struct Process(pub makermatch_search::taxonomy::Process, pub Arc<Taxonomy>);
 
+/// A manufacturing process of the taxonomy (FDM ⊂ 3D printing ⊂ additive manufacturing).
 #[Object]
 impl Process {
     /// Canonical id, e.g. `fdm`.
@@ -43,6 +45,7 @@ impl Process {
     async fn labels(&self) -> Vec<LocalizedLabel> {
         localized(&self.0.fr, &self.0.pt, &self.0.sw)
     }
+    /// Other names and spellings that resolve to it.
     async fn aliases(&self) -> &[String] {
         &self.0.aliases
     }
@@ -61,6 +64,7 @@ impl Process {
     async fn tsdc(&self) -> Option<&str> {
         self.0.tsdc.as_deref()
     }
+    /// The next broader process; null at the top.
     async fn parent(&self) -> Option<Process> {
         let parent = self.0.parent.as_deref()?;
         self.1
@@ -82,9 +86,13 @@ impl Process {
 /// A kind of machine and the processes it performs.
 #[derive(SimpleObject, Clone)]
 pub struct EquipmentType {
+    /// Canonical id, e.g. `laser-cutter`.
     pub id: String,
+    /// English label.
     pub label: String,
+    /// French, Portuguese and Swahili labels where known.
     pub labels: Vec<LocalizedLabel>,
+    /// Other names and spellings that resolve to it.
     pub aliases: Vec<String>,
     /// Process ids this type of machine performs.
     pub process_ids: Vec<String>,
@@ -105,9 +113,13 @@ impl From<&makermatch_search::taxonomy::EquipmentType> for EquipmentType {
 /// A material of the taxonomy.
 #[derive(SimpleObject, Clone)]
 pub struct Material {
+    /// Canonical id, e.g. `pla`.
     pub id: String,
+    /// English label.
     pub label: String,
+    /// French, Portuguese and Swahili labels where known.
     pub labels: Vec<LocalizedLabel>,
+    /// Wikidata item, e.g. `Q146368`.
     pub wikidata: Option<String>,
 }
 
@@ -127,9 +139,11 @@ impl From<&makermatch_search::taxonomy::Material> for Material {
 pub struct Skill {
     /// The normalised key filters use.
     pub key: String,
+    /// The skill's label, as makers write it.
     pub label: String,
     /// The process the skill belongs to, when it names one.
     pub process_id: Option<String>,
+    /// The ESCO skill URI, when known.
     pub esco_uri: Option<String>,
 }
 

@@ -22,8 +22,12 @@ impl TiesMutation {
     async fn request_tie(
         &self,
         ctx: &Context<'_>,
-        facility_id: ID,
-        #[graphql(default_with = "String::from(\"member\")")] role: String,
+        #[graphql(desc = "The facility's global id or plain UUID.")] facility_id: ID,
+        #[graphql(
+            default_with = "String::from(\"member\")",
+            desc = "`member`, `staff` or `owner`."
+        )]
+        role: String,
     ) -> Result<TieRequest> {
         let actor = require(ctx, Rule::SignedIn)?;
         let facility = expect_id("facilityId", &facility_id, NodeType::Facility)?;
@@ -39,8 +43,8 @@ impl TiesMutation {
     async fn confirm_tie(
         &self,
         ctx: &Context<'_>,
-        maker_id: ID,
-        facility_id: ID,
+        #[graphql(desc = "The requesting maker's global id or plain UUID.")] maker_id: ID,
+        #[graphql(desc = "The facility's global id or plain UUID.")] facility_id: ID,
     ) -> Result<TieDecision> {
         decide(ctx, maker_id, facility_id, true).await
     }
@@ -49,8 +53,8 @@ impl TiesMutation {
     async fn decline_tie(
         &self,
         ctx: &Context<'_>,
-        maker_id: ID,
-        facility_id: ID,
+        #[graphql(desc = "The requesting maker's global id or plain UUID.")] maker_id: ID,
+        #[graphql(desc = "The facility's global id or plain UUID.")] facility_id: ID,
     ) -> Result<TieDecision> {
         decide(ctx, maker_id, facility_id, false).await
     }

@@ -20,6 +20,9 @@ impl TiesQuery {
     async fn tie_requests(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The facility's global id or plain UUID; absent: the caller's own requests, or every one for staff."
+        )]
         facility_id: Option<ID>,
     ) -> Result<Vec<TieRequest>> {
         let actor = require(ctx, Rule::SignedIn)?;
