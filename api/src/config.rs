@@ -154,6 +154,15 @@ pub struct IndexConfig {
     /// Most search-engine queries running at once, off the async workers; more wait
     /// their turn (within their request's timeout).
     pub max_parallel_queries: usize,
+    /// Outbox rows every live replica has applied are pruned once older than this, in
+    /// seconds; 0 keeps every row.
+    pub outbox_retention_secs: u64,
+    /// A replica whose cursor has not moved or been refreshed for this long, in seconds,
+    /// no longer holds rows back from pruning; if it returns, it rebuilds its index when
+    /// rows it needed are gone. Live replicas refresh their cursor well within it.
+    pub cursor_timeout_secs: u64,
+    /// How often a replica prunes the outbox, in milliseconds.
+    pub prune_interval_ms: u64,
 }
 
 /// A public key tokens may be signed with, chosen by the token's `kid`.
@@ -250,6 +259,9 @@ impl Default for IndexConfig {
             read_your_writes_timeout_ms: 5_000,
             max_ready_lag: 1_000,
             max_parallel_queries: default_parallel_queries(),
+            outbox_retention_secs: 86_400,
+            cursor_timeout_secs: 3_600,
+            prune_interval_ms: 60_000,
         }
     }
 }
@@ -410,6 +422,11 @@ impl Config {
         if self.server.header_read_timeout_ms == 0 || self.server.idle_timeout_ms == 0 {
             return Err(ConfigError::Invalid(
                 "server.header_read_timeout_ms and server.idle_timeout_ms must be at least 1 (10000 and 60000 are good values)".to_owned(),
+            ));
+        }
+        if self.index.cursor_timeout_secs == 0 || self.index.prune_interval_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "index.cursor_timeout_secs and index.prune_interval_ms must be at least 1 (3600 and 60000 are good values; index.outbox_retention_secs = 0 switches pruning off)".to_owned(),
             ));
         }
         if self.graphql.max_url_bytes < 256 {

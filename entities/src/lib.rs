@@ -27,6 +27,7 @@ pub mod maker;
 pub mod maker_affiliation;
 pub mod material;
 pub mod outbox;
+pub mod outbox_retention;
 pub mod process;
 pub mod programme;
 pub mod skill;

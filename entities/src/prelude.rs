@@ -24,6 +24,7 @@ pub use crate::maker::Entity as Maker;
 pub use crate::maker_affiliation::Entity as MakerAffiliation;
 pub use crate::material::Entity as Material;
 pub use crate::outbox::Entity as Outbox;
+pub use crate::outbox_retention::Entity as OutboxRetention;
 pub use crate::process::Entity as Process;
 pub use crate::programme::Entity as Programme;
 pub use crate::skill::Entity as Skill;

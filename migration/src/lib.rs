@@ -14,6 +14,7 @@ mod m20261121_000007_import;
 mod m20261122_000008_erasure;
 mod m20261206_000009_allocation;
 mod m20261206_000010_tie_requests;
+mod m20261207_000011_outbox_retention;
 mod util;
 
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000008_erasure::Migration),
             Box::new(m20261206_000009_allocation::Migration),
             Box::new(m20261206_000010_tie_requests::Migration),
+            Box::new(m20261207_000011_outbox_retention::Migration),
         ]
     }
 }

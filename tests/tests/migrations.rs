@@ -36,6 +36,7 @@ const TABLES: &[&str] = &[
     "machine_models",
     "allocation_requests",
     "tie_requests",
+    "outbox_retention",
 ];
 
 async fn tables(db: &DatabaseConnection, backend: Backend) -> Vec<String> {

@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::rebuild::{self, Progress};
-use super::{IndexError, documents, on_writer};
+use super::{IndexError, documents, on_writer, retention};
 use crate::config::IndexConfig;
 
 /// Where the indexer is, for `/readyz` and the `stats` query.
@@ -238,6 +238,12 @@ pub fn start(
         batch: u64::from(config.batch.max(1)),
         commit_interval: Duration::from_millis(config.commit_interval_ms),
         poll_interval: Duration::from_millis(config.poll_interval_ms.max(10)),
+        retention: (config.outbox_retention_secs > 0)
+            .then(|| Duration::from_secs(config.outbox_retention_secs)),
+        cursor_timeout: Duration::from_secs(config.cursor_timeout_secs.max(1)),
+        prune_interval: Duration::from_millis(config.prune_interval_ms.max(1)),
+        cursor_saved: Instant::now(),
+        pruned: Instant::now(),
     };
     let task = tokio::spawn(worker.run(needs_rebuild));
     Ok((
@@ -264,6 +270,31 @@ struct Worker {
     batch: u64,
     commit_interval: Duration,
     poll_interval: Duration,
+    /// `None`: the outbox keeps every row.
+    retention: Option<Duration>,
+    cursor_timeout: Duration,
+    prune_interval: Duration,
+    /// When this replica last wrote its cursor (it is refreshed while idle, so a quiet
+    /// cursor means a replica that is down).
+    cursor_saved: Instant,
+    pruned: Instant,
+}
+
+/// What one step of the indexer found.
+#[derive(Debug, PartialEq)]
+enum Step {
+    /// The outbox has no more rows for now.
+    CaughtUp,
+    /// A full batch was read: more may follow.
+    More,
+    /// Rows after what this index applied were pruned: it must be rebuilt.
+    PrunedPast(String),
+}
+
+fn pruned_past(applied: i64, pruned_below: i64) -> String {
+    format!(
+        "the outbox was pruned below entry {pruned_below} while this index had applied up to {applied} (index.cursor_timeout_secs passed without this replica)"
+    )
 }
 
 /// Outbox rows read but not yet committed to the index.
@@ -289,6 +320,8 @@ impl Worker {
         if let Some(reason) = needs_rebuild {
             crate::server::metrics::record_rebuild("new_index");
             self.initial_rebuild(&reason).await;
+        } else if let Some(reason) = self.missed_pruned_rows().await {
+            self.rebuild_past_pruning(&reason).await;
         }
         let mut pending = Pending::default();
         let mut failures = 0u32;
@@ -308,13 +341,18 @@ impl Worker {
                 continue;
             }
             match self.step(&mut pending).await {
-                Ok(caught_up) => {
+                Ok(Step::PrunedPast(reason)) => {
+                    pending = Pending::default();
+                    self.rebuild_past_pruning(&reason).await;
+                }
+                Ok(step) => {
                     if failures > 0 {
                         tracing::info!("the search indexer recovered");
                         failures = 0;
                     }
                     self.set_status(IndexStatus::Ready);
-                    if caught_up {
+                    if step == Step::CaughtUp {
+                        self.upkeep().await;
                         self.idle().await;
                     }
                 }
@@ -363,8 +401,7 @@ impl Worker {
 
     /// Reads one batch of outbox rows and applies it; commits when caught up, when the
     /// batch count is reached, or when the oldest pending change waited long enough.
-    /// Returns whether the outbox was exhausted.
-    async fn step(&mut self, pending: &mut Pending) -> Result<bool, IndexError> {
+    async fn step(&mut self, pending: &mut Pending) -> Result<Step, IndexError> {
         let after = pending.last_seq.unwrap_or(self.applied);
         let rows = outbox::Entity::find()
             .filter(outbox::Column::Seq.gt(after))
@@ -372,6 +409,14 @@ impl Worker {
             .limit(self.batch)
             .all(&self.db)
             .await?;
+        // A gap after what was applied is usually a rolled-back sequence number, but it may
+        // be rows pruned while this replica was away: then only a rebuild is whole.
+        if rows.first().is_some_and(|r| r.seq > after + 1) {
+            let pruned_below = retention::pruned_below(&self.db).await?;
+            if retention::missed_rows(after, pruned_below) {
+                return Ok(Step::PrunedPast(pruned_past(after, pruned_below)));
+            }
+        }
         let caught_up = (rows.len() as u64) < self.batch;
         if let Some(last) = rows.last() {
             let last_seq = last.seq;
@@ -386,7 +431,67 @@ impl Worker {
         if pending.last_seq.is_some() && (caught_up || due) {
             self.commit(pending).await?;
         }
-        Ok(caught_up)
+        Ok(if caught_up {
+            Step::CaughtUp
+        } else {
+            Step::More
+        })
+    }
+
+    /// While idle: refreshes this replica's cursor (so it keeps holding back what it has
+    /// not applied) and prunes the outbox now and then. Failures are logged, never fatal:
+    /// both are retried at the next idle moment.
+    async fn upkeep(&mut self) {
+        let heartbeat =
+            (self.cursor_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
+        if self.cursor_saved.elapsed() >= heartbeat
+            && let Err(e) = self.save_cursor(self.applied).await
+        {
+            tracing::warn!(error = %e, "cannot refresh the index cursor; retrying");
+        }
+        let Some(retention) = self.retention else {
+            return;
+        };
+        if self.pruned.elapsed() < self.prune_interval {
+            return;
+        }
+        self.pruned = Instant::now();
+        match retention::prune(&self.db, retention, self.cursor_timeout).await {
+            Ok(done) if done.rows > 0 => tracing::info!(
+                rows = done.rows,
+                pruned_below = done.pruned_below,
+                "pruned outbox rows every live replica has applied"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning the outbox failed; retrying later"),
+        }
+    }
+
+    /// Why this index must be rebuilt, when the outbox was pruned past what it applied.
+    async fn missed_pruned_rows(&self) -> Option<String> {
+        match retention::pruned_below(&self.db).await {
+            Ok(pruned_below) if retention::missed_rows(self.applied, pruned_below) => {
+                Some(pruned_past(self.applied, pruned_below))
+            }
+            Ok(_) => None,
+            Err(e) => {
+                // The first step reads the outbox and meets the same gap if there is one.
+                tracing::warn!(error = %e, "cannot read how far the outbox was pruned");
+                None
+            }
+        }
+    }
+
+    async fn rebuild_past_pruning(&mut self, reason: &str) {
+        tracing::warn!(
+            reason,
+            "this replica missed pruned outbox rows; rebuilding its index from the database"
+        );
+        self.set_status(IndexStatus::Rebuilding {
+            reason: reason.to_owned(),
+        });
+        crate::server::metrics::record_rebuild("outbox_pruned");
+        self.initial_rebuild(reason).await;
     }
 
     /// Applies rows to the writer: the last operation on an entity wins; an upsert of an
@@ -447,7 +552,8 @@ impl Worker {
     }
 
     /// Records how far this replica got, so outbox pruning never removes rows it needs.
-    async fn save_cursor(&self, seq: i64) -> Result<(), DbErr> {
+    async fn save_cursor(&mut self, seq: i64) -> Result<(), DbErr> {
+        self.cursor_saved = Instant::now();
         let row = index_cursor::ActiveModel {
             replica: Set(self.replica.clone()),
             applied_seq: Set(seq),

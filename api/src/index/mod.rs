@@ -4,6 +4,7 @@
 mod documents;
 mod indexer;
 mod rebuild;
+pub mod retention;
 
 use std::path::PathBuf;
 use std::time::Instant;
