@@ -66,6 +66,9 @@ pub struct ServerConfig {
     /// Serve Prometheus metrics at `GET /metrics`, without a token (scrape it on an
     /// internal network, or switch it off).
     pub metrics: bool,
+    /// Proxies (IP addresses or CIDR ranges such as `10.0.0.0/8`) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client; from any other peer both are ignored.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -163,6 +166,10 @@ pub struct IndexConfig {
     pub cursor_timeout_secs: u64,
     /// How often a replica prunes the outbox, in milliseconds.
     pub prune_interval_ms: u64,
+    /// On PostgreSQL, wake the indexer when any replica commits to the outbox (`LISTEN`
+    /// on a connection of its own) instead of waiting for the next poll; false leaves
+    /// only polling (to compare, or where a pooler drops notifications).
+    pub listen: bool,
 }
 
 /// A public key tokens may be signed with, chosen by the token's `kid`.
@@ -262,6 +269,7 @@ impl Default for IndexConfig {
             outbox_retention_secs: 86_400,
             cursor_timeout_secs: 3_600,
             prune_interval_ms: 60_000,
+            listen: true,
         }
     }
 }
@@ -288,6 +296,7 @@ impl Default for Config {
                 idle_timeout_ms: 60_000,
                 max_connections: 0,
                 metrics: true,
+                trusted_proxies: Vec::new(),
             },
             database: DatabaseConfig {
                 max_connections: 8,
@@ -435,6 +444,8 @@ impl Config {
                 self.graphql.max_url_bytes
             )));
         }
+        crate::server::client_addr::TrustedProxies::parse(&self.server.trusted_proxies)
+            .map_err(ConfigError::Invalid)?;
         for origin in &self.graphql.cors_origins {
             if origin != "*" && axum::http::HeaderValue::from_str(origin).is_err()
                 || !(origin == "*"
@@ -598,6 +609,27 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("graphql.max_url_bytes"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_environment_and_are_checked() {
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "MAKERMATCH_SERVER__TRUSTED_PROXIES",
+                r#"["10.0.0.0/8", "192.0.2.7"]"#,
+            );
+            let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
+            assert_eq!(config.server.trusted_proxies, ["10.0.0.0/8", "192.0.2.7"]);
+            jail.set_env("MAKERMATCH_SERVER__TRUSTED_PROXIES", r#"["proxy.local"]"#);
+            let err = Config::load(&ConfigSource::Default, &FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("server.trusted_proxies") && err.contains("proxy.local"),
+                "{err}"
+            );
             Ok(())
         });
     }

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use makermatch_api::db::begin_write;
 use makermatch_api::db::dialect::{
-    MAX_BIND_PARAMETERS, bind_parameters, count_tables_named, exact_real_text, json_array_rows,
-    lock_for_update, order_outbox_writers, parse_exact_real, writer_locks_database,
+    MAX_BIND_PARAMETERS, OUTBOX_CHANNEL, bind_parameters, count_tables_named, exact_real_text,
+    json_array_rows, lock_for_update, notify_outbox, order_outbox_writers, parse_exact_real,
+    writer_locks_database,
 };
 use makermatch_entities::process;
 use makermatch_tests::{Backend, TestDb, on_each_backend};
@@ -357,6 +358,46 @@ async fn ordering_outbox_writers_holds_back_the_next_until_commit() {
             .expect("a rolled-back transaction released the lock")
             .unwrap();
         again.commit().await.unwrap();
+    })
+    .await;
+}
+
+/// An outbox notification reaches listeners when its transaction commits, and never when
+/// it rolls back; on SQLite there is nothing to notify and the call does nothing.
+#[tokio::test]
+async fn outbox_notifications_arrive_at_commit_only() {
+    on_each_backend(|t: TestDb| async move {
+        let db = t.connect().await;
+        let backend = db.get_database_backend();
+        if backend != sea_orm::DbBackend::Postgres {
+            let tx = begin_write(&db).await.unwrap();
+            notify_outbox(&tx).await.unwrap();
+            tx.commit().await.unwrap();
+            return;
+        }
+        let url = t.config.database_url.clone().unwrap();
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect(&url)
+            .await
+            .unwrap();
+        listener.listen(OUTBOX_CHANNEL).await.unwrap();
+
+        let rolled_back = begin_write(&db).await.unwrap();
+        notify_outbox(&rolled_back).await.unwrap();
+        rolled_back.rollback().await.unwrap();
+
+        let tx = begin_write(&db).await.unwrap();
+        notify_outbox(&tx).await.unwrap();
+        let early = tokio::time::timeout(HELD_BACK, listener.recv()).await;
+        assert!(
+            early.is_err(),
+            "a notification arrived before its transaction committed (or from a rolled-back one)"
+        );
+        tx.commit().await.unwrap();
+        let notification = tokio::time::timeout(GOES_THROUGH, listener.recv())
+            .await
+            .expect("the commit notifies listeners")
+            .unwrap();
+        assert_eq!(notification.channel(), OUTBOX_CHANNEL);
     })
     .await;
 }

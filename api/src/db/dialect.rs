@@ -59,6 +59,21 @@ pub async fn order_outbox_writers<C: ConnectionTrait>(tx: &C) -> Result<(), DbEr
     Ok(())
 }
 
+/// The PostgreSQL channel on which commits that appended outbox rows notify indexers.
+pub const OUTBOX_CHANNEL: &str = "makermatch_outbox";
+
+/// Wakes the indexers of every replica when the transaction commits: PostgreSQL delivers
+/// a `NOTIFY` only at commit, and not at all on rollback, so a listener never reads the
+/// outbox before the rows are visible. SQLite has one process per database, and that
+/// process wakes its indexer itself.
+pub async fn notify_outbox<C: ConnectionTrait>(tx: &C) -> Result<(), DbErr> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!("NOTIFY {OUTBOX_CHANNEL}"))
+            .await?;
+    }
+    Ok(())
+}
+
 /// A statement answering, in its column `n`, how many tables named `table` the current
 /// schema has (0 or 1).
 pub fn count_tables_named(backend: DbBackend, table: &str) -> Statement {

@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use super::error::{Code, coded, from_service};
 use super::relay::{NodeType, expect_id, global_id};
-use super::search_support::index;
 use crate::graphql::access::require;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::graphql::scalars::Timestamp;
 use crate::services::passport::{self, Home};
 use crate::services::policy::Rule;
@@ -94,7 +94,7 @@ impl PassportMutation {
         let written = erasure::erase(db, id, subject)
             .await
             .map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(ErasedPassport {
             id: global_id(NodeType::Maker, id),
             erased_at: written

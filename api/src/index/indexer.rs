@@ -30,7 +30,7 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::rebuild::{self, Progress};
-use super::{IndexError, documents, on_writer, retention};
+use super::{IndexError, documents, listen, on_writer, retention};
 use crate::config::IndexConfig;
 
 /// Where the indexer is, for `/readyz` and the `stats` query.
@@ -168,10 +168,12 @@ impl IndexHandle {
     }
 }
 
-/// The running task; `stop` commits what is pending and releases the index lock.
+/// The running task (and its outbox listener on PostgreSQL); `stop` commits what is
+/// pending and releases the index lock.
 pub struct Indexer {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
 }
 
 impl Indexer {
@@ -179,6 +181,11 @@ impl Indexer {
         let _ = self.stop.send(true);
         if let Err(e) = self.task.await {
             tracing::error!(error = %e, "the indexer task failed while stopping");
+        }
+        if let Some(listener) = self.listener
+            && let Err(e) = listener.await
+        {
+            tracing::error!(error = %e, "the outbox listener failed while stopping");
         }
     }
 }
@@ -231,7 +238,7 @@ pub fn start(
         writer: Some(writer),
         applied,
         applied_tx,
-        wake,
+        wake: wake.clone(),
         stop: stop_rx,
         status,
         replica: config.replica.clone(),
@@ -245,12 +252,17 @@ pub fn start(
         cursor_saved: Instant::now(),
         pruned: Instant::now(),
     };
+    let listener = config
+        .listen
+        .then(|| listen::start(&worker.db, &config.replica, wake, stop_tx.subscribe()))
+        .flatten();
     let task = tokio::spawn(worker.run(needs_rebuild));
     Ok((
         handle,
         Indexer {
             stop: stop_tx,
             task,
+            listener,
         },
     ))
 }
@@ -380,8 +392,9 @@ impl Worker {
         self.set_status(IndexStatus::Stopped);
     }
 
-    /// Waits for a wake-up from a local write, the poll interval (writes by other
-    /// processes), or the stop signal.
+    /// Waits for a wake-up (a local write, or on PostgreSQL a notification of any
+    /// replica's commit), the poll interval (the fallback for writes of other processes),
+    /// or the stop signal.
     async fn idle(&mut self) {
         let mut stop = self.stop.clone();
         tokio::select! {

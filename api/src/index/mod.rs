@@ -3,6 +3,7 @@
 
 mod documents;
 mod indexer;
+pub mod listen;
 mod rebuild;
 pub mod retention;
 

@@ -2,6 +2,7 @@
 //! `/healthz`, `/readyz`, `/metrics`.
 
 mod activity;
+pub mod client_addr;
 mod connections;
 mod file_limit;
 mod get;
@@ -94,6 +95,13 @@ pub async fn serve(
         graphql: config.graphql.clone(),
         verifier: crate::auth::Verifier::new(config)?,
         rate_limits: crate::auth::rate::RateLimits::new(config.auth.rate_limit_per_minute),
+        trusted_proxies: std::sync::Arc::new(
+            client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
+                .map_err(crate::config::ConfigError::Invalid)?,
+        ),
+        read_your_writes: std::time::Duration::from_millis(
+            config.index.read_your_writes_timeout_ms,
+        ),
         list_cache,
         persisted_queries: std::sync::Arc::new(
             crate::graphql::request::persisted::PersistedQueries::new(1_024),

@@ -25,6 +25,7 @@ use std::net::SocketAddr;
 
 use axum::extract::ConnectInfo;
 
+use super::client_addr::TrustedProxies;
 use super::{get, http_cache};
 use crate::auth::rate::RateLimits;
 use crate::auth::{self, AuthError, Verifier};
@@ -34,6 +35,7 @@ use crate::graphql::error::Code;
 use crate::graphql::loader::ListCache;
 use crate::graphql::offload::RequestDeadline;
 use crate::graphql::request::admission::Admission;
+use crate::graphql::request::consistency::{self, Written};
 use crate::graphql::request::limits;
 use crate::graphql::request::media::{self, ResponseMedia};
 use crate::graphql::request::parsed::ParsedQueries;
@@ -50,6 +52,10 @@ pub struct AppState {
     pub graphql: GraphqlConfig,
     pub verifier: Verifier,
     pub rate_limits: RateLimits,
+    /// Whose `Forwarded` / `X-Forwarded-For` headers name the client.
+    pub trusted_proxies: Arc<TrustedProxies>,
+    /// How long a request carrying a consistency token waits for this replica's index.
+    pub read_your_writes: Duration,
     /// What facility lists show under each facility, shared by all requests; `None` when
     /// `graphql.list_cache_rows` is 0.
     pub list_cache: Option<Arc<ListCache>>,
@@ -64,7 +70,13 @@ pub struct AppState {
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            consistency::HEADER,
+        ])
+        // So browser clients on another origin can read the token to send it back.
+        .expose_headers([consistency::HEADER, consistency::STALE_HEADER])
         .max_age(Duration::from_secs(3_600));
     if origins.iter().any(|o| o == "*") {
         layer.allow_origin(AllowOrigin::any())
@@ -182,7 +194,16 @@ async fn graphql(
     request: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
     let media = ResponseMedia::of(&headers);
-    let mut response = answer(state, admission, peer, &headers, Door::Post(request), media).await;
+    let client = state.trusted_proxies.client(peer, &headers);
+    let mut response = answer(
+        state,
+        admission,
+        client,
+        &headers,
+        Door::Post(request),
+        media,
+    )
+    .await;
     let response_headers = response.headers_mut();
     response_headers.insert(header::CONTENT_TYPE, media.content_type());
     response_headers.insert(header::CACHE_CONTROL, http_cache::no_store());
@@ -277,10 +298,11 @@ fn request_error(errors: &[async_graphql::ServerError]) -> Response {
     response
 }
 
+/// `client` is the caller's address: the TCP peer, or whom a trusted proxy forwards for.
 async fn answer(
     state: AppState,
     admission: Arc<Admission>,
-    peer: SocketAddr,
+    client: SocketAddr,
     headers: &HeaderMap,
     door: Door,
     media: ResponseMedia,
@@ -299,7 +321,7 @@ async fn answer(
     };
     let caller = match &actor {
         Some(a) => format!("sub:{}", a.subject),
-        None => format!("ip:{}", peer.ip()),
+        None => format!("ip:{}", client.ip()),
     };
     if let Err(wait) = state.rate_limits.check(&caller) {
         let mut response = refuse(
@@ -312,6 +334,10 @@ async fn answer(
         }
         return response;
     }
+    let wanted = match consistency_wanted(headers) {
+        Ok(wanted) => wanted,
+        Err(message) => return refuse(StatusCode::BAD_REQUEST, Code::BadUserInput, message),
+    };
     let over_get = matches!(door, Door::Get(_));
     let signed_in = actor.is_some();
     let mut request = match door.read(&state, headers) {
@@ -343,9 +369,15 @@ async fn answer(
         return not_over_get(kind);
     }
     let operation = super::metrics::operation_of(&mut request);
+    // Waited for before the tag is computed, so the tag names the position the answer
+    // comes from.
+    let stale = match wanted {
+        Some(seq) => !consistency::wait_applied(&state.index, seq, state.read_your_writes).await,
+        None => false,
+    };
     // Read before executing, so an answer is never tagged with a position newer than the
     // data it was computed from.
-    let tag = (over_get && !signed_in)
+    let tag = (over_get && !signed_in && !stale)
         .then(|| http_cache::etag(state.index.applied_seq(), &request, media));
     if let Some(tag) = &tag
         && http_cache::matches(headers, tag)
@@ -361,17 +393,20 @@ async fn answer(
             .insert(super::metrics::GraphqlOutcome::answered(operation, &[]));
         return not_modified;
     }
+    let written = Written::default();
     let request = request
         .data(loader::new_loader(
             state.db.clone(),
             state.list_cache.clone(),
         ))
         .data(Viewer::new(actor))
+        .data(written.clone())
         .data(RequestDeadline::after(Duration::from_millis(
             state.graphql.request_timeout_ms,
         )));
     let mut response = state.schema.execute(request).await;
     admission.name_answer_errors(&mut response);
+    consistency::annotate(&mut response, &written, stale);
     let has_data = response.data != async_graphql::Value::Null;
     let mut http = if media.is_request_error(has_data, &response.errors) {
         request_error(&response.errors)
@@ -385,6 +420,15 @@ async fn answer(
     }
     // The content type is set by `graphql`, from the request's `Accept`.
     http.headers_mut().extend(response.http_headers);
+    if let Some(seq) = written.seq()
+        && let Ok(value) = HeaderValue::from_str(&consistency::token(seq))
+    {
+        http.headers_mut().insert(consistency::HEADER, value);
+    }
+    if stale {
+        http.headers_mut()
+            .insert(consistency::STALE_HEADER, HeaderValue::from_static("true"));
+    }
     match tag {
         Some(tag) if response.errors.is_empty() && http.status() == StatusCode::OK => {
             http_cache::public(&mut http, tag, state.graphql.cache_max_age_secs);
@@ -402,6 +446,16 @@ async fn answer(
             &response.errors,
         ));
     http
+}
+
+/// The outbox position the request's `X-Makermatch-Consistency` header asks this replica
+/// to have applied first, or why the header is refused.
+fn consistency_wanted(headers: &HeaderMap) -> Result<Option<i64>, String> {
+    let Some(value) = headers.get(consistency::HEADER) else {
+        return Ok(None);
+    };
+    // A value that is not text is refused like any other foreign token.
+    consistency::parse(value.to_str().unwrap_or("")).map(Some)
 }
 
 /// Over-limit bodies stopped by the body-limit layer (before the extractor) get the same
@@ -465,8 +519,9 @@ async fn graphql_get(
     uri: Uri,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    let client = state.trusted_proxies.client(peer, &headers);
     if let (Some(protocol), Ok(upgrade)) = (super::websocket::protocol(&headers), upgrade) {
-        return super::websocket::upgrade(state, admission, peer, protocol, upgrade);
+        return super::websocket::upgrade(state, admission, client, protocol, upgrade);
     }
     if get::wants_page(&headers, &uri) {
         // The same URL answers JSON to other clients: caches must tell them apart.
@@ -476,7 +531,15 @@ async fn graphql_get(
     }
     let media = ResponseMedia::of(&headers);
     let request = get::read(&uri, state.graphql.max_url_bytes);
-    let mut response = answer(state, admission, peer, &headers, Door::Get(request), media).await;
+    let mut response = answer(
+        state,
+        admission,
+        client,
+        &headers,
+        Door::Get(request),
+        media,
+    )
+    .await;
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, media.content_type());

@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::str::FromStr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,7 +26,9 @@ use crate::graphql::AppSchema;
 use crate::graphql::error::Code;
 use crate::graphql::offload::RequestDeadline;
 use crate::graphql::request::admission::Admission;
+use crate::graphql::request::consistency::{self, Written};
 use crate::graphql::request::limits::refusal;
+use crate::index::IndexHandle;
 
 /// The schema behind one socket, with the door's rules in front of it.
 #[derive(Clone)]
@@ -38,6 +40,10 @@ pub struct AdmittedSchema {
     /// Who the socket speaks for, as the rate limit keys callers: the token's subject once
     /// `connection_init` carried one, else the peer's address.
     caller: Arc<Mutex<String>>,
+    index: IndexHandle,
+    /// The outbox position `connection_init`'s consistency token named (0: none); answers
+    /// computed while the index is still below it say they may be stale.
+    wanted: Arc<AtomicI64>,
 }
 
 impl AdmittedSchema {
@@ -59,6 +65,15 @@ impl AdmittedSchema {
     fn named(&self, mut response: Response) -> Response {
         self.admission.name_answer_errors(&mut response);
         self.admission.oversized(&response).unwrap_or(response)
+    }
+
+    /// A query's or mutation's answer with its consistency token (what it wrote) and
+    /// stale flag.
+    fn finished(&self, response: Response, written: &Written, applied_before: i64) -> Response {
+        let mut response = self.named(response);
+        let stale = applied_before < self.wanted.load(Ordering::Acquire);
+        consistency::annotate(&mut response, written, stale);
+        response
     }
 }
 
@@ -91,10 +106,14 @@ impl Executor for AdmittedSchema {
                 return *refused;
             }
             let operation = metrics::operation_of(&mut request);
-            let request = request.data(RequestDeadline::after(this.timeout));
+            let written = Written::default();
+            let applied_before = this.index.applied_seq();
+            let request = request
+                .data(RequestDeadline::after(this.timeout))
+                .data(written.clone());
             let response =
                 match tokio::time::timeout(this.timeout, this.schema.execute(request)).await {
-                    Ok(response) => this.named(response),
+                    Ok(response) => this.finished(response, &written, applied_before),
                     Err(_) => timed_out(this.timeout),
                 };
             metrics::record_operation(operation, &response.errors, started);
@@ -118,8 +137,12 @@ impl Executor for AdmittedSchema {
         };
         let operation = metrics::operation_of(&mut request);
         let this = self.clone();
+        let written = Written::default();
+        let applied_before = self.index.applied_seq();
         if !subscription {
-            request = request.data(RequestDeadline::after(self.timeout));
+            request = request
+                .data(RequestDeadline::after(self.timeout))
+                .data(written.clone());
         }
         let stream = Executor::execute_stream(&self.schema, request, session_data);
         if subscription {
@@ -136,7 +159,7 @@ impl Executor for AdmittedSchema {
         async move {
             let mut stream = stream;
             let response = match tokio::time::timeout(this.timeout, stream.next()).await {
-                Ok(Some(response)) => this.named(response),
+                Ok(Some(response)) => this.finished(response, &written, applied_before),
                 Ok(None) => Response::default(),
                 Err(_) => timed_out(this.timeout),
             };
@@ -183,6 +206,8 @@ pub fn upgrade(
         rate_limits: state.rate_limits.clone(),
         timeout: Duration::from_millis(state.graphql.request_timeout_ms),
         caller: caller.clone(),
+        index: state.index.clone(),
+        wanted: Arc::new(AtomicI64::new(0)),
     };
     let init_timeout = Duration::from_millis(state.graphql.connection_init_timeout_ms);
     let max_message = state.graphql.max_body_bytes;
@@ -242,6 +267,7 @@ async fn serve(
     init_timeout: Duration,
     peer: SocketAddr,
 ) {
+    let wanted = executor.wanted.clone();
     let initialised = Arc::new(AtomicBool::new(false));
     let refused = Arc::new(AtomicBool::new(false));
     let (init_flag, refused_flag) = (initialised.clone(), refused.clone());
@@ -257,6 +283,21 @@ async fn serve(
         });
     let answers = async_graphql::http::WebSocket::new(executor, input, protocol)
         .on_connection_init(move |payload| async move {
+            // It came: the wait for a consistency token below must not count as silence.
+            init_flag.store(true, Ordering::Release);
+            // A malformed token closes the socket with 4400; a good one holds the
+            // acknowledgement (so the socket's first operations) until this replica's
+            // index applied it, at most `index.read_your_writes_timeout_ms`.
+            if let Some(token) = payload.get(consistency::INIT_KEY) {
+                // Short: it becomes the close frame's reason, at most 123 bytes.
+                let seq = consistency::parse(token.as_str().unwrap_or("")).map_err(|_| {
+                    async_graphql::Error::new(
+                        "connection_init `consistency` is not a token this server gave (like mm1:42)",
+                    )
+                })?;
+                wanted.store(seq, Ordering::Release);
+                consistency::wait_applied(&state.index, seq, state.read_your_writes).await;
+            }
             let data = connection_data(
                 &state.verifier,
                 &state.db,
@@ -272,7 +313,6 @@ async fn serve(
                 Ok((_, None)) => {}
                 Err(_) => refused_flag.store(true, Ordering::Release),
             }
-            init_flag.store(true, Ordering::Release);
             data.map(|(data, _)| data)
         });
     tokio::pin!(answers);

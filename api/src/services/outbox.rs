@@ -18,6 +18,7 @@ pub async fn record<C: ConnectionTrait>(
     op: OutboxOp,
 ) -> Result<i64, DbErr> {
     dialect::order_outbox_writers(tx).await?;
+    dialect::notify_outbox(tx).await?;
     let row = outbox::ActiveModel {
         seq: NotSet,
         kind: Set(kind),
@@ -75,6 +76,7 @@ pub async fn queue_many<C: crate::db::InsertSink>(
         return Ok(false);
     }
     dialect::order_outbox_writers(tx).await?;
+    dialect::notify_outbox(tx).await?;
     super::bulk::insert_models::<outbox::Entity, _>(tx, rows, 5).await?;
     Ok(true)
 }

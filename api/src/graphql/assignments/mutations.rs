@@ -10,7 +10,7 @@ use crate::events::{AssignmentEvent, EventBus};
 use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::services::assignments::{self as service, Changed, ProposalInput};
 use crate::services::policy::Rule;
 
@@ -77,7 +77,7 @@ impl AssignmentsMutation {
             .map_err(from_service)?;
         if let Some(seq) = changed.outbox_seq {
             // The facility changed too: the next query reads it as it now is.
-            index(ctx)?.wait_for(seq).await;
+            wait_for_write(ctx, seq).await?;
         }
         publish(ctx, &changed);
         Ok(Assignment(changed.assignment))

@@ -13,7 +13,7 @@ use super::types::{Achievement, Credential, Issuer};
 use crate::graphql::access::require;
 use crate::graphql::error::{self, ServiceErrorExt, from_service};
 use crate::graphql::relay::{NodeType, expect_id};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::services::credentials::{
     self as service, CredentialInput as ServiceCredentialInput, IssuerInput as ServiceIssuerInput,
     IssuerPatch,
@@ -74,7 +74,7 @@ impl CredentialsMutation {
         )
         .await
         .map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Issuer(written.value))
     }
 
@@ -127,7 +127,7 @@ impl CredentialsMutation {
         )
         .await
         .map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Credential(written.value))
     }
 
@@ -152,7 +152,7 @@ impl CredentialsMutation {
         let written = service::revoke_credential(db, uuid, &reason)
             .await
             .map_err(|e| async_graphql::Error::from(ServiceErrorExt(e, "")))?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Credential(written.value))
     }
 }

@@ -8,7 +8,7 @@ use super::types::{Deleted, Facility};
 use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::services::facilities as service;
 use crate::services::policy::Rule;
 
@@ -27,7 +27,7 @@ impl FacilitiesMutation {
         let input = input.into_service(ctx)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let written = service::create(db, input).await.map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Facility::new(written.value))
     }
 
@@ -46,7 +46,7 @@ impl FacilitiesMutation {
         let written = service::replace(db, uuid, input)
             .await
             .map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Facility::new(written.value))
     }
 
@@ -61,7 +61,7 @@ impl FacilitiesMutation {
         let uuid = expect_id("id", &id, NodeType::Facility)?;
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let written = service::delete(db, uuid).await.map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Deleted {
             id: global_id(NodeType::Facility, written.value),
         })

@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use super::types::{ImportFormat, ImportResult};
 use crate::graphql::access::require;
 use crate::graphql::error::{bad_input, from_db, internal};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::graphql::taxonomy::taxonomy;
 use crate::import;
 use crate::services::policy::Rule;
@@ -58,7 +58,7 @@ impl ImportMutation {
                 .await
                 .map_err(from_db)?
         {
-            index(ctx)?.wait_for(seq).await;
+            wait_for_write(ctx, seq).await?;
         }
         Ok(summary.into())
     }

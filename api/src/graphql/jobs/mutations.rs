@@ -11,7 +11,7 @@ use crate::graphql::access::require;
 use crate::graphql::error::{from_db, from_service, not_found};
 use crate::graphql::facilities::Deleted;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::services::jobs as service;
 use crate::services::policy::Rule;
 
@@ -33,7 +33,7 @@ impl JobsMutation {
         let written = service::create_job(db, input)
             .await
             .map_err(from_job_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Job::new(written.value))
     }
 
@@ -60,7 +60,7 @@ impl JobsMutation {
         let written = service::replace_job(db, uuid, input)
             .await
             .map_err(from_job_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Job::new(written.value))
     }
 
@@ -75,7 +75,7 @@ impl JobsMutation {
         let uuid = expect_id("id", &id, NodeType::Job)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::delete_job(db, uuid).await.map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Deleted {
             id: global_id(NodeType::Job, written.value),
         })

@@ -9,7 +9,7 @@ use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::facilities::Deleted;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::services::makers as service;
 use crate::services::policy::Rule;
 
@@ -29,7 +29,7 @@ impl MakersMutation {
         let input = input.into_service(ctx)?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::create(db, input).await.map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Maker::new(written.value))
     }
 
@@ -48,7 +48,7 @@ impl MakersMutation {
         let written = service::replace(db, actor, uuid, input)
             .await
             .map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Maker::new(written.value))
     }
 
@@ -63,7 +63,7 @@ impl MakersMutation {
         require(ctx, Rule::MakerOrStaff(uuid))?;
         let db = ctx.data::<DatabaseConnection>()?;
         let written = service::delete(db, uuid).await.map_err(from_service)?;
-        index(ctx)?.wait_for(written.outbox_seq).await;
+        wait_for_write(ctx, written.outbox_seq).await?;
         Ok(Deleted {
             id: global_id(NodeType::Maker, written.value),
         })

@@ -6,6 +6,7 @@
 
 pub mod admission;
 pub mod codes;
+pub mod consistency;
 pub mod depth;
 pub mod limits;
 pub mod media;

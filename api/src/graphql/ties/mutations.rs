@@ -7,7 +7,7 @@ use super::types::{TieDecision, TieRequest};
 use crate::graphql::access::require;
 use crate::graphql::error::from_query_service;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
-use crate::graphql::search_support::index;
+use crate::graphql::request::consistency::wait_for_write;
 use crate::services::policy::Rule;
 use crate::services::ties;
 
@@ -74,7 +74,7 @@ async fn decide(
         .await
         .map_err(from_query_service)?;
     if let Some(seq) = decided.outbox_seq {
-        index(ctx)?.wait_for(seq).await;
+        wait_for_write(ctx, seq).await?;
     }
     Ok(TieDecision {
         maker_id: global_id(NodeType::Maker, maker),
