@@ -16,6 +16,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
+use futures::{SinkExt, StreamExt};
 use makermatch_api::config::{LogConfig, LogFormat};
 use makermatch_api::telemetry::{self, otlp::TraceExport};
 use makermatch_tests::{TestApp, TestDb};
@@ -23,6 +24,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, any_value};
 use prost::Message;
 use serde_json::json;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// What the collector received: each request's content type and body.
 type Received = Arc<Mutex<Vec<(String, Bytes)>>>;
@@ -109,6 +112,8 @@ async fn a_graphql_request_arrives_at_the_collector_as_a_span() {
     let app = TestApp::spawn(&t).await;
     let body = app.anon("query OtlpProbe { version }", json!({})).await;
     assert!(body["data"]["version"].is_string(), "{body}");
+    let answer = over_socket(&app, "query OtlpSocket { version }").await;
+    assert!(answer["data"]["version"].is_string(), "{answer}");
     app.stop().await;
 
     // Dropping the telemetry sends the spans not yet exported; it blocks, so off the runtime.
@@ -129,4 +134,44 @@ async fn a_graphql_request_arrives_at_the_collector_as_a_span() {
         probe.unwrap_or_else(|| panic!("no span `graphql OtlpProbe` among {:?}", spans(&received)));
     assert_eq!(service, "makermatch");
     assert_eq!(operation, "OtlpProbe");
+    // An operation over a WebSocket is a span too, named the same way.
+    let socket = spans(&received)
+        .into_iter()
+        .find(|(_, name, _)| name == "graphql OtlpSocket");
+    let (_, _, operation) = socket
+        .unwrap_or_else(|| panic!("no span `graphql OtlpSocket` among {:?}", spans(&received)));
+    assert_eq!(operation, "OtlpSocket");
+}
+
+/// Runs `query` over a graphql-transport-ws socket and returns its `next` payload.
+async fn over_socket(app: &TestApp, query: &str) -> serde_json::Value {
+    let url = format!("{}/graphql", app.base.replace("http://", "ws://"));
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |v: serde_json::Value| WsMessage::text(v.to_string());
+    ws.send(send(json!({ "type": "connection_init", "payload": {} })))
+        .await
+        .unwrap();
+    ws.send(send(
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query } }),
+    ))
+    .await
+    .unwrap();
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("an answer within 10 s")
+            .expect("the socket stays open")
+            .unwrap();
+        if let WsMessage::Text(text) = message {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if v["type"] == "next" {
+                return v["payload"].clone();
+            }
+        }
+    }
 }

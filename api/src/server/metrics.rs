@@ -286,6 +286,24 @@ pub fn record_operation(operation: String, errors: &[ServerError], started: Inst
     GraphqlOutcome::answered(operation, errors).record(started.elapsed());
 }
 
+/// The span of a query or mutation over a WebSocket, named like an HTTP request's
+/// (`graphql <operation>`): its name is known before it starts, so it is given at once.
+pub fn socket_operation_span(operation: &str) -> tracing::Span {
+    tracing::info_span!(
+        "graphql",
+        otel.name = %format_args!("graphql {operation}"),
+        otel.kind = "server",
+        graphql.operation.name = operation,
+        transport = "websocket",
+        outcome = tracing::field::Empty,
+    )
+}
+
+/// Records the outcome of `errors` on a span made by [`socket_operation_span`].
+pub fn record_span_outcome(span: &tracing::Span, errors: &[ServerError]) {
+    span.record("outcome", outcome_of(errors).as_str());
+}
+
 /// The label of the operation `request` runs: its name, `anonymous`, `other` (too long,
 /// too many names, or no such operation), or `unknown` (a text that does not parse). The request must have been admitted: its
 /// text is parsed here when it was not yet (execution reuses the parse).

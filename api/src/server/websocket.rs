@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response as HttpResponse;
 use futures::stream::BoxStream;
 use futures::{FutureExt, SinkExt, StreamExt};
+use tracing::Instrument;
 
 use super::metrics;
 use super::routes::{AppState, connection_data};
@@ -106,16 +107,20 @@ impl Executor for AdmittedSchema {
                 return *refused;
             }
             let operation = metrics::operation_of(&mut request);
+            let span = metrics::socket_operation_span(&operation);
             let written = Written::default();
             let applied_before = this.index.applied_seq();
             let request = request
                 .data(RequestDeadline::after(this.timeout))
                 .data(written.clone());
-            let response =
-                match tokio::time::timeout(this.timeout, this.schema.execute(request)).await {
-                    Ok(response) => this.finished(response, &written, applied_before),
-                    Err(_) => timed_out(this.timeout),
-                };
+            let executed = tokio::time::timeout(this.timeout, this.schema.execute(request))
+                .instrument(span.clone())
+                .await;
+            let response = match executed {
+                Ok(response) => this.finished(response, &written, applied_before),
+                Err(_) => timed_out(this.timeout),
+            };
+            metrics::record_span_outcome(&span, &response.errors);
             metrics::record_operation(operation, &response.errors, started);
             response
         }
@@ -156,13 +161,18 @@ impl Executor for AdmittedSchema {
                 .boxed();
         }
         // A query or mutation over the socket: one answer, within the request timeout.
+        let span = metrics::socket_operation_span(&operation);
         async move {
             let mut stream = stream;
-            let response = match tokio::time::timeout(this.timeout, stream.next()).await {
+            let next = tokio::time::timeout(this.timeout, stream.next())
+                .instrument(span.clone())
+                .await;
+            let response = match next {
                 Ok(Some(response)) => this.finished(response, &written, applied_before),
                 Ok(None) => Response::default(),
                 Err(_) => timed_out(this.timeout),
             };
+            metrics::record_span_outcome(&span, &response.errors);
             metrics::record_operation(operation, &response.errors, started);
             response
         }
