@@ -388,3 +388,30 @@ async fn sockets_close_with_graphql_ws_codes() {
     assert!(ack.to_text().unwrap().contains("connection_ack"), "{ack:?}");
     app.stop().await;
 }
+
+/// An answer replaced by `LIMIT_EXCEEDED` for its size is an error answer over GET too: no
+/// cache keeps it, and it carries no `ETag`.
+#[tokio::test]
+async fn an_answer_replaced_for_its_size_is_not_cacheable() {
+    let t = TestDb::sqlite().await;
+    let mut config = t.config.clone();
+    config.graphql.max_response_bytes = 256;
+    let app = TestApp::spawn_with(&t, config).await;
+    for n in 0..5 {
+        create_facility(
+            &app,
+            &format!("Accra Makerspace number {n} with a long name"),
+        )
+        .await;
+    }
+    let response = get(&app, &[("query", FACILITIES)], &[]).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    assert!(header(&response, "etag").is_none());
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(code(&body), "LIMIT_EXCEEDED", "{body}");
+    app.stop().await;
+}

@@ -408,10 +408,16 @@ async fn answer(
     admission.name_answer_errors(&mut response);
     consistency::annotate(&mut response, &written, stale);
     let has_data = response.data != async_graphql::Value::Null;
+    // An answer replaced for its size is an error answer: no cache keeps it.
+    let mut replaced = false;
     let mut http = if media.is_request_error(has_data, &response.errors) {
         request_error(&response.errors)
     } else {
-        Response::new(axum::body::Body::from(admission.serialize(&response)))
+        let body = admission.serialize(&response).unwrap_or_else(|refusal| {
+            replaced = true;
+            refusal
+        });
+        Response::new(axum::body::Body::from(body))
     };
     // Nothing could be answered because the database or the index is away: 503, so load
     // balancers and retrying clients see it.
@@ -430,7 +436,7 @@ async fn answer(
             .insert(consistency::STALE_HEADER, HeaderValue::from_static("true"));
     }
     match tag {
-        Some(tag) if response.errors.is_empty() && http.status() == StatusCode::OK => {
+        Some(tag) if response.errors.is_empty() && !replaced && http.status() == StatusCode::OK => {
             http_cache::public(&mut http, tag, state.graphql.cache_max_age_secs);
         }
         _ if signed_in => {

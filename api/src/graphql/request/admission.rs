@@ -83,15 +83,15 @@ impl Admission {
         cap_errors(&mut response.errors);
     }
 
-    /// `response` as JSON, or a `LIMIT_EXCEEDED` answer in its place when it would be
-    /// larger than the bound: a backstop behind the complexity limit.
-    pub fn serialize(&self, response: &Response) -> String {
+    /// `response` as JSON, or (`Err`) a `LIMIT_EXCEEDED` answer in its place when it would
+    /// be larger than the bound: a backstop behind the complexity limit.
+    pub fn serialize(&self, response: &Response) -> Result<String, String> {
         match serde_json::to_string(response) {
-            Ok(text) if text.len() <= self.max_response_bytes => text,
-            Ok(text) => self.too_large(Some(text.len())),
+            Ok(text) if text.len() <= self.max_response_bytes => Ok(text),
+            Ok(text) => Err(self.too_large(Some(text.len()))),
             Err(e) => {
                 tracing::error!(error = %e, "a GraphQL response did not serialise");
-                self.too_large(None)
+                Err(self.too_large(None))
             }
         }
     }
