@@ -618,3 +618,43 @@ async fn a_changed_facility_requeues_the_makers_cleared_on_its_machines() {
     })
     .await;
 }
+
+/// A file in another encoding than UTF-8 is refused whole, saying where and how to convert
+/// it, instead of importing with replacement characters; UTF-16 with a byte-order mark is
+/// read.
+#[tokio::test]
+async fn a_file_that_is_not_utf8_is_refused_not_garbled() {
+    on_each_backend(|t| async move {
+        let r = ready(&t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let record = r#"[{"id": "okw-fabrica-abierta", "name": "Fábrica Abierta", "facilityStatus": "Active", "location": {"address": {"city": "Madrid", "country": "es"}}}]"#;
+        // In Latin-1 every character of the record is one byte (á is 0xE1).
+        let latin1 = dir.path().join("latin1.json");
+        std::fs::write(&latin1, record.chars().map(|c| c as u32 as u8).collect::<Vec<u8>>())
+            .unwrap();
+        let refused = import_paths(&r.db, &r.taxonomy, &[latin1], Some(ImportFormat::Okw), false)
+            .await
+            .unwrap();
+        assert_eq!(refused.unreadable_files.len(), 1, "{refused:?}");
+        assert!(
+            refused.unreadable_files[0].1.contains("not UTF-8"),
+            "{:?}",
+            refused.unreadable_files
+        );
+        assert_eq!(Facility::find().count(&r.db).await.unwrap(), 0);
+
+        // The same record in UTF-16 with a byte-order mark imports, its name intact.
+        let utf16 = dir.path().join("utf16.json");
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in record.encode_utf16() {
+            bytes.extend(unit.to_le_bytes());
+        }
+        std::fs::write(&utf16, bytes).unwrap();
+        let read = import_paths(&r.db, &r.taxonomy, &[utf16], Some(ImportFormat::Okw), false)
+            .await
+            .unwrap();
+        assert!(read.unreadable_files.is_empty(), "{read:?}");
+        facility_named(&r, "Fábrica Abierta").await;
+    })
+    .await;
+}

@@ -14,6 +14,7 @@ pub mod okw;
 pub mod pss;
 pub mod record;
 pub mod report;
+pub mod text;
 pub mod values;
 pub mod write;
 
@@ -272,8 +273,8 @@ fn read_file(path: &Path) -> Result<String, String> {
             MAX_FILE_BYTES / 1_000_000
         )),
         Ok(_) => std::fs::read(path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .map_err(|e| format!("cannot be read: {e}")),
+            .map_err(|e| format!("cannot be read: {e}"))
+            .and_then(|bytes| text::decode(&bytes)),
         Err(e) => Err(format!("cannot be read: {e}")),
     }
 }
