@@ -99,9 +99,6 @@ pub async fn serve(
             client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
                 .map_err(crate::config::ConfigError::Invalid)?,
         ),
-        read_your_writes: std::time::Duration::from_millis(
-            config.index.read_your_writes_timeout_ms,
-        ),
         list_cache,
         persisted_queries: std::sync::Arc::new(
             crate::graphql::request::persisted::PersistedQueries::new(1_024),

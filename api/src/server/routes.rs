@@ -54,8 +54,6 @@ pub struct AppState {
     pub rate_limits: RateLimits,
     /// Whose `Forwarded` / `X-Forwarded-For` headers name the client.
     pub trusted_proxies: Arc<TrustedProxies>,
-    /// How long a request carrying a consistency token waits for this replica's index.
-    pub read_your_writes: Duration,
     /// What facility lists show under each facility, shared by all requests; `None` when
     /// `graphql.list_cache_rows` is 0.
     pub list_cache: Option<Arc<ListCache>>,
@@ -372,7 +370,7 @@ async fn answer(
     // Waited for before the tag is computed, so the tag names the position the answer
     // comes from.
     let stale = match wanted {
-        Some(seq) => !consistency::wait_applied(&state.index, seq, state.read_your_writes).await,
+        Some(seq) => !state.index.wait_for(seq).await,
         None => false,
     };
     // Read before executing, so an answer is never tagged with a position newer than the

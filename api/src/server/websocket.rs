@@ -306,7 +306,7 @@ async fn serve(
                     )
                 })?;
                 wanted.store(seq, Ordering::Release);
-                consistency::wait_applied(&state.index, seq, state.read_your_writes).await;
+                state.index.wait_for(seq).await;
             }
             let data = connection_data(
                 &state.verifier,

@@ -7,13 +7,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
 
 use async_graphql::{Context, Response, Result, Value};
 use axum::http::HeaderName;
 
 use crate::graphql::search_support::index;
-use crate::index::IndexHandle;
 
 /// The request and response header carrying the token.
 pub const HEADER: HeaderName = HeaderName::from_static("x-makermatch-consistency");
@@ -69,15 +67,6 @@ pub fn parse(token: &str) -> std::result::Result<i64, String> {
             "the consistency token is not one this server gave; send back the `X-Makermatch-Consistency` header or `extensions.consistency` of a mutation's answer unchanged (like `{PREFIX}42`), or none"
         )
     })
-}
-
-/// Waits until the index applied `seq`, at most `bound`. Returns whether it did.
-pub async fn wait_applied(index: &IndexHandle, seq: i64, bound: Duration) -> bool {
-    let mut applied = index.applied_watch();
-    matches!(
-        tokio::time::timeout(bound, applied.wait_for(|a| *a >= seq)).await,
-        Ok(Ok(_))
-    )
 }
 
 /// Adds the token of what the request wrote, and the stale flag, to the answer.
