@@ -226,9 +226,15 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             report,
         } => {
             let ready = startup::prepare(&config).await?;
-            let summary =
-                crate::import::import_paths(&ready.db, &ready.taxonomy, &paths, format, dry_run)
-                    .await?;
+            let summary = crate::import::import_paths(
+                &ready.db,
+                &ready.taxonomy,
+                &ready.verifier,
+                &paths,
+                format,
+                dry_run,
+            )
+            .await?;
             print!("{summary}");
             if let Some(path) = report {
                 let json = serde_json::to_string_pretty(&summary)

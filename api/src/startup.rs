@@ -8,11 +8,14 @@ use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
 use crate::services;
+use crate::services::credentials::verification::CredentialVerifier;
 
 /// A database ready for use, with the taxonomy it was synced with.
 pub struct Ready {
     pub db: DatabaseConnection,
     pub taxonomy: Taxonomy,
+    /// Checks the proofs of credentials that come in, whichever door they come through.
+    pub verifier: CredentialVerifier,
 }
 
 /// The built-in taxonomy, or the file the configuration names.
@@ -39,5 +42,9 @@ pub async fn prepare(config: &Config) -> Result<Ready, AppError> {
             .map_err(|e| AppError::Io(format!("cannot store the taxonomy: {e}")))
     })
     .await?;
-    Ok(Ready { db, taxonomy })
+    Ok(Ready {
+        db,
+        taxonomy,
+        verifier: CredentialVerifier::default(),
+    })
 }

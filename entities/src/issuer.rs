@@ -12,7 +12,7 @@ pub struct Model {
     pub url: Option<String>,
     pub email: Option<String>,
     pub description: Option<String>,
-    /// Set by an admin: only credentials from trusted issuers make a skill verified.
+    /// Set by an admin: only proofs bound to a trusted issuer's identifier verify a skill.
     pub trusted: bool,
     /// PEM public key used to check signed credentials, when the issuer publishes one.
     pub public_key: Option<String>,
@@ -21,6 +21,9 @@ pub struct Model {
     /// Fingerprint of the imported record\'s content: re-importing it unchanged is a no-op.
     pub source_hash: Option<String>,
     pub date_created: DateTimeUtc,
+    /// The DID or URL this issuer's credentials name (`issuer` / `issuer.id`): what an admin
+    /// trusts. None for issuers known only by name, which can verify nothing.
+    pub identifier: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -23,6 +23,9 @@ pub struct Model {
     pub participants: Option<Json>,
     pub date_created: DateTimeUtc,
     pub last_updated: DateTimeUtc,
+    /// Opt-in: a completed assignment earns each maker on it a signed proof-of-practice
+    /// credential from this deployment.
+    pub issue_proof_of_practice: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -15,6 +15,7 @@ mod m20261122_000008_erasure;
 mod m20261206_000009_allocation;
 mod m20261206_000010_tie_requests;
 mod m20261207_000011_outbox_retention;
+mod m20261207_000012_verification;
 mod util;
 
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000009_allocation::Migration),
             Box::new(m20261206_000010_tie_requests::Migration),
             Box::new(m20261207_000011_outbox_retention::Migration),
+            Box::new(m20261207_000012_verification::Migration),
         ]
     }
 }

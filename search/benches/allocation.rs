@@ -19,8 +19,8 @@ use makermatch_search::allocation::{
 };
 use makermatch_search::matching::{
     Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
-    JobSpec, Machine, MakerProfile, MatchInput, MatchOptions, Requirement, SkillClaim, TrackRecord,
-    match_job,
+    JobSpec, Machine, MakerProfile, MatchInput, MatchOptions, ProofState, Requirement, SkillClaim,
+    TrackRecord, match_job,
 };
 use makermatch_search::skills::skill_key;
 use makermatch_search::{LatLon, RequirementKind, SkillLevel, Taxonomy};
@@ -198,6 +198,7 @@ fn world(
                             achievement: format!("{label} badge"),
                             issuer: "Makerspace Guild".into(),
                             issuer_trusted: rng.random_bool(0.8),
+                            proof: ProofState::Verified,
                             issued_on: now() - Days::days(400),
                             expires: Some(now() + Days::days(rng.random_range(-200..400))),
                             revoked: rng.random_bool(0.05),

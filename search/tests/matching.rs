@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use makermatch_search::matching::{
     Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
-    Factor, JobSpec, Machine, MakerProfile, MatchError, MatchInput, MatchOptions, Relation,
-    Requirement, SkillClaim, Source, TeamMatch, TrackRecord, Weights, match_job,
+    Factor, JobSpec, Machine, MakerProfile, MatchError, MatchInput, MatchOptions, ProofState,
+    Relation, Requirement, SkillClaim, Source, TeamMatch, TrackRecord, Weights, match_job,
 };
 use makermatch_search::skills::skill_key;
 use makermatch_search::{LatLon, RequirementKind, SkillLevel, Taxonomy};
@@ -100,6 +100,7 @@ fn credential(n: u128) -> CredentialEvidence {
         achievement: "Certified welder".into(),
         issuer: "Ghana Welding Institute".into(),
         issuer_trusted: true,
+        proof: ProofState::Verified,
         issued_on: now() - Duration::days(200),
         expires: Some(now() + Duration::days(200)),
         revoked: false,
@@ -346,6 +347,15 @@ fn expired_or_revoked_credentials_count_as_self_declared() {
         (
             Box::new(|c: &mut CredentialEvidence| c.revoked = true),
             "revoked",
+        ),
+        // A trusted issuer's name on a credential whose proof fails or was never checked.
+        (
+            Box::new(|c: &mut CredentialEvidence| c.proof = ProofState::Invalid),
+            "signed wrongly or not by its issuer",
+        ),
+        (
+            Box::new(|c: &mut CredentialEvidence| c.proof = ProofState::Unverified),
+            "not backed by a checked proof",
         ),
     ] {
         let found = two_welders(|c| spoil(c));

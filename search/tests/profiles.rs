@@ -7,7 +7,7 @@ mod common;
 use chrono::{TimeZone, Utc};
 use common::{engine, equipment, facility, id, load, maker, skill};
 use makermatch_search::matching::{
-    Availability, BatchSize, CredentialEvidence, FacilityStatus, Machine,
+    Availability, BatchSize, CredentialEvidence, FacilityStatus, Machine, ProofState,
 };
 use makermatch_search::{Doc, LatLon, SkillFilter, SkillLevel};
 
@@ -25,6 +25,7 @@ fn maker_profiles_come_back_as_indexed() {
         achievement: "Certified TIG welder".into(),
         issuer: "Kumasi Technical Institute".into(),
         issuer_trusted: true,
+        proof: ProofState::Verified,
         issued_on: Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap(),
         expires: Some(Utc.with_ymd_and_hms(2028, 3, 1, 0, 0, 0).unwrap()),
         revoked: false,

@@ -7,6 +7,9 @@ use std::io::Write;
 use std::sync::Once;
 
 use makermatch_api::config::Config;
+
+mod issuer;
+pub use issuer::TestIssuer;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 /// The variable naming a PostgreSQL server tests may create databases on.

@@ -93,6 +93,7 @@ enum Op {
     UpdateProgramme,
     CreateIssuer,
     UpdateIssuer,
+    TrustIssuer,
     CreateAchievement,
     IssueCredential,
     RevokeOwnCredential,
@@ -189,6 +190,7 @@ fn cases() -> Vec<Case> {
         case("updateProgramme", Op::UpdateProgramme, "mutation($id: ID!, $input: ProgrammeInput!) { updateProgramme(id: $id, input: $input) { id } }", [U, A, A, F, F, F, F], None),
         case("createIssuer", Op::CreateIssuer, "mutation($input: IssuerInput!) { createIssuer(input: $input) { id } }", [U, A, F, F, F, F, F], None),
         case("updateIssuer", Op::UpdateIssuer, "mutation($id: ID!, $input: IssuerUpdateInput!) { updateIssuer(id: $id, input: $input) { id } }", [U, A, F, F, F, F, F], None),
+        case("trustIssuer", Op::TrustIssuer, "mutation($identifier: String!) { trustIssuer(identifier: $identifier) { id } }", [U, A, F, F, F, F, F], None),
         case("createAchievement", Op::CreateAchievement, "mutation($input: AchievementInput!) { createAchievement(input: $input) { id } }", [U, A, F, F, A, F, F], None),
         case("issueCredential", Op::IssueCredential, "mutation($input: CredentialInput!) { issueCredential(input: $input) { id } }", [U, A, F, F, A, F, F], None),
         case("revokeCredential (its own)", Op::RevokeOwnCredential, "mutation($id: ID!) { revokeCredential(id: $id, reason: \"matrix\") { id } }", [U, A, F, F, A, F, F], None),
@@ -351,7 +353,7 @@ async fn scene(app: &TestApp) -> Scene {
         let i = app
             .data(
                 "mutation($input: IssuerInput!) { createIssuer(input: $input) { id uuid } }",
-                json!({ "input": { "name": name, "trusted": true } }),
+                json!({ "input": { "name": name, "trusted": true, "identifier": format!("did:web:{}.example", name.to_lowercase().replace(' ', "-")) } }),
             )
             .await["createIssuer"]
             .clone();
@@ -548,10 +550,14 @@ async fn prepare(app: &TestApp, s: &Scene, op: Op, fresh: bool) -> (Value, Uuid)
             a,
         ),
         Op::CreateIssuer => (
-            json!({ "input": { "name": "Rogue issuer", "trusted": true } }),
+            json!({ "input": { "name": "Rogue issuer", "trusted": true, "identifier": format!("did:web:rogue-{}.example", Uuid::new_v4().simple()) } }),
             a,
         ),
         Op::UpdateIssuer => (json!({ "id": s.issuer_1, "input": { "trusted": true } }), a),
+        Op::TrustIssuer => (
+            json!({ "identifier": format!("did:web:trusted-{}.example", Uuid::new_v4().simple()) }),
+            a,
+        ),
         Op::CreateAchievement => (
             json!({ "input": { "issuerId": s.issuer_1, "name": "Another badge" } }),
             a,

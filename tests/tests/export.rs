@@ -78,7 +78,7 @@ async fn exports_import_back_to_the_same_records() {
         ]
         .map(fixture)
         .to_vec();
-        makermatch_api::import::import_paths(&a.db, &a.taxonomy, &paths, None, false)
+        makermatch_api::import::import_paths(&a.db, &a.taxonomy, &a.verifier, &paths, None, false)
             .await
             .unwrap();
         let facilities = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await;
@@ -95,6 +95,7 @@ async fn exports_import_back_to_the_same_records() {
         let s = import_text(
             &b.db,
             &b.taxonomy,
+            &b.verifier,
             "facilities.json",
             &facilities,
             None,
@@ -107,9 +108,17 @@ async fn exports_import_back_to_the_same_records() {
             "{s}"
         );
         assert_eq!(s.counts(RecordKind::Facility).imported, 6);
-        let s = import_text(&b.db, &b.taxonomy, "makers.json", &makers, None, false)
-            .await
-            .unwrap();
+        let s = import_text(
+            &b.db,
+            &b.taxonomy,
+            &b.verifier,
+            "makers.json",
+            &makers,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         assert!(
             s.rejections.is_empty() && s.unreadable_files.is_empty(),
             "{s}"
@@ -153,7 +162,7 @@ async fn geojson_and_csv_follow_their_standards_and_keep_private_fields_out() {
     let paths = ["okw-camel.json", "pss-passport.json"]
         .map(fixture)
         .to_vec();
-    makermatch_api::import::import_paths(&r.db, &r.taxonomy, &paths, None, false)
+    makermatch_api::import::import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, false)
         .await
         .unwrap();
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use makermatch_api::services::makers::{self, MakerInput, SkillClaimInput};
 use makermatch_entities::skill_claim::SkillLevel;
-use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use makermatch_tests::{TestApp, TestDb, TestIssuer, on_each_backend};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
@@ -27,6 +27,9 @@ fn error_message(body: &Value) -> &str {
     body["errors"][0]["message"].as_str().unwrap_or("")
 }
 
+const AMA: &str = "ama.owusu@example.org";
+const KTI_BADGE: (&str, &str) = ("https://kti.example.org/badges/tig", "Certified TIG welder");
+
 const VERIFIED_WELDERS: &str = r#"{ makers(filter: { skills: ["TIG welding"], verifiedOnly: true }) { totalCount nodes { id } } }"#;
 
 async fn verified_welders(app: &TestApp) -> u64 {
@@ -41,6 +44,7 @@ async fn welder(app: &TestApp) -> String {
     let input = MakerInput {
         first_name: Some("Ama".into()),
         last_name: Some("Owusu".into()),
+        email: Some(AMA.into()),
         country: Some("GH".into()),
         city: Some("Kumasi".into()),
         lat: Some(6.69),
@@ -86,14 +90,16 @@ async fn trusted_credentials_verify_skills_until_revoked() {
         let maker = welder(&app).await;
         assert_eq!(verified_welders(&app).await, 0, "self-declared only");
 
+        let kti = TestIssuer::new();
         let issuer = app
             .data(
-                r#"mutation { createIssuer(input: { name: "Kumasi Technical Institute", url: "https://kti.example.org", email: "badges@kti.example.org", trusted: true }) { id name url trusted } }"#,
-                json!({}),
+                r#"mutation($id: String!) { createIssuer(input: { name: "Kumasi Technical Institute", url: "https://kti.example.org", email: "badges@kti.example.org", trusted: true, identifier: $id }) { id name url trusted identifier } }"#,
+                json!({ "id": kti.identifier() }),
             )
             .await["createIssuer"]
             .clone();
         assert_eq!(issuer["trusted"], true);
+        assert_eq!(issuer["identifier"], kti.identifier());
         let achievement = app
             .data(
                 "mutation($input: AchievementInput!) { createAchievement(input: $input) { id name issuer { id } alignments { targetName targetUrl skill { key } process { id } } } }",
@@ -116,8 +122,8 @@ async fn trusted_credentials_verify_skills_until_revoked() {
         assert_eq!(alignments[1]["process"]["id"], "welding");
         assert_eq!(alignments[1]["targetName"], "Welding");
 
-        // Issued by a trusted issuer: verified as soon as the mutation returns.
-        let credential = app
+        // Recorded here by an admin, even for a trusted issuer: no proof, self-declared.
+        let recorded = app
             .data(
                 ISSUE,
                 json!({ "input": {
@@ -128,25 +134,38 @@ async fn trusted_credentials_verify_skills_until_revoked() {
             )
             .await["issueCredential"]
             .clone();
-        assert_eq!(credential["valid"], true, "{credential}");
-        assert_eq!(credential["achievement"]["issuer"]["trusted"], true);
+        assert_eq!(recorded["valid"], false, "{recorded}");
+        assert_eq!(recorded["achievement"]["issuer"]["trusted"], true);
+        assert_eq!(verified_welders(&app).await, 0);
+
+        // Signed by the trusted DID: verified as soon as the import returns.
+        let signed = kti.award("urn:uuid:kti-1", AMA, KTI_BADGE, "TIG welding").await;
+        let credential = json!({ "id": kti.import(&app, &signed, &maker).await });
         assert_eq!(verified_welders(&app).await, 1);
         let held = app
             .data(
-                "query($id: ID!) { maker(id: $id) { credentials { id valid evidenceUrl } } }",
+                "query($id: ID!) { maker(id: $id) { credentials { id valid verification { status } } } }",
                 json!({ "id": maker }),
             )
             .await;
-        assert_eq!(held["maker"]["credentials"][0]["id"], credential["id"]);
+        let held = held["maker"]["credentials"].as_array().unwrap().clone();
+        assert!(
+            held.iter().any(|c| c["id"] == credential["id"] && c["valid"] == true && c["verification"]["status"] == "VERIFIED"),
+            "{held:?}"
+        );
         let by_id = app
             .data(
-                "query($id: ID!) { credential(id: $id) { recipientId recipient { name } } node(id: $id) { ... on Credential { valid achievement { name } } } }",
+                "query($id: ID!) { credential(id: $id) { recipientId recipient { name } } node(id: $id) { ... on Credential { valid achievement { name issuer { name } } } } }",
                 json!({ "id": credential["id"] }),
             )
             .await;
-        assert_eq!(by_id["credential"]["recipientId"], credential["recipientId"]);
+        assert_eq!(by_id["credential"]["recipientId"], recorded["recipientId"]);
         assert_eq!(by_id["credential"]["recipient"]["name"], "Ama Owusu");
         assert_eq!(by_id["node"]["achievement"]["name"], "Certified TIG welder");
+        assert_eq!(
+            by_id["node"]["achievement"]["issuer"]["name"], "Kumasi Technical Institute",
+            "the admin's issuer record is the one the document names"
+        );
 
         // Revoked: no longer verified.
         let revoked = app
@@ -167,13 +186,8 @@ async fn trusted_credentials_verify_skills_until_revoked() {
 
         // A new credential verifies again, until the issuer loses trust; the patch keeps
         // the (unreadable) email.
-        let second = app
-            .data(
-                ISSUE,
-                json!({ "input": { "makerId": maker, "achievementId": achievement["id"] } }),
-            )
-            .await["issueCredential"]
-            .clone();
+        let signed = kti.award("urn:uuid:kti-2", AMA, KTI_BADGE, "TIG welding").await;
+        let second = json!({ "id": kti.import(&app, &signed, &maker).await, "valid": true });
         assert_eq!(second["valid"], true);
         assert_eq!(verified_welders(&app).await, 1);
         let distrusted = app
@@ -235,8 +249,9 @@ async fn trusted_credentials_verify_skills_until_revoked() {
             "Certified TIG welder"
         );
         assert_eq!(listed["trusted"]["totalCount"], 1);
-        assert_eq!(listed["achievements"]["totalCount"], 1);
-        assert_eq!(listed["all"]["pageInfo"]["hasNextPage"], false);
+        // The one an admin made and the one the signed credentials define.
+        assert_eq!(listed["achievements"]["totalCount"], 2);
+        assert_eq!(listed["all"]["pageInfo"]["hasNextPage"], true);
         assert_eq!(listed["issuer"]["name"], "Kumasi Technical Institute");
         assert_eq!(listed["node"]["trusted"], true);
         let email = app

@@ -14,7 +14,7 @@ use makermatch_search::allocation::{
     AllocationCandidate, AllocationFacility, AllocationJob, AllocationOptions, AllocationProblem,
     allocate_greedy,
 };
-use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use makermatch_tests::{TestApp, TestDb, TestIssuer, on_each_backend};
 use serde_json::json;
 
 const SPACES: [(&str, &str, f64, f64); 9] = [
@@ -203,6 +203,7 @@ async fn a_verified_skill_outranks_a_self_declared_one_until_revoked() {
                     CREATE_MAKER,
                     json!({ "input": {
                         "firstName": name,
+                        "email": format!("{}@example.org", name.to_lowercase()),
                         "publicProfile": true,
                         "skills": [{ "skill": "TIG welding", "level": "ADVANCED", "years": 4.0 }],
                         "affiliations": [{ "facilityId": space, "role": "staff" }],
@@ -216,33 +217,18 @@ async fn a_verified_skill_outranks_a_self_declared_one_until_revoked() {
         }
         // Only the maker of the space with the *higher* id holds a credential: ranking
         // it first cannot be the tie-break.
-        let issuer = app
-            .data(
-                r#"mutation { createIssuer(input: { name: "Kumasi Technical Institute", trusted: true }) { id } }"#,
-                json!({}),
+        // Signed by an issuer an admin trusts by its DID: a verified skill.
+        let kti = TestIssuer::new();
+        let issuer = kti.trust(&app, "Kumasi Technical Institute").await;
+        let signed = kti
+            .award(
+                "urn:uuid:kti-ama-1",
+                "ama@example.org",
+                ("https://kti.example.org/badges/tig", "Certified TIG welder"),
+                "TIG welding",
             )
-            .await["createIssuer"]["id"]
-            .clone();
-        let achievement = app
-            .data(
-                "mutation($input: AchievementInput!) { createAchievement(input: $input) { id } }",
-                json!({ "input": {
-                    "issuerId": issuer,
-                    "name": "Certified TIG welder",
-                    "alignments": [{ "skill": "TIG welding" }],
-                } }),
-            )
-            .await["createAchievement"]["id"]
-            .clone();
-        let credential = app
-            .data(
-                "mutation($input: CredentialInput!) { issueCredential(input: $input) { id valid } }",
-                json!({ "input": { "makerId": welders[1], "achievementId": achievement } }),
-            )
-            .await["issueCredential"]
-            .clone();
-        assert_eq!(credential["valid"], true, "{credential}");
-        let credential = credential["id"].as_str().unwrap().to_owned();
+            .await;
+        let credential = kti.import(&app, &signed, &welders[1]).await;
 
         let j = job(
             &app,

@@ -28,7 +28,7 @@ async fn ready(t: &TestDb) -> Ready {
 
 async fn import(r: &Ready, names: &[&str]) -> ImportSummary {
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
-    import_paths(&r.db, &r.taxonomy, &paths, None, false)
+    import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, false)
         .await
         .unwrap()
 }
@@ -191,9 +191,17 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
             .unwrap()
             .replace("Kisumu Sewing Cooperative", "Kisumu Tailoring Cooperative");
         let id_before = facility_named(&r, "Kisumu Sewing Cooperative").await.id;
-        let third = import_text(&r.db, &r.taxonomy, "changed.yaml", &changed, None, false)
-            .await
-            .unwrap();
+        let third = import_text(
+            &r.db,
+            &r.taxonomy,
+            &r.verifier,
+            "changed.yaml",
+            &changed,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         let c = third.counts(RecordKind::Facility);
         assert_eq!((c.imported, c.updated, c.unchanged), (0, 1, 1), "{third}");
         assert_eq!(
@@ -216,9 +224,17 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
         let before = kip().await;
         let passport = std::fs::read_to_string(fixture("pss-passport.json")).unwrap();
         let new_bio = passport.replace("Welder and fabricator", "Welder, fabricator");
-        let fourth = import_text(&r.db, &r.taxonomy, "bio.json", &new_bio, None, false)
-            .await
-            .unwrap();
+        let fourth = import_text(
+            &r.db,
+            &r.taxonomy,
+            &r.verifier,
+            "bio.json",
+            &new_bio,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         assert_eq!(fourth.counts(RecordKind::Maker).updated, 1, "{fourth}");
         let after = kip().await;
         assert_eq!(after.id, before.id);
@@ -229,9 +245,17 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
             "same home, same public position"
         );
         let moved = new_bio.replace("\"lat\": -1.2864", "\"lat\": -1.0864");
-        import_text(&r.db, &r.taxonomy, "moved.json", &moved, None, false)
-            .await
-            .unwrap();
+        import_text(
+            &r.db,
+            &r.taxonomy,
+            &r.verifier,
+            "moved.json",
+            &moved,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         let moved = kip().await;
         assert_eq!(moved.lat, Some(-1.0864));
         let public_lat = moved.coarse_lat.unwrap();
@@ -294,6 +318,7 @@ async fn bad_records_are_reported_and_good_ones_still_import() {
         let wrong = import_paths(
             &r.db,
             &r.taxonomy,
+            &r.verifier,
             &[fixture("pss-pubpub.json")],
             Some(ImportFormat::Okw),
             false,
@@ -316,7 +341,7 @@ async fn dry_runs_write_nothing() {
     on_each_backend(|t: TestDb| async move {
         let r = ready(&t).await;
         let paths = vec![fixture("okw-camel.json"), fixture("pss-user-schema.json")];
-        let s = import_paths(&r.db, &r.taxonomy, &paths, None, true)
+        let s = import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, true)
             .await
             .unwrap();
         assert!(s.dry_run);
@@ -520,7 +545,7 @@ async fn the_real_datasets_import_whole() {
                 shared.join("iop-alliance__okw_machines_catalog/3d_printers.csv"),
                 shared.join("iop-alliance__okw_machines_catalog/laser.csv"),
             ];
-            let s = import_paths(&r.db, &r.taxonomy, &paths, None, false)
+            let s = import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, false)
                 .await
                 .unwrap();
             assert!(s.rejections.is_empty(), "{s}");
@@ -591,9 +616,17 @@ async fn a_changed_facility_requeues_the_makers_cleared_on_its_machines() {
         let changed = std::fs::read_to_string(fixture("okw-snake.yaml"))
             .unwrap()
             .replace("Nairobi Weld Works", "Nairobi Welding Works");
-        let summary = import_text(&r.db, &r.taxonomy, "changed.yaml", &changed, None, false)
-            .await
-            .unwrap();
+        let summary = import_text(
+            &r.db,
+            &r.taxonomy,
+            &r.verifier,
+            "changed.yaml",
+            &changed,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         assert_eq!(summary.counts(RecordKind::Facility).updated, 1, "{summary}");
         let queued = Outbox::find()
             .filter(outbox::Column::Seq.gt(last))
@@ -632,7 +665,7 @@ async fn a_file_that_is_not_utf8_is_refused_not_garbled() {
         let latin1 = dir.path().join("latin1.json");
         std::fs::write(&latin1, record.chars().map(|c| c as u32 as u8).collect::<Vec<u8>>())
             .unwrap();
-        let refused = import_paths(&r.db, &r.taxonomy, &[latin1], Some(ImportFormat::Okw), false)
+        let refused = import_paths(&r.db, &r.taxonomy, &r.verifier, &[latin1], Some(ImportFormat::Okw), false)
             .await
             .unwrap();
         assert_eq!(refused.unreadable_files.len(), 1, "{refused:?}");
@@ -650,7 +683,7 @@ async fn a_file_that_is_not_utf8_is_refused_not_garbled() {
             bytes.extend(unit.to_le_bytes());
         }
         std::fs::write(&utf16, bytes).unwrap();
-        let read = import_paths(&r.db, &r.taxonomy, &[utf16], Some(ImportFormat::Okw), false)
+        let read = import_paths(&r.db, &r.taxonomy, &r.verifier, &[utf16], Some(ImportFormat::Okw), false)
             .await
             .unwrap();
         assert!(read.unreadable_files.is_empty(), "{read:?}");

@@ -149,7 +149,7 @@ async fn a_dry_run_needs_no_write_lock_and_leaves_no_copy() {
     // Another writer holds SQLite's write lock for the whole dry run.
     let writer = makermatch_api::db::begin_write(db).await.unwrap();
     // Old code: "database is locked" after the 200 ms busy timeout.
-    let summary = import_paths(db, &ready.taxonomy, &paths, None, true)
+    let summary = import_paths(db, &ready.taxonomy, &ready.verifier, &paths, None, true)
         .await
         .unwrap();
     assert_eq!(summary.counts(RecordKind::Facility).imported, 50);
@@ -208,7 +208,14 @@ async fn a_dry_run_on_postgresql_does_not_wait_for_or_hold_up_writers() {
     // Old code: the dry run waits on the lock until the writer ends, here never.
     let summary = tokio::time::timeout(
         std::time::Duration::from_secs(60),
-        import_paths(db, &ready.taxonomy, &[document], None, true),
+        import_paths(
+            db,
+            &ready.taxonomy,
+            &ready.verifier,
+            &[document],
+            None,
+            true,
+        ),
     )
     .await
     .expect("the dry run waited for another writer's outbox lock")
@@ -233,6 +240,7 @@ async fn a_dry_run_dropped_midway_leaves_no_copy() {
     let mut import = Box::pin(import_text(
         &ready.db,
         &ready.taxonomy,
+        &ready.verifier,
         "document",
         &document,
         None,

@@ -133,6 +133,7 @@ async fn a_bad_maker_is_refused_alike_through_every_door() {
             let summary = import_paths(
                 &app.db,
                 &app.taxonomy,
+                &makermatch_api::services::credentials::verification::CredentialVerifier::default(),
                 &[file],
                 Some(ImportFormat::Pss),
                 false,

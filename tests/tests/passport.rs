@@ -53,7 +53,7 @@ async fn ama(app: &TestApp) -> Ama {
     let uuid: Uuid = created["uuid"].as_str().unwrap().parse().unwrap();
     let issuer = app
         .data(
-            r#"mutation { createIssuer(input: { name: "Welding Guild", trusted: true }) { id } }"#,
+            r#"mutation { createIssuer(input: { name: "Welding Guild", trusted: true, identifier: "did:web:guild.example" }) { id } }"#,
             json!({}),
         )
         .await["createIssuer"]["id"]

@@ -276,6 +276,7 @@ async fn credentials_reindex_their_holder_and_revocation_is_recorded() {
             IssuerInput {
                 name: "Guild".into(),
                 trusted: true,
+                identifier: Some("did:web:guild.example".into()),
                 ..Default::default()
             },
         )

@@ -132,6 +132,7 @@ pub async fn generate(
             ends_on: Some((reference + chrono::Duration::days(180)).date_naive()),
             region: ["GH", "KE", "ZA"].map(str::to_owned).to_vec(),
             participants: sites.iter().filter(|s| s.ima).map(|s| s.id).collect(),
+            issue_proof_of_practice: false,
         };
         programmes.push(BatchItem::insert(programme_id, programme).written_at(reference));
         for (t, tier) in TIERS.iter().enumerate() {

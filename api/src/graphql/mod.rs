@@ -46,6 +46,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::config::GraphqlConfig;
 use crate::index::IndexHandle;
+use crate::services::credentials::verification::CredentialVerifier;
 
 /// Every read: facilities, makers, jobs and programmes, search, matching, the map, the
 /// taxonomy, credentials and the server's state.
@@ -111,6 +112,7 @@ pub fn build_schema(
     index: IndexHandle,
     max_parallel_queries: usize,
     taxonomy: Taxonomy,
+    verifier: CredentialVerifier,
     events: crate::events::EventBus,
     config: &GraphqlConfig,
 ) -> AppSchema {
@@ -121,6 +123,7 @@ pub fn build_schema(
         .data(gate)
         .data(index)
         .data(Arc::new(taxonomy))
+        .data(verifier)
         .limit_complexity(config.max_complexity);
     // Depth is checked on admission (`request/depth.rs`), where introspection gets its
     // own bound; async-graphql's limit is the backstop, as deep as the deeper of the two.

@@ -99,6 +99,7 @@ fn issuer(o: &Obj, at: &Position) -> Parsed {
             .ok_or_else(|| FieldError::new("issuer.name", "an issuer needs a name"))?;
         Ok::<_, FieldError>(IssuerRecord {
             source_id: id,
+            vouched_by: None,
             name,
             url: o.text(&["url"]),
             email: o.text(&["email"]),
@@ -161,6 +162,7 @@ fn achievement(o: &Obj, at: &Position, out: &mut Vec<Parsed>) {
         };
         Ok::<_, FieldError>(AchievementRecord {
             source_id: id,
+            vouched_by: None,
             issuer_ref,
             name,
             description: o.text(&["description"]),
@@ -247,6 +249,8 @@ fn assertion(o: &Obj, at: &Position, out: &mut Vec<Parsed>) {
             evidence_url,
             revoked,
             revocation_reason: o.text(&["revocationReason"]),
+            document: Some(Value::Object(o.0.clone())),
+            verification: None,
         })
     })();
     match result {
@@ -348,6 +352,8 @@ fn credential_v3(o: &Obj, at: &Position, out: &mut Vec<Parsed>) {
                 .find_map(|e| Obj::from(e).and_then(|e| e.text(&["id"]))),
             revoked: false,
             revocation_reason: None,
+            document: Some(Value::Object(o.0.clone())),
+            verification: None,
         })
     })();
     match result {

@@ -11,6 +11,8 @@ pub mod detect;
 pub mod iopa_map;
 pub mod okh;
 pub mod okw;
+mod ownership;
+mod proofs;
 pub mod pss;
 pub mod record;
 pub mod report;
@@ -25,6 +27,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::db::{Snapshot, dialect};
 use crate::error::AppError;
+use crate::services::credentials::verification::CredentialVerifier;
 use detect::Document;
 use record::{Parsed, Position, RecordKind, Rejection};
 pub use report::ImportSummary;
@@ -297,6 +300,14 @@ fn catalogs_first(paths: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
     first
 }
 
+/// How every document of one import is read.
+struct Reading<'a> {
+    format: Option<ImportFormat>,
+    taxonomy: &'a Taxonomy,
+    verifier: &'a CredentialVerifier,
+    parse_first: bool,
+}
+
 /// Parses `text` on a blocking thread while the writer writes what is already parsed.
 /// With `parse_first` all of it is parsed before anything is written: a dry run on
 /// PostgreSQL does that, so its (rolled back) transaction, and the locks it takes, are held
@@ -305,17 +316,23 @@ async fn import_one(
     writer: &mut write::Writer<'_>,
     label: String,
     text: String,
-    format: Option<ImportFormat>,
-    taxonomy: &Taxonomy,
-    parse_first: bool,
+    how: &Reading<'_>,
     summary: &mut ImportSummary,
 ) -> Result<(), AppError> {
-    let taxonomy = taxonomy.clone();
+    let (format, parse_first) = (how.format, how.parse_first);
+    let taxonomy = how.taxonomy.clone();
+    let verifier = how.verifier.clone();
+    let runtime = tokio::runtime::Handle::current();
+    let checked = move |batch: Vec<Parsed>| -> Vec<Fingerprinted> {
+        let mut batch = fingerprinted(batch);
+        proofs::check(&mut batch, &verifier, &runtime);
+        batch
+    };
     let parsed = if parse_first {
         let parser = tokio::task::spawn_blocking(move || {
             let mut batches = Vec::new();
             parse_streaming(&text, format, &taxonomy, &mut |batch| {
-                batches.push(fingerprinted(batch))
+                batches.push(checked(batch))
             })
             .map(|()| batches)
         });
@@ -335,7 +352,7 @@ async fn import_one(
         let parser = tokio::task::spawn_blocking(move || {
             parse_streaming(&text, format, &taxonomy, &mut |batch| {
                 // The writer stopping (an error) closes the channel; parsing then just ends.
-                let _ = tx.blocking_send(fingerprinted(batch));
+                let _ = tx.blocking_send(checked(batch));
             })
         });
         while let Some(batch) = rx.recv().await {
@@ -418,6 +435,7 @@ impl Source<'_> {
 pub async fn import_paths(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
+    verifier: &CredentialVerifier,
     paths: &[std::path::PathBuf],
     format: Option<ImportFormat>,
     dry_run: bool,
@@ -426,20 +444,21 @@ pub async fn import_paths(
         .into_iter()
         .map(|path| (path.display().to_string(), Source::File(path)))
         .collect();
-    import_sources(db, taxonomy, sources, format, dry_run).await
+    import_sources(db, taxonomy, verifier, sources, format, dry_run).await
 }
 
 /// Imports one document given as text (the GraphQL `importDocument` mutation).
 pub async fn import_text(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
+    verifier: &CredentialVerifier,
     label: &str,
     text: &str,
     format: Option<ImportFormat>,
     dry_run: bool,
 ) -> Result<ImportSummary, AppError> {
     let sources = vec![(label.to_owned(), Source::Text(text))];
-    import_sources(db, taxonomy, sources, format, dry_run).await
+    import_sources(db, taxonomy, verifier, sources, format, dry_run).await
 }
 
 /// A dry run on SQLite imports into a private copy of the database, so it never takes the
@@ -450,6 +469,7 @@ pub async fn import_text(
 async fn import_sources(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
+    verifier: &CredentialVerifier,
     sources: Vec<(String, Source<'_>)>,
     format: Option<ImportFormat>,
     dry_run: bool,
@@ -462,7 +482,16 @@ async fn import_sources(
     let target = copy.as_ref().map_or(db, Snapshot::db);
     // Nobody else waits on a copy's locks: there, parsing may overlap writing.
     let parse_first = dry_run && copy.is_none();
-    let summary = write_sources(target, taxonomy, sources, format, dry_run, parse_first).await;
+    let summary = write_sources(
+        target,
+        taxonomy,
+        verifier,
+        sources,
+        format,
+        dry_run,
+        parse_first,
+    )
+    .await;
     if let Ok(summary) = &summary {
         crate::server::metrics::record_import(summary);
     }
@@ -476,6 +505,7 @@ async fn import_sources(
 async fn write_sources(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
+    verifier: &CredentialVerifier,
     sources: Vec<(String, Source<'_>)>,
     format: Option<ImportFormat>,
     dry_run: bool,
@@ -486,20 +516,15 @@ async fn write_sources(
         ..Default::default()
     };
     let mut writer = write::Writer::start(db, taxonomy, dry_run).await?;
+    let how = Reading {
+        format,
+        taxonomy,
+        verifier,
+        parse_first,
+    };
     for (label, source) in sources {
         match source.read() {
-            Ok(text) => {
-                import_one(
-                    &mut writer,
-                    label,
-                    text,
-                    format,
-                    taxonomy,
-                    parse_first,
-                    &mut summary,
-                )
-                .await?
-            }
+            Ok(text) => import_one(&mut writer, label, text, &how, &mut summary).await?,
             Err(reason) => summary.unreadable_files.push((label, reason)),
         }
     }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::services::credentials::verification::Outcome;
 use crate::services::facilities::FacilityInput;
 use crate::services::jobs::JobInput;
 use crate::services::makers::MakerInput;
@@ -27,6 +28,9 @@ pub struct MakerRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssuerRecord {
     pub source_id: String,
+    /// The issuer a checked proof of the enclosing document is bound to, if any: only such a
+    /// document may change an issuer or achievement already recorded.
+    pub vouched_by: Option<String>,
     pub name: String,
     pub url: Option<String>,
     pub email: Option<String>,
@@ -37,6 +41,8 @@ pub struct IssuerRecord {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AchievementRecord {
     pub source_id: String,
+    /// As for [`IssuerRecord::vouched_by`].
+    pub vouched_by: Option<String>,
     /// The issuer's source id (its IRI); the issuer may come from the same batch of files.
     pub issuer_ref: String,
     pub name: String,
@@ -70,6 +76,10 @@ pub struct CredentialRecord {
     pub evidence_url: Option<String>,
     pub revoked: bool,
     pub revocation_reason: Option<String>,
+    /// The whole document the credential came as, kept and checked.
+    pub document: Option<serde_json::Value>,
+    /// The outcome of checking the document's proof (set after parsing, off the parser).
+    pub verification: Option<Outcome>,
 }
 
 /// A machine make and model from a catalog, typed by the taxonomy.

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use makermatch_entities::{achievement, credential, facility, issuer, job, machine_model, maker};
+use makermatch_entities::{achievement, credential, facility, job, machine_model, maker};
 use makermatch_search::Taxonomy;
 use makermatch_search::resolve::fold;
 use makermatch_search::skills::skill_process;
@@ -17,7 +17,7 @@ use super::record::{
     Recipient, Record, RecordKind, Rejection, StatedCertification,
 };
 use super::report::{ImportSummary, Outcome};
-use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER};
+use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER, ownership};
 use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
 use crate::services::batch::{BatchItem, Op, Refused};
@@ -29,6 +29,7 @@ use crate::services::credentials::{
 use crate::services::facilities::{FacilityInput, PropertyInput, TermLink};
 use crate::services::machine_models::MachineModelInput;
 use crate::services::makers::{AffiliationInput, MakerWrite};
+use crate::services::values::IssuerIdentifier;
 use crate::services::{
     ServiceError, credentials, facilities as facility_service, jobs as job_service,
     machine_models as catalog_service, makers as maker_service,
@@ -662,18 +663,6 @@ where
     existing::<E, C>(tx, None, columns, BADGES_SOURCE, keys).await
 }
 
-const ISSUER_COLUMNS: (
-    issuer::Column,
-    issuer::Column,
-    issuer::Column,
-    issuer::Column,
-) = (
-    issuer::Column::Id,
-    issuer::Column::Source,
-    issuer::Column::SourceId,
-    issuer::Column::SourceHash,
-);
-
 const ACHIEVEMENT_COLUMNS: (
     achievement::Column,
     achievement::Column,
@@ -699,17 +688,32 @@ async fn issuers<C: InsertSink>(
             _ => None,
         })
         .collect();
-    let known = badges_rows::<issuer::Entity, _>(tx, ISSUER_COLUMNS, &keys).await?;
+    let known = ownership::known_issuers(tx, &keys).await?;
     let mut ledger = Ledger::new(RecordKind::Issuer, items.len());
     let mut batch = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
         let Record::Issuer(r) = record else {
             continue;
         };
-        let (id, outcome) = decide(known.get(&r.source_id), &fingerprint);
+        let found = known.get(&r.source_id);
+        let (id, outcome) = decide(
+            found.map(|k| (k.id, k.source_hash.clone())).as_ref(),
+            &fingerprint,
+        );
         if outcome == Outcome::Unchanged {
             ledger.unchanged(file, at);
             continue;
+        }
+        if found.is_some_and(|k| !k.imported) {
+            ledger.unchanged(file, at);
+            continue;
+        }
+        if let Some(k) = found {
+            let owner = k.identifier.as_deref();
+            if !ownership::may_change(r.vouched_by.as_deref(), owner) {
+                ledger.reject(file, at, "issuer", ownership::kept("issuer", owner));
+                continue;
+            }
         }
         let IssuerRecord {
             source_id,
@@ -718,7 +722,12 @@ async fn issuers<C: InsertSink>(
             email,
             description,
             public_key,
+            ..
         } = r;
+        // What its credentials name it by, when that is a DID or a web address.
+        let identifier = IssuerIdentifier::parse("issuer.id", &source_id)
+            .ok()
+            .map(IssuerIdentifier::into_inner);
         let from = IssuerFromSource {
             // Trust is an admin's decision, never the file's.
             issuer: IssuerInput {
@@ -728,6 +737,7 @@ async fn issuers<C: InsertSink>(
                 description,
                 trusted: false,
                 public_key,
+                identifier,
             },
             source: BADGES_SOURCE.to_owned(),
             source_id,
@@ -754,15 +764,17 @@ async fn achievements<C: InsertSink>(
             keys.push(a.source_id.clone());
         }
     }
-    let issuers = badges_rows::<issuer::Entity, _>(tx, ISSUER_COLUMNS, &issuer_refs).await?;
+    let issuers = ownership::known_issuers(tx, &issuer_refs).await?;
     let known = badges_rows::<achievement::Entity, _>(tx, ACHIEVEMENT_COLUMNS, &keys).await?;
+    let existing: Vec<Uuid> = known.values().map(|(id, _)| *id).collect();
+    let owners = ownership::achievement_owners(tx, &existing).await?;
     let mut ledger = Ledger::new(RecordKind::Achievement, items.len());
     let mut batch = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
         let Record::Achievement(r) = record else {
             continue;
         };
-        let Some((issuer_id, _)) = issuers.get(&r.issuer_ref) else {
+        let Some(issuer) = issuers.get(&r.issuer_ref) else {
             let reason = format!(
                 "issuer {} is not known; import the issuer document first or embed it",
                 r.issuer_ref
@@ -774,6 +786,14 @@ async fn achievements<C: InsertSink>(
         if outcome == Outcome::Unchanged {
             ledger.unchanged(file, at);
             continue;
+        }
+        if let Some((owner_id, owner)) = owners.get(&id) {
+            let owner = owner.as_deref();
+            // Neither its content nor the issuer it belongs to changes without the owner's proof.
+            if *owner_id != issuer.id || !ownership::may_change(r.vouched_by.as_deref(), owner) {
+                ledger.reject(file, at, "badge", ownership::kept("achievement", owner));
+                continue;
+            }
         }
         let AchievementRecord {
             source_id,
@@ -794,7 +814,7 @@ async fn achievements<C: InsertSink>(
             .collect();
         let from = AchievementFromSource {
             achievement: AchievementInput {
-                issuer_id: *issuer_id,
+                issuer_id: issuer.id,
                 name,
                 description,
                 criteria,
@@ -884,6 +904,10 @@ async fn credentials<C: InsertSink>(
         &keys,
     )
     .await?;
+    let recorded: Vec<Uuid> = known.values().map(|(id, _)| *id).collect();
+    let signers = ownership::credential_signers(tx, &recorded).await?;
+    let awarded: Vec<Uuid> = achievements.values().map(|(id, _)| *id).collect();
+    let owners = ownership::achievement_owners(tx, &awarded).await?;
     let mut ledger = Ledger::new(RecordKind::Credential, items.len());
     let mut batch = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
@@ -914,6 +938,31 @@ async fn credentials<C: InsertSink>(
             ledger.unchanged(file, at);
             continue;
         }
+        // A proof by one issuer cannot award another issuer's achievement.
+        let signer = r.verification.as_ref().and_then(|v| v.issuer.as_deref());
+        if let (Some(signer), Some((_, Some(owner)))) = (signer, owners.get(achievement_id))
+            && signer != owner
+        {
+            let reason = format!(
+                "signed by {signer}, but its achievement {} is defined by {owner}",
+                r.achievement_ref
+            );
+            ledger.reject(file, at, "credentialSubject.achievement", reason);
+            continue;
+        }
+        // A credential its issuer's proof backs is replaced only by another such proof.
+        if let Some(signer) = signers.get(&id) {
+            let vouched = r.verification.as_ref().and_then(|v| v.issuer.as_deref());
+            if !ownership::may_change(vouched, Some(signer)) {
+                ledger.reject(
+                    file,
+                    at,
+                    "proof",
+                    ownership::kept("credential", Some(signer)),
+                );
+                continue;
+            }
+        }
         let CredentialRecord {
             source_id,
             issued_on,
@@ -921,6 +970,8 @@ async fn credentials<C: InsertSink>(
             evidence_url,
             revoked,
             revocation_reason,
+            document,
+            verification,
             ..
         } = r;
         let from = CredentialFromSource {
@@ -935,6 +986,8 @@ async fn credentials<C: InsertSink>(
             revocation_reason,
             source: BADGES_SOURCE.to_owned(),
             source_id,
+            document: document.map(|d| d.to_string()),
+            verification,
         };
         batch.push(BatchItem::new(op_of(outcome), id, from).with_source_hash(fingerprint));
         ledger.send(file, at, outcome);

@@ -22,6 +22,8 @@ use makermatch_search::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use crate::services::credentials;
+
 /// Ids per `IN (…)` list: far below SQLite's and PostgreSQL's bound-parameter limits.
 const IN_LIST: usize = 1_000;
 
@@ -187,15 +189,7 @@ async fn backing<C: ConnectionTrait>(db: &C, makers: &[Uuid]) -> Result<Backing,
             continue;
         };
         backing.held.entry(c.maker_id).or_default().push(Held {
-            evidence: CredentialEvidence {
-                id: c.id,
-                achievement: a.name.clone(),
-                issuer: i.name.clone(),
-                issuer_trusted: i.trusted,
-                issued_on: c.issued_on,
-                expires: c.expires,
-                revoked: c.revoked,
-            },
+            evidence: credentials::evidence::evidence(&c, a, i),
             skills: skills.clone(),
             processes: processes.clone(),
         });

@@ -25,6 +25,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::graphql::build_schema;
 use crate::index;
+use crate::services::credentials::verification::CredentialVerifier;
 
 pub use shutdown::shutdown_signal;
 
@@ -81,6 +82,7 @@ pub async fn serve(
         index.clone(),
         config.index.max_parallel_queries,
         taxonomy.clone(),
+        CredentialVerifier::default(),
         crate::events::EventBus::default(),
         &config.graphql,
     );

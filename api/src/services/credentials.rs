@@ -2,7 +2,10 @@
 //! skills are verified, so it re-indexes the maker.
 
 mod batch;
+pub mod evidence;
+pub mod signing;
 pub mod stated;
+pub mod verification;
 
 pub use batch::{
     AchievementFromSource, CredentialFromSource, IssuerFromSource, write_achievements,
@@ -21,9 +24,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::makers::{NATIVE_SOURCE, ensure_skills};
-use super::values::{Email, WebUrl};
+use super::values::{Email, IssuerIdentifier, WebUrl};
 use super::{ServiceError, ServiceResult, Written, bulk, outbox, validate};
 use crate::db::begin_write;
+use verification::Status;
 
 #[derive(Debug, Clone, Default)]
 pub struct IssuerInput {
@@ -33,6 +37,8 @@ pub struct IssuerInput {
     pub description: Option<String>,
     pub trusted: bool,
     pub public_key: Option<String>,
+    /// The DID or URL the issuer's credentials name: what trust is given to.
+    pub identifier: Option<String>,
 }
 
 /// An issuer's home page: an http(s) link (front-ends show it as one).
@@ -85,8 +91,15 @@ impl IssuerInput {
         source: &str,
         source_id: Option<String>,
     ) -> ServiceResult<issuer::Model> {
+        let identifier = optional(self.identifier.as_deref(), |v| {
+            IssuerIdentifier::parse("identifier", v).map(IssuerIdentifier::into_inner)
+        })?;
+        if self.trusted && identifier.is_none() {
+            return Err(untrusted_without_identifier());
+        }
         Ok(issuer::Model {
             id,
+            identifier,
             name: validate::non_empty("name", &self.name)?,
             url: issuer_url(self.url.as_deref())?,
             email: issuer_email(self.email.as_deref())?,
@@ -112,7 +125,70 @@ pub async fn create_issuer(
     Ok(model)
 }
 
-/// Trusting or distrusting an issuer changes what is verified for every holder.
+/// Trust is given to the DID or URL an issuer's credentials name; a name proves nothing.
+fn untrusted_without_identifier() -> ServiceError {
+    ServiceError::invalid(
+        "trusted",
+        "an issuer is trusted by its identifier (the DID or URL its credentials name as \
+         `issuer`); give `identifier`, or use trustIssuer(identifier: …)",
+    )
+}
+
+/// Trusts (or stops trusting) the issuer known by `identifier`, creating its record when no
+/// issuer has it yet (named `name`, or after the identifier). Re-indexes every holder.
+pub async fn trust_identifier(
+    db: &DatabaseConnection,
+    identifier: &str,
+    trusted: bool,
+    name: Option<&str>,
+) -> ServiceResult<Written<issuer::Model>> {
+    let identifier = IssuerIdentifier::parse("identifier", identifier)?.into_inner();
+    let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => Some(validate::non_empty("name", n)?),
+        None => None,
+    };
+    let tx = begin_write(db).await?;
+    let existing = issuer::Entity::find()
+        .filter(issuer::Column::Identifier.eq(identifier.clone()))
+        .one(&tx)
+        .await?;
+    let (model, changed) = match existing {
+        Some(existing) => {
+            let changed = existing.trusted != trusted;
+            let mut active: issuer::ActiveModel = existing.into();
+            active.trusted = Set(trusted);
+            if let Some(name) = name {
+                active.name = Set(name);
+            }
+            (active.update(&tx).await?, changed)
+        }
+        None => {
+            let row = IssuerInput {
+                name: name.unwrap_or_else(|| identifier.clone()),
+                trusted,
+                identifier: Some(identifier),
+                ..IssuerInput::default()
+            }
+            .to_row(Uuid::now_v7(), Utc::now(), NATIVE_SOURCE, None)?;
+            (issuer::ActiveModel::from(row).insert(&tx).await?, false)
+        }
+    };
+    let seq = if changed {
+        reindex_holders(&tx, Holders::Issuer(model.id))
+            .await?
+            .unwrap_or(0)
+    } else {
+        0
+    };
+    tx.commit().await?;
+    Ok(Written {
+        value: model,
+        outbox_seq: seq,
+    })
+}
+
+/// Trusting or distrusting an issuer changes what is verified for every holder. Only an
+/// issuer with an identifier can be trusted.
 pub async fn set_issuer_trust(
     db: &DatabaseConnection,
     issuer_id: Uuid,
@@ -126,6 +202,9 @@ pub async fn set_issuer_trust(
             kind: "issuer",
             id: issuer_id.to_string(),
         })?;
+    if trusted && existing.identifier.is_none() {
+        return Err(untrusted_without_identifier());
+    }
     let mut active: issuer::ActiveModel = existing.into();
     active.trusted = Set(trusted);
     let model = active.update(&tx).await?;
@@ -177,6 +256,9 @@ pub struct IssuerPatch {
     pub description: Option<Option<String>>,
     pub trusted: Option<bool>,
     pub public_key: Option<Option<String>>,
+    /// The identifier can be set on an issuer that has none; once set it stays, since
+    /// verified credentials are bound to it.
+    pub identifier: Option<String>,
 }
 
 /// Changes the fields `patch` names. A change of trust or name re-indexes every holder of
@@ -196,6 +278,11 @@ pub async fn update_issuer(
         .email
         .map(|e| issuer_email(e.as_deref()))
         .transpose()?;
+    let identifier = patch
+        .identifier
+        .as_deref()
+        .map(|i| IssuerIdentifier::parse("identifier", i).map(IssuerIdentifier::into_inner))
+        .transpose()?;
     let tx = begin_write(db).await?;
     let existing = issuer::Entity::find_by_id(issuer_id)
         .one(&tx)
@@ -204,7 +291,20 @@ pub async fn update_issuer(
             kind: "issuer",
             id: issuer_id.to_string(),
         })?;
-    let holders_change = patch.trusted.is_some_and(|t| t != existing.trusted)
+    if let (Some(old), Some(new)) = (&existing.identifier, &identifier)
+        && old != new
+    {
+        return Err(ServiceError::Conflict(format!(
+            "issuer {issuer_id} is known by {old}; credentials verified against it keep that \
+             identifier (create another issuer for {new})"
+        )));
+    }
+    let has_identifier = identifier.is_some() || existing.identifier.is_some();
+    if patch.trusted == Some(true) && !has_identifier {
+        return Err(untrusted_without_identifier());
+    }
+    let holders_change = identifier.is_some() && existing.identifier.is_none()
+        || patch.trusted.is_some_and(|t| t != existing.trusted)
         || name.as_ref().is_some_and(|n| *n != existing.name);
     let mut active: issuer::ActiveModel = existing.into();
     if let Some(name) = name {
@@ -224,6 +324,9 @@ pub async fn update_issuer(
     }
     if let Some(key) = patch.public_key {
         active.public_key = Set(key);
+    }
+    if let Some(identifier) = identifier {
+        active.identifier = Set(Some(identifier));
     }
     let model = active.update(&tx).await?;
     let seq = if holders_change {
@@ -388,6 +491,19 @@ impl CredentialInput {
             source: source.to_owned(),
             source_id,
             source_hash: None,
+            // Recorded without a document: nothing proves the issuer made it.
+            verification_status: Status::Unverified.as_str().to_owned(),
+            verification_method: Some("none".to_owned()),
+            verification_reason: Some(
+                "recorded here without a proof from its issuer: self-declared".to_owned(),
+            ),
+            verification_checked_at: Some(Utc::now()),
+            verified_issuer: None,
+            recheck_after: None,
+            document: None,
+            status_list_credential: None,
+            status_list_index: None,
+            status_index: None,
         })
     }
 }

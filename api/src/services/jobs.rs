@@ -34,6 +34,9 @@ pub struct ProgrammeInput {
     /// The facilities taking part (e.g. a programme's awardees): allocation keeps to them.
     /// Empty: any facility.
     pub participants: Vec<Uuid>,
+    /// Opt-in: each maker on a completed assignment gets a signed proof-of-practice
+    /// credential from this deployment.
+    pub issue_proof_of_practice: bool,
 }
 
 impl ProgrammeInput {
@@ -67,6 +70,7 @@ impl ProgrammeInput {
             }),
             date_created: now,
             last_updated: now,
+            issue_proof_of_practice: self.issue_proof_of_practice,
         })
     }
 }

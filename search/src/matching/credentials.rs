@@ -1,11 +1,12 @@
-//! When a skill counts as verified (DESIGN §3): an unexpired, unrevoked credential from a
-//! trusted issuer aligns to it. Anything less — expired, revoked, untrusted, not yet
-//! issued — leaves the claim self-declared, and the reason is said.
+//! When a skill counts as verified (DESIGN §3): an unexpired, unrevoked credential whose
+//! proof was checked and is bound to an issuer trusted by its identifier aligns to it.
+//! Anything less — no or a failed proof, expired, revoked, untrusted, not yet issued —
+//! leaves the claim self-declared, and the reason is said.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::input::{CredentialEvidence, SkillClaim};
+use super::input::{CredentialEvidence, ProofState, SkillClaim};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -16,11 +17,19 @@ pub enum CredentialStatus {
     UntrustedIssuer,
     /// Issued in the future: a clock or data error, not trusted.
     NotYetIssued,
+    /// No proof, or one that could not be checked.
+    Unverified,
+    /// Its proof fails, or was made by someone other than its issuer.
+    InvalidProof,
 }
 
 pub fn credential_status(c: &CredentialEvidence, now: DateTime<Utc>) -> CredentialStatus {
     if c.revoked {
         CredentialStatus::Revoked
+    } else if c.proof == ProofState::Invalid {
+        CredentialStatus::InvalidProof
+    } else if c.proof == ProofState::Unverified {
+        CredentialStatus::Unverified
     } else if !c.issuer_trusted {
         CredentialStatus::UntrustedIssuer
     } else if c.expires.is_some_and(|e| e <= now) {
@@ -81,6 +90,8 @@ impl Standing<'_> {
                     CredentialStatus::Revoked => "revoked".into(),
                     CredentialStatus::UntrustedIssuer => "from an issuer not trusted here".into(),
                     CredentialStatus::NotYetIssued => "issued in the future".into(),
+                    CredentialStatus::Unverified => "not backed by a checked proof".into(),
+                    CredentialStatus::InvalidProof => "signed wrongly or not by its issuer".into(),
                     CredentialStatus::Valid => "valid".into(),
                 };
                 format!("\"{}\" from {} is {why}", c.achievement, c.issuer)

@@ -182,6 +182,19 @@ pub struct FacilityProfile {
     pub track_record: TrackRecord,
 }
 
+/// What checking a credential's proof found (the outcome stored with the credential).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ProofState {
+    /// A signature checked out and is bound to the issuer the credential names.
+    Verified,
+    /// No proof, or one that could not be checked: self-declared.
+    #[default]
+    Unverified,
+    /// A signature was checked and is wrong, or made by someone else.
+    Invalid,
+}
+
 /// An Open Badges credential behind a skill claim (credential + achievement + issuer).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CredentialEvidence {
@@ -190,8 +203,11 @@ pub struct CredentialEvidence {
     pub achievement: String,
     /// The issuer's name.
     pub issuer: String,
-    /// Set by an admin on the issuer.
+    /// Whether an admin trusts the identifier the credential's proof is bound to.
     pub issuer_trusted: bool,
+    /// What checking the credential's proof found.
+    #[serde(default)]
+    pub proof: ProofState,
     pub issued_on: DateTime<Utc>,
     pub expires: Option<DateTime<Utc>>,
     pub revoked: bool,

@@ -26,7 +26,7 @@ pub use credentials::{CredentialStatus, credential_status};
 pub use error::MatchError;
 pub use input::{
     Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
-    JobSpec, Machine, MakerProfile, MatchInput, Requirement, SkillClaim, TrackRecord,
+    JobSpec, Machine, MakerProfile, MatchInput, ProofState, Requirement, SkillClaim, TrackRecord,
 };
 pub use output::{Evidence, FactorScore, Missing, Relation, Source, TeamMatch, TeamMember};
 pub use requirements::{SkillTarget, skill_targets};

@@ -22,11 +22,15 @@ pub struct IssuerInputGql {
     pub email: Option<String>,
     /// What the issuer is.
     pub description: Option<String>,
-    /// Only credentials from trusted issuers verify skills.
+    /// Credentials whose proof is bound to a trusted issuer's `identifier` verify skills;
+    /// `true` needs `identifier`.
     #[graphql(default)]
     pub trusted: bool,
     /// PEM public key of signed credentials.
     pub public_key: Option<String>,
+    /// The DID (did:web:example.org, did:key:z6Mk…) or https URL the issuer's credentials
+    /// name as `issuer`: what trust is given to.
+    pub identifier: Option<String>,
 }
 
 /// A change to an issuer: fields left out stay as they are, fields set to null are
@@ -41,10 +45,14 @@ pub struct IssuerUpdateInput {
     pub email: MaybeUndefined<String>,
     /// A new description; null clears it.
     pub description: MaybeUndefined<String>,
-    /// Trusting or distrusting changes what is verified for every holder.
+    /// Trusting or distrusting changes what is verified for every holder; only an issuer
+    /// with an identifier can be trusted.
     pub trusted: Option<bool>,
     /// A new PEM public key; null clears it.
     pub public_key: MaybeUndefined<String>,
+    /// The DID or URL the issuer's credentials name, for an issuer that has none yet; an
+    /// identifier once set cannot change (`CONFLICT`).
+    pub identifier: Option<String>,
 }
 
 pub(super) fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {

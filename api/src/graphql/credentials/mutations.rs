@@ -42,11 +42,37 @@ impl CredentialsMutation {
                 description: clean(input.description),
                 trusted: input.trusted,
                 public_key: clean(input.public_key),
+                identifier: clean(input.identifier),
             },
         )
         .await
         .map_err(from_service)?;
         Ok(Issuer(row))
+    }
+
+    /// Trusts (or stops trusting) the issuer whose credentials name `identifier` (a DID or
+    /// an https URL), creating its record if no issuer has it yet. Only credentials whose
+    /// proof checks out and is bound to a trusted identifier verify skills. Returns once
+    /// searches see the change for every holder.
+    async fn trust_issuer(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The DID (did:web:example.org, did:key:z6Mk…) or https URL the \
+                          issuer's credentials name as `issuer` (admins)."
+        )]
+        identifier: String,
+        #[graphql(default = true, desc = "false stops trusting it.")] trusted: bool,
+        #[graphql(desc = "A name for a new issuer record; by default the identifier.")]
+        name: Option<String>,
+    ) -> Result<Issuer> {
+        require(ctx, Rule::Admin)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let written = service::trust_identifier(db, &identifier, trusted, name.as_deref())
+            .await
+            .map_err(from_service)?;
+        wait_for_write(ctx, written.outbox_seq).await?;
+        Ok(Issuer(written.value))
     }
 
     /// Changes the fields given. A change of `trusted` returns once searches see what it
@@ -70,6 +96,7 @@ impl CredentialsMutation {
                 description: patch(input.description),
                 trusted: input.trusted,
                 public_key: patch(input.public_key),
+                identifier: clean(input.identifier),
             },
         )
         .await

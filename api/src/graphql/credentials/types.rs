@@ -5,6 +5,8 @@ use chrono::Utc;
 use makermatch_entities::{achievement, achievement_alignment, credential, issuer};
 use uuid::Uuid;
 
+use makermatch_search::matching::{CredentialStatus, credential_status};
+
 use crate::graphql::access::visibility;
 use crate::graphql::loader::{
     AchievementAlignments, AchievementId, AppLoader, IssuerAchievements, IssuerId, MakerId, SkillId,
@@ -13,6 +15,8 @@ use crate::graphql::makers::Maker;
 use crate::graphql::relay::{NodeType, global_id};
 use crate::graphql::scalars::Timestamp;
 use crate::graphql::taxonomy::{Process, Skill, taxonomy};
+use crate::services::credentials::evidence;
+use crate::services::credentials::verification::Status;
 
 /// Who issues credentials (an Open Badges Issuer / Profile). Its email is private.
 pub struct Issuer(pub issuer::Model);
@@ -41,9 +45,15 @@ impl Issuer {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
-    /// Set by an admin: only credentials from trusted issuers verify skills.
+    /// Set by an admin: credentials whose proof is bound to this issuer's identifier verify
+    /// skills. An issuer without an identifier verifies nothing, trusted or not.
     async fn trusted(&self) -> bool {
         self.0.trusted
+    }
+    /// The DID or URL this issuer's credentials name (`issuer` / `issuer.id`): what trust
+    /// is given to. Null for an issuer known only by name.
+    async fn identifier(&self) -> Option<&str> {
+        self.0.identifier.as_deref()
     }
     /// PEM public key that checks the issuer's signed credentials, when published.
     async fn public_key(&self) -> Option<&str> {
@@ -177,11 +187,8 @@ impl Achievement {
 pub struct Credential(pub credential::Model);
 
 impl Credential {
-    /// Unrevoked, unexpired, and from an issuer an admin trusts.
+    /// Whether it verifies its aligned skills, by the rule matching uses.
     async fn is_valid(&self, ctx: &Context<'_>) -> Result<bool> {
-        if self.0.revoked || self.0.expires.is_some_and(|e| e <= Utc::now()) {
-            return Ok(false);
-        }
         let loader = ctx.data::<AppLoader>()?;
         let Some(achievement) = loader
             .load_one(AchievementId(self.0.achievement_id))
@@ -189,10 +196,64 @@ impl Credential {
         else {
             return Ok(false);
         };
-        Ok(loader
-            .load_one(IssuerId(achievement.issuer_id))
-            .await?
-            .is_some_and(|i| i.trusted))
+        let Some(issuer) = loader.load_one(IssuerId(achievement.issuer_id)).await? else {
+            return Ok(false);
+        };
+        let evidence = evidence::evidence(&self.0, &achievement, &issuer);
+        Ok(credential_status(&evidence, Utc::now()) == CredentialStatus::Valid)
+    }
+}
+
+/// The outcome of checking a credential's proof.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::services::credentials::verification::Status")]
+pub enum VerificationStatus {
+    /// A signature was checked, is right, and was made by the issuer the credential names.
+    Verified,
+    /// No proof, or one that could not be checked: the credential counts as self-declared.
+    Unverified,
+    /// A signature was checked and is wrong, or was made by someone other than its issuer.
+    Invalid,
+    /// Its proof checked out, but it is past its end of validity.
+    Expired,
+    /// Its proof checked out, but its issuer revoked it.
+    Revoked,
+}
+
+/// How a credential's proof was checked, and what was found.
+pub struct CredentialVerification<'a>(&'a credential::Model);
+
+/// How a credential's proof was checked, and what was found.
+#[Object]
+impl CredentialVerification<'_> {
+    /// The outcome, judged now: a verified credential past its end of validity is EXPIRED.
+    async fn status(&self) -> VerificationStatus {
+        let stored = Status::parse(&self.0.verification_status);
+        let status = if stored == Status::Verified && self.0.revoked {
+            Status::Revoked
+        } else if stored == Status::Verified && self.0.expires.is_some_and(|e| e <= Utc::now()) {
+            Status::Expired
+        } else {
+            stored
+        };
+        status.into()
+    }
+    /// How it was checked: `eddsa-rdfc-2022`, `ecdsa-rdfc-2019`, `Ed25519Signature2020`,
+    /// `vc-jwt:<alg>`, `ob2-jws:<alg>`, `ob2-hosted`, or `none` when it carries no proof.
+    async fn method(&self) -> Option<&str> {
+        self.0.verification_method.as_deref()
+    }
+    /// When it was last checked.
+    async fn checked_at(&self) -> Option<Timestamp> {
+        self.0.verification_checked_at.map(Into::into)
+    }
+    /// Why the outcome is what it is, in words.
+    async fn reason(&self) -> Option<&str> {
+        self.0.verification_reason.as_deref()
+    }
+    /// The DID or URL the proof is bound to: an admin trusts an issuer by this identifier.
+    async fn issuer(&self) -> Option<&str> {
+        self.0.verified_issuer.as_deref()
     }
 }
 
@@ -249,12 +310,22 @@ impl Credential {
     async fn revocation_reason(&self) -> Option<&str> {
         self.0.revocation_reason.as_deref()
     }
-    /// Unrevoked, unexpired and from a trusted issuer: only then does it verify skills.
+    /// Whether it verifies the skills its achievement aligns to: its proof checked out and
+    /// is bound to an issuer identifier an admin trusts, and it is neither expired nor revoked.
     async fn valid(&self, ctx: &Context<'_>) -> Result<bool> {
         self.is_valid(ctx).await
+    }
+    /// How its proof was checked, and what was found.
+    async fn verification(&self) -> CredentialVerification<'_> {
+        CredentialVerification(&self.0)
     }
     /// Where the record came from (`makermatch`, `openbadges`).
     async fn source(&self) -> &str {
         &self.0.source
+    }
+    /// The credential's id in its source (an Open Badges credential's `id`); null for
+    /// credentials recorded here.
+    async fn source_id(&self) -> Option<&str> {
+        self.0.source_id.as_deref()
     }
 }

@@ -10,6 +10,7 @@ use crate::graphql::error::{bad_input, from_db, internal};
 use crate::graphql::request::consistency::wait_for_write;
 use crate::graphql::taxonomy::taxonomy;
 use crate::import;
+use crate::services::credentials::verification::CredentialVerifier;
 use crate::services::policy::Rule;
 
 #[derive(Default)]
@@ -40,9 +41,11 @@ impl ImportMutation {
         }
         let db = ctx.data::<DatabaseConnection>()?;
         let tax: &Taxonomy = taxonomy(ctx)?;
+        let verifier = ctx.data::<CredentialVerifier>()?;
         let mut summary = import::import_text(
             db,
             tax,
+            verifier,
             "document",
             &content,
             format.map(Into::into),

@@ -329,6 +329,7 @@ impl From<ProgrammeInputGql> for ServiceProgrammeInput {
             ends_on: p.ends_on.map(Into::into),
             region: p.region,
             participants: Vec::new(),
+            issue_proof_of_practice: false,
         }
     }
 }

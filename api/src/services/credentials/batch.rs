@@ -9,6 +9,7 @@ use makermatch_entities::{achievement, credential, issuer, maker};
 use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, DbErr};
 use uuid::Uuid;
 
+use super::verification::Outcome;
 use super::{
     AchievementInput, CredentialInput, Holders, IssuerInput, reindex_holders, replace_alignments,
 };
@@ -42,6 +43,10 @@ pub struct CredentialFromSource {
     pub revocation_reason: Option<String>,
     pub source: String,
     pub source_id: String,
+    /// The document it came as, kept so it can be checked again and handed on.
+    pub document: Option<String>,
+    /// What checking the document's proof found; none leaves it self-declared.
+    pub verification: Option<Outcome>,
 }
 
 /// Writes issuers in the caller's transaction. An update re-indexes the holders of the
@@ -83,7 +88,7 @@ pub async fn write_issuers<C: InsertSink>(
             }
         }
     }
-    bulk::insert_models::<issuer::Entity, _>(tx, inserts, 11).await?;
+    bulk::insert_models::<issuer::Entity, _>(tx, inserts, 12).await?;
     Ok(refused)
 }
 
@@ -191,6 +196,10 @@ pub async fn write_credentials<C: InsertSink>(
                 row.revoked = from.revoked;
                 row.revocation_reason = from.revocation_reason.clone();
                 row.source_hash = item.source_hash.clone();
+                row.document = from.document.clone();
+                if let Some(outcome) = &from.verification {
+                    super::verification::record(&mut row, outcome);
+                }
                 accepted.push((i, item.op, row));
             }
             Err(e) => refused.push((i, e)),
@@ -241,7 +250,7 @@ pub async fn write_credentials<C: InsertSink>(
             }
         }
     }
-    bulk::insert_models::<credential::Entity, _>(tx, inserts, 11).await?;
+    bulk::insert_models::<credential::Entity, _>(tx, inserts, 21).await?;
     if records_changes {
         outbox::queue_many(
             tx,

@@ -9,6 +9,8 @@ use makermatch_search::resolve::fold;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use super::verification::Status;
+
 /// `source` of issuers, achievements and credentials stated on maker profiles.
 pub const STATED_SOURCE: &str = "pss-stated";
 
@@ -79,6 +81,8 @@ async fn write_one<C: ConnectionTrait>(
                 source_id: Some(issuer_key.clone()),
                 source_hash: None,
                 date_created: Utc::now(),
+                // Named on a profile, not by any document: it can never verify anything.
+                identifier: None,
             };
             issuer::ActiveModel::from(row).insert(tx).await?.id
         }
@@ -119,6 +123,16 @@ async fn write_one<C: ConnectionTrait>(
         source: STATED_SOURCE.to_owned(),
         source_id: Some(format!("{maker_key}|{n}")),
         source_hash: None,
+        verification_status: Status::Unverified.as_str().to_owned(),
+        verification_method: Some("none".to_owned()),
+        verification_reason: Some("stated on the maker's profile: self-declared".to_owned()),
+        verification_checked_at: Some(Utc::now()),
+        verified_issuer: None,
+        recheck_after: None,
+        document: None,
+        status_list_credential: None,
+        status_list_index: None,
+        status_index: None,
     };
     credential::ActiveModel::from(row).insert(tx).await?;
     Ok(())

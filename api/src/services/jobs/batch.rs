@@ -64,7 +64,7 @@ pub async fn write_programmes<C: InsertSink>(
             }
         }
     }
-    bulk::insert_models::<programme::Entity, _>(tx, inserts, 10).await?;
+    bulk::insert_models::<programme::Entity, _>(tx, inserts, 11).await?;
     Ok(refused)
 }
 

@@ -5,6 +5,7 @@
 mod country;
 mod dates;
 mod email;
+mod issuer_identifier;
 mod phone;
 mod position;
 mod web_url;
@@ -12,6 +13,7 @@ mod web_url;
 pub use country::Country;
 pub use dates::{BirthDate, check_span};
 pub use email::Email;
+pub use issuer_identifier::IssuerIdentifier;
 pub use phone::Phone;
 pub use position::{LatLon, optional_position, position};
 pub use web_url::WebUrl;

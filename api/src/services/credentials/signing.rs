@@ -1,0 +1,131 @@
+//! Signing credentials with an Ed25519 key as `eddsa-rdfc-2022` Data Integrity proofs,
+//! which any conforming verifier can check: what this deployment issues, and what an
+//! outside issuer sends (the tests sign as one).
+
+use did_jwk::DIDJWK;
+use did_method_key::DIDKey;
+use serde_json::Value;
+use ssi_claims::SignatureEnvironment;
+use ssi_claims::data_integrity::suites::EdDsaRdfc2022;
+use ssi_claims::data_integrity::{CryptographicSuite, DataIntegrityDocument, ProofOptions};
+use ssi_dids_core::DIDResolver;
+use ssi_jwk::JWK;
+use ssi_verification_methods::{Multikey, ReferenceOrOwned, SingleSecretSigner};
+
+use super::verification::contexts::contexts;
+use super::verification::keys::PrefetchedWeb;
+
+/// A key with the DID it signs as.
+#[derive(Clone)]
+pub struct IssuerKey {
+    jwk: JWK,
+    /// The issuer the credentials name.
+    issuer: String,
+    /// The verification method the proofs name.
+    method: String,
+    /// The issuer's own did:web document, when it is one (signing resolves the method).
+    web: PrefetchedWeb,
+}
+
+impl std::fmt::Debug for IssuerKey {
+    // Never the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuerKey")
+            .field("issuer", &self.issuer)
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerKey {
+    /// A new random Ed25519 key.
+    pub fn generate_jwk() -> Result<JWK, String> {
+        JWK::generate_ed25519().map_err(|e| format!("cannot generate an Ed25519 key: {e}"))
+    }
+
+    /// Signs as the `did:key` of `jwk` (an Ed25519 key with its secret).
+    pub fn did_key(jwk: JWK) -> Result<IssuerKey, String> {
+        let did = DIDKey::generate(&jwk).map_err(|e| format!("not an Ed25519 key: {e}"))?;
+        let method = format!("{did}#{}", did.method_specific_id());
+        Ok(IssuerKey {
+            jwk,
+            issuer: did.to_string(),
+            method,
+            web: PrefetchedWeb::default(),
+        })
+    }
+
+    /// Signs as `did:web:<id>` whose document (`document`) lists the key as `#key-1`.
+    pub fn did_web(jwk: JWK, id: &str, document: Vec<u8>) -> IssuerKey {
+        let mut web = PrefetchedWeb::default();
+        web.0.insert(id.to_owned(), document);
+        IssuerKey {
+            jwk,
+            issuer: format!("did:web:{id}"),
+            method: format!("did:web:{id}#key-1"),
+            web,
+        }
+    }
+
+    /// The issuer credentials signed with this key must name.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    pub fn jwk(&self) -> &JWK {
+        &self.jwk
+    }
+
+    /// Adds an `assertionMethod` proof to `unsigned` (which names this key's issuer).
+    pub async fn sign(&self, unsigned: Value) -> Result<Value, String> {
+        let document: DataIntegrityDocument =
+            serde_json::from_value(unsigned).map_err(|e| format!("not a JSON-LD document: {e}"))?;
+        let resolver = (DIDKey, DIDJWK, self.web.clone()).into_vm_resolver::<Multikey>();
+        let signer = SingleSecretSigner::new(self.jwk.clone());
+        let method = iref::IriBuf::new(self.method.clone())
+            .map_err(|e| format!("bad verification method id: {e}"))?;
+        let options = ProofOptions::from_method(ReferenceOrOwned::Reference(method));
+        let environment = SignatureEnvironment {
+            json_ld_loader: contexts(),
+            eip712_loader: (),
+        };
+        let signed = EdDsaRdfc2022
+            .sign_with(environment, document, resolver, signer, options, ())
+            .await
+            .map_err(|e| format!("cannot sign: {e}"))?;
+        serde_json::to_value(&signed).map_err(|e| format!("cannot write the signed document: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::credentials::verification::{CredentialVerifier, Incoming, Status};
+
+    #[tokio::test]
+    async fn what_it_signs_verifies_and_an_edit_breaks_it() {
+        let key = IssuerKey::did_key(IssuerKey::generate_jwk().unwrap()).unwrap();
+        let signed = key
+            .sign(serde_json::json!({
+                "@context": ["https://www.w3.org/ns/credentials/v2"],
+                "type": ["VerifiableCredential"],
+                "issuer": key.issuer(),
+                "credentialSubject": { "id": "did:example:maker" }
+            }))
+            .await
+            .unwrap();
+        let verifier = CredentialVerifier::default();
+        let now = chrono::Utc::now();
+        let good = verifier.verify(&Incoming::json(signed.clone()), now).await;
+        assert_eq!(good.status, Status::Verified, "{good:?}");
+        assert_eq!(good.issuer.as_deref(), Some(key.issuer()));
+        let mut edited = signed;
+        edited["credentialSubject"]["id"] = "did:example:mallory".into();
+        let bad = verifier.verify(&Incoming::json(edited), now).await;
+        assert_eq!(bad.status, Status::Invalid, "{bad:?}");
+    }
+}

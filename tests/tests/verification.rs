@@ -1,0 +1,232 @@
+//! Issue 22's attack, tried through the binary's GraphQL door: an admin trusts an issuer
+//! by its DID; credentials naming that issuer arrive by `importDocument`. Only a credential
+//! whose proof checks out, signed by that DID, verifies a skill; a forged proof, an edit
+//! after signing, another key, or no proof at all does not, and none of them may change the
+//! shared achievement or a credential the issuer's proof backs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
+use makermatch_api::services::credentials::signing::IssuerKey;
+use makermatch_api::services::makers::{self, MakerInput, SkillClaimInput};
+use makermatch_entities::skill_claim::SkillLevel;
+use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use serde_json::{Value, json};
+
+const IMPORT: &str = "mutation($content: String!) { importDocument(content: $content) { kinds { kind imported updated unchanged rejected } rejections { index field reason } } }";
+const VERIFIED_WELDERS: &str =
+    r#"{ makers(filter: { skills: ["TIG welding"], verifiedOnly: true }) { totalCount } }"#;
+const ACHIEVEMENT: &str = "https://badges.example.org/achievements/tig";
+
+async fn welder(app: &TestApp, first: &str, email: &str) {
+    let input = MakerInput {
+        first_name: Some(first.into()),
+        last_name: Some("Mensah".into()),
+        email: Some(email.into()),
+        country: Some("GH".into()),
+        public_profile: true,
+        skills: vec![SkillClaimInput {
+            skill: "TIG welding".into(),
+            process_id: Some("tig-welding".into()),
+            level: SkillLevel::Advanced,
+            years: Some(4.0),
+            evidence_url: None,
+        }],
+        ..MakerInput::default()
+    };
+    let written = makers::create(&app.db, input).await.unwrap();
+    app.wait_indexed(written.outbox_seq).await;
+}
+
+/// An Open Badges 3.0 credential from `issuer` to the holder of `email`.
+fn credential(id: &str, issuer: &str, email: &str, achievement_name: &str) -> Value {
+    json!({
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+        ],
+        "id": id,
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": { "id": issuer, "type": ["Profile"], "name": "Example Corp" },
+        "validFrom": "2026-01-15T00:00:00Z",
+        "name": achievement_name,
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": email,
+                "identityType": "emailAddress",
+                "hashed": false
+            }],
+            "achievement": {
+                "id": ACHIEVEMENT,
+                "type": ["Achievement"],
+                "name": achievement_name,
+                "description": "Welds stainless steel to the workshop's standard.",
+                "criteria": { "narrative": "Passed a practical test." },
+                "alignment": [{
+                    "type": ["Alignment"],
+                    "targetName": "TIG welding",
+                    "targetUrl": "https://badges.example.org/skills/tig"
+                }]
+            }
+        }
+    })
+}
+
+async fn import(app: &TestApp, document: &Value) -> Value {
+    app.data(IMPORT, json!({ "content": document.to_string() }))
+        .await["importDocument"]
+        .clone()
+}
+
+async fn verified_welders(app: &TestApp) -> u64 {
+    app.data(VERIFIED_WELDERS, json!({})).await["makers"]["totalCount"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Each credential's verification, by the recipient's first name.
+async fn verifications(app: &TestApp) -> Vec<(String, Value)> {
+    let listed = app
+        .data(
+            "{ makers(first: 10) { nodes { firstName credentials { valid achievement { name } verification { status method reason issuer checkedAt } } } } }",
+            json!({}),
+        )
+        .await;
+    let mut out = Vec::new();
+    for maker in listed["makers"]["nodes"].as_array().unwrap() {
+        for c in maker["credentials"].as_array().unwrap() {
+            out.push((maker["firstName"].as_str().unwrap().to_owned(), c.clone()));
+        }
+    }
+    out
+}
+
+async fn achievement_name(app: &TestApp) -> Value {
+    app.data("{ achievements { nodes { name } } }", json!({}))
+        .await["achievements"]["nodes"][0]["name"]
+        .clone()
+}
+
+#[tokio::test]
+async fn only_a_proof_by_the_trusted_identifier_verifies_a_skill() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        welder(&app, "Ama", "ama@example.org").await;
+        welder(&app, "Kofi", "kofi@example.org").await;
+        let example_corp = IssuerKey::did_key(IssuerKey::generate_jwk().unwrap()).unwrap();
+        let mallory = IssuerKey::did_key(IssuerKey::generate_jwk().unwrap()).unwrap();
+
+        // Trust by name alone is refused, naming the field and the way out.
+        let by_name = app
+            .gql(
+                r#"mutation { createIssuer(input: { name: "Example Corp", trusted: true }) { id } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(by_name["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{by_name}");
+        assert!(by_name["errors"][0]["message"].as_str().unwrap().contains("trusted"), "{by_name}");
+        let trusted = app
+            .data(
+                "mutation($id: String!) { trustIssuer(identifier: $id, name: \"Example Corp\") { identifier trusted name } }",
+                json!({ "id": example_corp.issuer() }),
+            )
+            .await;
+        assert_eq!(trusted["trustIssuer"]["trusted"], true);
+        assert_eq!(trusted["trustIssuer"]["identifier"], example_corp.issuer());
+
+        // A genuine credential, signed by the trusted DID: verified.
+        let genuine = example_corp
+            .sign(credential("urn:uuid:1", example_corp.issuer(), "ama@example.org", "Certified TIG welder"))
+            .await
+            .unwrap();
+        let first = import(&app, &genuine).await;
+        assert!(first["rejections"].as_array().unwrap().is_empty(), "{first}");
+        assert_eq!(verified_welders(&app).await, 1);
+        let seen = verifications(&app).await;
+        let (who, ama) = &seen[0];
+        assert_eq!(who, "Ama");
+        assert_eq!(ama["valid"], true);
+        assert_eq!(ama["verification"]["status"], "VERIFIED", "{ama}");
+        assert_eq!(ama["verification"]["method"], "eddsa-rdfc-2022");
+        assert_eq!(ama["verification"]["issuer"], example_corp.issuer());
+
+        // The same credential edited after signing (the achievement renamed): its proof
+        // fails, so it may change neither the stored credential nor the achievement.
+        let mut tampered = genuine.clone();
+        tampered["credentialSubject"]["achievement"]["name"] = "Master of every process".into();
+        let edited = import(&app, &tampered).await;
+        let reasons = edited["rejections"].to_string();
+        assert!(reasons.contains("kept as recorded"), "{edited}");
+        assert_eq!(achievement_name(&app).await, "Certified TIG welder");
+        assert_eq!(verified_welders(&app).await, 1, "Ama's verified credential is kept");
+
+        // A forged proof (the issue's `zGARBAGE`) for Kofi, renaming the achievement.
+        let mut forged = genuine.clone();
+        forged["id"] = "urn:uuid:2".into();
+        forged["credentialSubject"]["identifier"][0]["identityHash"] = "kofi@example.org".into();
+        forged["credentialSubject"]["achievement"]["name"] = "Master of every process".into();
+        forged["proof"]["proofValue"] = "zGARBAGE".into();
+        import(&app, &forged).await;
+        // Signed properly, but by another key, naming Example Corp as the issuer.
+        let impostor = mallory
+            .sign(credential("urn:uuid:3", example_corp.issuer(), "kofi@example.org", "Certified TIG welder"))
+            .await
+            .unwrap();
+        import(&app, &impostor).await;
+        // Signed properly by Mallory as herself, awarding Example Corp's achievement: refused.
+        let poached = mallory
+            .sign(credential("urn:uuid:5", mallory.issuer(), "kofi@example.org", "Certified TIG welder"))
+            .await
+            .unwrap();
+        let refused = import(&app, &poached).await;
+        let fields: Vec<&str> = refused["rejections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["field"].as_str())
+            .collect();
+        assert!(fields.contains(&"credentialSubject.achievement"), "{refused}");
+        // No proof at all: self-declared.
+        let unsigned = credential("urn:uuid:4", example_corp.issuer(), "kofi@example.org", "Certified TIG welder");
+        import(&app, &unsigned).await;
+
+        assert_eq!(verified_welders(&app).await, 1, "Kofi's credentials verify nothing");
+        assert_eq!(achievement_name(&app).await, "Certified TIG welder");
+        let kofi: Vec<Value> = verifications(&app)
+            .await
+            .into_iter()
+            .filter(|(who, _)| who == "Kofi")
+            .map(|(_, c)| c)
+            .collect();
+        let mut statuses: Vec<(String, String)> = kofi
+            .iter()
+            .map(|c| {
+                assert_eq!(c["valid"], false, "{c}");
+                (
+                    c["verification"]["status"].as_str().unwrap().to_owned(),
+                    c["verification"]["reason"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        statuses.sort();
+        assert_eq!(statuses.len(), 3, "{kofi:?}");
+        assert_eq!(statuses[0].0, "INVALID");
+        assert_eq!(statuses[1].0, "INVALID");
+        assert!(
+            statuses.iter().any(|(_, r)| r.contains(&format!("signed by {}", mallory.issuer()))),
+            "the impostor's reason names who signed: {statuses:?}"
+        );
+        assert_eq!(statuses[2].0, "UNVERIFIED");
+        assert!(statuses[2].1.contains("self-declared"), "{statuses:?}");
+
+        // Distrusting the identifier takes the verified skill away.
+        app.data(
+            "mutation($id: String!) { trustIssuer(identifier: $id, trusted: false) { trusted } }",
+            json!({ "id": example_corp.issuer() }),
+        )
+        .await;
+        assert_eq!(verified_welders(&app).await, 0);
+        app.stop().await;
+    })
+    .await;
+}
