@@ -30,6 +30,7 @@ pub struct Config {
     pub graphql: GraphqlConfig,
     pub index: IndexConfig,
     pub auth: AuthConfig,
+    pub issuer: IssuerConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -215,6 +216,21 @@ pub struct AuthConfig {
     pub issuer_id_claim: String,
 }
 
+/// This deployment as an issuer of verifiable credentials (`services::issuance`): the
+/// address its `did:web` is derived from, its signing key, its name.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// The address the public reaches this deployment at (`https://makers.example.org`).
+    /// Empty: `http://<listen address>`, which only this machine can resolve.
+    pub public_url: Option<String>,
+    /// The Ed25519 private key (JWK) credentials are signed with. Empty: `issuer-key.jwk`
+    /// in the data dir, generated on first use. Replicas must share one.
+    pub key_file: Option<PathBuf>,
+    /// The issuer's name in its record and in what it signs. Empty: `makermatch at <host>`.
+    pub name: Option<String>,
+}
+
 /// The secret never reaches a log line, even through `{:?}`.
 impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -325,6 +341,7 @@ impl Default for Config {
             },
             index: IndexConfig::default(),
             auth: AuthConfig::default(),
+            issuer: IssuerConfig::default(),
         }
     }
 }
@@ -491,6 +508,15 @@ impl Config {
                 "index.batch must be at least 1 (outbox rows read per batch; 1000 is a good value)"
                     .to_owned(),
             ));
+        }
+        if let Some(url) = self
+            .issuer
+            .public_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            crate::services::issuance::PublicUrl::parse(url)
+                .map_err(|e| ConfigError::Invalid(format!("issuer.public_url: {e}")))?;
         }
         if self.log.level.trim().is_empty() {
             return Err(ConfigError::Invalid(

@@ -47,6 +47,7 @@ use sea_orm::DatabaseConnection;
 use crate::config::GraphqlConfig;
 use crate::index::IndexHandle;
 use crate::services::credentials::verification::CredentialVerifier;
+use crate::services::issuance::DeploymentIssuer;
 
 /// Every read: facilities, makers, jobs and programmes, search, matching, the map, the
 /// taxonomy, credentials and the server's state.
@@ -112,7 +113,7 @@ pub fn build_schema(
     index: IndexHandle,
     max_parallel_queries: usize,
     taxonomy: Taxonomy,
-    verifier: CredentialVerifier,
+    deployment: DeploymentIssuer,
     events: crate::events::EventBus,
     config: &GraphqlConfig,
 ) -> AppSchema {
@@ -123,7 +124,9 @@ pub fn build_schema(
         .data(gate)
         .data(index)
         .data(Arc::new(taxonomy))
-        .data(verifier)
+        // This deployment's own credentials are checked without fetching its DID document.
+        .data(CredentialVerifier::new(deployment.own_did()))
+        .data(deployment)
         .limit_complexity(config.max_complexity);
     // Depth is checked on admission (`request/depth.rs`), where introspection gets its
     // own bound; async-graphql's limit is the backstop, as deep as the deeper of the two.

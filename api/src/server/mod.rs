@@ -11,6 +11,7 @@ pub mod metrics;
 mod routes;
 mod shutdown;
 mod websocket;
+mod well_known;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,7 +26,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::graphql::build_schema;
 use crate::index;
-use crate::services::credentials::verification::CredentialVerifier;
+use crate::services::issuance::{DeploymentIssuer, PublicUrl};
 
 pub use shutdown::shutdown_signal;
 
@@ -77,12 +78,24 @@ pub async fn serve(
         addr: config.listen.to_string(),
         reason: e.to_string(),
     })?;
+    let public_url = match config
+        .issuer
+        .public_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
+        Some(url) => PublicUrl::parse(url),
+        None => PublicUrl::listening(addr),
+    }
+    .map_err(|e| AppError::InvalidInput(format!("issuer.public_url: {e}")))?;
+    let deployment = DeploymentIssuer::load(config, public_url)?;
+    tracing::info!(did = deployment.did(), "signing credentials as");
     let schema = build_schema(
         db.clone(),
         index.clone(),
         config.index.max_parallel_queries,
         taxonomy.clone(),
-        CredentialVerifier::default(),
+        deployment.clone(),
         crate::events::EventBus::default(),
         &config.graphql,
     );
@@ -113,6 +126,7 @@ pub async fn serve(
         } else {
             None
         },
+        published: well_known::Published::new(deployment),
     });
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

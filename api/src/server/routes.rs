@@ -62,6 +62,8 @@ pub struct AppState {
     pub parsed_queries: Arc<ParsedQueries>,
     /// What `/metrics` renders; `None` when `server.metrics` is off.
     pub metrics: Option<super::metrics::Metrics>,
+    /// This deployment as a credential issuer: its DID document, key and revocation list.
+    pub published: Arc<super::well_known::Published>,
 }
 
 /// CORS from `graphql.cors_origins`: none, any (`*`), or a list.
@@ -110,6 +112,15 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(super::metrics::scrape))
         .route("/readyz", get(readyz))
+        .route(
+            "/.well-known/did.json",
+            get(super::well_known::did_document),
+        )
+        .route("/.well-known/jwks.json", get(super::well_known::jwks))
+        .route(
+            crate::services::issuance::status_list::PATH,
+            get(super::well_known::status_list),
+        )
         // The GraphQL extractor reads the body itself, so limit the body, not the extractor.
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -20,6 +20,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::actor::Actor;
+use super::issuance::DeploymentIssuer;
 use super::{ServiceError, ServiceResult, outbox, validate};
 use crate::db::begin_write;
 use crate::db::dialect::lock_for_update;
@@ -289,6 +290,20 @@ pub async fn transition(
     step: Transition,
     note: Option<String>,
 ) -> ServiceResult<Changed> {
+    transition_issuing(db, actor, id, step, note, None).await
+}
+
+/// [`transition`], and on completion, when the job's programme asks for it and `issuer`
+/// is given, signs a proof of practice for each of the assignment's makers
+/// (`issuance::practice`) in the same transaction.
+pub async fn transition_issuing(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    step: Transition,
+    note: Option<String>,
+    issuer: Option<&DeploymentIssuer>,
+) -> ServiceResult<Changed> {
     let tx = begin_write(db).await?;
     let backend = tx.get_database_backend();
     let current = lock_for_update(assignment::Entity::find_by_id(id), backend)
@@ -358,6 +373,12 @@ pub async fn transition(
             )
             .await?,
         );
+    }
+    if to == Status::Completed
+        && let Some(issuer) = issuer
+        && let Some(seq) = super::issuance::practice::issue_boxed(&tx, issuer, &model, &job).await?
+    {
+        outbox_seq = Some(outbox_seq.map_or(seq, |s: i64| s.max(seq)));
     }
     let event = record_event(&tx, model.id, Some(from), to, actor, note).await?;
     tx.commit().await?;

@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod erasure;
 pub mod error;
 pub mod facilities;
+pub mod issuance;
 pub mod jobs;
 pub mod machine_models;
 pub mod makers;

