@@ -31,6 +31,7 @@ pub struct Config {
     pub index: IndexConfig,
     pub auth: AuthConfig,
     pub issuer: IssuerConfig,
+    pub verification: VerificationConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, clap::ValueEnum)]
@@ -231,6 +232,30 @@ pub struct IssuerConfig {
     pub name: Option<String>,
 }
 
+/// How credentials that come in are checked: what may be fetched to check them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VerificationConfig {
+    /// Fetch other issuers' did:web documents and status lists. Off: only keys computed
+    /// locally (did:key, did:jwk) or this deployment's own; the rest stays unverified.
+    pub fetch: bool,
+    /// Let fetches reach loopback and private addresses (tests, closed networks).
+    pub allow_private_addresses: bool,
+    pub fetch_timeout_ms: u64,
+    pub fetch_max_bytes: usize,
+}
+
+impl Default for VerificationConfig {
+    fn default() -> Self {
+        VerificationConfig {
+            fetch: true,
+            allow_private_addresses: false,
+            fetch_timeout_ms: 5_000,
+            fetch_max_bytes: 1 << 20,
+        }
+    }
+}
+
 /// The secret never reaches a log line, even through `{:?}`.
 impl std::fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -342,6 +367,7 @@ impl Default for Config {
             index: IndexConfig::default(),
             auth: AuthConfig::default(),
             issuer: IssuerConfig::default(),
+            verification: VerificationConfig::default(),
         }
     }
 }
@@ -517,6 +543,11 @@ impl Config {
         {
             crate::services::issuance::PublicUrl::parse(url)
                 .map_err(|e| ConfigError::Invalid(format!("issuer.public_url: {e}")))?;
+        }
+        if self.verification.fetch_timeout_ms == 0 || self.verification.fetch_max_bytes == 0 {
+            return Err(ConfigError::Invalid(
+                "verification.fetch_timeout_ms and verification.fetch_max_bytes must be more than 0; set verification.fetch = false to fetch nothing".to_owned(),
+            ));
         }
         if self.log.level.trim().is_empty() {
             return Err(ConfigError::Invalid(

@@ -9,6 +9,7 @@ use crate::db;
 use crate::error::AppError;
 use crate::services;
 use crate::services::credentials::verification::CredentialVerifier;
+use crate::services::issuance::DeploymentIssuer;
 
 /// A database ready for use, with the taxonomy it was synced with.
 pub struct Ready {
@@ -42,9 +43,11 @@ pub async fn prepare(config: &Config) -> Result<Ready, AppError> {
             .map_err(|e| AppError::Io(format!("cannot store the taxonomy: {e}")))
     })
     .await?;
+    // What the server on `listen` signs as, so its own credentials check here too.
+    let verifier = DeploymentIssuer::for_config(config, config.listen)?.verifier(config)?;
     Ok(Ready {
         db,
         taxonomy,
-        verifier: CredentialVerifier::default(),
+        verifier,
     })
 }

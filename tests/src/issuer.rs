@@ -24,6 +24,11 @@ impl TestIssuer {
         }
     }
 
+    /// An issuer signing with `key` (e.g. a `did:web` one served by the test).
+    pub fn with_key(key: makermatch_api::services::credentials::signing::IssuerKey) -> TestIssuer {
+        TestIssuer { key }
+    }
+
     /// What its credentials name as `issuer`: what an admin trusts.
     pub fn identifier(&self) -> &str {
         self.key.issuer()
@@ -53,7 +58,21 @@ impl TestIssuer {
         achievement: (&str, &str),
         skill: &str,
     ) -> serde_json::Value {
-        let unsigned = serde_json::json!({
+        self.award_with(id, email, achievement, skill, serde_json::json!({}))
+            .await
+    }
+
+    /// Like `award`, with the top-level fields of `extra` added before signing (e.g. a
+    /// `credentialStatus`).
+    pub async fn award_with(
+        &self,
+        id: &str,
+        email: &str,
+        achievement: (&str, &str),
+        skill: &str,
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut unsigned = serde_json::json!({
             "@context": [
                 "https://www.w3.org/ns/credentials/v2",
                 "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -85,6 +104,9 @@ impl TestIssuer {
                 }
             }
         });
+        if let (Some(fields), Some(map)) = (extra.as_object(), unsigned.as_object_mut()) {
+            map.extend(fields.clone());
+        }
         self.key.sign(unsigned).await.expect("signed")
     }
 

@@ -8,7 +8,7 @@
 use makermatch_api::services::credentials::signing::IssuerKey;
 use makermatch_api::services::makers::{self, MakerInput, SkillClaimInput};
 use makermatch_entities::skill_claim::SkillLevel;
-use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use makermatch_tests::{TestApp, TestDb, TestIssuer, on_each_backend};
 use serde_json::{Value, json};
 
 const IMPORT: &str = "mutation($content: String!) { importDocument(content: $content) { kinds { kind imported updated unchanged rejected } rejections { index field reason } } }";
@@ -229,4 +229,157 @@ async fn only_a_proof_by_the_trusted_identifier_verifies_a_skill() {
         app.stop().await;
     })
     .await;
+}
+
+/// Another issuer's site: its DID document and signed status list, counting requests.
+struct IssuerSite {
+    issuer: TestIssuer,
+    port: u16,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    list_url: String,
+    _keys: tempfile::TempDir,
+}
+
+async fn issuer_site(revoked: &[i64]) -> IssuerSite {
+    use makermatch_api::services::issuance::{DeploymentIssuer, PublicUrl, status_list};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = makermatch_api::config::Config {
+        data_dir: dir.path().to_owned(),
+        ..Default::default()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let site = DeploymentIssuer::load(&config, PublicUrl::parse(&base).unwrap()).unwrap();
+    let list = status_list::list_credential(&site, revoked).await.unwrap();
+    let document = site.did_document().clone();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let (h1, h2) = (hits.clone(), hits.clone());
+    let router = axum::Router::new()
+        .route(
+            "/.well-known/did.json",
+            axum::routing::get(move || async move {
+                h1.fetch_add(1, Ordering::SeqCst);
+                axum::Json(document)
+            }),
+        )
+        .route(
+            status_list::PATH,
+            axum::routing::get(move || async move {
+                h2.fetch_add(1, Ordering::SeqCst);
+                axum::Json(list)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let list_url = format!("{base}{}", status_list::PATH);
+    IssuerSite {
+        issuer: TestIssuer::with_key(site.key().clone()),
+        port,
+        hits,
+        list_url,
+        _keys: dir,
+    }
+}
+
+fn status_entry(list: &str, place: u32) -> Value {
+    json!({ "credentialStatus": {
+        "id": format!("{list}#{place}"),
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": place.to_string(),
+        "statusListCredential": list
+    }})
+}
+
+const STATUSES: &str =
+    "{ makers(first: 10) { nodes { firstName credentials { verification { status reason } } } } }";
+
+async fn statuses(app: &TestApp) -> Vec<(String, String, String)> {
+    let listed = app.data(STATUSES, json!({})).await;
+    let mut out = Vec::new();
+    for maker in listed["makers"]["nodes"].as_array().unwrap() {
+        for c in maker["credentials"].as_array().unwrap() {
+            out.push((
+                maker["firstName"].as_str().unwrap().to_owned(),
+                c["verification"]["status"].as_str().unwrap().to_owned(),
+                c["verification"]["reason"].as_str().unwrap().to_owned(),
+            ));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn did_web_issuers_are_fetched_and_their_status_lists_read_but_never_from_internal_addresses_unless_allowed()
+ {
+    let site = issuer_site(&[7]).await;
+    let issuer = &site.issuer;
+    assert_eq!(
+        issuer.identifier(),
+        format!("did:web:127.0.0.1%3A{}", site.port)
+    );
+    let revoked = issuer
+        .award_with(
+            "urn:uuid:w-7",
+            "ama@example.org",
+            ("https://badges.example.org/a/web", "Certified TIG welder"),
+            "TIG welding",
+            status_entry(&site.list_url, 7),
+        )
+        .await;
+    let good = issuer
+        .award_with(
+            "urn:uuid:w-8",
+            "kofi@example.org",
+            ("https://badges.example.org/a/web", "Certified TIG welder"),
+            "TIG welding",
+            status_entry(&site.list_url, 8),
+        )
+        .await;
+
+    // By default an issuer on an internal address is never contacted.
+    let t = TestDb::sqlite().await;
+    let app = TestApp::spawn(&t).await;
+    welder(&app, "Ama", "ama@example.org").await;
+    welder(&app, "Kofi", "kofi@example.org").await;
+    import(&app, &revoked).await;
+    import(&app, &good).await;
+    let seen = statuses(&app).await;
+    assert!(
+        seen.iter()
+            .all(|(_, s, r)| s == "UNVERIFIED" && r.contains("internal address")),
+        "{seen:?}"
+    );
+    assert_eq!(
+        site.hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "no request reached it"
+    );
+    app.stop().await;
+
+    // Allowed (a closed network, the tests): fetched, checked, the revoked one told apart.
+    let t = TestDb::sqlite().await;
+    let mut config = t.config.clone();
+    config.verification.allow_private_addresses = true;
+    let app = TestApp::spawn_with(&t, config).await;
+    welder(&app, "Ama", "ama@example.org").await;
+    welder(&app, "Kofi", "kofi@example.org").await;
+    issuer.trust(&app, "Web Issuer").await;
+    import(&app, &revoked).await;
+    import(&app, &good).await;
+    let seen = statuses(&app).await;
+    assert_eq!(seen[0].0, "Ama");
+    assert_eq!(seen[0].1, "REVOKED", "{seen:?}");
+    assert!(seen[0].2.contains("revoked"), "{seen:?}");
+    assert_eq!(
+        (seen[1].0.as_str(), seen[1].1.as_str()),
+        ("Kofi", "VERIFIED"),
+        "{seen:?}"
+    );
+    assert_eq!(verified_welders(&app).await, 1, "only Kofi's counts");
+    // One DID document and one list, then the cache.
+    assert_eq!(site.hits.load(std::sync::atomic::Ordering::SeqCst), 2);
+    app.stop().await;
 }

@@ -113,7 +113,7 @@ pub fn build_schema(
     index: IndexHandle,
     max_parallel_queries: usize,
     taxonomy: Taxonomy,
-    deployment: DeploymentIssuer,
+    (deployment, verifier): (DeploymentIssuer, CredentialVerifier),
     events: crate::events::EventBus,
     config: &GraphqlConfig,
 ) -> AppSchema {
@@ -124,8 +124,7 @@ pub fn build_schema(
         .data(gate)
         .data(index)
         .data(Arc::new(taxonomy))
-        // This deployment's own credentials are checked without fetching its DID document.
-        .data(CredentialVerifier::new(deployment.own_did()))
+        .data(verifier)
         .data(deployment)
         .limit_complexity(config.max_complexity);
     // Depth is checked on admission (`request/depth.rs`), where introspection gets its

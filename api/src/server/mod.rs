@@ -26,7 +26,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::graphql::build_schema;
 use crate::index;
-use crate::services::issuance::{DeploymentIssuer, PublicUrl};
+use crate::services::issuance::DeploymentIssuer;
 
 pub use shutdown::shutdown_signal;
 
@@ -78,24 +78,15 @@ pub async fn serve(
         addr: config.listen.to_string(),
         reason: e.to_string(),
     })?;
-    let public_url = match config
-        .issuer
-        .public_url
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-    {
-        Some(url) => PublicUrl::parse(url),
-        None => PublicUrl::listening(addr),
-    }
-    .map_err(|e| AppError::InvalidInput(format!("issuer.public_url: {e}")))?;
-    let deployment = DeploymentIssuer::load(config, public_url)?;
+    let deployment = DeploymentIssuer::for_config(config, addr)?;
+    let credential_verifier = deployment.verifier(config)?;
     tracing::info!(did = deployment.did(), "signing credentials as");
     let schema = build_schema(
         db.clone(),
         index.clone(),
         config.index.max_parallel_queries,
         taxonomy.clone(),
-        deployment.clone(),
+        (deployment.clone(), credential_verifier),
         crate::events::EventBus::default(),
         &config.graphql,
     );

@@ -19,7 +19,9 @@ use ssi_jwk::JWK;
 use crate::config::Config;
 use crate::error::AppError;
 use crate::services::credentials::signing::IssuerKey;
-use crate::services::credentials::verification::OwnDid;
+use crate::services::credentials::verification::{
+    CredentialVerifier, FetchPolicy, Fetcher, OwnDid,
+};
 
 /// File in the data dir holding the generated signing key (a private JWK).
 pub const KEY_FILE: &str = "issuer-key.jwk";
@@ -117,10 +119,46 @@ impl DeploymentIssuer {
 
     /// Lets the verifier check this deployment's own credentials without fetching.
     pub fn own_did(&self) -> OwnDid {
-        let mut own = OwnDid::default();
+        let mut own = OwnDid {
+            status_list: Some(self.public_url.join(status_list::PATH)),
+            ..OwnDid::default()
+        };
         own.web
             .insert(self.web_id.clone(), self.document.to_string().into_bytes());
         own
+    }
+
+    /// The verifier for credentials coming in: this deployment's own DID answered locally,
+    /// other issuers' documents fetched as `[verification]` allows.
+    pub fn verifier(&self, config: &Config) -> Result<CredentialVerifier, AppError> {
+        let v = &config.verification;
+        let fetcher = Fetcher::new(FetchPolicy {
+            enabled: v.fetch,
+            allow_private_addresses: v.allow_private_addresses,
+            timeout: std::time::Duration::from_millis(v.fetch_timeout_ms),
+            max_bytes: v.fetch_max_bytes,
+            ..FetchPolicy::default()
+        })
+        .map_err(AppError::Io)?;
+        Ok(CredentialVerifier::with_fetcher(self.own_did(), fetcher))
+    }
+
+    /// The deployment's issuer for `config`, when serving on `listening`.
+    pub fn for_config(
+        config: &Config,
+        listening: std::net::SocketAddr,
+    ) -> Result<DeploymentIssuer, AppError> {
+        let public_url = match config
+            .issuer
+            .public_url
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+        {
+            Some(url) => PublicUrl::parse(url),
+            None => PublicUrl::listening(listening),
+        }
+        .map_err(|e| AppError::InvalidInput(format!("issuer.public_url: {e}")))?;
+        DeploymentIssuer::load(config, public_url)
     }
 }
 

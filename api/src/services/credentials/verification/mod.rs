@@ -5,10 +5,13 @@
 
 pub mod contexts;
 pub mod data_integrity;
+pub mod fetcher;
 pub mod format;
 pub mod keys;
+pub mod status;
 pub mod verifier;
 
+pub use fetcher::{FetchPolicy, Fetcher};
 pub use format::Incoming;
 pub use verifier::{CredentialVerifier, OwnDid};
 

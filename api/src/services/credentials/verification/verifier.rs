@@ -10,8 +10,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::data_integrity::{self, ProofCheck};
+use super::fetcher::{Fetcher, did_web_url};
 use super::format::Incoming;
 use super::keys::{KeyResolver, PrefetchedWeb};
+use super::status;
 use super::{Outcome, Status};
 
 /// This deployment's own DID document, answered locally (never fetched).
@@ -19,22 +21,73 @@ use super::{Outcome, Status};
 pub struct OwnDid {
     /// did:web method-specific id (`example.org%3A8443`) → DID document.
     pub web: HashMap<String, Vec<u8>>,
+    /// The URL of its own revocation list: what it says, the database already knows.
+    pub status_list: Option<String>,
 }
 
+/// Most distinct did:web documents one credential may make us fetch.
+const MAX_FETCHED_DOCUMENTS: usize = 3;
+
+/// When to look again at what could not be fetched.
+const RETRY_AFTER: chrono::Duration = chrono::Duration::hours(1);
+
+/// When to read a status list again.
+const STATUS_RECHECK: chrono::Duration = chrono::Duration::hours(24);
+
 /// Checks credentials. Cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, Debug)]
 pub struct CredentialVerifier {
     own: Arc<OwnDid>,
+    fetcher: Fetcher,
 }
 
 impl CredentialVerifier {
+    /// A verifier that fetches nothing: only keys it can compute or holds.
     pub fn new(own: OwnDid) -> Self {
-        CredentialVerifier { own: Arc::new(own) }
+        CredentialVerifier {
+            own: Arc::new(own),
+            fetcher: Fetcher::default(),
+        }
+    }
+
+    /// A verifier that fetches other issuers' did:web documents and status lists.
+    pub fn with_fetcher(own: OwnDid, fetcher: Fetcher) -> Self {
+        CredentialVerifier {
+            own: Arc::new(own),
+            fetcher,
+        }
+    }
+
+    /// The did:web documents a document's issuer and proofs name: held locally, or
+    /// fetched (at most a few). `Err` says which could not be had, and why.
+    async fn web_documents(&self, dids: &[String]) -> Result<PrefetchedWeb, String> {
+        let (mut held, missing) = self.held_web_documents(dids);
+        if missing.len() > MAX_FETCHED_DOCUMENTS {
+            return Err(format!(
+                "it names {} did:web documents; at most {MAX_FETCHED_DOCUMENTS} are fetched",
+                missing.len()
+            ));
+        }
+        for id in missing {
+            let url = did_web_url(&id, self.fetcher.allows_private())?;
+            let body =
+                self.fetcher.get(&url).await.map_err(|e| {
+                    format!("the DID document of did:web:{id} is not available: {e}")
+                })?;
+            // The document must be the one asked for, not another DID's.
+            let document: Value = serde_json::from_slice(&body)
+                .map_err(|e| format!("the DID document at {url} is not JSON: {e}"))?;
+            if document["id"].as_str() != Some(format!("did:web:{id}").as_str()) {
+                return Err(format!("the document at {url} is not that of did:web:{id}"));
+            }
+            held.0.insert(id, body.as_ref().clone());
+        }
+        Ok(held)
     }
 
     /// The did:web documents a document's issuer and proofs name, from what is held
     /// locally; the method-specific ids not held are returned for fetching.
-    fn web_documents(&self, dids: &[String]) -> (PrefetchedWeb, Vec<String>) {
+    fn held_web_documents(&self, dids: &[String]) -> (PrefetchedWeb, Vec<String>) {
         let mut held = PrefetchedWeb::default();
         let mut missing = Vec::new();
         for did in dids {
@@ -56,7 +109,7 @@ impl CredentialVerifier {
     /// Checks one credential at `now`.
     pub async fn verify(&self, incoming: &Incoming, now: DateTime<Utc>) -> Outcome {
         let mut outcome = match incoming {
-            Incoming::Json { text, value } => self.verify_json(text, value).await,
+            Incoming::Json { text, value } => self.verify_json(text, value, now).await,
             Incoming::Jws(_) => Outcome::new(
                 Status::Unverified,
                 "jws",
@@ -72,7 +125,76 @@ impl CredentialVerifier {
         outcome
     }
 
-    async fn verify_json(&self, text: &str, value: &Value) -> Outcome {
+    async fn verify_json(&self, text: &str, value: &Value, now: DateTime<Utc>) -> Outcome {
+        let mut outcome = self.check_signed(text, value).await;
+        if outcome.status != Status::Verified {
+            return outcome;
+        }
+        let entries = match status::entries(value) {
+            Ok(entries) => entries,
+            Err(reason) => {
+                outcome.status = Status::Unverified;
+                outcome.reason = format!("{}; but {reason}", outcome.reason);
+                return outcome;
+            }
+        };
+        for entry in entries {
+            outcome.status_entry = Some((entry.list.clone(), entry.index as i64));
+            if self.own.status_list.as_deref() == Some(entry.list.as_str()) {
+                continue;
+            }
+            let issuer = outcome.issuer.clone().unwrap_or_default();
+            match self.status_bit(&entry, &issuer).await {
+                Ok(false) => outcome.recheck_after = Some(now + STATUS_RECHECK),
+                Ok(true) => {
+                    outcome.status = Status::Revoked;
+                    outcome.reason = format!(
+                        "{}; its issuer lists it as {} ({}, place {})",
+                        outcome.reason,
+                        if entry.purpose == "suspension" {
+                            "suspended"
+                        } else {
+                            "revoked"
+                        },
+                        entry.list,
+                        entry.index
+                    );
+                    return outcome;
+                }
+                Err(why) => {
+                    outcome.status = Status::Unverified;
+                    outcome.reason = format!(
+                        "{}; but its revocation status cannot be read: {why}",
+                        outcome.reason
+                    );
+                    outcome.recheck_after = Some(now + RETRY_AFTER);
+                    return outcome;
+                }
+            }
+        }
+        outcome
+    }
+
+    /// Whether the issuer's signed list sets the entry's place. The list must itself be
+    /// signed by the credential's issuer.
+    async fn status_bit(&self, entry: &status::Entry, issuer: &str) -> Result<bool, String> {
+        let body = self.fetcher.get(&entry.list).await?;
+        let text = String::from_utf8(body.as_ref().clone())
+            .map_err(|_| format!("the status list at {} is not text", entry.list))?;
+        let list: Value = serde_json::from_str(&text)
+            .map_err(|e| format!("the status list at {} is not JSON: {e}", entry.list))?;
+        let checked = Box::pin(self.check_signed(&text, &list)).await;
+        if checked.status != Status::Verified || checked.issuer.as_deref() != Some(issuer) {
+            return Err(format!(
+                "the status list at {} is not signed by {issuer}: {}",
+                entry.list, checked.reason
+            ));
+        }
+        status::is_set(&list, &entry.purpose, entry.index)
+    }
+
+    /// The signature of a JSON document and who made it (no validity dates, no status).
+    async fn check_signed(&self, text: &str, value: &Value) -> Outcome {
         if data_integrity::proofs(value).is_empty() {
             return Outcome::new(
                 Status::Unverified,
@@ -86,14 +208,18 @@ impl CredentialVerifier {
                 .iter()
                 .filter_map(|p| p["verificationMethod"].as_str().map(str::to_owned)),
         );
-        let (web, missing) = self.web_documents(&named);
-        if let Some(id) = missing.first() {
-            return Outcome::new(
-                Status::Unverified,
-                data_integrity::proof_method(value),
-                format!("the DID document of did:web:{id} is not available here"),
-            );
-        }
+        let web = match self.web_documents(&named).await {
+            Ok(web) => web,
+            Err(reason) => {
+                let mut o = Outcome::new(
+                    Status::Unverified,
+                    data_integrity::proof_method(value),
+                    reason,
+                );
+                o.recheck_after = Some(Utc::now() + RETRY_AFTER);
+                return o;
+            }
+        };
         let keys = KeyResolver::new(web, HashMap::new());
         match data_integrity::check_proof(text, value, &keys).await {
             ProofCheck::Valid { method } => {
