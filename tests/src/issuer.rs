@@ -110,6 +110,18 @@ impl TestIssuer {
         self.key.sign(unsigned).await.expect("signed")
     }
 
+    /// The same credential as `award`, as a VC-JWT (Open Badges 3.0 §8.2).
+    pub async fn award_jwt(
+        &self,
+        id: &str,
+        email: &str,
+        achievement: (&str, &str),
+        skill: &str,
+    ) -> String {
+        let signed = self.award(id, email, achievement, skill).await;
+        self.key.sign_jwt(&signed).expect("a JWT")
+    }
+
     /// Imports a signed credential through `importDocument` for the maker `maker` (global
     /// id); returns the credential's global id, failing the test if anything was rejected.
     pub async fn import(&self, app: &TestApp, document: &serde_json::Value, maker: &str) -> String {

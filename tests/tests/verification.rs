@@ -73,9 +73,11 @@ fn credential(id: &str, issuer: &str, email: &str, achievement_name: &str) -> Va
 }
 
 async fn import(app: &TestApp, document: &Value) -> Value {
-    app.data(IMPORT, json!({ "content": document.to_string() }))
-        .await["importDocument"]
-        .clone()
+    let content = match document {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
+    app.data(IMPORT, json!({ "content": content })).await["importDocument"].clone()
 }
 
 async fn verified_welders(app: &TestApp) -> u64 {
@@ -382,4 +384,55 @@ async fn did_web_issuers_are_fetched_and_their_status_lists_read_but_never_from_
     // One DID document and one list, then the cache.
     assert_eq!(site.hits.load(std::sync::atomic::Ordering::SeqCst), 2);
     app.stop().await;
+}
+
+#[tokio::test]
+async fn vc_jwt_files_are_checked_line_by_line_and_kept_as_they_came() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        welder(&app, "Ama", "ama@example.org").await;
+        welder(&app, "Kofi", "kofi@example.org").await;
+        let issuer = TestIssuer::new();
+        let mallory = TestIssuer::new();
+        issuer.trust(&app, "JWT Academy").await;
+        let badge = ("https://badges.example.org/a/jwt", "Certified TIG welder");
+        let genuine = issuer.award_jwt("urn:uuid:j-1", "ama@example.org", badge, "TIG welding").await;
+        // Another key's JWT, its payload saying it is the trusted issuer's.
+        let forged = mallory.award_jwt("urn:uuid:j-2", "kofi@example.org", badge, "TIG welding").await;
+        let mut parts: Vec<&str> = forged.split('.').collect();
+        let payload = {
+            use base64::Engine;
+            let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let mut claims: Value = serde_json::from_slice(&engine.decode(parts[1]).unwrap()).unwrap();
+            claims["iss"] = issuer.identifier().into();
+            claims["issuer"]["id"] = issuer.identifier().into();
+            engine.encode(claims.to_string())
+        };
+        parts[1] = &payload;
+        let forged = parts.join(".");
+        let file = format!("{genuine}\n{forged}\nnot-a-jws\n");
+        // A line that is not a JWS makes it no JWS file: refused whole, nothing imported.
+        let refused = app
+            .gql(IMPORT, json!({ "content": file }))
+            .await;
+        assert!(refused.get("errors").is_some(), "{refused}");
+        let file = format!("{genuine}\n\n{forged}\n");
+        let done = import(&app, &Value::String(file)).await;
+        assert_eq!(done["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "CREDENTIAL").unwrap()["imported"], 2, "{done}");
+        let held = app
+            .data("{ makers(first: 10) { nodes { firstName credentials { document verification { status method reason } } } } }", json!({}))
+            .await;
+        let by_name = |name: &str| {
+            held["makers"]["nodes"].as_array().unwrap().iter().find(|m| m["firstName"] == name).unwrap()["credentials"][0].clone()
+        };
+        let ama = by_name("Ama");
+        assert_eq!(ama["verification"]["status"], "VERIFIED", "{ama}");
+        assert_eq!(ama["verification"]["method"], "vc-jwt:EdDSA");
+        assert_eq!(ama["document"], genuine.as_str(), "kept as it came");
+        let kofi = by_name("Kofi");
+        assert_eq!(kofi["verification"]["status"], "INVALID", "{kofi}");
+        assert_eq!(verified_welders(&app).await, 1);
+        app.stop().await;
+    })
+    .await;
 }

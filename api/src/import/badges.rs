@@ -10,6 +10,7 @@ use super::record::{
     RecordKind,
 };
 use super::values::{self, FieldError, Obj};
+use crate::services::credentials::verification::Incoming;
 
 fn types(o: &Obj) -> Vec<String> {
     o.texts(&["type", "@type"], &[])
@@ -249,7 +250,7 @@ fn assertion(o: &Obj, at: &Position, out: &mut Vec<Parsed>) {
             evidence_url,
             revoked,
             revocation_reason: o.text(&["revocationReason"]),
-            document: Some(Value::Object(o.0.clone())),
+            document: Some(Incoming::json(Value::Object(o.0.clone()))),
             verification: None,
         })
     })();
@@ -352,7 +353,7 @@ fn credential_v3(o: &Obj, at: &Position, out: &mut Vec<Parsed>) {
                 .find_map(|e| Obj::from(e).and_then(|e| e.text(&["id"]))),
             revoked: false,
             revocation_reason: None,
-            document: Some(Value::Object(o.0.clone())),
+            document: Some(Incoming::json(Value::Object(o.0.clone()))),
             verification: None,
         })
     })();

@@ -27,7 +27,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::db::{Snapshot, dialect};
 use crate::error::AppError;
-use crate::services::credentials::verification::CredentialVerifier;
+use crate::services::credentials::verification::format::looks_like_jws;
+use crate::services::credentials::verification::{CredentialVerifier, Incoming, vc_jwt};
 use detect::Document;
 use record::{Parsed, Position, RecordKind, Rejection};
 pub use report::ImportSummary;
@@ -97,6 +98,9 @@ pub fn parse_streaming(
     sink: &mut dyn FnMut(Vec<Parsed>),
 ) -> Result<(), String> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if let Some(tokens) = jws_lines(trimmed) {
+        return parse_jws(tokens, format, taxonomy, sink);
+    }
     let is_catalog = format == Some(ImportFormat::MachineCatalog)
         || (format.is_none() && trimmed.lines().next().is_some_and(catalog::looks_like));
     if trimmed.starts_with('[') && !is_catalog {
@@ -141,6 +145,52 @@ pub fn parse_streaming(
     streamer.finish()
 }
 
+/// A file of compact JWS credentials (VC-JWT), one per line: their lines and tokens.
+fn jws_lines(text: &str) -> Option<Vec<(usize, &str)>> {
+    let tokens: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    (!tokens.is_empty() && tokens.iter().all(|(_, t)| looks_like_jws(t))).then_some(tokens)
+}
+
+/// Each JWS's payload read as an Open Badges credential, keeping the JWS as what is
+/// checked and stored.
+fn parse_jws(
+    tokens: Vec<(usize, &str)>,
+    format: Option<ImportFormat>,
+    taxonomy: &Taxonomy,
+    sink: &mut dyn FnMut(Vec<Parsed>),
+) -> Result<(), String> {
+    if format.is_some_and(|f| f != ImportFormat::OpenBadges) {
+        return Err(
+            "a file of JWS tokens holds verifiable credentials: import it as open-badges"
+                .to_owned(),
+        );
+    }
+    let lines = tokens.iter().map(|(line, _)| *line).collect();
+    let mut streamer = RecordStream::new(Some(ImportFormat::OpenBadges), taxonomy, lines, sink);
+    for (index, (line, token)) in tokens.into_iter().enumerate() {
+        match vc_jwt::read(token) {
+            Ok(claimed) => {
+                depth::check(index, &claimed.credential)?;
+                streamer.envelope = Some(Incoming::Jws(token.to_owned()));
+                streamer.push(claimed.credential)?;
+            }
+            Err(reason) => streamer.reject(
+                Position {
+                    index,
+                    line: Some(line),
+                },
+                &reason,
+            ),
+        }
+    }
+    streamer.finish()
+}
+
 /// Calls a function on each element of a JSON array as it is read.
 struct EachElement<'f>(&'f mut dyn FnMut(serde_json::Value) -> Result<(), String>);
 
@@ -171,6 +221,8 @@ struct RecordStream<'a> {
     batch: Vec<Parsed>,
     index: usize,
     sink: &'a mut dyn FnMut(Vec<Parsed>),
+    /// The JWS the next record came in, which its credential keeps instead of its JSON.
+    envelope: Option<Incoming>,
 }
 
 impl<'a> RecordStream<'a> {
@@ -189,6 +241,7 @@ impl<'a> RecordStream<'a> {
             batch: Vec::new(),
             index: 0,
             sink,
+            envelope: None,
         }
     }
 
@@ -233,7 +286,17 @@ impl<'a> RecordStream<'a> {
             Some(ImportFormat::Okw) => self.batch.push(okw::parse(&item, at, taxonomy)),
             Some(ImportFormat::IopaMap) => self.batch.push(iopa_map::parse(&item, at, taxonomy)),
             Some(ImportFormat::Pss) => self.batch.push(pss::parse(&item, at, taxonomy)),
-            Some(ImportFormat::OpenBadges) => self.batch.extend(badges::parse(&item, at)),
+            Some(ImportFormat::OpenBadges) => {
+                let mut parsed = badges::parse(&item, at);
+                if let Some(envelope) = self.envelope.take() {
+                    for p in &mut parsed {
+                        if let Ok(record::Record::Credential(c)) = &mut p.outcome {
+                            c.document = Some(envelope.clone());
+                        }
+                    }
+                }
+                self.batch.extend(parsed)
+            }
             Some(ImportFormat::Okh | ImportFormat::OkhToml) => {
                 self.batch.push(okh::parse(&item, at, taxonomy))
             }
@@ -242,6 +305,17 @@ impl<'a> RecordStream<'a> {
         if self.batch.len() >= PARSE_BATCH {
             (self.sink)(std::mem::take(&mut self.batch));
         }
+    }
+
+    /// A record that could not be read at all.
+    fn reject(&mut self, at: Position, reason: &str) {
+        self.index += 1;
+        self.batch.push(Parsed {
+            at,
+            kind: RecordKind::Credential,
+            outcome: Err(("record".to_owned(), reason.to_owned())),
+            unresolved: Vec::new(),
+        });
     }
 
     fn finish(mut self) -> Result<(), String> {

@@ -8,7 +8,7 @@ use tokio::runtime::Handle;
 
 use super::Fingerprinted;
 use super::record::Record;
-use crate::services::credentials::verification::{CredentialVerifier, Incoming, Status};
+use crate::services::credentials::verification::{CredentialVerifier, Status};
 
 /// Checks every credential of `batch` that came with its document, records the outcome
 /// with it, and marks the records of a document whose proof checked out as vouched for by
@@ -20,11 +20,10 @@ pub(crate) fn check(batch: &mut [Fingerprinted], verifier: &CredentialVerifier, 
         let Ok(Record::Credential(credential)) = &mut parsed.outcome else {
             continue;
         };
-        let Some(document) = &credential.document else {
+        let Some(incoming) = &credential.document else {
             continue;
         };
-        let incoming = Incoming::json(document.clone());
-        let outcome = runtime.block_on(verifier.verify(&incoming, Utc::now()));
+        let outcome = runtime.block_on(verifier.verify(incoming, Utc::now()));
         if let Some(fp) = fingerprint.as_mut() {
             fp.push('.');
             fp.push_str(outcome.status.as_str());

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::services::credentials::verification::Outcome;
+use crate::services::credentials::verification::{Incoming, Outcome};
 use crate::services::facilities::FacilityInput;
 use crate::services::jobs::JobInput;
 use crate::services::makers::MakerInput;
@@ -76,8 +76,9 @@ pub struct CredentialRecord {
     pub evidence_url: Option<String>,
     pub revoked: bool,
     pub revocation_reason: Option<String>,
-    /// The whole document the credential came as, kept and checked.
-    pub document: Option<serde_json::Value>,
+    /// The whole document the credential came as (JSON, or the JWS it was in), kept and
+    /// checked.
+    pub document: Option<Incoming>,
     /// The outcome of checking the document's proof (set after parsing, off the parser).
     pub verification: Option<Outcome>,
 }

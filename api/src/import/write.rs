@@ -986,7 +986,7 @@ async fn credentials<C: InsertSink>(
             revocation_reason,
             source: BADGES_SOURCE.to_owned(),
             source_id,
-            document: document.map(|d| d.to_string()),
+            document: document.map(|d| d.text().to_owned()),
             verification,
         };
         batch.push(BatchItem::new(op_of(outcome), id, from).with_source_hash(fingerprint));

@@ -80,6 +80,37 @@ impl IssuerKey {
         &self.jwk
     }
 
+    /// `credential` (which names this key's issuer) as a VC-JWT in the Open Badges 3.0
+    /// §8.2 shape: the credential as the payload, `iss`, `jti`, `sub` and `nbf` beside it.
+    pub fn sign_jwt(&self, credential: &Value) -> Result<String, String> {
+        let mut payload = credential.clone();
+        let Some(claims) = payload.as_object_mut() else {
+            return Err("a credential is a JSON object".to_owned());
+        };
+        claims.remove("proof");
+        claims.insert("iss".to_owned(), Value::String(self.issuer.clone()));
+        if let Some(id) = credential["id"].as_str() {
+            claims.insert("jti".to_owned(), Value::String(id.to_owned()));
+        }
+        if let Some(sub) = credential["credentialSubject"]["id"].as_str() {
+            claims.insert("sub".to_owned(), Value::String(sub.to_owned()));
+        }
+        if let Some(from) = credential["validFrom"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            claims.insert("nbf".to_owned(), Value::from(from.timestamp()));
+        }
+        let header = ssi_jws::Header {
+            algorithm: ssi_jwk::Algorithm::EdDSA,
+            key_id: Some(self.method.clone()),
+            type_: Some("JWT".to_owned()),
+            ..Default::default()
+        };
+        ssi_jws::encode_sign_custom_header(&payload.to_string(), &self.jwk, &header)
+            .map_err(|e| format!("cannot sign the JWT: {e}"))
+    }
+
     /// Adds an `assertionMethod` proof to `unsigned` (which names this key's issuer).
     pub async fn sign(&self, unsigned: Value) -> Result<Value, String> {
         let document: DataIntegrityDocument =
@@ -127,5 +158,42 @@ mod tests {
         edited["credentialSubject"]["id"] = "did:example:mallory".into();
         let bad = verifier.verify(&Incoming::json(edited), now).await;
         assert_eq!(bad.status, Status::Invalid, "{bad:?}");
+    }
+
+    #[tokio::test]
+    async fn its_vc_jwts_verify_and_a_changed_payload_or_foreign_key_does_not() {
+        let key = IssuerKey::did_key(IssuerKey::generate_jwk().unwrap()).unwrap();
+        let other = IssuerKey::did_key(IssuerKey::generate_jwk().unwrap()).unwrap();
+        let credential = serde_json::json!({
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": "urn:uuid:0190f5b2-0000-7000-8000-00000000abcd",
+            "type": ["VerifiableCredential"],
+            "issuer": key.issuer(),
+            "validFrom": "2026-01-01T00:00:00Z",
+            "credentialSubject": { "id": "did:example:maker" }
+        });
+        let verifier = CredentialVerifier::default();
+        let now = chrono::Utc::now();
+        let jwt = key.sign_jwt(&credential).unwrap();
+        let good = verifier.verify(&Incoming::Jws(jwt.clone()), now).await;
+        assert_eq!(good.status, Status::Verified, "{good:?}");
+        assert_eq!(good.method, "vc-jwt:EdDSA");
+        let mut parts: Vec<String> = jwt.split('.').map(str::to_owned).collect();
+        let mut payload = credential.clone();
+        payload["credentialSubject"]["id"] = "did:example:mallory".into();
+        payload["iss"] = key.issuer().into();
+        parts[1] = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            payload.to_string(),
+        );
+        let edited = verifier.verify(&Incoming::Jws(parts.join(".")), now).await;
+        assert_eq!(edited.status, Status::Invalid, "{edited:?}");
+        // Signed by another key, naming this issuer.
+        let mut forged = other.sign_jwt(&credential).unwrap();
+        let bad = verifier.verify(&Incoming::Jws(forged.clone()), now).await;
+        assert_eq!(bad.status, Status::Invalid, "{bad:?}");
+        forged.push('x');
+        let garbled = verifier.verify(&Incoming::Jws(forged), now).await;
+        assert_ne!(garbled.status, Status::Verified, "{garbled:?}");
     }
 }

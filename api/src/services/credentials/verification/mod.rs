@@ -9,6 +9,7 @@ pub mod fetcher;
 pub mod format;
 pub mod keys;
 pub mod status;
+pub mod vc_jwt;
 pub mod verifier;
 
 pub use fetcher::{FetchPolicy, Fetcher};
