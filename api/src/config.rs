@@ -243,6 +243,8 @@ pub struct VerificationConfig {
     pub allow_private_addresses: bool,
     pub fetch_timeout_ms: u64,
     pub fetch_max_bytes: usize,
+    /// How long a fetched document (or a failure) is reused; 0: fetched every time.
+    pub cache_secs: u64,
 }
 
 impl Default for VerificationConfig {
@@ -252,6 +254,7 @@ impl Default for VerificationConfig {
             allow_private_addresses: false,
             fetch_timeout_ms: 5_000,
             fetch_max_bytes: 1 << 20,
+            cache_secs: 300,
         }
     }
 }

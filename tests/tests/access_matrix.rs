@@ -6,7 +6,7 @@
 
 use makermatch_api::services::actor::Role;
 use makermatch_entities::prelude::*;
-use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use makermatch_tests::{TestApp, TestDb, TestIssuer, on_each_backend};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -94,6 +94,7 @@ enum Op {
     CreateIssuer,
     UpdateIssuer,
     TrustIssuer,
+    VerifyCredential,
     CreateAchievement,
     IssueCredential,
     RevokeOwnCredential,
@@ -191,6 +192,7 @@ fn cases() -> Vec<Case> {
         case("createIssuer", Op::CreateIssuer, "mutation($input: IssuerInput!) { createIssuer(input: $input) { id } }", [U, A, F, F, F, F, F], None),
         case("updateIssuer", Op::UpdateIssuer, "mutation($id: ID!, $input: IssuerUpdateInput!) { updateIssuer(id: $id, input: $input) { id } }", [U, A, F, F, F, F, F], None),
         case("trustIssuer", Op::TrustIssuer, "mutation($identifier: String!) { trustIssuer(identifier: $identifier) { id } }", [U, A, F, F, F, F, F], None),
+        case("verifyCredential", Op::VerifyCredential, "mutation($id: ID!) { verifyCredential(id: $id) { id } }", [U, A, A, F, F, F, F], None),
         case("createAchievement", Op::CreateAchievement, "mutation($input: AchievementInput!) { createAchievement(input: $input) { id } }", [U, A, F, F, A, F, F], None),
         case("issueCredential", Op::IssueCredential, "mutation($input: CredentialInput!) { issueCredential(input: $input) { id } }", [U, A, F, F, A, F, F], None),
         case("revokeCredential (its own)", Op::RevokeOwnCredential, "mutation($id: ID!) { revokeCredential(id: $id, reason: \"matrix\") { id } }", [U, A, F, F, A, F, F], None),
@@ -251,6 +253,8 @@ struct Scene {
     achievement_1: String,
     achievement_2: String,
     credential_1: String,
+    /// A credential imported with its signed document (one `verifyCredential` can check).
+    signed: String,
     credential_2: String,
     programme: String,
     job: String,
@@ -376,6 +380,16 @@ async fn scene(app: &TestApp) -> Scene {
     let achievement_2 = achievement(issuer_2.clone()).await;
     let credential_1 = credential(app, &achievement_1, &maker_a).await;
     let credential_2 = credential(app, &achievement_2, &maker_a).await;
+    let outside = TestIssuer::new();
+    let document = outside
+        .award(
+            "urn:uuid:matrix-1",
+            EMAIL,
+            ("https://badges.example.org/matrix", "Matrix badge"),
+            "welding",
+        )
+        .await;
+    let signed = outside.import(app, &document, &maker_a).await;
     let programme = id(&app
         .data(
             "mutation($input: ProgrammeInput!) { createProgramme(input: $input) { id } }",
@@ -417,6 +431,7 @@ async fn scene(app: &TestApp) -> Scene {
         achievement_1,
         achievement_2,
         credential_1,
+        signed,
         credential_2,
         programme,
         job: job_j,
@@ -554,6 +569,7 @@ async fn prepare(app: &TestApp, s: &Scene, op: Op, fresh: bool) -> (Value, Uuid)
             a,
         ),
         Op::UpdateIssuer => (json!({ "id": s.issuer_1, "input": { "trusted": true } }), a),
+        Op::VerifyCredential => (json!({ "id": s.signed }), a),
         Op::TrustIssuer => (
             json!({ "identifier": format!("did:web:trusted-{}.example", Uuid::new_v4().simple()) }),
             a,

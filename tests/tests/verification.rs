@@ -239,6 +239,9 @@ struct IssuerSite {
     port: u16,
     hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     list_url: String,
+    /// The list it serves, replaceable (a revocation at the issuer's end).
+    list: std::sync::Arc<std::sync::Mutex<Value>>,
+    site: makermatch_api::services::issuance::DeploymentIssuer,
     _keys: tempfile::TempDir,
 }
 
@@ -254,7 +257,10 @@ async fn issuer_site(revoked: &[i64]) -> IssuerSite {
     };
     let base = format!("http://127.0.0.1:{port}");
     let site = DeploymentIssuer::load(&config, PublicUrl::parse(&base).unwrap()).unwrap();
-    let list = status_list::list_credential(&site, revoked).await.unwrap();
+    let list = std::sync::Arc::new(std::sync::Mutex::new(
+        status_list::list_credential(&site, revoked).await.unwrap(),
+    ));
+    let served = list.clone();
     let document = site.did_document().clone();
     let hits = std::sync::Arc::new(AtomicUsize::new(0));
     let (h1, h2) = (hits.clone(), hits.clone());
@@ -270,7 +276,7 @@ async fn issuer_site(revoked: &[i64]) -> IssuerSite {
             status_list::PATH,
             axum::routing::get(move || async move {
                 h2.fetch_add(1, Ordering::SeqCst);
-                axum::Json(list)
+                axum::Json(served.lock().unwrap().clone())
             }),
         );
     tokio::spawn(async move { axum::serve(listener, router).await });
@@ -280,6 +286,8 @@ async fn issuer_site(revoked: &[i64]) -> IssuerSite {
         port,
         hits,
         list_url,
+        list,
+        site,
         _keys: dir,
     }
 }
@@ -384,6 +392,79 @@ async fn did_web_issuers_are_fetched_and_their_status_lists_read_but_never_from_
     // One DID document and one list, then the cache.
     assert_eq!(site.hits.load(std::sync::atomic::Ordering::SeqCst), 2);
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_at_the_issuers_end_is_seen_when_checked_again() {
+    use makermatch_api::services::credentials::recheck;
+    use makermatch_api::services::issuance::status_list;
+    let site = issuer_site(&[]).await;
+    let good = site
+        .issuer
+        .award_with(
+            "urn:uuid:r-8",
+            "kofi@example.org",
+            ("https://badges.example.org/a/r", "Certified TIG welder"),
+            "TIG welding",
+            status_entry(&site.list_url, 8),
+        )
+        .await;
+    on_each_backend(|t: TestDb| {
+        let (good, site) = (good.clone(), &site);
+        async move {
+            *site.list.lock().unwrap() = status_list::list_credential(&site.site, &[]).await.unwrap();
+            let mut config = t.config.clone();
+            config.verification.allow_private_addresses = true;
+            config.verification.cache_secs = 0;
+            let app = TestApp::spawn_with(&t, config.clone()).await;
+            welder(&app, "Kofi", "kofi@example.org").await;
+            site.issuer.trust(&app, "Web Issuer").await;
+            import(&app, &good).await;
+            assert_eq!(verified_welders(&app).await, 1);
+            let id = app
+                .data("{ makers(first: 1) { nodes { credentials { id verification { status } } } } }", json!({}))
+                .await["makers"]["nodes"][0]["credentials"][0]["id"]
+                .clone();
+            // Nothing changed: checking again keeps it verified.
+            let again = app
+                .data("mutation($id: ID!) { verifyCredential(id: $id) { verification { status checkedAt } } }", json!({ "id": id }))
+                .await;
+            assert_eq!(again["verifyCredential"]["verification"]["status"], "VERIFIED");
+
+            // The issuer revokes it; the scheduled check (run here at once) sees it.
+            *site.list.lock().unwrap() = status_list::list_credential(&site.site, &[8]).await.unwrap();
+            let verifier = site_verifier(&config);
+            let (checked, changed) = recheck::recheck_due(&app.db, &verifier, 10).await.unwrap();
+            assert_eq!((checked, changed), (0, 0), "not due before its time");
+            use sea_orm::ConnectionTrait;
+            app.db
+                .execute_unprepared("UPDATE credentials SET recheck_after = '2000-01-01 00:00:00'")
+                .await
+                .unwrap();
+            let (checked, changed) = recheck::recheck_due(&app.db, &verifier, 10).await.unwrap();
+            assert_eq!((checked, changed), (1, 1));
+            let last = makermatch_api::services::outbox::last_seq(&app.db).await.unwrap().unwrap();
+            app.wait_indexed(last).await;
+            assert_eq!(verified_welders(&app).await, 0, "revoked at the source");
+            let now = app
+                .data("mutation($id: ID!) { verifyCredential(id: $id) { valid verification { status reason } } }", json!({ "id": id }))
+                .await;
+            assert_eq!(now["verifyCredential"]["verification"]["status"], "REVOKED", "{now}");
+            assert_eq!(now["verifyCredential"]["valid"], false);
+            app.stop().await;
+        }
+    })
+    .await;
+}
+
+/// The verifier a server with `config` uses.
+fn site_verifier(
+    config: &makermatch_api::config::Config,
+) -> makermatch_api::services::credentials::verification::CredentialVerifier {
+    makermatch_api::services::issuance::DeploymentIssuer::for_config(config, config.listen)
+        .unwrap()
+        .verifier(config)
+        .unwrap()
 }
 
 #[tokio::test]

@@ -80,6 +80,10 @@ pub async fn serve(
     })?;
     let deployment = DeploymentIssuer::for_config(config, addr)?;
     let credential_verifier = deployment.verifier(config)?;
+    let recheck = tokio::spawn(crate::services::credentials::recheck::run(
+        db.clone(),
+        credential_verifier.clone(),
+    ));
     tracing::info!(did = deployment.did(), "signing credentials as");
     let schema = build_schema(
         db.clone(),
@@ -129,6 +133,7 @@ pub async fn serve(
             tracing::info!("shutting down: finishing requests in flight");
         })
         .await;
+        recheck.abort();
         indexer.stop().await;
         Ok(())
     });

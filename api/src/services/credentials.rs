@@ -3,6 +3,7 @@
 
 mod batch;
 pub mod evidence;
+pub mod recheck;
 pub mod signing;
 pub mod stated;
 pub mod verification;

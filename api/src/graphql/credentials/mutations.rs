@@ -14,6 +14,7 @@ use crate::graphql::access::require;
 use crate::graphql::error::{self, ServiceErrorExt, from_service};
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::graphql::request::consistency::wait_for_write;
+use crate::services::credentials::verification::CredentialVerifier;
 use crate::services::credentials::{
     self as service, CredentialInput as ServiceCredentialInput, IssuerInput as ServiceIssuerInput,
     IssuerPatch,
@@ -180,6 +181,28 @@ impl CredentialsMutation {
             .await
             .map_err(|e| async_graphql::Error::from(ServiceErrorExt(e, "")))?;
         wait_for_write(ctx, written.outbox_seq).await?;
+        Ok(Credential(written.value))
+    }
+
+    /// Checks a credential's proof again now (its issuer's DID document and status list
+    /// fetched afresh when their cache ran out), instead of waiting for the scheduled
+    /// check. Returns once searches see the outcome. `CONFLICT` for a credential recorded
+    /// without a document (staff).
+    async fn verify_credential(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The credential's global id or plain UUID.")] id: ID,
+    ) -> Result<Credential> {
+        require(ctx, Rule::Staff)?;
+        let uuid = expect_id("id", &id, NodeType::Credential)?;
+        let db = ctx.data::<DatabaseConnection>()?;
+        let verifier = ctx.data::<CredentialVerifier>()?;
+        let written = crate::services::credentials::recheck::recheck_one(db, verifier, uuid)
+            .await
+            .map_err(from_service)?;
+        if written.outbox_seq > 0 {
+            wait_for_write(ctx, written.outbox_seq).await?;
+        }
         Ok(Credential(written.value))
     }
 }

@@ -137,7 +137,7 @@ impl DeploymentIssuer {
             allow_private_addresses: v.allow_private_addresses,
             timeout: std::time::Duration::from_millis(v.fetch_timeout_ms),
             max_bytes: v.fetch_max_bytes,
-            ..FetchPolicy::default()
+            cache_for: std::time::Duration::from_secs(v.cache_secs),
         })
         .map_err(AppError::Io)?;
         Ok(CredentialVerifier::with_fetcher(self.own_did(), fetcher))
