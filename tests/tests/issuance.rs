@@ -152,6 +152,10 @@ async fn a_completed_assignment_earns_a_proof_anyone_can_verify_until_revoked() 
         let signed: Value = serde_json::from_str(c["document"].as_str().unwrap()).unwrap();
         assert_eq!(signed["issuer"]["id"], did.as_str());
         assert_eq!(signed["proof"]["cryptosuite"], "eddsa-rdfc-2022");
+        assert_eq!(
+            signed["evidence"][0]["narrative"],
+            "Made 10 of 10 units of “Welded bed frames” for IMA trial; delivered and accepted."
+        );
         let entry = &signed["credentialStatus"];
         assert_eq!(entry["type"], "BitstringStatusListEntry");
         assert_eq!(entry["statusListCredential"], info["statusListUrl"]);

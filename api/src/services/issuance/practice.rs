@@ -99,6 +99,12 @@ pub async fn issue<C: InsertSink>(
                     "criteria": { "narrative": achievement.criteria.clone().unwrap_or_default() },
                 },
             },
+            "evidence": [{
+                "id": format!("urn:uuid:{}", done.id),
+                "type": ["Evidence"],
+                "name": "Completed assignment",
+                "narrative": practice_narrative(done, job, &programme),
+            }],
             "credentialStatus": {
                 "id": format!("{list}#{index}"),
                 "type": "BitstringStatusListEntry",
@@ -146,6 +152,26 @@ pub async fn issue<C: InsertSink>(
         seq = Some(outbox::record(tx, IndexedKind::Maker, maker, OutboxOp::Upsert).await?);
     }
     Ok(seq)
+}
+
+/// What was made, how many, for which programme, and who approved it.
+fn practice_narrative(
+    done: &assignment::Model,
+    job: &job::Model,
+    programme: &programme::Model,
+) -> String {
+    let mut text = format!(
+        "Made {} of {} units of “{}” for {}; delivered and accepted",
+        done.quantity, job.quantity, job.title, programme.name
+    );
+    if done.prototype_required {
+        text.push_str(", after a prototype approved");
+        if let Some(inspector) = job.qa_inspector.as_deref().filter(|i| !i.trim().is_empty()) {
+            text.push_str(&format!(" by the QA inspector {inspector}"));
+        }
+    }
+    text.push('.');
+    text
 }
 
 /// This deployment's issuer record (by its DID), made untrusted on first use: an admin
