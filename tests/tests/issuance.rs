@@ -224,3 +224,93 @@ async fn a_tampered_proof_of_practice_is_refused_by_the_independent_verifier() {
     }
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_passport_leaves_as_a_presentation_and_comes_back_in_whole() {
+    use makermatch_api::services::actor::Role;
+    use makermatch_tests::TestIssuer;
+    on_each_backend(|t: TestDb| async move {
+        let a = TestApp::spawn(&t).await;
+        let ama = "mutation { createMaker(input: { firstName: \"Ama\", lastName: \"Owusu\", email: \"ama@private.example\", phone: \"+233 20 000 0000\", publicProfile: true, skills: [{ skill: \"TIG welding\", level: ADVANCED }, { skill: \"Soldering\", level: NOVICE }] }) { id uuid } }";
+        let created = a.data(ama, json!({})).await["createMaker"].clone();
+        let maker = created["id"].as_str().unwrap().to_owned();
+        let issuer = TestIssuer::new();
+        issuer.trust(&a, "Weld Guild").await;
+        let badge = ("https://badges.example.org/tig", "Certified TIG welder");
+        let signed = issuer.award("urn:uuid:p-1", "ama@private.example", badge, "TIG welding").await;
+        issuer.import(&a, &signed, &maker).await;
+        let jwt = issuer.award_jwt("urn:uuid:p-2", "ama@private.example", badge, "TIG welding").await;
+        a.data(
+            "mutation($c: String!) { importDocument(content: $c) { rejections { reason } } }",
+            json!({ "c": jwt }),
+        )
+        .await;
+
+        let token = a.token_for(Role::Maker, "ama", Some(created["uuid"].as_str().unwrap().parse().unwrap()), None);
+        let body = a
+            .gql_as(Some(&token), "{ myPassport(format: VERIFIABLE_PRESENTATION) }", json!({}))
+            .await;
+        let vp = body["data"]["myPassport"].clone();
+        assert_eq!(vp["type"][0], "VerifiablePresentation", "{body}");
+        let members = vp["verifiableCredential"].as_array().unwrap();
+        assert_eq!(members.len(), 3, "two as received and the passport: {vp}");
+        assert_eq!(members[0], signed, "the original, proof and all");
+        assert_eq!(members[1]["id"], format!("data:application/vc+jwt,{jwt}"));
+        let passport = &members[2];
+        assert_eq!(passport["type"][1], "MakerPassportCredential");
+        let skills = passport["credentialSubject"]["skills"].as_array().unwrap();
+        let tig = skills.iter().find(|s| s["name"] == "TIG welding").unwrap();
+        assert_eq!(tig["verification"], "VERIFIED", "{tig}");
+        assert_eq!(tig["verifiedBy"].as_array().unwrap().len(), 2);
+        let soldering = skills.iter().find(|s| s["name"] == "Soldering").unwrap();
+        assert_eq!(soldering["verification"], "SELF_DECLARED");
+        let summary = passport.to_string();
+        for private in ["ama@private.example", "+233 20 000 0000"] {
+            assert!(!summary.contains(private), "the summary keeps {private} out: {summary}");
+        }
+        // Staff may ask too; the public may not.
+        let staff = a
+            .data("query($m: ID!) { exportPassport(makerId: $m, format: VERIFIABLE_PRESENTATION) }", json!({ "m": maker }))
+            .await;
+        assert_eq!(staff["exportPassport"]["type"][0], "VerifiablePresentation");
+        let anonymous = a
+            .anon("query($m: ID!) { exportPassport(makerId: $m, format: VERIFIABLE_PRESENTATION) }", json!({ "m": maker }))
+            .await;
+        assert!(anonymous["errors"].is_array(), "{anonymous}");
+        // The passport credential verifies independently (did:web of this deployment).
+        if let Some(code) = independent_verdict(passport, &a.base) {
+            assert_eq!(code, 0, "the passport credential verifies");
+        }
+
+        // Into another deployment: both credentials come back, checked again there.
+        let t2 = TestDb::sqlite().await;
+        let b = TestApp::spawn(&t2).await;
+        let again = b.data(ama, json!({})).await["createMaker"]["id"].as_str().unwrap().to_owned();
+        issuer.trust(&b, "Weld Guild").await;
+        let done = b
+            .data(
+                "mutation($c: String!) { importDocument(content: $c) { kinds { kind imported } rejections { reason } } }",
+                json!({ "c": vp.to_string() }),
+            )
+            .await;
+        assert_eq!(done["importDocument"]["rejections"], json!([]), "{done}");
+        let held = b
+            .data("query($m: ID!) { maker(id: $m) { credentials { valid verification { status method } } } }", json!({ "m": again }))
+            .await;
+        let methods: Vec<&str> = held["maker"]["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                assert_eq!(c["verification"]["status"], "VERIFIED", "{c}");
+                assert_eq!(c["valid"], true);
+                c["verification"]["method"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(methods.len(), 2, "{held}");
+        assert!(methods.contains(&"eddsa-rdfc-2022") && methods.contains(&"vc-jwt:EdDSA"), "{methods:?}");
+        b.stop().await;
+        a.stop().await;
+    })
+    .await;
+}

@@ -2,7 +2,7 @@
 //! erased. The maker does both for themself; staff may export (the home only when the
 //! maker shares it), and an admin may erase on the maker's behalf.
 
-use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, Json, Object, Result, SimpleObject};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use super::relay::{NodeType, expect_id, global_id};
 use crate::graphql::access::require;
 use crate::graphql::request::consistency::wait_for_write;
 use crate::graphql::scalars::Timestamp;
+use crate::services::issuance::{DeploymentIssuer, presentation};
 use crate::services::passport::{self, Home};
 use crate::services::policy::Rule;
 use crate::services::{actor::Actor, erasure};
@@ -24,7 +25,33 @@ pub struct ErasedPassport {
     pub erased_at: Timestamp,
 }
 
-async fn export(ctx: &Context<'_>, actor: &Actor, id: Uuid) -> Result<Json<serde_json::Value>> {
+/// What a passport export is.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+pub enum PassportFormat {
+    /// Every field as one JSON document (the credentials with their documents and
+    /// verification outcomes).
+    #[default]
+    Json,
+    /// A W3C Verifiable Presentation: the credentials as received, each with its own proof,
+    /// and a passport credential signed by this deployment summing up the skills with what
+    /// verifies each. Public fields only: no contact, birth date, nationality or position.
+    VerifiablePresentation,
+}
+
+async fn export(
+    ctx: &Context<'_>,
+    actor: &Actor,
+    id: Uuid,
+    format: PassportFormat,
+) -> Result<Json<serde_json::Value>> {
+    if format == PassportFormat::VerifiablePresentation {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let deployment = ctx.data::<DeploymentIssuer>()?;
+        let value = presentation::presentation(db, deployment, id)
+            .await
+            .map_err(from_service)?;
+        return Ok(Json(value));
+    }
     let home = if actor.maker_id == Some(id) {
         Home::Include
     } else {
@@ -43,7 +70,15 @@ impl PassportQuery {
     /// The caller's own passport as one JSON document (`maker` token): every field, the
     /// private ones included, with skills, experience, availability, affiliations,
     /// credentials, machine clearances and the assignments naming them.
-    async fn my_passport(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+    async fn my_passport(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default,
+            desc = "JSON (every field) or a signed VERIFIABLE_PRESENTATION."
+        )]
+        format: PassportFormat,
+    ) -> Result<Json<serde_json::Value>> {
         let actor = require(ctx, Rule::SignedIn)?;
         let Some(id) = actor.maker_id else {
             return Err(coded(
@@ -54,7 +89,7 @@ impl PassportQuery {
                 ),
             ));
         };
-        export(ctx, actor, id).await
+        export(ctx, actor, id, format).await
     }
 
     /// Maker `makerId`'s passport as one JSON document, like `myPassport`: for the maker
@@ -64,10 +99,15 @@ impl PassportQuery {
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The maker's global id or plain UUID.")] maker_id: ID,
+        #[graphql(
+            default,
+            desc = "JSON (every field) or a signed VERIFIABLE_PRESENTATION."
+        )]
+        format: PassportFormat,
     ) -> Result<Json<serde_json::Value>> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
         let actor = require(ctx, Rule::MakerOrStaff(id))?;
-        export(ctx, actor, id).await
+        export(ctx, actor, id, format).await
     }
 }
 

@@ -29,6 +29,7 @@ pub fn looks_like(o: &Obj) -> bool {
         "Assertion",
         "OpenBadgeCredential",
         "AchievementCredential",
+        "VerifiablePresentation",
     ];
     t.iter().any(|t| known.contains(&t.as_str()))
         || o.texts(&["@context"], &[])

@@ -145,6 +145,49 @@ pub fn parse_streaming(
     streamer.finish()
 }
 
+/// The credentials of a W3C Verifiable Presentation (a passport export read back), each
+/// with the JWS it was enveloped in, if it was; makermatch's own passport summary is left
+/// out (it is recomputed, never imported).
+fn presentation_members(
+    item: &serde_json::Value,
+) -> Option<Vec<(serde_json::Value, Option<Incoming>)>> {
+    let types = &item["type"];
+    let is_presentation = types == "VerifiablePresentation"
+        || types
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t == "VerifiablePresentation"));
+    if !is_presentation {
+        return None;
+    }
+    let members = match &item["verifiableCredential"] {
+        serde_json::Value::Array(items) => items.clone(),
+        serde_json::Value::Null => Vec::new(),
+        one => vec![one.clone()],
+    };
+    Some(
+        members
+            .into_iter()
+            .filter(|m| {
+                !m["type"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|t| t == "MakerPassportCredential"))
+            })
+            .filter_map(|m| {
+                let enveloped = m["id"]
+                    .as_str()
+                    .and_then(|id| id.strip_prefix("data:application/vc+jwt,"))
+                    .map(str::to_owned);
+                match enveloped {
+                    Some(jwt) => vc_jwt::read(&jwt)
+                        .ok()
+                        .map(|c| (c.credential, Some(Incoming::Jws(jwt)))),
+                    None => Some((m, None)),
+                }
+            })
+            .collect(),
+    )
+}
+
 /// A file of compact JWS credentials (VC-JWT), one per line: their lines and tokens.
 fn jws_lines(text: &str) -> Option<Vec<(usize, &str)>> {
     let tokens: Vec<(usize, &str)> = text
@@ -246,6 +289,17 @@ impl<'a> RecordStream<'a> {
     }
 
     fn push(&mut self, item: serde_json::Value) -> Result<(), String> {
+        if let Some(members) = presentation_members(&item) {
+            // Each credential of a presentation is a record of its own (its own position,
+            // so one member's proof never vouches for another's records).
+            for (member, envelope) in members {
+                self.envelope = envelope;
+                let pushed = self.push(member);
+                self.envelope = None;
+                pushed?;
+            }
+            return Ok(());
+        }
         if self.format.is_none() {
             match (self.claimed, detect::classify(&item)) {
                 (Some(f), Some(d)) if !compatible(f, d) => {

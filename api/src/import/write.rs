@@ -75,7 +75,7 @@ pub struct Writer<'a> {
     db: &'a DatabaseConnection,
     ctx: Ctx<'a>,
     catalog_loaded: bool,
-    seen: HashMap<(RecordKind, String, String), (String, usize)>,
+    seen: HashMap<(RecordKind, String, String), (String, usize, String)>,
     target: Target,
     bar: indicatif::ProgressBar,
 }
@@ -186,16 +186,22 @@ impl<'a> Writer<'a> {
     }
 }
 
-/// The second record with the same identity in one import is rejected, naming the first.
+/// The second record with the same identity in one import is rejected, naming the first;
+/// except an issuer or achievement embedded again, as it was, in another credential of the
+/// same issuer, which is simply the same record.
 fn drop_duplicates(
     records: Vec<Item>,
-    seen: &mut HashMap<(RecordKind, String, String), (String, usize)>,
+    seen: &mut HashMap<(RecordKind, String, String), (String, usize, String)>,
     summary: &mut ImportSummary,
 ) -> Vec<Item> {
     let mut out = Vec::with_capacity(records.len());
     for (file, at, record, fingerprint) in records {
         let identity = record.identity();
-        if let Some((first_file, first_index)) = seen.get(&identity) {
+        if let Some((first_file, first_index, first_fingerprint)) = seen.get(&identity) {
+            let embedded = matches!(record.kind(), RecordKind::Issuer | RecordKind::Achievement);
+            if embedded && *first_fingerprint == fingerprint {
+                continue;
+            }
             summary.reject(
                 record.kind(),
                 Rejection {
@@ -211,7 +217,7 @@ fn drop_duplicates(
             );
             continue;
         }
-        seen.insert(identity, (file.clone(), at.index));
+        seen.insert(identity, (file.clone(), at.index, fingerprint.clone()));
         out.push((file, at, record, fingerprint));
     }
     out

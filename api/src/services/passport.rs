@@ -201,7 +201,7 @@ async fn credentials<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Vec<
         .iter()
         .filter_map(|(_, a)| a.as_ref().map(|a| a.issuer_id))
         .collect();
-    let issuers: HashMap<Uuid, String> = if issuer_ids.is_empty() {
+    let issuers: HashMap<Uuid, issuer::Model> = if issuer_ids.is_empty() {
         HashMap::new()
     } else {
         issuer::Entity::find()
@@ -209,21 +209,36 @@ async fn credentials<C: ConnectionTrait>(db: &C, id: Uuid) -> ServiceResult<Vec<
             .all(db)
             .await?
             .into_iter()
-            .map(|i| (i.id, i.name))
+            .map(|i| (i.id, i))
             .collect()
     };
     Ok(rows
         .into_iter()
         .map(|(c, a)| {
+            let issuer = a.as_ref().and_then(|a| issuers.get(&a.issuer_id));
+            // As it came, with its proof: what any verifier can check again.
+            let document = c.document.as_deref().map(|d| {
+                serde_json::from_str::<Value>(d).unwrap_or_else(|_| Value::String(d.to_owned()))
+            });
             json!({
                 "id": c.id,
+                "sourceId": c.source_id,
                 "achievement": a.as_ref().map(|a| a.name.clone()),
-                "issuer": a.and_then(|a| issuers.get(&a.issuer_id).cloned()),
+                "issuer": issuer.map(|i| i.name.clone()),
+                "issuerIdentifier": issuer.and_then(|i| i.identifier.clone()),
                 "issuedOn": c.issued_on,
                 "expires": c.expires,
                 "evidenceUrl": c.evidence_url,
                 "revoked": c.revoked,
                 "revocationReason": c.revocation_reason,
+                "verification": {
+                    "status": c.verification_status,
+                    "method": c.verification_method,
+                    "reason": c.verification_reason,
+                    "issuer": c.verified_issuer,
+                    "checkedAt": c.verification_checked_at,
+                },
+                "document": document,
             })
         })
         .collect())

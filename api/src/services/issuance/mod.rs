@@ -4,6 +4,7 @@
 //! the credentials it signs. Anyone can check what it signs with any W3C verifier.
 
 pub mod practice;
+pub mod presentation;
 pub mod public_url;
 pub mod status_list;
 
