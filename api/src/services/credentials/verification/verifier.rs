@@ -286,6 +286,22 @@ impl CredentialVerifier {
                         o.issuer = Some(issuer);
                         o
                     }
+                    // An issuer known by a DID says which keys are its own: another key is
+                    // a forgery. One known by a web address may list keys in a profile this
+                    // deployment does not read yet: it cannot tell, so it does not verify.
+                    Err(reason)
+                        if data_integrity::named_issuer(value)
+                            .is_some_and(|i| !i.starts_with("did:")) =>
+                    {
+                        Outcome::new(
+                            Status::Unverified,
+                            method,
+                            format!(
+                                "{reason}; an issuer known by a web address is not shown to \
+                                 own that key (its profile is not read)"
+                            ),
+                        )
+                    }
                     Err(reason) => Outcome::new(Status::Invalid, method, reason),
                 }
             }
@@ -329,5 +345,24 @@ fn apply_validity(outcome: &mut Outcome, value: &Value, now: DateTime<Utc>) {
         } else {
             outcome.recheck_after = Some(until);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_web_address_issuer_with_a_foreign_key_is_unverified_not_verified() {
+        // The W3C vector: issuer https://vc.example/issuers/5678, signed by a did:key.
+        let text =
+            include_str!("../../../../../tests/fixtures/vc/w3c/eddsa-rdfc-2022.signedDataInt.json");
+        let value: Value = serde_json::from_str(text).unwrap_or_default();
+        let outcome = CredentialVerifier::default()
+            .verify(&Incoming::json(value), Utc::now())
+            .await;
+        assert_eq!(outcome.status, Status::Unverified, "{outcome:?}");
+        assert!(outcome.reason.contains("web address"), "{outcome:?}");
+        assert_eq!(outcome.issuer, None);
     }
 }
