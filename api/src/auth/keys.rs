@@ -81,17 +81,8 @@ fn hs256_secret(config: &Config) -> Result<Secret, AppError> {
         .iter()
         .flat_map(|b| format!("{b:02x}").into_bytes())
         .collect();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(&path) {
-        Ok(mut file) => {
-            file.write_all(&encoded)
-                .map_err(|e| unusable("cannot write the token secret", &path, e))?;
+    match write_secret_file(&path, &encoded) {
+        Ok(true) => {
             tracing::info!(file = %path.display(), "generated a token signing secret");
             Ok(Secret {
                 bytes: encoded,
@@ -99,10 +90,27 @@ fn hs256_secret(config: &Config) -> Result<Secret, AppError> {
             })
         }
         // Another process generated it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read(&path)
+        Ok(false) => std::fs::read(&path)
             .map(existing)
             .map_err(|e| unusable("cannot read the token secret", &path, e)),
         Err(e) => Err(unusable("cannot write the token secret", &path, e)),
+    }
+}
+
+/// Writes a new secret file readable by its owner alone (0600). `Ok(false)`: the file
+/// exists already (another process made it first), and is left as it is.
+pub fn write_secret_file(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(mut file) => file.write_all(bytes).map(|()| true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
     }
 }
 

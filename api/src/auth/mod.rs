@@ -6,6 +6,7 @@
 pub mod claims;
 mod ids;
 mod keys;
+
 pub mod operator_token;
 pub mod rate;
 
@@ -17,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-pub use keys::{KeyRing, SECRET_FILE};
+pub use keys::{KeyRing, SECRET_FILE, write_secret_file};
 
 use crate::config::Config;
 use crate::error::AppError;

@@ -10,7 +10,6 @@ pub mod status_list;
 
 pub use public_url::PublicUrl;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use did_method_key::DIDKey;
@@ -198,22 +197,13 @@ fn signing_key(config: &Config) -> Result<JWK, AppError> {
     let jwk = IssuerKey::generate_jwk().map_err(AppError::Io)?;
     let text = serde_json::to_string(&jwk)
         .map_err(|e| unusable("cannot write the issuer key", &path, e))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(&path) {
-        Ok(mut file) => {
-            file.write_all(text.as_bytes())
-                .map_err(|e| unusable("cannot write the issuer key", &path, e))?;
+    match crate::auth::write_secret_file(&path, text.as_bytes()) {
+        Ok(true) => {
             tracing::info!(file = %path.display(), "generated the deployment's credential signing key");
             Ok(jwk)
         }
         // Another process generated it first: use theirs.
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+        Ok(false) => {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| unusable("cannot read the issuer key", &path, e))?;
             serde_json::from_str(&text)
