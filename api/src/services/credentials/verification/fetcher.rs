@@ -1,5 +1,5 @@
-//! The one way verification reaches the network: `did:web` documents and status lists of
-//! other issuers. Every fetch has a timeout and a size cap, answers are cached, and no
+//! The one way verification reaches the network: `did:web` documents, status lists, and
+//! Open Badges 2.0 assertions, badge classes, profiles and keys of other issuers. Every fetch has a timeout and a size cap, answers are cached, and no
 //! loopback, private, link-local or otherwise internal address is ever connected to unless
 //! configured (`verification.allow_private_addresses`, which the tests set): a credential
 //! naming `did:web:10.0.0.5` must not become a way to probe the network behind the server.
@@ -37,7 +37,15 @@ impl Default for FetchPolicy {
     }
 }
 
-type Cached = (Instant, Result<Arc<Vec<u8>>, String>);
+/// What a URL answered: a body, or 410 Gone (how an Open Badges 2.0 host says an
+/// assertion it served was revoked).
+#[derive(Debug, Clone)]
+enum Answer {
+    Body(Arc<Vec<u8>>),
+    Gone,
+}
+
+type Cached = (Instant, Result<Answer, String>);
 
 /// Fetches documents under the policy. Cheap to clone.
 #[derive(Clone)]
@@ -171,6 +179,21 @@ impl Fetcher {
 
     /// The body at `url`, from the cache when fresh.
     pub async fn get(&self, url: &str) -> Result<Arc<Vec<u8>>, String> {
+        match self.answer(url).await? {
+            Answer::Body(body) => Ok(body),
+            Answer::Gone => Err(format!("{url} answered 410 Gone")),
+        }
+    }
+
+    /// The body at `url`, or `None` when it answers 410 Gone.
+    pub async fn get_unless_gone(&self, url: &str) -> Result<Option<Arc<Vec<u8>>>, String> {
+        Ok(match self.answer(url).await? {
+            Answer::Body(body) => Some(body),
+            Answer::Gone => None,
+        })
+    }
+
+    async fn answer(&self, url: &str) -> Result<Answer, String> {
         let Some(client) = &self.client else {
             return Err("fetching is turned off (verification.fetch)".to_owned());
         };
@@ -185,7 +208,7 @@ impl Fetcher {
         answer
     }
 
-    async fn fetch(&self, client: &reqwest::Client, url: &str) -> Result<Arc<Vec<u8>>, String> {
+    async fn fetch(&self, client: &reqwest::Client, url: &str) -> Result<Answer, String> {
         let parsed = Url::parse(url).map_err(|e| format!("`{url}` is not a URL: {e}"))?;
         allowed(&parsed, self.policy.allow_private_addresses)?;
         let mut response = client
@@ -197,6 +220,9 @@ impl Fetcher {
             .send()
             .await
             .map_err(|e| format!("cannot fetch {url}: {e}"))?;
+        if response.status() == reqwest::StatusCode::GONE {
+            return Ok(Answer::Gone);
+        }
         if !response.status().is_success() {
             return Err(format!("{url} answered {}", response.status()));
         }
@@ -215,7 +241,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Arc::new(body))
+        Ok(Answer::Body(Arc::new(body)))
     }
 }
 

@@ -55,6 +55,21 @@ pub fn looks_like_jws(text: &str) -> bool {
         })
 }
 
+/// An Open Badges 2.0 assertion, rather than a W3C credential: typed `Assertion`, or in
+/// the 2.0 context.
+pub fn is_ob2_assertion(value: &Value) -> bool {
+    let assertion = |t: &Value| t.as_str() == Some("Assertion");
+    let in_context = |c: &Value| c.as_str().is_some_and(|c| c.contains("openbadges/v2"));
+    assertion(&value["type"])
+        || value["type"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(assertion))
+        || in_context(&value["@context"])
+        || value["@context"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(in_context))
+}
+
 /// An Open Badges 2.0 assertion says how to check it in `verification.type`.
 pub fn ob2_verification_type(value: &Value) -> Option<String> {
     let v = &value["verification"];

@@ -8,6 +8,7 @@ pub mod data_integrity;
 pub mod fetcher;
 pub mod format;
 pub mod keys;
+pub mod ob2;
 pub mod status;
 pub mod vc_jwt;
 pub mod verifier;

@@ -41,10 +41,7 @@ pub fn read(jws: &str) -> Result<Claimed, String> {
         Some(vc @ Value::Object(_)) => vc.clone(),
         _ => payload.clone(),
     };
-    let ob2_assertion = credential["type"].as_str() == Some("Assertion")
-        || credential["@context"]
-            .as_str()
-            .is_some_and(|c| c.contains("openbadges/v2"));
+    let ob2_assertion = super::format::is_ob2_assertion(&credential);
     Ok(Claimed {
         credential,
         kid: header.kid,
