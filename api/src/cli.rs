@@ -226,10 +226,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             report,
         } => {
             let ready = startup::prepare(&config).await?;
+            let verifier = crate::services::issuance::DeploymentIssuer::command_verifier(&config)?;
             let summary = crate::import::import_paths(
                 &ready.db,
                 &ready.taxonomy,
-                &ready.verifier,
+                &verifier,
                 &paths,
                 format,
                 dry_run,

@@ -8,15 +8,11 @@ use crate::config::Config;
 use crate::db;
 use crate::error::AppError;
 use crate::services;
-use crate::services::credentials::verification::CredentialVerifier;
-use crate::services::issuance::DeploymentIssuer;
 
 /// A database ready for use, with the taxonomy it was synced with.
 pub struct Ready {
     pub db: DatabaseConnection,
     pub taxonomy: Taxonomy,
-    /// Checks the proofs of credentials that come in, whichever door they come through.
-    pub verifier: CredentialVerifier,
 }
 
 /// The built-in taxonomy, or the file the configuration names.
@@ -43,11 +39,5 @@ pub async fn prepare(config: &Config) -> Result<Ready, AppError> {
             .map_err(|e| AppError::Io(format!("cannot store the taxonomy: {e}")))
     })
     .await?;
-    // What the server on `listen` signs as, so its own credentials check here too.
-    let verifier = DeploymentIssuer::for_config(config, config.listen)?.verifier(config)?;
-    Ok(Ready {
-        db,
-        taxonomy,
-        verifier,
-    })
+    Ok(Ready { db, taxonomy })
 }

@@ -78,9 +78,16 @@ async fn exports_import_back_to_the_same_records() {
         ]
         .map(fixture)
         .to_vec();
-        makermatch_api::import::import_paths(&a.db, &a.taxonomy, &a.verifier, &paths, None, false)
-            .await
-            .unwrap();
+        makermatch_api::import::import_paths(
+            &a.db,
+            &a.taxonomy,
+            &Default::default(),
+            &paths,
+            None,
+            false,
+        )
+        .await
+        .unwrap();
         let facilities = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await;
         let makers = exported(&a, ExportKind::Makers, ExportFormat::OkwJson, true).await;
 
@@ -95,7 +102,7 @@ async fn exports_import_back_to_the_same_records() {
         let s = import_text(
             &b.db,
             &b.taxonomy,
-            &b.verifier,
+            &Default::default(),
             "facilities.json",
             &facilities,
             None,
@@ -111,7 +118,7 @@ async fn exports_import_back_to_the_same_records() {
         let s = import_text(
             &b.db,
             &b.taxonomy,
-            &b.verifier,
+            &Default::default(),
             "makers.json",
             &makers,
             None,
@@ -162,9 +169,16 @@ async fn geojson_and_csv_follow_their_standards_and_keep_private_fields_out() {
     let paths = ["okw-camel.json", "pss-passport.json"]
         .map(fixture)
         .to_vec();
-    makermatch_api::import::import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, false)
-        .await
-        .unwrap();
+    makermatch_api::import::import_paths(
+        &r.db,
+        &r.taxonomy,
+        &Default::default(),
+        &paths,
+        None,
+        false,
+    )
+    .await
+    .unwrap();
 
     let geo: Value = serde_json::from_str(
         &exported(&r, ExportKind::Facilities, ExportFormat::Geojson, false).await,

@@ -28,7 +28,7 @@ async fn ready(t: &TestDb) -> Ready {
 
 async fn import(r: &Ready, names: &[&str]) -> ImportSummary {
     let paths: Vec<PathBuf> = names.iter().map(|n| fixture(n)).collect();
-    import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, false)
+    import_paths(&r.db, &r.taxonomy, &Default::default(), &paths, None, false)
         .await
         .unwrap()
 }
@@ -194,7 +194,7 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
         let third = import_text(
             &r.db,
             &r.taxonomy,
-            &r.verifier,
+            &Default::default(),
             "changed.yaml",
             &changed,
             None,
@@ -227,7 +227,7 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
         let fourth = import_text(
             &r.db,
             &r.taxonomy,
-            &r.verifier,
+            &Default::default(),
             "bio.json",
             &new_bio,
             None,
@@ -248,7 +248,7 @@ async fn reimporting_changes_nothing_and_changed_records_update_in_place() {
         import_text(
             &r.db,
             &r.taxonomy,
-            &r.verifier,
+            &Default::default(),
             "moved.json",
             &moved,
             None,
@@ -318,7 +318,7 @@ async fn bad_records_are_reported_and_good_ones_still_import() {
         let wrong = import_paths(
             &r.db,
             &r.taxonomy,
-            &r.verifier,
+            &Default::default(),
             &[fixture("pss-pubpub.json")],
             Some(ImportFormat::Okw),
             false,
@@ -341,7 +341,7 @@ async fn dry_runs_write_nothing() {
     on_each_backend(|t: TestDb| async move {
         let r = ready(&t).await;
         let paths = vec![fixture("okw-camel.json"), fixture("pss-user-schema.json")];
-        let s = import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, true)
+        let s = import_paths(&r.db, &r.taxonomy, &Default::default(), &paths, None, true)
             .await
             .unwrap();
         assert!(s.dry_run);
@@ -545,7 +545,7 @@ async fn the_real_datasets_import_whole() {
                 shared.join("iop-alliance__okw_machines_catalog/3d_printers.csv"),
                 shared.join("iop-alliance__okw_machines_catalog/laser.csv"),
             ];
-            let s = import_paths(&r.db, &r.taxonomy, &r.verifier, &paths, None, false)
+            let s = import_paths(&r.db, &r.taxonomy, &Default::default(), &paths, None, false)
                 .await
                 .unwrap();
             assert!(s.rejections.is_empty(), "{s}");
@@ -619,7 +619,7 @@ async fn a_changed_facility_requeues_the_makers_cleared_on_its_machines() {
         let summary = import_text(
             &r.db,
             &r.taxonomy,
-            &r.verifier,
+            &Default::default(),
             "changed.yaml",
             &changed,
             None,
@@ -665,7 +665,7 @@ async fn a_file_that_is_not_utf8_is_refused_not_garbled() {
         let latin1 = dir.path().join("latin1.json");
         std::fs::write(&latin1, record.chars().map(|c| c as u32 as u8).collect::<Vec<u8>>())
             .unwrap();
-        let refused = import_paths(&r.db, &r.taxonomy, &r.verifier, &[latin1], Some(ImportFormat::Okw), false)
+        let refused = import_paths(&r.db, &r.taxonomy, &Default::default(), &[latin1], Some(ImportFormat::Okw), false)
             .await
             .unwrap();
         assert_eq!(refused.unreadable_files.len(), 1, "{refused:?}");
@@ -683,7 +683,7 @@ async fn a_file_that_is_not_utf8_is_refused_not_garbled() {
             bytes.extend(unit.to_le_bytes());
         }
         std::fs::write(&utf16, bytes).unwrap();
-        let read = import_paths(&r.db, &r.taxonomy, &r.verifier, &[utf16], Some(ImportFormat::Okw), false)
+        let read = import_paths(&r.db, &r.taxonomy, &Default::default(), &[utf16], Some(ImportFormat::Okw), false)
             .await
             .unwrap();
         assert!(read.unreadable_files.is_empty(), "{read:?}");

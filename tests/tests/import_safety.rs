@@ -149,7 +149,8 @@ async fn a_dry_run_needs_no_write_lock_and_leaves_no_copy() {
     // Another writer holds SQLite's write lock for the whole dry run.
     let writer = makermatch_api::db::begin_write(db).await.unwrap();
     // Old code: "database is locked" after the 200 ms busy timeout.
-    let summary = import_paths(db, &ready.taxonomy, &ready.verifier, &paths, None, true)
+    let verifier = Default::default();
+    let summary = import_paths(db, &ready.taxonomy, &verifier, &paths, None, true)
         .await
         .unwrap();
     assert_eq!(summary.counts(RecordKind::Facility).imported, 50);
@@ -211,7 +212,7 @@ async fn a_dry_run_on_postgresql_does_not_wait_for_or_hold_up_writers() {
         import_paths(
             db,
             &ready.taxonomy,
-            &ready.verifier,
+            &Default::default(),
             &[document],
             None,
             true,
@@ -237,10 +238,11 @@ async fn a_dry_run_dropped_midway_leaves_no_copy() {
     let data_dir = &t.config.data_dir;
     let before = entries(data_dir);
     let document = big_okw(30_000);
+    let verifier = Default::default();
     let mut import = Box::pin(import_text(
         &ready.db,
         &ready.taxonomy,
-        &ready.verifier,
+        &verifier,
         "document",
         &document,
         None,

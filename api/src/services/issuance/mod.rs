@@ -131,16 +131,27 @@ impl DeploymentIssuer {
     /// The verifier for credentials coming in: this deployment's own DID answered locally,
     /// other issuers' documents fetched as `[verification]` allows.
     pub fn verifier(&self, config: &Config) -> Result<CredentialVerifier, AppError> {
-        let v = &config.verification;
-        let fetcher = Fetcher::new(FetchPolicy {
-            enabled: v.fetch,
-            allow_private_addresses: v.allow_private_addresses,
-            timeout: std::time::Duration::from_millis(v.fetch_timeout_ms),
-            max_bytes: v.fetch_max_bytes,
-            cache_for: std::time::Duration::from_secs(v.cache_secs),
-        })
-        .map_err(AppError::Io)?;
-        Ok(CredentialVerifier::with_fetcher(self.own_did(), fetcher))
+        Ok(CredentialVerifier::with_fetcher(
+            self.own_did(),
+            fetcher(config)?,
+        ))
+    }
+
+    /// The verifier a command uses outside the server (`makermatch import`): the server
+    /// on `listen`'s own DID answered locally when its key exists. Without a key nothing
+    /// this deployment signed can exist, so the command checks others' credentials only,
+    /// and never creates a key as a side effect.
+    pub fn command_verifier(config: &Config) -> Result<CredentialVerifier, AppError> {
+        let key_exists =
+            config.issuer.key_file.is_some() || config.data_dir.join(KEY_FILE).exists();
+        if key_exists {
+            DeploymentIssuer::for_config(config, config.listen)?.verifier(config)
+        } else {
+            Ok(CredentialVerifier::with_fetcher(
+                OwnDid::default(),
+                fetcher(config)?,
+            ))
+        }
     }
 
     /// The deployment's issuer for `config`, when serving on `listening`.
@@ -160,6 +171,19 @@ impl DeploymentIssuer {
         .map_err(|e| AppError::InvalidInput(format!("issuer.public_url: {e}")))?;
         DeploymentIssuer::load(config, public_url)
     }
+}
+
+/// The fetcher `[verification]` describes.
+fn fetcher(config: &Config) -> Result<Fetcher, AppError> {
+    let v = &config.verification;
+    Fetcher::new(FetchPolicy {
+        enabled: v.fetch,
+        allow_private_addresses: v.allow_private_addresses,
+        timeout: std::time::Duration::from_millis(v.fetch_timeout_ms),
+        max_bytes: v.fetch_max_bytes,
+        cache_for: std::time::Duration::from_secs(v.cache_secs),
+    })
+    .map_err(AppError::Io)
 }
 
 fn unusable(what: &str, path: &Path, e: impl std::fmt::Display) -> AppError {
