@@ -100,8 +100,34 @@ pub async fn recheck_one(
     store(db, row, &outcome).await
 }
 
-/// Checks the credentials whose time to look again has come, at most `limit`; returns how
-/// many were checked and how many changed.
+/// How long a claimed credential is left to the replica that claimed it before another
+/// may take it (the claimer stopped midway).
+const CLAIM: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Takes a due credential for this replica: moves its time to look again past the claim,
+/// if no other replica did first. Replicas on one database share the due work this way
+/// rather than each checking (and fetching for) every row.
+async fn claim(db: &DatabaseConnection, id: Uuid) -> ServiceResult<bool> {
+    let now = Utc::now();
+    let tx = begin_write(db).await?;
+    let taken = credential::Entity::update_many()
+        .col_expr(
+            credential::Column::RecheckAfter,
+            sea_orm::sea_query::Expr::value(now + CLAIM),
+        )
+        .filter(credential::Column::Id.eq(id))
+        .filter(credential::Column::RecheckAfter.lte(now))
+        .exec(&tx)
+        .await?
+        .rows_affected
+        == 1;
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// Checks the credentials whose time to look again has come, at most `limit`, each
+/// claimed first so that replicas do not repeat each other; returns how many this one
+/// checked and how many changed.
 pub async fn recheck_due(
     db: &DatabaseConnection,
     verifier: &CredentialVerifier,
@@ -114,12 +140,16 @@ pub async fn recheck_due(
         .limit(limit)
         .all(db)
         .await?;
-    let checked = due.len();
+    let mut checked = 0;
     let mut changed = 0;
     for row in due {
         let Some(document) = row.document.clone() else {
             continue;
         };
+        if !claim(db, row.id).await? {
+            continue;
+        }
+        checked += 1;
         let outcome = verify(verifier, &document).await;
         if store(db, row, &outcome).await?.outbox_seq > 0 {
             changed += 1;
