@@ -8,7 +8,9 @@ use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::{
     achievement, assignment, assignment_maker, credential, issuer, job, job_requirement, programme,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -252,20 +254,43 @@ async fn own_achievement<C: InsertSink>(
     Ok(model)
 }
 
-/// The next free place in the revocation list. Taken under the write transaction; the
-/// unique index on `status_index` refuses a second writer that raced to the same one.
+/// A free place in the revocation list, chosen at random (the Bitstring Status List
+/// spec's privacy advice: a verifier fetching the list learns nothing from the order of
+/// issue). Taken under the write transaction; the unique index on `status_index` refuses
+/// a second writer that raced to the same one.
 async fn next_status_index<C: InsertSink>(tx: &C) -> ServiceResult<i64> {
-    let max: Option<Option<i64>> = credential::Entity::find()
+    use rand::Rng;
+    let capacity = super::status_list::CAPACITY;
+    for _ in 0..16 {
+        let place = rand::rng().random_range(0..capacity);
+        let taken = credential::Entity::find()
+            .filter(credential::Column::StatusIndex.eq(place))
+            .count(tx)
+            .await?
+            > 0;
+        if !taken {
+            return Ok(place);
+        }
+    }
+    // A crowded list: pick among the places still free.
+    let taken: std::collections::HashSet<i64> = credential::Entity::find()
         .select_only()
-        .column_as(credential::Column::StatusIndex.max(), "max")
-        .into_tuple()
-        .one(tx)
-        .await?;
-    let next = max.flatten().map_or(0, |m| m + 1);
-    if next >= super::status_list::CAPACITY {
+        .column(credential::Column::StatusIndex)
+        .filter(credential::Column::StatusIndex.is_not_null())
+        .into_tuple::<i64>()
+        .all(tx)
+        .await?
+        .into_iter()
+        .collect();
+    let free = capacity - taken.len() as i64;
+    if free <= 0 {
         return Err(ServiceError::Conflict(
             "the revocation list is full; proofs of practice cannot be issued".to_owned(),
         ));
     }
-    Ok(next)
+    let nth = rand::rng().random_range(0..free);
+    (0..capacity)
+        .filter(|p| !taken.contains(p))
+        .nth(nth as usize)
+        .ok_or_else(|| ServiceError::Conflict("the revocation list is full".to_owned()))
 }

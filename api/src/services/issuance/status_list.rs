@@ -1,7 +1,6 @@
 //! The revocation list of what this deployment issues: a `BitstringStatusListCredential`
 //! (W3C Bitstring Status List) signed by the deployment, one bit per issued credential (its
-//! `status_index`), set when the credential is revoked. Places are given in order; the
-//! spec's privacy advice (random places) is left for when lists are many.
+//! `status_index`, a random free place), set when the credential is revoked.
 
 use chrono::{SecondsFormat, Utc};
 use makermatch_entities::credential;
