@@ -198,6 +198,32 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A public maker in Ghana claiming TIG welding (advanced), written through the service
+    /// (what credentials tests award against); waits until the index has it.
+    pub async fn tig_welder(&self, first: &str, email: &str) -> uuid::Uuid {
+        use makermatch_api::services::makers::{self, MakerInput, SkillClaimInput};
+        let input = MakerInput {
+            first_name: Some(first.into()),
+            last_name: Some("Mensah".into()),
+            email: Some(email.into()),
+            country: Some("GH".into()),
+            public_profile: true,
+            skills: vec![SkillClaimInput {
+                skill: "TIG welding".into(),
+                process_id: Some("tig-welding".into()),
+                level: makermatch_entities::skill_claim::SkillLevel::Advanced,
+                years: Some(4.0),
+                evidence_url: None,
+            }],
+            ..MakerInput::default()
+        };
+        let written = makers::create(&self.db, input)
+            .await
+            .expect("the welder is written");
+        self.wait_indexed(written.outbox_seq).await;
+        written.value.id
+    }
+
     /// Migrates `t`'s database, starts the server and waits until `/readyz` says ready.
     pub async fn spawn(t: &TestDb) -> TestApp {
         TestApp::spawn_with(t, t.config.clone()).await

@@ -11,8 +11,6 @@ use std::sync::{Arc, Mutex};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use makermatch_api::services::makers::{self, MakerInput, SkillClaimInput};
-use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_tests::{TestApp, TestDb, on_each_backend};
 use serde_json::{Value, json};
 
@@ -75,23 +73,8 @@ fn sign(assertion: &Value, key_pem: &str) -> String {
 }
 
 async fn welder(app: &TestApp, first: &str) {
-    let input = MakerInput {
-        first_name: Some(first.into()),
-        last_name: Some("Owusu".into()),
-        email: Some(format!("{}@example.org", first.to_lowercase())),
-        country: Some("GH".into()),
-        public_profile: true,
-        skills: vec![SkillClaimInput {
-            skill: "TIG welding".into(),
-            process_id: Some("tig-welding".into()),
-            level: SkillLevel::Advanced,
-            years: Some(3.0),
-            evidence_url: None,
-        }],
-        ..MakerInput::default()
-    };
-    let written = makers::create(&app.db, input).await.unwrap();
-    app.wait_indexed(written.outbox_seq).await;
+    let email = format!("{}@example.org", first.to_lowercase());
+    app.tig_welder(first, &email).await;
 }
 
 /// Each holder's credential: (first name, status, method, reason).

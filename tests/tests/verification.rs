@@ -6,8 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
 
 use makermatch_api::services::credentials::signing::IssuerKey;
-use makermatch_api::services::makers::{self, MakerInput, SkillClaimInput};
-use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_tests::{TestApp, TestDb, TestIssuer, on_each_backend};
 use serde_json::{Value, json};
 
@@ -17,23 +15,7 @@ const VERIFIED_WELDERS: &str =
 const ACHIEVEMENT: &str = "https://badges.example.org/achievements/tig";
 
 async fn welder(app: &TestApp, first: &str, email: &str) {
-    let input = MakerInput {
-        first_name: Some(first.into()),
-        last_name: Some("Mensah".into()),
-        email: Some(email.into()),
-        country: Some("GH".into()),
-        public_profile: true,
-        skills: vec![SkillClaimInput {
-            skill: "TIG welding".into(),
-            process_id: Some("tig-welding".into()),
-            level: SkillLevel::Advanced,
-            years: Some(4.0),
-            evidence_url: None,
-        }],
-        ..MakerInput::default()
-    };
-    let written = makers::create(&app.db, input).await.unwrap();
-    app.wait_indexed(written.outbox_seq).await;
+    app.tig_welder(first, email).await;
 }
 
 /// An Open Badges 3.0 credential from `issuer` to the holder of `email`.
