@@ -217,3 +217,126 @@ async fn subscriptions_need_a_valid_token() {
     );
     app.stop().await;
 }
+
+/// Subscribes `ws` to the job's events (after `after`, when given) under `id`.
+async fn follow_job(ws: &mut Socket, id: &str, job: &str, after: Option<&str>) {
+    ws.send(Message::text(
+        json!({
+            "id": id, "type": "subscribe",
+            "payload": {
+                "query": "subscription($j: ID!, $a: ID) { jobEvents(jobId: $j, after: $a) { eventId toStatus } }",
+                "variables": { "j": job, "a": after }
+            }
+        })
+        .to_string(),
+    ))
+    .await
+    .unwrap();
+}
+
+/// The next `n` events on `ws`: (eventId, toStatus).
+async fn events(ws: &mut Socket, n: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let msg = next(ws).await.expect("an event");
+        assert_eq!(msg["type"], "next", "{msg}");
+        let e = &msg["payload"]["data"]["jobEvents"];
+        out.push((
+            e["eventId"].as_str().unwrap().to_owned(),
+            e["toStatus"].as_str().unwrap().to_owned(),
+        ));
+    }
+    out
+}
+
+/// Whether nothing but pings arrives on `ws` for `ms` milliseconds.
+async fn quiet(ws: &mut Socket, ms: u64) -> bool {
+    tokio::time::timeout(Duration::from_millis(ms), next(ws))
+        .await
+        .is_err()
+}
+
+#[tokio::test]
+async fn subscribers_on_every_replica_see_every_transition_once_in_order_and_can_resume() {
+    makermatch_tests::on_each_backend(|t: TestDb| async move {
+        const SECRET: &str = "events-test-secret-shared-by-both-replicas";
+        let mut a = t.config.clone();
+        a.index.replica = "a".to_owned();
+        a.auth.hs256_secret = Some(SECRET.to_owned());
+        let mut b = a.clone();
+        b.index.replica = "b".to_owned();
+        // B polls rarely: on PostgreSQL what it sees of A's commits comes by NOTIFY.
+        b.index.poll_interval_ms = 1_500;
+        b.data_dir = t.dir.path().join("replica-b");
+        b.database_url = Some(a.effective_database_url());
+        let a = TestApp::spawn_with(&t, a).await;
+        let b = TestApp::spawn_with(&t, b).await;
+        let facility = facilities::create(&a.db, FacilityInput::named("Gearbox Nairobi"))
+            .await
+            .unwrap()
+            .value
+            .id
+            .to_string();
+        let job = jobs::create_job(&a.db, JobInput::new("Splints", 40))
+            .await
+            .unwrap()
+            .value
+            .id
+            .to_string();
+        let auth = |app: &TestApp| json!({ "Authorization": format!("Bearer {}", app.token) });
+        let mut on_a = connect(&a, auth(&a)).await;
+        let mut on_b = connect(&b, auth(&b)).await;
+        for ws in [&mut on_a, &mut on_b] {
+            assert_eq!(next(ws).await.unwrap()["type"], "connection_ack");
+            follow_job(ws, "1", &job, None).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+
+        let propose = "mutation($j: ID!, $f: ID!) { proposeAssignment(input: { jobId: $j, facilityId: $f, quantity: 20 }) { id } }";
+        let proposed = a.data(propose, json!({ "j": job, "f": facility })).await;
+        let id = proposed["proposeAssignment"]["id"].as_str().unwrap().to_owned();
+        let steps = ["ACCEPT", "START_PRODUCTION", "DELIVER", "COMPLETE"];
+        for step in steps {
+            a.data(
+                "mutation($id: ID!, $s: AssignmentStep!) { transitionAssignment(id: $id, step: $s) { status } }",
+                json!({ "id": id, "s": step }),
+            )
+            .await;
+        }
+        let seen_a = events(&mut on_a, 5).await;
+        let seen_b = events(&mut on_b, 5).await;
+        let statuses: Vec<&str> = seen_b.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            statuses,
+            ["PROPOSED", "ACCEPTED", "IN_PRODUCTION", "DELIVERED", "COMPLETED"],
+            "replica b's subscriber saw replica a's transitions, in order"
+        );
+        assert_eq!(seen_a, seen_b, "the same events, with the same ids, on both");
+        let ids: Vec<i64> = seen_b.iter().map(|(id, _)| id.parse().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert!(quiet(&mut on_b, 700).await, "each event once");
+
+        // A client that saw the first two resumes on the other replica: the rest first,
+        // then what happens next.
+        let mut resumed = connect(&b, auth(&b)).await;
+        assert_eq!(next(&mut resumed).await.unwrap()["type"], "connection_ack");
+        follow_job(&mut resumed, "2", &job, Some(&seen_a[1].0)).await;
+        assert_eq!(events(&mut resumed, 3).await, seen_a[2..].to_vec());
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        b.data(propose, json!({ "j": job, "f": facility })).await;
+        let live = events(&mut resumed, 1).await;
+        assert_eq!(live[0].1, "PROPOSED");
+        assert!(live[0].0.parse::<i64>().unwrap() > ids[4]);
+        assert_eq!(events(&mut on_a, 1).await, live, "and replica a's subscriber too");
+
+        // Not an event id: refused, naming the argument.
+        follow_job(&mut resumed, "3", &job, Some("yesterday")).await;
+        let refused = next(&mut resumed).await.unwrap();
+        let error = &refused["payload"]["errors"][0]["extensions"];
+        assert_eq!(error["code"], "BAD_USER_INPUT", "{refused}");
+        assert_eq!(error["field"], "after", "{refused}");
+        a.stop().await;
+        b.stop().await;
+    })
+    .await;
+}

@@ -74,6 +74,23 @@ pub async fn notify_outbox<C: ConnectionTrait>(tx: &C) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// The PostgreSQL channel on which commits that recorded assignment events notify the
+/// event feeds of every replica.
+pub const EVENTS_CHANNEL: &str = "makermatch_events";
+
+/// Makes a transaction that records an assignment event take its turn with the outbox's
+/// writers and wake every replica's event feed when it commits. Holding the ordering lock
+/// while the event's id is drawn means ids are committed in order, so a feed that reads
+/// "everything after the last id it saw" never skips one committed late.
+pub async fn order_event_writers<C: ConnectionTrait>(tx: &C) -> Result<(), DbErr> {
+    order_outbox_writers(tx).await?;
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!("NOTIFY {EVENTS_CHANNEL}"))
+            .await?;
+    }
+    Ok(())
+}
+
 /// A statement answering, in its column `n`, how many tables named `table` the current
 /// schema has (0 or 1).
 pub fn count_tables_named(backend: DbBackend, table: &str) -> Statement {

@@ -32,6 +32,7 @@ use uuid::Uuid;
 use super::rebuild::{self, Progress};
 use super::{IndexError, documents, listen, on_writer, retention};
 use crate::config::IndexConfig;
+use crate::db::dialect::OUTBOX_CHANNEL;
 
 /// Where the indexer is, for `/readyz` and the `stats` query.
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +198,17 @@ pub fn start(
     engine: SearchEngine,
     config: &IndexConfig,
 ) -> Result<(IndexHandle, Indexer), IndexError> {
+    start_with(db, engine, config, Vec::new())
+}
+
+/// [`start`], its PostgreSQL listener also waking `followers` (the event feed) on their
+/// channels.
+pub fn start_with(
+    db: DatabaseConnection,
+    engine: SearchEngine,
+    config: &IndexConfig,
+    followers: Vec<listen::Follower>,
+) -> Result<(IndexHandle, Indexer), IndexError> {
     let needs_rebuild = match engine.opened() {
         makermatch_search::Opened::Recreated { reason } => Some(reason.clone()),
         _ if engine.applied_seq()?.is_none() => Some("the index is new".to_owned()),
@@ -254,7 +266,11 @@ pub fn start(
     };
     let listener = config
         .listen
-        .then(|| listen::start(&worker.db, &config.replica, wake, stop_tx.subscribe()))
+        .then(|| {
+            let mut followers = followers;
+            followers.push((OUTBOX_CHANNEL, wake));
+            listen::start(&worker.db, &config.replica, followers, stop_tx.subscribe())
+        })
         .flatten();
     let task = tokio::spawn(worker.run(needs_rebuild));
     Ok((

@@ -1,8 +1,9 @@
-//! Waking the indexer when any replica commits to the outbox. On PostgreSQL such commits
-//! `NOTIFY` (`db::dialect::notify_outbox`) and this task `LISTEN`s on a connection of its
-//! own. A notification is only a shortcut, never the record: the indexer still polls, so
-//! while this connection is down (a database restart) writes of other replicas show up
-//! after at most a poll interval, and the task reconnects with backoff meanwhile.
+//! Waking the indexer when any replica commits to the outbox, and the event feed when any
+//! commits an assignment event. On PostgreSQL such commits `NOTIFY` (`db::dialect`) and
+//! this task `LISTEN`s on a connection of its own, waking whoever follows each channel. A
+//! notification is only a shortcut, never the record: the followers still poll, so while
+//! this connection is down (a database restart) writes of other replicas show up after at
+//! most a poll interval, and the task reconnects with backoff meanwhile.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,7 +13,8 @@ use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::db::dialect::OUTBOX_CHANNEL;
+/// A channel and whom to wake when something is sent on it.
+pub type Follower = (&'static str, Arc<Notify>);
 
 /// The start of the listener connection's `application_name` (followed by the replica's
 /// name), to tell it apart in `pg_stat_activity`.
@@ -26,7 +28,7 @@ const LONGEST_RETRY: Duration = Duration::from_secs(10);
 pub(super) fn start(
     db: &DatabaseConnection,
     replica: &str,
-    wake: Arc<Notify>,
+    followers: Vec<Follower>,
     stop: watch::Receiver<bool>,
 ) -> Option<JoinHandle<()>> {
     let DatabaseConnectionType::SqlxPostgresPoolConnection(_) = &db.inner else {
@@ -46,14 +48,14 @@ pub(super) fn start(
         .idle_timeout(None)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(options);
-    Some(tokio::spawn(run(pool, wake, stop)))
+    Some(tokio::spawn(run(pool, followers, stop)))
 }
 
-async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+async fn run(pool: PgPool, followers: Vec<Follower>, mut stop: watch::Receiver<bool>) {
     let mut retry = FIRST_RETRY;
     loop {
         let error = tokio::select! {
-            error = listen(&pool, &wake, &mut retry) => error,
+            error = listen(&pool, &followers, &mut retry) => error,
             _ = stop.changed() => break,
         };
         tracing::warn!(
@@ -76,24 +78,35 @@ async fn run(pool: PgPool, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Listens until the connection fails, waking the indexer on every notification; returns
-/// why it stopped.
-async fn listen(pool: &PgPool, wake: &Notify, retry: &mut Duration) -> sea_orm::sqlx::Error {
+/// Listens until the connection fails, waking the followers of each notification's
+/// channel; returns why it stopped.
+async fn listen(
+    pool: &PgPool,
+    followers: &[Follower],
+    retry: &mut Duration,
+) -> sea_orm::sqlx::Error {
+    let wake_all = || followers.iter().for_each(|(_, wake)| wake.notify_one());
     let mut listener = match PgListener::connect_with(pool).await {
         Ok(listener) => listener,
         Err(e) => return e,
     };
-    if let Err(e) = listener.listen(OUTBOX_CHANNEL).await {
+    if let Err(e) = listener
+        .listen_all(followers.iter().map(|(channel, _)| *channel))
+        .await
+    {
         return e;
     }
     *retry = FIRST_RETRY;
     // Commits made while nothing listened were announced to no one.
-    wake.notify_one();
+    wake_all();
     loop {
         match listener.try_recv().await {
-            Ok(Some(_)) => wake.notify_one(),
+            Ok(Some(notification)) => followers
+                .iter()
+                .filter(|(channel, _)| *channel == notification.channel())
+                .for_each(|(_, wake)| wake.notify_one()),
             // sqlx reconnected and listens again; what was sent in between is lost.
-            Ok(None) => wake.notify_one(),
+            Ok(None) => wake_all(),
             Err(e) => return e,
         }
     }

@@ -17,7 +17,7 @@ use makermatch_search::{
 use sea_orm::{DatabaseConnection, DbErr};
 
 pub use documents::load as load_documents;
-pub use indexer::{IndexHandle, IndexStatus, Indexer, start};
+pub use indexer::{IndexHandle, IndexStatus, Indexer, start, start_with};
 pub use rebuild::{Progress, RebuildReport};
 
 use crate::config::Config;

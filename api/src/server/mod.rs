@@ -67,7 +67,17 @@ pub async fn serve(
 ) -> Result<RunningServer, AppError> {
     let limits = connection_limits(config)?;
     let engine = index::open_engine(config, taxonomy)?;
-    let (index, indexer) = index::start(db.clone(), engine, &config.index)?;
+    let (events, event_feed) = crate::events::EventBus::start(
+        db.clone(),
+        std::time::Duration::from_millis(config.index.poll_interval_ms.max(10)),
+    )
+    .await;
+    let (index, indexer) = index::start_with(
+        db.clone(),
+        engine,
+        &config.index,
+        vec![(crate::db::dialect::EVENTS_CHANNEL, events.waker())],
+    )?;
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|e| AppError::Listen {
@@ -91,7 +101,7 @@ pub async fn serve(
         config.index.max_parallel_queries,
         taxonomy.clone(),
         (deployment.clone(), credential_verifier),
-        crate::events::EventBus::default(),
+        events,
         &config.graphql,
     );
     let list_cache = crate::graphql::loader::ListCache::new(
@@ -134,6 +144,7 @@ pub async fn serve(
         })
         .await;
         recheck.abort();
+        event_feed.stop().await;
         indexer.stop().await;
         Ok(())
     });

@@ -109,6 +109,8 @@ async fn record_event<C: ConnectionTrait>(
     actor: &Actor,
     note: Option<String>,
 ) -> ServiceResult<assignment_event::Model> {
+    // Event ids are drawn in commit order, and every replica's feed is woken.
+    crate::db::dialect::order_event_writers(tx).await?;
     let event = assignment_event::ActiveModel {
         id: NotSet,
         assignment_id: Set(assignment_id),

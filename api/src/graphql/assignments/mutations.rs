@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use super::inputs::ProposeAssignmentInput;
 use super::types::{Assignment, AssignmentStep};
-use crate::events::{AssignmentEvent, EventBus};
+use crate::events::EventBus;
 use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id};
@@ -15,9 +15,10 @@ use crate::services::assignments::{self as service, Changed, ProposalInput};
 use crate::services::issuance::DeploymentIssuer;
 use crate::services::policy::Rule;
 
-fn publish(ctx: &Context<'_>, changed: &Changed) {
+/// The change committed an event: the feed hands it to subscribers now.
+fn publish(ctx: &Context<'_>, _changed: &Changed) {
     if let Ok(bus) = ctx.data::<EventBus>() {
-        bus.publish(AssignmentEvent::from(changed));
+        bus.committed();
     }
 }
 

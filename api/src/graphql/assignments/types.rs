@@ -82,6 +82,9 @@ impl AssignmentStep {
 /// One entry of an assignment's audit trail.
 #[derive(SimpleObject, Clone)]
 pub struct AssignmentTransition {
+    /// The event's place in the order every subscriber sees; pass it as `after` to resume
+    /// a subscription from here.
+    pub event_id: ID,
     /// Global id of the assignment.
     pub assignment_id: ID,
     /// Global id of the assignment's job.
@@ -105,6 +108,7 @@ pub struct AssignmentTransition {
 impl From<&AssignmentEvent> for AssignmentTransition {
     fn from(e: &AssignmentEvent) -> Self {
         AssignmentTransition {
+            event_id: ID(e.id.to_string()),
             assignment_id: global_id(NodeType::Assignment, e.assignment_id),
             job_id: global_id(NodeType::Job, e.job_id),
             facility_id: global_id(NodeType::Facility, e.facility_id),
@@ -185,6 +189,7 @@ impl Assignment {
         Ok(rows
             .into_iter()
             .map(|e| AssignmentTransition {
+                event_id: ID(e.id.to_string()),
                 assignment_id: global_id(NodeType::Assignment, self.0.id),
                 job_id: global_id(NodeType::Job, self.0.job_id),
                 facility_id: global_id(NodeType::Facility, self.0.facility_id),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::inputs::AllocationOptionsInput;
 use super::queries::ranked_teams;
 use super::types::{AllocationDecisionOut, AllocationOut, ProgrammeAllocationOut};
-use crate::events::{AssignmentEvent, EventBus};
+use crate::events::EventBus;
 use crate::graphql::access::require;
 use crate::graphql::error::from_query_service;
 use crate::graphql::relay::{NodeType, expect_id, global_id};
@@ -35,10 +35,10 @@ async fn allocated(
             AllocateError::Service(e) => from_query_service(e),
             AllocateError::Teams(TeamsError(e)) => e,
         })?;
-    if let Ok(bus) = ctx.data::<EventBus>() {
-        for changed in &done.changed {
-            bus.publish(AssignmentEvent::from(changed));
-        }
+    if let Ok(bus) = ctx.data::<EventBus>()
+        && !done.changed.is_empty()
+    {
+        bus.committed();
     }
     Ok(done)
 }
