@@ -16,6 +16,7 @@ mod m20261206_000009_allocation;
 mod m20261206_000010_tie_requests;
 mod m20261207_000011_outbox_retention;
 mod m20261207_000012_verification;
+mod m20261207_000013_rate_budgets;
 mod util;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_tie_requests::Migration),
             Box::new(m20261207_000011_outbox_retention::Migration),
             Box::new(m20261207_000012_verification::Migration),
+            Box::new(m20261207_000013_rate_budgets::Migration),
         ]
     }
 }

@@ -37,6 +37,7 @@ const TABLES: &[&str] = &[
     "allocation_requests",
     "tie_requests",
     "outbox_retention",
+    "rate_budgets",
 ];
 
 async fn tables(db: &DatabaseConnection, backend: Backend) -> Vec<String> {

@@ -9,6 +9,7 @@ mod keys;
 
 pub mod operator_token;
 pub mod rate;
+pub mod shared_budget;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

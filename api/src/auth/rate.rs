@@ -1,5 +1,6 @@
 //! Per-caller rate limits (DESIGN §9): a token bucket per token subject, or per client IP
-//! for anonymous callers. Over the limit: HTTP 429 with `LIMIT_EXCEEDED`.
+//! for anonymous callers, on each replica; on PostgreSQL also one budget per caller across
+//! every replica (`shared_budget`). Over either: HTTP 429 with `LIMIT_EXCEEDED`.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -16,6 +17,7 @@ const SWEEP_EVERY: u64 = 10_000;
 pub struct RateLimits {
     limiter: Option<Arc<DefaultKeyedRateLimiter<String>>>,
     calls: Arc<AtomicU64>,
+    shared: Option<super::shared_budget::SharedBudget>,
 }
 
 impl RateLimits {
@@ -25,6 +27,15 @@ impl RateLimits {
             limiter: NonZeroU32::new(per_minute)
                 .map(|n| Arc::new(RateLimiter::keyed(Quota::per_minute(n)))),
             calls: Arc::new(AtomicU64::new(0)),
+            shared: None,
+        }
+    }
+
+    /// The same limit, and on PostgreSQL the budget shared with every replica on `db`.
+    pub fn shared(per_minute: u32, db: &sea_orm::DatabaseConnection) -> RateLimits {
+        RateLimits {
+            shared: super::shared_budget::SharedBudget::new(db, per_minute),
+            ..RateLimits::new(per_minute)
         }
     }
 
@@ -40,7 +51,11 @@ impl RateLimits {
         // more), which made each refusal cost more than an answer.
         limiter
             .check_key(&caller.to_owned())
-            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
+            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))?;
+        match &self.shared {
+            Some(shared) => shared.check(caller),
+            None => Ok(()),
+        }
     }
 }
 

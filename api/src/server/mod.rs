@@ -108,13 +108,14 @@ pub async fn serve(
         config.graphql.list_cache_rows,
         index.applied_watch(),
     );
+    let rate_limits = crate::auth::rate::RateLimits::shared(config.auth.rate_limit_per_minute, &db);
     let app = routes::router(routes::AppState {
         db,
         index,
         schema,
         graphql: config.graphql.clone(),
         verifier: crate::auth::Verifier::new(config)?,
-        rate_limits: crate::auth::rate::RateLimits::new(config.auth.rate_limit_per_minute),
+        rate_limits,
         trusted_proxies: std::sync::Arc::new(
             client_addr::TrustedProxies::parse(&config.server.trusted_proxies)
                 .map_err(crate::config::ConfigError::Invalid)?,
