@@ -58,6 +58,10 @@ pub enum Command {
         /// Fill an empty database with the generated demo dataset before serving.
         #[arg(long)]
         demo: bool,
+        /// Serve reads only, from a database this server may not write (a PostgreSQL hot
+        /// standby): no migrations, mutations refused [config: server.read_only]
+        #[arg(long)]
+        read_only: bool,
     },
     /// Bring the database schema up to date and exit.
     Migrate {
@@ -137,9 +141,11 @@ pub enum Command {
 
 impl Cli {
     fn flag_overrides(&self) -> FlagOverrides {
-        let listen = match &self.command {
-            Command::Serve { listen, .. } => *listen,
-            _ => None,
+        let (listen, read_only) = match &self.command {
+            Command::Serve {
+                listen, read_only, ..
+            } => (*listen, read_only.then_some(true)),
+            _ => (None, None),
         };
         FlagOverrides {
             data_dir: self.data_dir.clone(),
@@ -149,6 +155,7 @@ impl Cli {
                 format: self.log_format,
                 level: self.log_level.clone(),
             },
+            server: crate::config::ServerOverrides { read_only },
         }
     }
 
@@ -175,6 +182,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         Command::Serve {
             demo: with_demo, ..
         } => {
+            if with_demo && config.server.read_only {
+                return Err(AppError::InvalidInput(
+                    "--demo writes the demo dataset and --read-only (server.read_only) writes nothing: give one of them".to_owned(),
+                ));
+            }
             let ready = startup::prepare(&config).await?;
             if with_demo {
                 demo::fill_if_empty(&ready.db, &ready.taxonomy, DemoSize::default()).await?;

@@ -71,6 +71,10 @@ pub struct ServerConfig {
     /// Proxies (IP addresses or CIDR ranges such as `10.0.0.0/8`) whose `Forwarded` /
     /// `X-Forwarded-For` headers name the client; from any other peer both are ignored.
     pub trusted_proxies: Vec<String>,
+    /// Serve reads only, from a database this server may not write (a PostgreSQL hot
+    /// standby): no migrations or start-up writes, mutations refused, no cursor kept.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -341,6 +345,7 @@ impl Default for Config {
                 max_connections: 0,
                 metrics: true,
                 trusted_proxies: Vec::new(),
+                read_only: false,
             },
             database: DatabaseConfig {
                 max_connections: 8,
@@ -386,6 +391,20 @@ pub struct FlagOverrides {
     pub listen: Option<SocketAddr>,
     #[serde(skip_serializing_if = "LogOverrides::is_empty")]
     pub log: LogOverrides,
+    #[serde(skip_serializing_if = "ServerOverrides::is_empty")]
+    pub server: ServerOverrides,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerOverrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+}
+
+impl ServerOverrides {
+    fn is_empty(&self) -> bool {
+        self.read_only.is_none()
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

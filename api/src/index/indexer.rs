@@ -198,16 +198,19 @@ pub fn start(
     engine: SearchEngine,
     config: &IndexConfig,
 ) -> Result<(IndexHandle, Indexer), IndexError> {
-    start_with(db, engine, config, Vec::new())
+    start_with(db, engine, config, Vec::new(), false)
 }
 
 /// [`start`], its PostgreSQL listener also waking `followers` (the event feed) on their
-/// channels.
+/// channels. `read_only`: the database may not be written (a hot standby), so no cursor
+/// is kept, nothing pruned, and nothing listened for (a standby cannot `LISTEN`; the
+/// indexer polls).
 pub fn start_with(
     db: DatabaseConnection,
     engine: SearchEngine,
     config: &IndexConfig,
     followers: Vec<listen::Follower>,
+    read_only: bool,
 ) -> Result<(IndexHandle, Indexer), IndexError> {
     let needs_rebuild = match engine.opened() {
         makermatch_search::Opened::Recreated { reason } => Some(reason.clone()),
@@ -263,9 +266,9 @@ pub fn start_with(
         prune_interval: Duration::from_millis(config.prune_interval_ms.max(1)),
         cursor_saved: Instant::now(),
         pruned: Instant::now(),
+        read_only,
     };
-    let listener = config
-        .listen
+    let listener = (config.listen && !read_only)
         .then(|| {
             let mut followers = followers;
             followers.push((OUTBOX_CHANNEL, wake));
@@ -305,6 +308,8 @@ struct Worker {
     /// When this replica last wrote its cursor (it is refreshed while idle, so a quiet
     /// cursor means a replica that is down).
     cursor_saved: Instant,
+    /// The database may not be written: no cursor, no pruning.
+    read_only: bool,
     pruned: Instant,
 }
 
@@ -471,6 +476,9 @@ impl Worker {
     /// not applied) and prunes the outbox now and then. Failures are logged, never fatal:
     /// both are retried at the next idle moment.
     async fn upkeep(&mut self) {
+        if self.read_only {
+            return;
+        }
         let heartbeat =
             (self.cursor_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
         if self.cursor_saved.elapsed() >= heartbeat
@@ -583,6 +591,9 @@ impl Worker {
     /// Records how far this replica got, so outbox pruning never removes rows it needs.
     async fn save_cursor(&mut self, seq: i64) -> Result<(), DbErr> {
         self.cursor_saved = Instant::now();
+        if self.read_only {
+            return Ok(());
+        }
         let row = index_cursor::ActiveModel {
             replica: Set(self.replica.clone()),
             applied_seq: Set(seq),

@@ -77,6 +77,7 @@ pub async fn serve(
         engine,
         &config.index,
         vec![(crate::db::dialect::EVENTS_CHANNEL, events.waker())],
+        config.server.read_only,
     )?;
     let listener = TcpListener::bind(config.listen)
         .await
@@ -90,10 +91,13 @@ pub async fn serve(
     })?;
     let deployment = DeploymentIssuer::for_config(config, addr)?;
     let credential_verifier = deployment.verifier(config)?;
-    let recheck = tokio::spawn(crate::services::credentials::recheck::run(
-        db.clone(),
-        credential_verifier.clone(),
-    ));
+    // Re-checking stores outcomes: the primary's replicas do it.
+    let recheck = (!config.server.read_only).then(|| {
+        tokio::spawn(crate::services::credentials::recheck::run(
+            db.clone(),
+            credential_verifier.clone(),
+        ))
+    });
     tracing::info!(did = deployment.did(), "signing credentials as");
     let schema = build_schema(
         db.clone(),
@@ -108,8 +112,14 @@ pub async fn serve(
         config.graphql.list_cache_rows,
         index.applied_watch(),
     );
-    let rate_limits = crate::auth::rate::RateLimits::shared(config.auth.rate_limit_per_minute, &db);
+    let rate_limits = if config.server.read_only {
+        // Sharing the budget writes to the database.
+        crate::auth::rate::RateLimits::new(config.auth.rate_limit_per_minute)
+    } else {
+        crate::auth::rate::RateLimits::shared(config.auth.rate_limit_per_minute, &db)
+    };
     let app = routes::router(routes::AppState {
+        read_only: config.server.read_only,
         db,
         index,
         schema,
@@ -144,7 +154,9 @@ pub async fn serve(
             tracing::info!("shutting down: finishing requests in flight");
         })
         .await;
-        recheck.abort();
+        if let Some(recheck) = recheck {
+            recheck.abort();
+        }
         event_feed.stop().await;
         indexer.stop().await;
         Ok(())

@@ -52,6 +52,8 @@ pub struct AppState {
     pub graphql: GraphqlConfig,
     pub verifier: Verifier,
     pub rate_limits: RateLimits,
+    /// Mutations are refused (`server.read_only`).
+    pub read_only: bool,
     /// Whose `Forwarded` / `X-Forwarded-For` headers name the client.
     pub trusted_proxies: Arc<TrustedProxies>,
     /// What facility lists show under each facility, shared by all requests; `None` when
@@ -101,7 +103,11 @@ pub fn router(state: AppState) -> Router {
         max_body_bytes: state.graphql.max_body_bytes,
         request_timeout_ms: state.graphql.request_timeout_ms,
     };
-    let admission = Arc::new(Admission::new(&state.graphql, state.parsed_queries.clone()));
+    let admission = Arc::new(Admission::new(
+        &state.graphql,
+        state.parsed_queries.clone(),
+        state.read_only,
+    ));
     Router::new()
         .route(
             "/graphql",

@@ -29,10 +29,12 @@ pub struct Admission {
     introspection: bool,
     max_complexity: usize,
     max_response_bytes: usize,
+    /// Mutations are refused: this server may not write (`server.read_only`).
+    read_only: bool,
 }
 
 impl Admission {
-    pub fn new(config: &GraphqlConfig, parsed: Arc<ParsedQueries>) -> Admission {
+    pub fn new(config: &GraphqlConfig, parsed: Arc<ParsedQueries>, read_only: bool) -> Admission {
         Admission {
             parsed,
             max_aliases: config.max_aliases,
@@ -42,6 +44,7 @@ impl Admission {
             introspection: config.introspection,
             max_complexity: config.max_complexity,
             max_response_bytes: config.max_response_bytes,
+            read_only,
         }
     }
 
@@ -56,6 +59,12 @@ impl Admission {
         check_aliases(&doc, self.max_aliases)?;
         check_fields(&doc, self.max_fields)?;
         check_depth(&doc, self.max_depth, self.introspection)?;
+        if self.read_only && runs_a_mutation(&doc, request.operation_name.as_deref()) {
+            return Err(refusal(
+                Code::Forbidden,
+                "this server serves reads only (server.read_only): send mutations to a replica on the primary database",
+            ));
+        }
         request.set_parsed_query(ExecutableDocument::clone(&doc));
         Ok(())
     }
@@ -265,6 +274,23 @@ impl<'a> FieldCounter<'a> {
         let n = self.count(&def.node.selection_set.node);
         self.counted.insert(key.as_str(), Some(n));
         n
+    }
+}
+
+/// Whether the operation a request runs is a mutation; when the name does not single one
+/// out, whether any could be.
+fn runs_a_mutation(doc: &ExecutableDocument, name: Option<&str>) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let mutation = |ty: OperationType| ty == OperationType::Mutation;
+    match &doc.operations {
+        DocumentOperations::Single(op) => mutation(op.node.ty),
+        DocumentOperations::Multiple(ops) => match name {
+            Some(name) => ops
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .is_none_or(|(_, op)| mutation(op.node.ty)),
+            None => ops.values().any(|op| mutation(op.node.ty)),
+        },
     }
 }
 
