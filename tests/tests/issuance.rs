@@ -28,6 +28,11 @@ async fn get(app: &TestApp, url: &str) -> (reqwest::StatusCode, String, Value) {
 /// Runs the independent verifier on `credential`; its exit code (0 verified, 1 not, 3
 /// verified but revoked), or `None` when Node or its packages cannot be had.
 fn independent_verdict(credential: &Value, base: &str) -> Option<i32> {
+    independent_verdict_with(credential, base, &[])
+}
+
+/// `independent_verdict` with more arguments (`--presentation --challenge C`).
+fn independent_verdict_with(credential: &Value, base: &str, more: &[&str]) -> Option<i32> {
     setup::node_modules("independent credential verifier (Digital Bazaar)")?;
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), credential.to_string()).unwrap();
@@ -40,6 +45,7 @@ fn independent_verdict(credential: &Value, base: &str) -> Option<i32> {
                 "--base",
                 base,
             ])
+            .args(more)
             .current_dir(setup::clients_dir())
             .output()
             .unwrap()
@@ -248,13 +254,49 @@ async fn a_passport_leaves_as_a_presentation_and_comes_back_in_whole() {
 
         let token = a.token_for(Role::Maker, "ama", Some(created["uuid"].as_str().unwrap().parse().unwrap()), None);
         let body = a
-            .gql_as(Some(&token), "{ myPassport(format: VERIFIABLE_PRESENTATION) }", json!({}))
+            .gql_as(
+                Some(&token),
+                "{ myPassport(format: VERIFIABLE_PRESENTATION, challenge: \"nonce-8d1f\", domain: \"verifier.example\") }",
+                json!({}),
+            )
             .await;
         let vp = body["data"]["myPassport"].clone();
         assert_eq!(vp["type"][0], "VerifiablePresentation", "{body}");
+        // The deployment vouches for the whole, bound to the verifier's nonce and domain.
+        let proof = &vp["proof"];
+        assert_eq!(proof["proofPurpose"], "authentication", "{vp}");
+        assert_eq!(proof["challenge"], "nonce-8d1f");
+        assert_eq!(proof["domain"], "verifier.example");
+        let bound = ["--presentation", "--challenge", "nonce-8d1f", "--domain", "verifier.example"];
+        if let Some(code) = independent_verdict_with(&vp, &a.base, &bound) {
+            assert_eq!(code, 0, "the presentation verifies independently");
+            let replayed = ["--presentation", "--challenge", "another-nonce", "--domain", "verifier.example"];
+            assert_eq!(
+                independent_verdict_with(&vp, &a.base, &replayed),
+                Some(1),
+                "not for another challenge"
+            );
+            let mut edited = vp.clone();
+            edited["holder"] = json!("urn:uuid:00000000-0000-0000-0000-000000000000");
+            assert_eq!(independent_verdict_with(&edited, &a.base, &bound), Some(1), "nor edited");
+        }
+        // A challenge only binds a presentation.
+        let plain = a
+            .gql_as(Some(&token), "{ myPassport(challenge: \"x\") }", json!({}))
+            .await;
+        assert_eq!(plain["errors"][0]["extensions"]["field"], "challenge", "{plain}");
         let members = vp["verifiableCredential"].as_array().unwrap();
         assert_eq!(members.len(), 3, "two as received and the passport: {vp}");
-        assert_eq!(members[0], signed, "the original, proof and all");
+        // JSON-LD originals travel enveloped, byte for byte as received.
+        let enveloped = members[0]["id"].as_str().unwrap();
+        let encoded = enveloped.strip_prefix("data:application/vc;base64,").expect(enveloped);
+        use base64::Engine;
+        let original: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::STANDARD.decode(encoded).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(members[0]["type"], "EnvelopedVerifiableCredential");
+        assert_eq!(original, signed, "the original, proof and all");
         assert_eq!(members[1]["id"], format!("data:application/vc+jwt,{jwt}"));
         let passport = &members[2];
         assert_eq!(passport["type"][1], "MakerPassportCredential");

@@ -32,10 +32,23 @@ pub enum PassportFormat {
     /// verification outcomes).
     #[default]
     Json,
-    /// A W3C Verifiable Presentation: the credentials as received, each with its own proof,
-    /// and a passport credential signed by this deployment summing up the skills with what
-    /// verifies each. Public fields only: no contact, birth date, nationality or position.
+    /// A W3C Verifiable Presentation signed by this deployment (an `authentication` proof,
+    /// with the verifier's `challenge` and `domain` when given): the credentials as
+    /// received, each with its own proof, and a passport credential signed by this
+    /// deployment summing up the skills with what verifies each. Public fields only: no
+    /// contact, birth date, nationality or position.
     VerifiablePresentation,
+}
+
+/// A verifier's nonce or domain, as bound into a presentation's proof.
+fn binding_text(field: &str, value: Option<String>) -> Result<Option<String>> {
+    match value.map(|v| v.trim().to_owned()) {
+        Some(v) if v.is_empty() || v.len() > 512 => Err(super::error::bad_input(
+            field,
+            "give 1 to 512 characters (the verifier's value), or leave it out",
+        )),
+        other => Ok(other),
+    }
 }
 
 async fn export(
@@ -43,14 +56,30 @@ async fn export(
     actor: &Actor,
     id: Uuid,
     format: PassportFormat,
+    binding: (Option<String>, Option<String>),
 ) -> Result<Json<serde_json::Value>> {
+    let (challenge, domain) = binding;
     if format == PassportFormat::VerifiablePresentation {
+        let binding = presentation::Binding {
+            challenge: binding_text("challenge", challenge)?,
+            domain: binding_text("domain", domain)?,
+        };
         let db = ctx.data::<DatabaseConnection>()?;
         let deployment = ctx.data::<DeploymentIssuer>()?;
-        let value = presentation::presentation(db, deployment, id)
+        let value = presentation::presentation(db, deployment, id, binding)
             .await
             .map_err(from_service)?;
         return Ok(Json(value));
+    }
+    if challenge.is_some() || domain.is_some() {
+        return Err(super::error::bad_input(
+            if challenge.is_some() {
+                "challenge"
+            } else {
+                "domain"
+            },
+            "binds a signed presentation: ask for format: VERIFIABLE_PRESENTATION",
+        ));
     }
     let home = if actor.maker_id == Some(id) {
         Home::Include
@@ -78,6 +107,14 @@ impl PassportQuery {
             desc = "JSON (every field) or a signed VERIFIABLE_PRESENTATION."
         )]
         format: PassportFormat,
+        #[graphql(
+            desc = "With VERIFIABLE_PRESENTATION: the verifier's nonce, bound into the presentation's proof so it cannot be replayed."
+        )]
+        challenge: Option<String>,
+        #[graphql(
+            desc = "With VERIFIABLE_PRESENTATION: the verifier's domain, bound into the presentation's proof."
+        )]
+        domain: Option<String>,
     ) -> Result<Json<serde_json::Value>> {
         let actor = require(ctx, Rule::SignedIn)?;
         let Some(id) = actor.maker_id else {
@@ -89,7 +126,7 @@ impl PassportQuery {
                 ),
             ));
         };
-        export(ctx, actor, id, format).await
+        export(ctx, actor, id, format, (challenge, domain)).await
     }
 
     /// Maker `makerId`'s passport as one JSON document, like `myPassport`: for the maker
@@ -104,10 +141,18 @@ impl PassportQuery {
             desc = "JSON (every field) or a signed VERIFIABLE_PRESENTATION."
         )]
         format: PassportFormat,
+        #[graphql(
+            desc = "With VERIFIABLE_PRESENTATION: the verifier's nonce, bound into the presentation's proof so it cannot be replayed."
+        )]
+        challenge: Option<String>,
+        #[graphql(
+            desc = "With VERIFIABLE_PRESENTATION: the verifier's domain, bound into the presentation's proof."
+        )]
+        domain: Option<String>,
     ) -> Result<Json<serde_json::Value>> {
         let id = expect_id("makerId", &maker_id, NodeType::Maker)?;
         let actor = require(ctx, Rule::MakerOrStaff(id))?;
-        export(ctx, actor, id, format).await
+        export(ctx, actor, id, format, (challenge, domain)).await
     }
 }
 

@@ -29,6 +29,7 @@ use crate::db::{Snapshot, dialect};
 use crate::error::AppError;
 use crate::services::credentials::verification::format::looks_like_jws;
 use crate::services::credentials::verification::{CredentialVerifier, Incoming, vc_jwt};
+use crate::services::issuance::presentation::{JSON_LD_ENVELOPE, JWT_ENVELOPE};
 use detect::Document;
 use record::{Parsed, Position, RecordKind, Rejection};
 pub use report::ImportSummary;
@@ -173,16 +174,28 @@ fn presentation_members(
                     .is_some_and(|t| t.iter().any(|t| t == "MakerPassportCredential"))
             })
             .filter_map(|m| {
-                let enveloped = m["id"]
-                    .as_str()
-                    .and_then(|id| id.strip_prefix("data:application/vc+jwt,"))
-                    .map(str::to_owned);
-                match enveloped {
-                    Some(jwt) => vc_jwt::read(&jwt)
+                let id = m["id"].as_str().unwrap_or_default();
+                if let Some(jwt) = id.strip_prefix(JWT_ENVELOPE) {
+                    let jwt = jwt.to_owned();
+                    return vc_jwt::read(&jwt)
                         .ok()
-                        .map(|c| (c.credential, Some(Incoming::Jws(jwt)))),
-                    None => Some((m, None)),
+                        .map(|c| (c.credential, Some(Incoming::Jws(jwt))));
                 }
+                let json_ld = [JSON_LD_ENVELOPE, "data:application/vc+ld+json;base64,"]
+                    .iter()
+                    .find_map(|prefix| id.strip_prefix(prefix));
+                if let Some(encoded) = json_ld {
+                    use base64::Engine;
+                    let text = base64::engine::general_purpose::STANDARD
+                        .decode(encoded.trim())
+                        .ok()
+                        .and_then(|bytes| String::from_utf8(bytes).ok())?;
+                    return Incoming::from_stored(&text).and_then(|incoming| match &incoming {
+                        Incoming::Json { value, .. } => Some((value.clone(), Some(incoming))),
+                        Incoming::Jws(_) => None,
+                    });
+                }
+                Some((m, None))
             })
             .collect(),
     )

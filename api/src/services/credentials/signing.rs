@@ -10,7 +10,7 @@ use ssi_claims::data_integrity::suites::EdDsaRdfc2022;
 use ssi_claims::data_integrity::{CryptographicSuite, DataIntegrityDocument, ProofOptions};
 use ssi_dids_core::DIDResolver;
 use ssi_jwk::JWK;
-use ssi_verification_methods::{Multikey, ReferenceOrOwned, SingleSecretSigner};
+use ssi_verification_methods::{Multikey, ProofPurpose, ReferenceOrOwned, SingleSecretSigner};
 
 use super::verification::contexts::contexts;
 use super::verification::keys::PrefetchedWeb;
@@ -113,13 +113,40 @@ impl IssuerKey {
 
     /// Adds an `assertionMethod` proof to `unsigned` (which names this key's issuer).
     pub async fn sign(&self, unsigned: Value) -> Result<Value, String> {
+        self.sign_for(unsigned, ProofPurpose::Assertion, None, None)
+            .await
+    }
+
+    /// Adds an `authentication` proof to a presentation: this key vouches for it, bound
+    /// to the verifier's `challenge` and `domain` when given (so it cannot be replayed
+    /// to another verifier or another request).
+    pub async fn sign_presentation(
+        &self,
+        unsigned: Value,
+        challenge: Option<String>,
+        domain: Option<String>,
+    ) -> Result<Value, String> {
+        self.sign_for(unsigned, ProofPurpose::Authentication, challenge, domain)
+            .await
+    }
+
+    async fn sign_for(
+        &self,
+        unsigned: Value,
+        purpose: ProofPurpose,
+        challenge: Option<String>,
+        domain: Option<String>,
+    ) -> Result<Value, String> {
         let document: DataIntegrityDocument =
             serde_json::from_value(unsigned).map_err(|e| format!("not a JSON-LD document: {e}"))?;
         let resolver = (DIDKey, DIDJWK, self.web.clone()).into_vm_resolver::<Multikey>();
         let signer = SingleSecretSigner::new(self.jwk.clone());
         let method = iref::IriBuf::new(self.method.clone())
             .map_err(|e| format!("bad verification method id: {e}"))?;
-        let options = ProofOptions::from_method(ReferenceOrOwned::Reference(method));
+        let mut options = ProofOptions::from_method(ReferenceOrOwned::Reference(method));
+        options.proof_purpose = purpose;
+        options.challenge = challenge;
+        options.domains = domain.into_iter().collect();
         let environment = SignatureEnvironment {
             json_ld_loader: contexts(),
             eip712_loader: (),

@@ -1,11 +1,15 @@
 //! A maker's passport as a W3C Verifiable Presentation: their credentials as received, each
-//! with its own proof (a VC-JWT enveloped as `data:application/vc+jwt,…`), and a passport
-//! credential this deployment signs, summing up their skills with what verifies each. Only
+//! with its own proof, enveloped (`data:application/vc;base64,…` for JSON-LD,
+//! `data:application/vc+jwt,…` for a VC-JWT), and a passport
+//! credential this deployment signs, summing up their skills with what verifies each; the
+//! deployment, which hosts the passport, signs the whole (`authentication`, with the
+//! verifier's challenge and domain when given). Only
 //! what the public sees of a passport goes into the summary: no contact, birth date,
 //! nationality or position. Import reads such a presentation back.
 
 use std::collections::{HashMap, HashSet};
 
+use base64::Engine;
 use chrono::{SecondsFormat, Utc};
 use makermatch_entities::{
     achievement, achievement_alignment, credential, issuer, maker, skill, skill_claim,
@@ -19,11 +23,26 @@ use crate::services::credentials::evidence;
 use crate::services::credentials::verification::{Incoming, Status};
 use crate::services::{ServiceError, ServiceResult};
 
-/// The presentation of maker `id`'s passport, signed by the deployment.
+/// How a credential received as JSON-LD (with its embedded proof) travels in a presentation.
+pub const JSON_LD_ENVELOPE: &str = "data:application/vc;base64,";
+
+/// How a VC-JWT travels in a presentation.
+pub const JWT_ENVELOPE: &str = "data:application/vc+jwt,";
+
+/// What a verifier asks the presentation to be bound to (its nonce and its domain).
+#[derive(Debug, Clone, Default)]
+pub struct Binding {
+    pub challenge: Option<String>,
+    pub domain: Option<String>,
+}
+
+/// The presentation of maker `id`'s passport, signed by the deployment (an
+/// `authentication` proof, bound to `binding`).
 pub async fn presentation<C: ConnectionTrait>(
     db: &C,
     deployment: &DeploymentIssuer,
     id: Uuid,
+    binding: Binding,
 ) -> ServiceResult<Value> {
     let m = maker::Entity::find_by_id(id)
         .one(db)
@@ -92,14 +111,23 @@ pub async fn presentation<C: ConnectionTrait>(
             "verification": c.verification_status,
             "countsAsVerified": counts,
         }));
-        match c.document.as_deref().and_then(Incoming::from_stored) {
-            Some(Incoming::Json { value, .. }) => originals.push(value),
-            Some(Incoming::Jws(jwt)) => originals.push(json!({
+        // Enveloped, each byte as received: the presentation's proof then covers a data
+        // URL rather than the credential's own JSON-LD (which verifiers expand differently
+        // when it is nested), and the original's proof is checked on the original.
+        let envelope = match c.document.as_deref().and_then(Incoming::from_stored) {
+            Some(Incoming::Json { text, .. }) => Some(format!(
+                "{JSON_LD_ENVELOPE}{}",
+                base64::engine::general_purpose::STANDARD.encode(text)
+            )),
+            Some(Incoming::Jws(jwt)) => Some(format!("{JWT_ENVELOPE}{jwt}")),
+            None => None,
+        };
+        if let Some(id) = envelope {
+            originals.push(json!({
                 "@context": ["https://www.w3.org/ns/credentials/v2"],
                 "type": "EnvelopedVerifiableCredential",
-                "id": format!("data:application/vc+jwt,{jwt}"),
-            })),
-            None => {}
+                "id": id,
+            }));
         }
     }
     let claims = skill_claim::Entity::find()
@@ -152,11 +180,21 @@ pub async fn presentation<C: ConnectionTrait>(
         .await
         .map_err(|e| ServiceError::Conflict(format!("cannot sign the passport: {e}")))?;
     originals.push(passport);
-    Ok(json!({
+    let unsigned = json!({
         "@context": ["https://www.w3.org/ns/credentials/v2"],
         "type": ["VerifiablePresentation"],
         "id": format!("urn:uuid:{}", Uuid::now_v7()),
         "holder": subject,
         "verifiableCredential": originals,
-    }))
+    });
+    deployment
+        .key()
+        .sign_presentation(unsigned, binding.challenge, binding.domain)
+        .await
+        .map_err(|e| {
+            ServiceError::Conflict(format!(
+                "cannot sign the presentation: {e}; a credential written with a JSON-LD context \
+                 this deployment does not ship cannot be presented signed"
+            ))
+        })
 }
