@@ -351,6 +351,66 @@ mod tests {
     }
 
     #[test]
+    fn every_tsdc_code_of_okh_losh_resolves() {
+        let t = Taxonomy::builtin().unwrap();
+        for (code, id) in [
+            ("3DP", "3d-printing"),
+            ("ASM", "assembly"),
+            ("CIR", "electronics-manufacturing"),
+            ("CNC", "cnc-machining"),
+            ("LAS", "laser-cutting"),
+            ("MEC", "mechanical-assembly"),
+            ("PCB", "pcb-fabrication"),
+            ("POST", "finishing"),
+            ("SHEET", "sheet-metal-fabrication"),
+            ("WEL", "welding"),
+        ] {
+            let got = t.resolve_process(code).map(|r| r.id);
+            assert_eq!(got.as_deref(), Some(id), "TsDC {code}");
+            let lower = t.resolve_process(&code.to_ascii_lowercase()).map(|r| r.id);
+            assert_eq!(lower.as_deref(), Some(id), "TsDC {code} in lower case");
+        }
+    }
+
+    #[test]
+    fn arc_welding_covers_every_arc_process_and_packaging_is_not_assembly() {
+        let t = Taxonomy::builtin().unwrap();
+        let arc = t.resolve_process("arc welding").map(|r| r.id);
+        assert_eq!(arc.as_deref(), Some("arc-welding"));
+        for shop in [
+            "mig-welding",
+            "tig-welding",
+            "stick-welding",
+            "flux-cored-arc-welding",
+        ] {
+            assert!(t.satisfies(shop, "arc-welding"), "{shop} does arc welding");
+            assert!(t.satisfies(shop, "welding"), "{shop} still welds");
+        }
+        assert!(!t.satisfies("spot-welding", "arc-welding"));
+        assert!(!t.satisfies("arc-welding", "tig-welding"));
+        assert!(!t.satisfies("packaging", "assembly"));
+        assert!(!t.satisfies("assembly", "packaging"));
+        assert_eq!(
+            t.resolve_process("SMAW").map(|r| r.id).as_deref(),
+            Some("stick-welding")
+        );
+    }
+
+    #[test]
+    fn names_shops_write_for_their_processes_resolve() {
+        let t = Taxonomy::builtin().unwrap();
+        for (term, id) in [
+            ("FDM 3D Printing", "fdm"),
+            ("sheet metal forming", "sheet-metal-fabrication"),
+            ("Precision machining", "cnc-machining"),
+            ("electronic circuitry", "electronics-manufacturing"),
+        ] {
+            let got = t.resolve_process(term).map(|r| (r.id, r.confidence));
+            assert_eq!(got, Some((id.to_owned(), 1.0)), "{term}");
+        }
+    }
+
+    #[test]
     fn terms_resolve_every_way_real_data_writes_them() {
         use crate::resolve::MatchedBy;
         let t = Taxonomy::builtin().unwrap();

@@ -523,6 +523,12 @@ async fn makers_badges_and_manifests_link_up() {
             loom_reqs.iter().any(|q| q.term == "3d-printing")
                 && loom_reqs.iter().any(|q| q.term == "laser-cutting")
         );
+        // The module's own TsDC code (MEC, a mechanical assembly) names a process too.
+        assert!(
+            loom_reqs.iter().any(|q| q.term == "mechanical-assembly"),
+            "{:?}",
+            loom_reqs.iter().map(|q| &q.term).collect::<Vec<_>>()
+        );
     })
     .await;
 }
