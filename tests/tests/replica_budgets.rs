@@ -48,10 +48,11 @@ async fn a_tokens_budget_holds_across_three_replicas() {
     }
     let total: u32 = admitted.iter().sum();
     println!("admitted {admitted:?} (total {total}), refused {refused}");
-    // A few may be stranded in one replica's lease, a few admitted while a lease was
-    // being fetched; never the three budgets separate replicas would give.
+    // Up to a lease per replica may be stranded, and up to four admitted per replica
+    // while a lease was being fetched (the most a replica runs ahead of the database);
+    // never the three budgets separate replicas would give.
     assert!(
-        (BUDGET - 3..=BUDGET + 6).contains(&total),
+        (BUDGET - 3..=BUDGET + 12).contains(&total),
         "admitted {total} of {} across the replicas, budget {BUDGET}: {admitted:?}",
         3 * BUDGET
     );
