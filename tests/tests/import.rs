@@ -697,3 +697,62 @@ async fn a_file_that_is_not_utf8_is_refused_not_garbled() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn an_inactive_or_expired_pss_account_is_not_a_public_profile() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let account = |id: &str, name: &str, extra: serde_json::Value| {
+            let mut a = serde_json::json!({
+                "username": name.to_lowercase(),
+                "id": id,
+                "type": "maker",
+                "publicProfile": true,
+                "personal": { "firstName": name, "lastName": "Mensah" }
+            });
+            for (k, v) in extra.as_object().unwrap() {
+                a[k] = v.clone();
+            }
+            a
+        };
+        let records = serde_json::json!([
+            account(
+                "7d0f3c1e-2222-4a55-9b11-000000000001",
+                "Active",
+                serde_json::json!({ "active": true, "expirationDate": "2099-01-01T00:00:00Z" })
+            ),
+            account(
+                "7d0f3c1e-2222-4a55-9b11-000000000002",
+                "Inactive",
+                serde_json::json!({ "active": false })
+            ),
+            account(
+                "7d0f3c1e-2222-4a55-9b11-000000000003",
+                "Expired",
+                serde_json::json!({ "active": true, "expirationDate": "2020-01-01T00:00:00Z" })
+            ),
+        ]);
+        let summary = import_text(
+            &r.db,
+            &r.taxonomy,
+            &Default::default(),
+            "accounts.json",
+            &records.to_string(),
+            Some(ImportFormat::Pss),
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(summary.counts(RecordKind::Maker).imported, 3, "{summary}");
+        for (name, public) in [("Active", true), ("Inactive", false), ("Expired", false)] {
+            let m = Maker::find()
+                .filter(maker::Column::FirstName.eq(name))
+                .one(&r.db)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(m.public_profile, public, "{name}");
+        }
+    })
+    .await;
+}

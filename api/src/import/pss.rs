@@ -87,6 +87,23 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
     if let Some(v) = o.get(&["publicProfile", "public"]) {
         input.public_profile = values::flag("publicProfile", v)?.unwrap_or(true);
     }
+    // An account that is not active, or has expired (PSS user schema `active`,
+    // `expirationDate`), is nobody's public profile, whatever else the record says.
+    let active = o
+        .get(&["active"])
+        .map(|v| values::flag("active", v))
+        .transpose()?
+        .flatten()
+        .unwrap_or(true);
+    let expired = o
+        .get(&["expirationDate"])
+        .map(|v| values::timestamp("expirationDate", v))
+        .transpose()?
+        .flatten()
+        .is_some_and(|at| at <= chrono::Utc::now());
+    if !active || expired {
+        input.public_profile = false;
+    }
     if let Some(v) = o.get(&["shareExactLocation"]) {
         input.share_exact_location = values::flag("shareExactLocation", v)?.unwrap_or(false);
     }
