@@ -756,3 +756,74 @@ async fn an_inactive_or_expired_pss_account_is_not_a_public_profile() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_minimal_facility_is_a_facility_and_a_named_format_always_wins() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let text = |r: &Ready, label: &'static str, body: String, format| {
+            let (db, taxonomy) = (r.db.clone(), r.taxonomy.clone());
+            async move {
+                import_text(
+                    &db,
+                    &taxonomy,
+                    &Default::default(),
+                    label,
+                    &body,
+                    format,
+                    false,
+                )
+                .await
+            }
+        };
+        // OKW v1.0's smallest facility: no status, no equipment, no coordinates.
+        let minimal = serde_json::json!({
+            "name": "Kisumu Print Lab",
+            "location": { "address": { "country": "Kenya", "locality": "Kisumu" } },
+            "manufacturingProcesses": ["https://en.wikipedia.org/wiki/3D_printing"],
+            "typicalMaterials": ["PLA"]
+        });
+        let found = text(&r, "minimal.json", minimal.to_string(), None)
+            .await
+            .unwrap();
+        assert_eq!(found.counts(RecordKind::Facility).imported, 1, "{found}");
+        assert_eq!(found.counts(RecordKind::Job).imported, 0, "{found}");
+        let named = text(
+            &r,
+            "minimal.json",
+            minimal.to_string(),
+            Some(ImportFormat::Okw),
+        )
+        .await
+        .unwrap();
+        assert_eq!(named.counts(RecordKind::Facility).unchanged, 1, "{named}");
+
+        // A record that looks like a manifest is still read as the format named.
+        let manifest_like = serde_json::json!({
+            "title": "Eldoret Works",
+            "name": "Eldoret Works",
+            "manufacturingProcesses": ["welding"],
+            "toolList": ["angle grinder"]
+        });
+        let detected = text(&r, "works.json", manifest_like.to_string(), None)
+            .await
+            .unwrap();
+        assert_eq!(detected.counts(RecordKind::Job).imported, 1, "{detected}");
+        let as_okw = text(
+            &r,
+            "works.json",
+            manifest_like.to_string(),
+            Some(ImportFormat::Okw),
+        )
+        .await
+        .unwrap();
+        assert_eq!(as_okw.counts(RecordKind::Facility).imported, 1, "{as_okw}");
+        let works = Facility::find()
+            .filter(facility::Column::Name.eq("Eldoret Works"))
+            .count(&r.db)
+            .await
+            .unwrap();
+        assert_eq!(works, 1);
+    })
+    .await;
+}

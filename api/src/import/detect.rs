@@ -85,6 +85,22 @@ pub fn classify(record: &Value) -> Option<ImportFormat> {
     }
 }
 
+/// Whether a record can be read as `format`: it has what that format's records are
+/// recognised by, whichever format detection would prefer.
+pub fn fits(format: ImportFormat, record: &Value) -> bool {
+    let Some(o) = Obj::from(record) else {
+        return false;
+    };
+    match format {
+        ImportFormat::Okw => okw::looks_like(&o),
+        ImportFormat::IopaMap => iopa_map::looks_like(&o),
+        ImportFormat::Pss => pss::looks_like(&o),
+        ImportFormat::OpenBadges => badges::looks_like(&o),
+        ImportFormat::Okh | ImportFormat::OkhToml => okh::looks_like(&o),
+        ImportFormat::MachineCatalog => false,
+    }
+}
+
 /// 1-based line on which each top-level element of a JSON array starts, when the
 /// document is an array; used to point at rejected records.
 pub fn json_array_lines(text: &str) -> Vec<usize> {

@@ -314,8 +314,12 @@ impl<'a> RecordStream<'a> {
             return Ok(());
         }
         if self.format.is_none() {
+            // A format the caller names wins over detection wherever the records can be
+            // that format (a facility with a manufacturing process is also what a manifest
+            // looks like); records that cannot be refuse the file rather than become
+            // nonsense.
             match (self.claimed, detect::classify(&item)) {
-                (Some(f), Some(d)) if !compatible(f, d) => {
+                (Some(f), Some(d)) if !compatible(f, d) && !detect::fits(f, &item) => {
                     return Err(format!(
                         "this is not {} data: its records look like {}",
                         f.name(),

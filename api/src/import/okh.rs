@@ -16,8 +16,21 @@ use crate::services::jobs::{JobInput, RequirementInput};
 pub const SOURCE: &str = "okh";
 
 pub fn looks_like(o: &Obj) -> bool {
+    // `manufacturingProcesses` is in OKW too; a manifest is told by a version or a field
+    // only OKH has, a facility by a field only OKW has (its location above all).
+    let facility = o.has(&[
+        "facilityStatus",
+        "equipment",
+        "gpsCoordinates",
+        "location",
+        "typicalMaterials",
+        "typicalBatchSize",
+        "accessType",
+        "owner",
+    ]);
     o.has(&["okhv", "okhManifestVersion", "okh-manifest-version"])
         || (o.has(&["title", "name"])
+            && !facility
             && o.has(&[
                 "manufacturingProcesses",
                 "toolList",
@@ -26,8 +39,7 @@ pub fn looks_like(o: &Obj) -> bool {
                 "designFiles",
                 "tsdc",
                 "part",
-            ])
-            && !o.has(&["facilityStatus", "equipment", "gpsCoordinates"]))
+            ]))
 }
 
 pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
