@@ -827,3 +827,39 @@ async fn a_minimal_facility_is_a_facility_and_a_named_format_always_wins() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_okh_template_is_refused_not_made_a_job() {
+    let template = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../../shared/data/okw/iop-alliance__open-knowledge-framework/OpenKnowHow/okh.template.yml",
+    );
+    if !template.exists() {
+        println!("skipped: ../shared/data is absent (it is present in CI)");
+        return;
+    }
+    on_each_backend(|t: TestDb| {
+        let template = template.clone();
+        async move {
+            let r = ready(&t).await;
+            let s = import_paths(
+                &r.db,
+                &r.taxonomy,
+                &Default::default(),
+                &[template],
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+            assert_eq!(s.counts(RecordKind::Job).imported, 0, "{s}");
+            assert_eq!(s.rejections.len(), 1, "{s}");
+            assert_eq!(s.rejections[0].field, "title");
+            assert!(
+                s.rejections[0].reason.contains("template placeholder"),
+                "{s}"
+            );
+            assert_eq!(Job::find().count(&r.db).await.unwrap(), 0);
+        }
+    })
+    .await;
+}

@@ -42,6 +42,20 @@ pub fn looks_like(o: &Obj) -> bool {
             ]))
 }
 
+/// A template's stand-in for a value (`[text]`, `[url-or-path]`, `<name>`), not a value.
+fn is_placeholder(text: &str) -> bool {
+    let t = text.trim();
+    let inner = t
+        .strip_prefix('[')
+        .and_then(|r| r.strip_suffix(']'))
+        .or_else(|| t.strip_prefix('<').and_then(|r| r.strip_suffix('>')));
+    inner.is_some_and(|i| {
+        !i.is_empty()
+            && i.chars()
+                .all(|c| c.is_ascii_lowercase() || c == '-' || c == '_' || c == ' ')
+    })
+}
+
 pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
     let mut unresolved = Vec::new();
     let outcome = job(record, taxonomy, &mut unresolved)
@@ -64,6 +78,15 @@ fn job(
     let title = o.text(&["title", "name"]).ok_or_else(|| {
         FieldError::new("title", "an OKH manifest needs a title (v1) or name (LOSH)")
     })?;
+    if is_placeholder(&title) {
+        return Err(FieldError::new(
+            "title",
+            format!(
+                "`{title}` is a template placeholder: this is the OKH template, not a manifest; \
+                 fill in its fields before importing it"
+            ),
+        ));
+    }
     let quantity = match o.get(&["quantity"]) {
         Some(v) => {
             let q = values::number("quantity", v)?;
@@ -162,4 +185,23 @@ fn job(
         }
     }
     Ok(input)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn template_placeholders_are_told_from_titles() {
+        for placeholder in ["[text]", "[url-or-path]", " [language] ", "<name>"] {
+            assert!(super::is_placeholder(placeholder), "{placeholder}");
+        }
+        for title in [
+            "Loom [v2]",
+            "[Prototype] Splint",
+            "OpenFlexure",
+            "[]",
+            "[WIP]",
+        ] {
+            assert!(!super::is_placeholder(title), "{title}");
+        }
+    }
 }
