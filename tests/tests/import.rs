@@ -863,3 +863,40 @@ async fn the_okh_template_is_refused_not_made_a_job() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_pss_skill_list_written_as_one_text_is_several_skills() {
+    on_each_backend(|t: TestDb| async move {
+        let r = ready(&t).await;
+        let record = serde_json::json!([{
+            "username": "wanjiru",
+            "id": "7d0f3c1e-3333-4a55-9b11-000000000001",
+            "type": "maker",
+            "personal": { "firstName": "Wanjiru", "lastName": "Kamau" },
+            "skills": "TIG welding, soldering; sewing"
+        }]);
+        let s = import_text(
+            &r.db,
+            &r.taxonomy,
+            &Default::default(),
+            "wanjiru.json",
+            &record.to_string(),
+            Some(ImportFormat::Pss),
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.counts(RecordKind::Maker).imported, 1, "{s}");
+        let m = Maker::find().one(&r.db).await.unwrap().unwrap();
+        let claims = makermatch_entities::skill_claim::Entity::find()
+            .filter(makermatch_entities::skill_claim::Column::MakerId.eq(m.id))
+            .count(&r.db)
+            .await
+            .unwrap();
+        assert_eq!(
+            claims, 3,
+            "three skills, not one called \"TIG welding, soldering; sewing\""
+        );
+    })
+    .await;
+}

@@ -108,7 +108,19 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
         input.share_exact_location = values::flag("shareExactLocation", v)?.unwrap_or(false);
     }
     location(&o, personal, &mut input)?;
-    for (i, s) in o.list(&["skills"]).into_iter().enumerate() {
+    // "welding, soldering" written as one text is two skills, as a list of them would be.
+    let skills: Vec<Value> = o
+        .list(&["skills"])
+        .into_iter()
+        .flat_map(|s| match s {
+            Value::String(text) => values::split_list(text)
+                .into_iter()
+                .map(Value::String)
+                .collect(),
+            other => vec![other.clone()],
+        })
+        .collect();
+    for (i, s) in skills.iter().enumerate() {
         if let Some(claim) = skill(s, i, taxonomy)? {
             input.skills.push(claim);
         }
