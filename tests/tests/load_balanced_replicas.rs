@@ -227,6 +227,27 @@ async fn statuses(ws: &mut Socket, n: usize) -> Vec<String> {
     out
 }
 
+/// Three replicas (a, b, c) on `t`'s database, each configured by `tweak` after
+/// `replica_config`, behind HAProxy.
+async fn three_behind_haproxy(
+    t: &TestDb,
+    binary: &PathBuf,
+    tweak: fn(&mut Config),
+) -> (Vec<TestApp>, Balancer) {
+    let mut replicas = Vec::new();
+    for name in ["a", "b", "c"] {
+        let mut config = replica_config(t, name);
+        tweak(&mut config);
+        replicas.push(TestApp::spawn_with(t, config).await);
+    }
+    let backends: Vec<(&str, String)> = ["a", "b", "c"]
+        .into_iter()
+        .zip(replicas.iter().map(|r| r.base.clone()))
+        .collect();
+    let lb = balancer(binary, &backends).await;
+    (replicas, lb)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_behind_haproxy_act_as_one_service() {
     let (Some(url), Some(binary)) = (makermatch_tests::postgres_url(), haproxy()) else {
@@ -236,15 +257,7 @@ async fn three_replicas_behind_haproxy_act_as_one_service() {
         return;
     };
     let t = TestDb::postgres(&url).await;
-    let mut replicas = Vec::new();
-    for name in ["a", "b", "c"] {
-        replicas.push(TestApp::spawn_with(&t, replica_config(&t, name)).await);
-    }
-    let backends: Vec<(&str, String)> = ["a", "b", "c"]
-        .into_iter()
-        .zip(replicas.iter().map(|r| r.base.clone()))
-        .collect();
-    let lb = balancer(&binary, &backends).await;
+    let (mut replicas, lb) = three_behind_haproxy(&t, &binary, |_| {}).await;
     let client = reqwest::Client::new();
     let token = replicas[0].token.clone();
 
@@ -383,17 +396,8 @@ async fn a_tokens_budget_holds_through_the_balancer() {
         return;
     };
     let t = TestDb::postgres(&url).await;
-    let mut replicas = Vec::new();
-    for name in ["a", "b", "c"] {
-        let mut config = replica_config(&t, name);
-        config.auth.rate_limit_per_minute = 30;
-        replicas.push(TestApp::spawn_with(&t, config).await);
-    }
-    let backends: Vec<(&str, String)> = ["a", "b", "c"]
-        .into_iter()
-        .zip(replicas.iter().map(|r| r.base.clone()))
-        .collect();
-    let lb = balancer(&binary, &backends).await;
+    let (replicas, lb) =
+        three_behind_haproxy(&t, &binary, |c| c.auth.rate_limit_per_minute = 30).await;
     // The budget is per clock minute: start well inside one.
     let second = chrono::Utc::now().timestamp().rem_euclid(60);
     if second > 45 {

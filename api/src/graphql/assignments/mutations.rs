@@ -11,12 +11,12 @@ use crate::graphql::access::require;
 use crate::graphql::error::from_service;
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::graphql::request::consistency::wait_for_write;
-use crate::services::assignments::{self as service, Changed, ProposalInput};
+use crate::services::assignments::{self as service, ProposalInput};
 use crate::services::issuance::DeploymentIssuer;
 use crate::services::policy::Rule;
 
 /// The change committed an event: the feed hands it to subscribers now.
-fn publish(ctx: &Context<'_>, _changed: &Changed) {
+fn publish(ctx: &Context<'_>) {
     if let Ok(bus) = ctx.data::<EventBus>() {
         bus.committed();
     }
@@ -57,7 +57,7 @@ impl AssignmentsMutation {
         let changed = service::propose(db, actor, proposal)
             .await
             .map_err(from_service)?;
-        publish(ctx, &changed);
+        publish(ctx);
         Ok(Assignment(changed.assignment))
     }
 
@@ -82,7 +82,7 @@ impl AssignmentsMutation {
             // The facility changed too: the next query reads it as it now is.
             wait_for_write(ctx, seq).await?;
         }
-        publish(ctx, &changed);
+        publish(ctx);
         Ok(Assignment(changed.assignment))
     }
 }
