@@ -8,6 +8,10 @@
 # notifications (`index.listen = true`, the default) and without (polling every
 # `index.poll_interval_ms` only); p50/p99/max lag and the writes per second reached are
 # printed per mode.
+# With REPLICAS=1 there is no replica b: only the writes per second are measured (run it
+# unpaced, RATE=0, against REPLICAS=3 to see what extra replicas cost the writers). After
+# each run the indexer phases of replica b (or a) are printed from its /metrics:
+# read/load/write/persist/publish, p50 and p99 as histogram bucket bounds.
 # Usage: bench/replicas.sh [N] [RATE] [REPLICAS] [WRITERS]   (defaults 500 100 2 8)
 # PGURL: a PostgreSQL URL whose user may create databases (default
 # postgres://postgres@127.0.0.1:5432/postgres). BIN=path/to/makermatch uses a binary built
@@ -24,7 +28,7 @@ if [ -z "${BIN:-}" ]; then
   BIN="$TARGET/release/makermatch"
 fi
 command -v psql >/dev/null || { echo "psql is needed: apt-get install postgresql-client" >&2; exit 1; }
-case "$REPLICAS" in 2|3) ;; *) echo "REPLICAS must be 2 or 3" >&2; exit 1 ;; esac
+case "$REPLICAS" in 1|2|3) ;; *) echo "REPLICAS must be 1, 2 or 3" >&2; exit 1 ;; esac
 
 WORK="$(mktemp -d)"
 DB="makermatch_bench_replicas_$$"
@@ -73,7 +77,30 @@ def post(conn, query, variables=None):
 def applied(conn):
     return post(conn, "{ searchIndex { appliedSeq } }")["searchIndex"]["appliedSeq"]
 
-a, b = connect(a_url), connect(b_url)
+def phases(url):
+    """p50/p99 (bucket upper bounds) of the indexer's phases, from /metrics."""
+    conn = connect(url)
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    buckets = {}
+    for line in text.splitlines():
+        if line.startswith("makermatch_index_step_seconds_bucket{"):
+            labels, value = line[len("makermatch_index_step_seconds_bucket{"):].rsplit("} ", 1)
+            fields = dict(kv.split("=", 1) for kv in labels.split(","))
+            phase, le = fields["phase"].strip('"'), fields["le"].strip('"')
+            buckets.setdefault(phase, []).append((float("inf") if le == "+Inf" else float(le), float(value)))
+    out = []
+    for phase in ["read", "load", "write", "persist", "publish"]:
+        b = sorted(buckets.get(phase, []))
+        if not b or b[-1][1] == 0:
+            continue
+        total = b[-1][1]
+        bound = lambda q: next(le for le, c in b if c >= q * total)
+        out.append(f"{phase} p50 <= {bound(0.5) * 1000:g} ms, p99 <= {bound(0.99) * 1000:g} ms")
+    return "; ".join(out)
+
+a = connect(a_url)
+b = connect(b_url) if b_url != "-" else None
 base = applied(a)
 # When b first showed each outbox entry (or a later one).
 seen_at = {}
@@ -89,7 +116,8 @@ def watch():
         last = max(last, now_applied)
         time.sleep(0.001)
 watcher = threading.Thread(target=watch, daemon=True)
-watcher.start()
+if b:
+    watcher.start()
 
 # When a answered each write, by facility id.
 answered = {}
@@ -111,6 +139,10 @@ for t in threads:
 for t in threads:
     t.join()
 elapsed = time.monotonic() - start
+if not b:
+    print(f"{n} writes from {writers} connections at {n / elapsed:.1f}/s (no second replica)")
+    print(f"  indexer phases on a: {phases(a_url)}")
+    raise SystemExit(0)
 # Which outbox entry each write appended (each createFacility appends exactly one).
 rows = subprocess.run(["psql", "-qAt", "-F", " ", db_url, "-c",
                        f"SELECT seq, entity_id FROM outbox WHERE seq > {base}"],
@@ -132,6 +164,7 @@ q = statistics.quantiles(lags, n=100, method="inclusive")
 print(f"{n} writes from {writers} connections at {n / elapsed:.1f}/s; lag on b after a answered: "
       f"p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, max {lags[-1]:.1f} ms, "
       f"{sum(1 for l in lags if l == 0.0)} already visible")
+print(f"  indexer phases on b: {phases(b_url)}")
 PY
 
 psql -q "$PGURL" -c "CREATE DATABASE $DB" >/dev/null
@@ -147,6 +180,7 @@ for mode in $MODES; do
   esac
   URLS=()
   for r in a b c; do
+    [ "$r" = b ] && [ "$REPLICAS" -lt 2 ] && break
     [ "$r" = c ] && [ "$REPLICAS" -lt 3 ] && break
     port=$(free_port)
     MAKERMATCH_INDEX__REPLICA="$r" "$BIN" --data-dir "$WORK/$mode-$r" serve \
@@ -160,6 +194,6 @@ for mode in $MODES; do
   done
   TOKEN="$("$BIN" --data-dir "$WORK/$mode-a" token --role admin --sub bench-replicas)"
   printf 'notifications %-3s %s replicas: ' "$mode" "$REPLICAS"
-  python3 "$WORK/client.py" "${URLS[0]}" "${URLS[1]}" "$TOKEN" "$N" "$RATE" "$WRITERS" "$DBURL"
+  python3 "$WORK/client.py" "${URLS[0]}" "${URLS[1]:--}" "$TOKEN" "$N" "$RATE" "$WRITERS" "$DBURL"
   stop_servers
 done

@@ -335,7 +335,11 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Reindex => {
             let ready = startup::prepare(&config).await?;
-            let result = crate::index::reindex(&ready.db, &config, &ready.taxonomy).await;
+            // A hot standby (`database.read_url`) takes the whole scan off the primary.
+            let source = crate::db::connect_standby(&config)
+                .await?
+                .unwrap_or_else(|| ready.db.clone());
+            let result = crate::index::reindex(&source, &config, &ready.taxonomy).await;
             ready.db.close().await?;
             let (report, seconds) = result?;
             println!(

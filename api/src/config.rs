@@ -94,6 +94,11 @@ pub struct DatabaseConfig {
     /// How much of the SQLite file each connection maps into memory, in MiB; 0 reads
     /// through the page cache only.
     pub sqlite_mmap_mib: u32,
+    /// A PostgreSQL hot standby of `database_url` to serve queries and index rebuilds
+    /// from; mutations, migrations, cursors and requests carrying a consistency token use
+    /// `database_url`.
+    #[serde(default)]
+    pub read_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -354,6 +359,7 @@ impl Default for Config {
                 acquire_timeout_ms: 3_000,
                 sqlite_cache_mib: 32,
                 sqlite_mmap_mib: 2047,
+                read_url: None,
             },
             graphql: GraphqlConfig {
                 graphiql: true,
@@ -483,6 +489,19 @@ impl Config {
                 redact_url(url)
             )));
         }
+        if let Some(url) = self.read_database_url() {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid(format!(
+                    "database.read_url `{}` is not postgres://…; it names a PostgreSQL hot standby (unset it for SQLite)",
+                    redact_url(url)
+                )));
+            }
+            if self.uses_sqlite() {
+                return Err(ConfigError::Invalid(
+                    "database.read_url needs a PostgreSQL database_url (the primary the standby follows); unset it, or set MAKERMATCH_DATABASE_URL".to_owned(),
+                ));
+            }
+        }
         if self.database.max_connections < 2 {
             return Err(ConfigError::Invalid(
                 "database.max_connections must be at least 2 (readers and the writer share the pool)".to_owned(),
@@ -588,6 +607,14 @@ impl Config {
                 self.data_dir.join("makermatch.db").display()
             ),
         }
+    }
+
+    /// The hot standby reads are served from, if one is configured.
+    pub fn read_database_url(&self) -> Option<&str> {
+        self.database
+            .read_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
     }
 
     pub fn uses_sqlite(&self) -> bool {
@@ -749,6 +776,38 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("database_url"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_read_url_names_a_postgres_standby_of_a_postgres_primary() {
+        Jail::expect_with(|jail| {
+            jail.set_env("MAKERMATCH_DATABASE__READ_URL", "postgres://standby/mm");
+            let err = Config::load(&ConfigSource::Default, &FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("database.read_url needs a PostgreSQL database_url"),
+                "{err}"
+            );
+
+            jail.set_env("MAKERMATCH_DATABASE_URL", "postgres://primary/mm");
+            let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
+            assert_eq!(config.read_database_url(), Some("postgres://standby/mm"));
+
+            jail.set_env("MAKERMATCH_DATABASE__READ_URL", "sqlite://copy.db");
+            let err = Config::load(&ConfigSource::Default, &FlagOverrides::default())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("database.read_url `sqlite://copy.db` is not postgres"),
+                "{err}"
+            );
+
+            jail.set_env("MAKERMATCH_DATABASE__READ_URL", "");
+            let config = Config::load(&ConfigSource::Default, &FlagOverrides::default()).unwrap();
+            assert_eq!(config.read_database_url(), None);
             Ok(())
         });
     }

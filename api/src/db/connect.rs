@@ -33,10 +33,25 @@ pub fn prepare_data_dir(dir: &Path) -> Result<(), AppError> {
 /// data dir is not touched here, so a wrong URL writes nothing.
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
     let url = config.effective_database_url();
-    let sqlite = url.starts_with("sqlite:");
-    if sqlite && config.database_url.is_none() {
+    if url.starts_with("sqlite:") && config.database_url.is_none() {
         prepare_data_dir(&config.data_dir)?;
     }
+    connect_to(config, url).await
+}
+
+/// The pool of the hot standby `database.read_url` names, if it names one. Nothing is
+/// written through it.
+pub async fn connect_standby(config: &Config) -> Result<Option<DatabaseConnection>, AppError> {
+    let Some(url) = config.read_database_url() else {
+        return Ok(None);
+    };
+    let standby = connect_to(config, url.to_owned()).await?;
+    tracing::info!(standby = %redact_url(url), "serving queries and index rebuilds from the standby (database.read_url)");
+    Ok(Some(standby))
+}
+
+async fn connect_to(config: &Config, url: String) -> Result<DatabaseConnection, AppError> {
+    let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.clone());
     options
         .max_connections(config.database.max_connections)

@@ -12,7 +12,7 @@ mod snapshot;
 pub mod sqlite_library;
 mod write;
 
-pub use connect::{connect, ping, prepare_data_dir};
+pub use connect::{connect, connect_standby, ping, prepare_data_dir};
 pub use constraint::is_foreign_key_violation;
 pub use migrate::{MigrationStatus, check_not_newer, migrate, migrate_then, migration_status};
 pub use outage::is_unavailable;

@@ -33,6 +33,7 @@ use super::rebuild::{self, Progress};
 use super::{IndexError, documents, listen, on_writer, retention};
 use crate::config::IndexConfig;
 use crate::db::dialect::OUTBOX_CHANNEL;
+use crate::server::metrics;
 
 /// Where the indexer is, for `/readyz` and the `stats` query.
 #[derive(Debug, Clone, PartialEq)]
@@ -198,15 +199,18 @@ pub fn start(
     engine: SearchEngine,
     config: &IndexConfig,
 ) -> Result<(IndexHandle, Indexer), IndexError> {
-    start_with(db, engine, config, Vec::new(), false)
+    start_with(db, None, engine, config, Vec::new(), false)
 }
 
-/// [`start`], its PostgreSQL listener also waking `followers` (the event feed) on their
-/// channels. `read_only`: the database may not be written (a hot standby), so no cursor
+/// [`start`], first rebuilding from `standby` if given (the outbox position a rebuild
+/// starts from is read there too, so what the standby had not replayed yet is replayed
+/// from `db` after; a retry reads `db`), its PostgreSQL listener also waking `followers` (the
+/// event feed) on their channels. `read_only`: the database may not be written (a hot standby), so no cursor
 /// is kept, nothing pruned, and nothing listened for (a standby cannot `LISTEN`; the
 /// indexer polls).
 pub fn start_with(
     db: DatabaseConnection,
+    standby: Option<DatabaseConnection>,
     engine: SearchEngine,
     config: &IndexConfig,
     followers: Vec<listen::Follower>,
@@ -248,6 +252,7 @@ pub fn start_with(
     };
     let worker = Worker {
         db,
+        standby,
         engine,
         running: Running(liveness),
         writer: Some(writer),
@@ -288,6 +293,8 @@ pub fn start_with(
 
 struct Worker {
     db: DatabaseConnection,
+    /// A hot standby of `db` whole rebuilds read first.
+    standby: Option<DatabaseConnection>,
     engine: SearchEngine,
     running: Running,
     /// `None` only while a blocking call borrows it (or if that call's thread died).
@@ -351,7 +358,7 @@ impl Worker {
 
     async fn run(mut self, needs_rebuild: Option<String>) {
         if let Some(reason) = needs_rebuild {
-            crate::server::metrics::record_rebuild("new_index");
+            metrics::record_rebuild("new_index");
             self.initial_rebuild(&reason).await;
         } else if let Some(reason) = self.missed_pruned_rows().await {
             self.rebuild_past_pruning(&reason).await;
@@ -369,7 +376,7 @@ impl Worker {
                 self.set_status(IndexStatus::Rebuilding {
                     reason: "the search engine failed internally".to_owned(),
                 });
-                crate::server::metrics::record_rebuild("engine_failed");
+                metrics::record_rebuild("engine_failed");
                 self.initial_rebuild(&reason).await;
                 continue;
             }
@@ -437,12 +444,14 @@ impl Worker {
     /// batch count is reached, or when the oldest pending change waited long enough.
     async fn step(&mut self, pending: &mut Pending) -> Result<Step, IndexError> {
         let after = pending.last_seq.unwrap_or(self.applied);
+        let reading = Instant::now();
         let rows = outbox::Entity::find()
             .filter(outbox::Column::Seq.gt(after))
             .order_by_asc(outbox::Column::Seq)
             .limit(self.batch)
             .all(&self.db)
             .await?;
+        metrics::record_index_step("read", reading.elapsed());
         // A gap after what was applied is usually a rolled-back sequence number, but it may
         // be rows pruned while this replica was away: then only a rebuild is whole.
         if rows.first().is_some_and(|r| r.seq > after + 1) {
@@ -479,9 +488,7 @@ impl Worker {
         if self.read_only {
             return;
         }
-        let heartbeat =
-            (self.cursor_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(60));
-        if self.cursor_saved.elapsed() >= heartbeat
+        if self.cursor_saved.elapsed() >= self.heartbeat()
             && let Err(e) = self.save_cursor(self.applied).await
         {
             tracing::warn!(error = %e, "cannot refresh the index cursor; retrying");
@@ -527,7 +534,7 @@ impl Worker {
         self.set_status(IndexStatus::Rebuilding {
             reason: reason.to_owned(),
         });
-        crate::server::metrics::record_rebuild("outbox_pruned");
+        metrics::record_rebuild("outbox_pruned");
         self.initial_rebuild(reason).await;
     }
 
@@ -546,6 +553,7 @@ impl Worker {
                 OutboxOp::Delete => deletes.push((kind, id)),
             }
         }
+        let loading = Instant::now();
         let mut docs = Vec::new();
         for (kind, ids) in upserts {
             let found = documents::load(&self.db, kind, &ids).await?;
@@ -557,7 +565,9 @@ impl Worker {
             );
             docs.extend(found);
         }
+        metrics::record_index_step("load", loading.elapsed());
         let operations = docs.len() + deletes.len();
+        let writing = Instant::now();
         self.with_writer(move |writer| {
             for doc in &docs {
                 writer.upsert(doc)?;
@@ -568,6 +578,7 @@ impl Worker {
             Ok(())
         })
         .await?;
+        metrics::record_index_step("write", writing.elapsed());
         Ok(operations)
     }
 
@@ -576,16 +587,31 @@ impl Worker {
             return Ok(());
         };
         let report = self.with_writer(move |writer| writer.commit(seq)).await?;
+        metrics::record_index_step("persist", report.persisted_in);
+        metrics::record_index_step("publish", report.published_in);
         tracing::debug!(
             applied_seq = seq,
             operations = report.operations,
+            persist_ms = report.persisted_in.as_secs_f64() * 1e3,
+            publish_ms = report.published_in.as_secs_f64() * 1e3,
             "search index committed"
         );
         self.applied = seq;
         *pending = Pending::default();
         self.applied_tx.send_replace(seq);
-        self.save_cursor(seq).await?;
+        // A cursor behind what was applied only holds pruning back, so it is written once a
+        // heartbeat, not after every commit: a write per commit on every replica would double
+        // the primary's commits and hold up the next batch.
+        if self.cursor_saved.elapsed() >= self.heartbeat() {
+            self.save_cursor(seq).await?;
+        }
         Ok(())
+    }
+
+    /// How often the cursor is refreshed: well within the timeout after which a silent
+    /// cursor stops holding pruning back.
+    fn heartbeat(&self) -> Duration {
+        (self.cursor_timeout / 4).clamp(Duration::from_millis(100), Duration::from_secs(60))
     }
 
     /// Records how far this replica got, so outbox pruning never removes rows it needs.
@@ -665,7 +691,13 @@ impl Worker {
                 self.sleep_or_stop(Duration::from_secs(1)).await;
                 continue;
             };
-            match rebuild::fill(&self.db, writer, &Progress::Log).await {
+            // The standby takes the whole scan off the primary; should it fail, the retries
+            // read the primary rather than wait for it.
+            let source = match (&self.standby, failures) {
+                (Some(standby), 0) => standby,
+                _ => &self.db,
+            };
+            match rebuild::fill(source, writer, &Progress::Log).await {
                 Ok((writer, report)) => {
                     tracing::info!(
                         makers = report.makers,

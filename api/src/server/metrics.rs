@@ -30,6 +30,13 @@ const REBUILDS: &str = "makermatch_engine_rebuilds_total";
 const POOL: &str = "makermatch_db_pool_connections";
 const SUBSCRIPTIONS: &str = "makermatch_subscriptions_open";
 const IMPORTED: &str = "makermatch_import_records_total";
+const INDEX_STEP: &str = "makermatch_index_step_seconds";
+
+/// Indexer steps take from well under a millisecond (one outbox row) to seconds (a
+/// large batch, a slow disk).
+const STEP_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
 
 /// Request durations from 5 ms (a cached read) to 30 s (past the default request timeout).
 const DURATION_BUCKETS: &[f64] = &[
@@ -78,6 +85,7 @@ pub fn install() -> Option<Metrics> {
 fn build() -> Result<PrometheusHandle, metrics_exporter_prometheus::BuildError> {
     PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(DURATION.to_owned()), DURATION_BUCKETS)?
+        .set_buckets_for_metric(Matcher::Full(INDEX_STEP.to_owned()), STEP_BUCKETS)?
         .install_recorder()
 }
 
@@ -121,6 +129,16 @@ fn describe() {
     describe_gauge!(POOL, "Database pool connections, by state (idle, in_use)");
     describe_gauge!(SUBSCRIPTIONS, "GraphQL subscriptions open on this server");
     describe_counter!(IMPORTED, "Imported records, by kind and outcome");
+    describe_histogram!(
+        INDEX_STEP,
+        Unit::Seconds,
+        "Time the indexer spends following the outbox, by phase: read (outbox rows), load (their documents), write (into the index), persist (the commit on disk), publish (searches see it)"
+    );
+}
+
+/// Times one phase of the indexer following the outbox (see `describe`).
+pub fn record_index_step(phase: &'static str, took: Duration) {
+    metrics::histogram!(INDEX_STEP, "phase" => phase).record(took.as_secs_f64());
 }
 
 /// `GET /metrics`: the text exposition format, with the database's figures read now.

@@ -8,6 +8,7 @@ mod file_limit;
 mod get;
 mod http_cache;
 pub mod metrics;
+mod read_route;
 mod routes;
 mod shutdown;
 mod websocket;
@@ -67,6 +68,7 @@ pub async fn serve(
 ) -> Result<RunningServer, AppError> {
     let limits = connection_limits(config)?;
     let engine = index::open_engine(config, taxonomy)?;
+    let standby_db = crate::db::connect_standby(config).await?;
     let (events, event_feed) = crate::events::EventBus::start(
         db.clone(),
         std::time::Duration::from_millis(config.index.poll_interval_ms.max(10)),
@@ -74,6 +76,7 @@ pub async fn serve(
     .await;
     let (index, indexer) = index::start_with(
         db.clone(),
+        standby_db.clone(),
         engine,
         &config.index,
         vec![(crate::db::dialect::EVENTS_CHANNEL, events.waker())],
@@ -118,9 +121,17 @@ pub async fn serve(
     } else {
         crate::auth::rate::RateLimits::shared(config.auth.rate_limit_per_minute, &db)
     };
+    let (standby, standby_watch) = match standby_db {
+        Some(standby) => {
+            let (standby, watch) = read_route::Standby::watch(standby);
+            (Some(standby), Some(watch))
+        }
+        None => (None, None),
+    };
     let app = routes::router(routes::AppState {
         read_only: config.server.read_only,
         db,
+        standby,
         index,
         schema,
         graphql: config.graphql.clone(),
@@ -156,6 +167,9 @@ pub async fn serve(
         .await;
         if let Some(recheck) = recheck {
             recheck.abort();
+        }
+        if let Some(standby_watch) = standby_watch {
+            standby_watch.abort();
         }
         event_feed.stop().await;
         indexer.stop().await;

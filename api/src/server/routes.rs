@@ -47,6 +47,8 @@ use crate::services::actor::Actor;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The hot standby queries read from (`database.read_url`), if any.
+    pub standby: Option<super::read_route::Standby>,
     pub index: IndexHandle,
     pub schema: AppSchema,
     pub graphql: GraphqlConfig,
@@ -409,16 +411,23 @@ async fn answer(
         return not_modified;
     }
     let written = Written::default();
-    let request = request
-        .data(loader::new_loader(
+    let (request, on_standby) =
+        super::read_route::route(request, state.standby.as_ref(), wanted.is_some());
+    let request = if on_standby {
+        request
+    } else {
+        request.data(loader::new_loader(
             state.db.clone(),
             state.list_cache.clone(),
         ))
-        .data(Viewer::new(actor))
-        .data(written.clone())
-        .data(RequestDeadline::after(Duration::from_millis(
-            state.graphql.request_timeout_ms,
-        )));
+    };
+    let request =
+        request
+            .data(Viewer::new(actor))
+            .data(written.clone())
+            .data(RequestDeadline::after(Duration::from_millis(
+                state.graphql.request_timeout_ms,
+            )));
     let mut response = state.schema.execute(request).await;
     admission.name_answer_errors(&mut response);
     consistency::annotate(&mut response, &written, stale);

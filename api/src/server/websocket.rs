@@ -45,6 +45,8 @@ pub struct AdmittedSchema {
     /// The outbox position `connection_init`'s consistency token named (0: none); answers
     /// computed while the index is still below it say they may be stale.
     wanted: Arc<AtomicI64>,
+    /// The hot standby queries read from (`database.read_url`), if any.
+    standby: Option<super::read_route::Standby>,
 }
 
 impl AdmittedSchema {
@@ -110,6 +112,8 @@ impl Executor for AdmittedSchema {
             let span = metrics::socket_operation_span(&operation);
             let written = Written::default();
             let applied_before = this.index.applied_seq();
+            let token_sent = this.wanted.load(Ordering::Acquire) > 0;
+            let (request, _) = super::read_route::route(request, this.standby.as_ref(), token_sent);
             let request = request
                 .data(RequestDeadline::after(this.timeout))
                 .data(written.clone());
@@ -145,6 +149,8 @@ impl Executor for AdmittedSchema {
         let written = Written::default();
         let applied_before = self.index.applied_seq();
         if !subscription {
+            let token_sent = self.wanted.load(Ordering::Acquire) > 0;
+            (request, _) = super::read_route::route(request, self.standby.as_ref(), token_sent);
             request = request
                 .data(RequestDeadline::after(self.timeout))
                 .data(written.clone());
@@ -218,6 +224,7 @@ pub fn upgrade(
         caller: caller.clone(),
         index: state.index.clone(),
         wanted: Arc::new(AtomicI64::new(0)),
+        standby: state.standby.clone(),
     };
     let init_timeout = Duration::from_millis(state.graphql.connection_init_timeout_ms);
     let max_message = state.graphql.max_body_bytes;

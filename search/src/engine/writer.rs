@@ -72,6 +72,10 @@ pub struct CommitReport {
     pub applied_seq: i64,
     /// Upserts and deletes included.
     pub operations: usize,
+    /// How long tantivy took to write the commit to disk.
+    pub persisted_in: std::time::Duration,
+    /// How long reloading the reader and applying the changes to the in-memory state took.
+    pub published_in: std::time::Duration,
 }
 
 /// Past this many pending changes, the commit rebuilds the in-memory state from the
@@ -346,6 +350,7 @@ impl EngineWriter {
         self.release()?;
         let payload = payload::encode(applied_seq);
         let writer = self.tantivy()?;
+        let started = std::time::Instant::now();
         let committed = guarded(|| -> Result<(), SearchError> {
             let mut prepared = writer.prepare_commit()?;
             prepared.set_payload(&payload);
@@ -369,6 +374,8 @@ impl EngineWriter {
                 });
             }
         }
+        let persisted_in = started.elapsed();
+        let started = std::time::Instant::now();
         let operations = self.pending.operations();
         let pending = std::mem::replace(&mut self.pending, Pending::Changes(Vec::new()));
         let published = match guarded(|| self.publish(pending, applied_seq)) {
@@ -398,6 +405,8 @@ impl EngineWriter {
         Ok(CommitReport {
             applied_seq,
             operations,
+            persisted_in,
+            published_in: started.elapsed(),
         })
     }
 
