@@ -104,13 +104,17 @@ b = connect(b_url) if b_url != "-" else None
 base = applied(a)
 # When b first showed each outbox entry (or a later one).
 seen_at = {}
+# How long each poll of b took to answer: a lag is only seen this late.
+poll_rtts = []
 done = threading.Event()
 def watch():
     conn = connect(b_url)
     last = applied(conn)
     while not done.is_set():
+        asked = time.monotonic()
         now_applied = applied(conn)
         t = time.monotonic()
+        poll_rtts.append(t - asked)
         for seq in range(last + 1, now_applied + 1):
             seen_at[seq] = t
         last = max(last, now_applied)
@@ -162,8 +166,11 @@ if missing:
 lags = sorted(max(0.0, seen_at[seq_of[id]] - t) * 1000 for id, t in answered.items())
 q = statistics.quantiles(lags, n=100, method="inclusive")
 print(f"{n} writes from {writers} connections at {n / elapsed:.1f}/s; lag on b after a answered: "
-      f"p50 {q[49]:.1f} ms, p99 {q[98]:.1f} ms, max {lags[-1]:.1f} ms, "
+      f"p50 {q[49]:.1f} ms, p90 {q[89]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms, max {lags[-1]:.1f} ms, "
       f"{sum(1 for l in lags if l == 0.0)} already visible")
+r = sorted(poll_rtts)
+print(f"  polls of b: {len(r)}, answered in p50 {r[len(r) // 2] * 1000:.1f} ms, "
+      f"p99 {r[len(r) * 99 // 100] * 1000:.1f} ms, max {r[-1] * 1000:.1f} ms")
 print(f"  indexer phases on b: {phases(b_url)}")
 PY
 

@@ -335,6 +335,9 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
         }
         Command::Reindex => {
             let ready = startup::prepare(&config).await?;
+            if !config.server.read_only {
+                crate::index::ensure_statistics(&ready.db).await;
+            }
             // A hot standby (`database.read_url`) takes the whole scan off the primary.
             let source = crate::db::connect_standby(&config)
                 .await?

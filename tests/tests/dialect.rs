@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use makermatch_api::db::begin_write;
 use makermatch_api::db::dialect::{
-    MAX_BIND_PARAMETERS, OUTBOX_CHANNEL, bind_parameters, count_tables_named, exact_real_text,
-    json_array_rows, lock_for_update, notify_outbox, order_outbox_writers, parse_exact_real,
-    writer_locks_database,
+    MAX_BIND_PARAMETERS, OUTBOX_CHANNEL, analyze, analyze_if_never, bind_parameters,
+    count_tables_named, exact_real_text, json_array_rows, lock_for_update, notify_outbox,
+    order_outbox_writers, parse_exact_real, writer_locks_database,
 };
 use makermatch_entities::process;
 use makermatch_tests::{Backend, TestDb, on_each_backend};
@@ -203,6 +203,42 @@ async fn count_tables_named_finds_migrated_tables_only() {
                 .try_get("", "n")
                 .unwrap();
             assert_eq!(n, expected, "{backend:?}: {table}");
+        }
+    })
+    .await;
+}
+
+/// After a bulk load PostgreSQL has no statistics until autovacuum comes round: the
+/// tables a rebuild reads are analyzed once if they never were, and a whole-database
+/// `analyze` gives every table statistics. SQLite needs neither.
+#[tokio::test]
+async fn tables_never_analyzed_are_analyzed_once() {
+    on_each_backend(|t: TestDb| async move {
+        let db = t.connect().await;
+        let backend = db.get_database_backend();
+        let first = analyze_if_never(&db, &["makers", "facilities"])
+            .await
+            .unwrap();
+        let again = analyze_if_never(&db, &["makers", "facilities"])
+            .await
+            .unwrap();
+        analyze(&db).await.unwrap();
+        if backend == sea_orm::DbBackend::Postgres {
+            assert_eq!(first, ["facilities", "makers"]);
+            assert!(again.is_empty(), "analyzed twice: {again:?}");
+            let never: i64 = query_one(
+                &db,
+                "SELECT COUNT(*) AS n FROM pg_stat_user_tables \
+                 WHERE schemaname = current_schema() AND last_analyze IS NULL"
+                    .to_owned(),
+                vec![],
+            )
+            .await
+            .try_get("", "n")
+            .unwrap();
+            assert_eq!(never, 0, "tables left without statistics after analyze");
+        } else {
+            assert!(first.is_empty() && again.is_empty());
         }
     })
     .await;

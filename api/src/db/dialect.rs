@@ -151,3 +151,48 @@ pub fn bind_parameters(backend: DbBackend, n: usize) -> String {
         _ => vec!["?"; n].join(", "),
     }
 }
+
+/// Refreshes the PostgreSQL planner's statistics after a bulk load. Without them it
+/// takes freshly filled tables for empty ones and scans them once per looked-up key.
+/// SQLite plans from its indexes alone: nothing to do there.
+pub async fn analyze<C: ConnectionTrait>(db: &C) -> Result<(), DbErr> {
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}
+
+/// [`analyze`]s those of `tables` that PostgreSQL never analyzed (by hand or by
+/// autovacuum); says which. (Row counts are not asked: a backend's insert counts reach the
+/// statistics views only a while after it committed.)
+pub async fn analyze_if_never<C: ConnectionTrait>(
+    db: &C,
+    tables: &[&str],
+) -> Result<Vec<String>, DbErr> {
+    let backend = db.get_database_backend();
+    if backend != DbBackend::Postgres || tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT relname FROM pg_stat_user_tables \
+         WHERE schemaname = current_schema() AND relname IN ({}) \
+         AND last_analyze IS NULL AND last_autoanalyze IS NULL ORDER BY relname",
+        bind_parameters(backend, tables.len())
+    );
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            tables.iter().map(|t| Value::from(*t)),
+        ))
+        .await?;
+    let mut analyzed = Vec::new();
+    for row in rows {
+        let table: String = row.try_get("", "relname")?;
+        // The name came from the catalogue, and is quoted all the same.
+        db.execute_unprepared(&format!("ANALYZE \"{}\"", table.replace('"', "\"\"")))
+            .await?;
+        analyzed.push(table);
+    }
+    Ok(analyzed)
+}

@@ -217,6 +217,9 @@ pub async fn generate(
     bar.finish_and_clear();
 
     programme::generate(db, &mut rng, size, &sites, &mut summary).await?;
+    // The first rebuild reads these tables by key: PostgreSQL plans it well only once it
+    // knows they are no longer empty.
+    crate::db::dialect::analyze(db).await?;
     summary.seconds = started.elapsed().as_secs();
     tracing::info!(%summary, "demo data written");
     Ok(summary)

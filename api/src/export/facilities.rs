@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::{ExportFormat, ExportOptions, JsonStream, PAGE, feature, io};
 use crate::error::AppError;
+use crate::import::provenance;
 
 struct Links {
     processes: HashMap<Uuid, Vec<String>>,
@@ -116,7 +117,10 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
             o.insert(k.to_owned(), v);
         }
     };
-    put("id", json!(f.id));
+    put(
+        "id",
+        json!(provenance::standard_id(f.id, f.source_id.as_deref())),
+    );
     put("name", json!(f.name));
     put("description", json!(f.description));
     put("facilityStatus", json!(status(f.status)));
@@ -202,6 +206,10 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
     put("lastUpdated", json!(f.last_updated));
     put("dateVerified", json!(f.date_verified));
     put("verifiedBy", json!(f.verified_by));
+    put(
+        provenance::KEY,
+        provenance::write(f.id, &f.source, f.source_id.as_deref(), private),
+    );
     Value::Object(o)
 }
 

@@ -7,8 +7,8 @@ use std::io::Write;
 
 use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_entities::{
-    achievement, availability, credential, experience, issuer, maker, maker_affiliation, skill,
-    skill_claim,
+    achievement, availability, credential, experience, facility, issuer, maker, maker_affiliation,
+    skill, skill_claim,
 };
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Value, json};
@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use super::{ExportFormat, ExportOptions, JsonStream, PAGE, feature, io};
 use crate::error::AppError;
+use crate::import::provenance;
 
 struct Passport {
     skills: Vec<Value>,
@@ -91,14 +92,37 @@ async fn passports(
             p.availability.get_or_insert(json!({ "hoursPerWeek": a.hours_per_week, "from": a.available_from, "to": a.available_to }));
         }
     }
-    for a in maker_affiliation::Entity::find()
+    let affiliations = maker_affiliation::Entity::find()
         .filter(maker_affiliation::Column::MakerId.is_in(ids.to_vec()))
         .order_by_asc(maker_affiliation::Column::FacilityId)
         .all(db)
-        .await?
-    {
+        .await?;
+    // Facilities are named as their own export names them, so an import into another
+    // data dir finds them by their source's id.
+    let mut facility_ids: Vec<Uuid> = affiliations.iter().map(|a| a.facility_id).collect();
+    facility_ids.dedup();
+    let mut named: HashMap<Uuid, String> = HashMap::new();
+    for chunk in facility_ids.chunks(1000) {
+        let rows: Vec<(Uuid, Option<String>)> = facility::Entity::find()
+            .select_only()
+            .column(facility::Column::Id)
+            .column(facility::Column::SourceId)
+            .filter(facility::Column::Id.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, source_id) in rows {
+            named.insert(id, provenance::standard_id(id, source_id.as_deref()));
+        }
+    }
+    for a in affiliations {
         if let Some(p) = out.get_mut(&a.maker_id) {
-            p.affiliations.push(a.facility_id.to_string());
+            p.affiliations.push(
+                named
+                    .get(&a.facility_id)
+                    .cloned()
+                    .unwrap_or_else(|| a.facility_id.to_string()),
+            );
         }
     }
     let creds = credential::Entity::find()
@@ -144,7 +168,7 @@ fn record(
         m.coarse_lat.zip(m.coarse_lon)
     };
     let mut o = json!({
-        "id": m.id,
+        "id": provenance::standard_id(m.id, m.source_id.as_deref()),
         "firstName": m.first_name, "lastName": m.last_name, "middleName": m.middle_name,
         "preferredFirstName": m.preferred_first_name, "displayName": m.display_name,
         "bio": m.bio, "languages": m.languages,
@@ -156,6 +180,7 @@ fn record(
         "affiliations": p.affiliations, "certifications": p.certifications,
         "dateCreated": m.date_created,
     });
+    o[provenance::KEY] = provenance::write(m.id, &m.source, m.source_id.as_deref(), private);
     if private {
         o["email"] = json!(m.email);
         o["phone"] = json!(m.phone);

@@ -13,6 +13,7 @@ pub mod okh;
 pub mod okw;
 mod ownership;
 mod proofs;
+pub mod provenance;
 pub mod pss;
 pub mod record;
 pub mod report;
@@ -576,6 +577,9 @@ impl Source<'_> {
     }
 }
 
+/// Imports that wrote at least this many records refresh PostgreSQL's statistics.
+const ANALYZE_AFTER_RECORDS: u64 = 10_000;
+
 /// Imports files in order (machine catalogs first), each parsed while it is written.
 pub async fn import_paths(
     db: &DatabaseConnection,
@@ -639,6 +643,13 @@ async fn import_sources(
     .await;
     if let Ok(summary) = &summary {
         crate::server::metrics::record_import(summary);
+        if !dry_run && summary.written() >= ANALYZE_AFTER_RECORDS {
+            // A large load can leave PostgreSQL planning with the statistics of much
+            // smaller tables until autovacuum comes round; the import is done either way.
+            if let Err(e) = dialect::analyze(db).await {
+                tracing::warn!(error = %e, "cannot refresh the planner's statistics after the import");
+            }
+        }
     }
     // On failure too; dropping the copy (a cancelled request) deletes it as well.
     if let Some(copy) = copy {

@@ -196,6 +196,11 @@ fn facility(
                 )
             }),
     );
+    // A record makermatch exported keeps the identity it was exported with.
+    if let Some((source, key)) = super::provenance::read(o)?.and_then(|p| p.key()) {
+        input.source = source;
+        input.source_id = Some(key);
+    }
     input.processes = std::mem::take(&mut terms.processes);
     input.materials = std::mem::take(&mut terms.materials);
     input.unresolved_terms = terms.unresolved.clone();

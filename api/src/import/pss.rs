@@ -182,6 +182,11 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
                 )
             }),
     );
+    // A record makermatch exported keeps the identity it was exported with.
+    if let Some((source, key)) = super::provenance::read(o)?.and_then(|p| p.key()) {
+        input.source = Some(source);
+        input.source_id = Some(key);
+    }
     Ok(MakerRecord {
         input,
         affiliations,

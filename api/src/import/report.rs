@@ -51,6 +51,11 @@ impl ImportSummary {
         self.rejections.push(rejection);
     }
 
+    /// Records imported or updated, of every kind.
+    pub fn written(&self) -> u64 {
+        self.kinds.values().map(|c| c.imported + c.updated).sum()
+    }
+
     pub fn counts(&self, kind: RecordKind) -> KindCounts {
         self.kinds.get(&kind).copied().unwrap_or_default()
     }

@@ -17,7 +17,7 @@ use super::record::{
     Recipient, Record, RecordKind, Rejection, StatedCertification,
 };
 use super::report::{ImportSummary, Outcome};
-use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER, ownership};
+use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER, ownership, provenance};
 use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
 use crate::services::batch::{BatchItem, Op, Refused};
@@ -375,6 +375,57 @@ where
     Ok(out)
 }
 
+/// What an import knows of the rows its records name by makermatch id (see
+/// `provenance::BY_ID`): by that source id, the row's id, fingerprint, source and source
+/// id. A row keeps its own source and source id when such a record updates it.
+type ById = HashMap<String, (Uuid, Option<String>, String, Option<String>)>;
+
+/// The rows of `E` that records keyed by makermatch id name, whatever their source.
+async fn existing_by_id<E, C>(
+    tx: &C,
+    reader: Option<&DatabaseConnection>,
+    columns: (E::Column, E::Column, E::Column, E::Column),
+    keys: &[(String, String)],
+) -> Result<ById, DbErr>
+where
+    E: EntityTrait,
+    C: InsertSink,
+{
+    let (id, source_col, source_id, hash) = columns;
+    let wanted: Vec<Uuid> = keys
+        .iter()
+        .filter_map(|k| provenance::by_id(&k.1))
+        .collect();
+    let mut out = HashMap::new();
+    for chunk in wanted.chunks(500) {
+        let query = E::find()
+            .select_only()
+            .column(id)
+            .column(hash)
+            .column(source_col)
+            .column(source_id)
+            .filter(id.is_in(chunk.iter().copied()))
+            .into_tuple::<(Uuid, Option<String>, String, Option<String>)>();
+        let rows = match reader {
+            Some(reader) => query.all(reader).await?,
+            None => query.all(tx).await?,
+        };
+        for (row_id, h, source, sid) in rows {
+            out.insert(
+                format!("{}{row_id}", provenance::BY_ID),
+                (row_id, h, source, sid),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The id of a record new here: one named by its makermatch id keeps it (so importing
+/// the same export again matches it); any other gets a fresh one.
+fn new_id(source_id: &str) -> Uuid {
+    provenance::by_id(source_id).unwrap_or_else(Uuid::now_v7)
+}
+
 /// What to do with one record given what exists.
 fn decide(existing: Option<&(Uuid, Option<String>)>, fingerprint: &str) -> (Uuid, Outcome) {
     match existing {
@@ -479,6 +530,27 @@ async fn facilities<C: InsertSink>(
             known.insert((source.clone(), k), v);
         }
     }
+    let keys: Vec<(String, String)> = items
+        .iter()
+        .filter_map(|(_, _, r, _)| match r {
+            Record::Facility(f) => {
+                Some((f.source.clone(), f.source_id.clone().unwrap_or_default()))
+            }
+            _ => None,
+        })
+        .collect();
+    let by_id = existing_by_id::<facility::Entity, _>(
+        tx,
+        ctx.reader.as_ref(),
+        (
+            facility::Column::Id,
+            facility::Column::Source,
+            facility::Column::SourceId,
+            facility::Column::SourceHash,
+        ),
+        &keys,
+    )
+    .await?;
     let mut ledger = Ledger::new(RecordKind::Facility, items.len());
     let mut batch = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
@@ -489,7 +561,18 @@ async fn facilities<C: InsertSink>(
             input.source.clone(),
             input.source_id.clone().unwrap_or_default(),
         );
-        let (id, outcome) = decide(known.get(&key), &fingerprint);
+        let (id, outcome) = match by_id.get(&key.1) {
+            Some((id, hash, source, source_id)) => {
+                input.source.clone_from(source);
+                input.source_id.clone_from(source_id);
+                decide(Some(&(*id, hash.clone())), &fingerprint)
+            }
+            None if provenance::by_id(&key.1).is_some() => {
+                input.source_id = None;
+                (new_id(&key.1), Outcome::Imported)
+            }
+            None => decide(known.get(&key), &fingerprint),
+        };
         if input.location.lat.is_none() {
             summary.unlocated_facilities += 1;
         }
@@ -590,6 +673,28 @@ async fn makers<C: InsertSink>(
         }
     }
     let facilities = resolve_facilities(tx, &refs).await?;
+    let keys: Vec<(String, String)> = items
+        .iter()
+        .filter_map(|(_, _, r, _)| match r {
+            Record::Maker(m) => Some((
+                m.input.source.clone().unwrap_or_default(),
+                m.input.source_id.clone().unwrap_or_default(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let by_id = existing_by_id::<maker::Entity, _>(
+        tx,
+        ctx.reader.as_ref(),
+        (
+            maker::Column::Id,
+            maker::Column::Source,
+            maker::Column::SourceId,
+            maker::Column::SourceHash,
+        ),
+        &keys,
+    )
+    .await?;
     let mut ledger = Ledger::new(RecordKind::Maker, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut emails = Vec::with_capacity(items.len());
@@ -606,7 +711,18 @@ async fn makers<C: InsertSink>(
             input.source.clone().unwrap_or_default(),
             input.source_id.clone().unwrap_or_default(),
         );
-        let (id, outcome) = decide(known.get(&key), &fingerprint);
+        let (id, outcome) = match by_id.get(&key.1) {
+            Some((id, hash, source, source_id)) => {
+                input.source = Some(source.clone());
+                input.source_id.clone_from(source_id);
+                decide(Some(&(*id, hash.clone())), &fingerprint)
+            }
+            None if provenance::by_id(&key.1).is_some() => {
+                input.source_id = None;
+                (new_id(&key.1), Outcome::Imported)
+            }
+            None => decide(known.get(&key), &fingerprint),
+        };
         if outcome == Outcome::Unchanged {
             ledger.unchanged(file, at);
             continue;

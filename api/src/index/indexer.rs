@@ -680,6 +680,9 @@ impl Worker {
     /// it for the incremental one the live loop uses.
     async fn initial_rebuild(&mut self, reason: &str) {
         tracing::info!(reason, "rebuilding the search index from the database");
+        if !self.read_only {
+            rebuild::ensure_statistics(&self.db).await;
+        }
         let started = Instant::now();
         let mut failures = 0u32;
         loop {

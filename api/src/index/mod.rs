@@ -18,7 +18,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 pub use documents::load as load_documents;
 pub use indexer::{IndexHandle, IndexStatus, Indexer, start, start_with};
-pub use rebuild::{Progress, RebuildReport};
+pub use rebuild::{Progress, RebuildReport, ensure_statistics};
 
 use crate::config::Config;
 use crate::error::AppError;

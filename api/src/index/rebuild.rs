@@ -61,6 +61,42 @@ fn bar(progress: &Progress, kind: Kind, total: u64) -> ProgressBar {
     }
 }
 
+/// The tables a rebuild reads.
+const SOURCE_TABLES: &[&str] = &[
+    "makers",
+    "skill_claims",
+    "skills",
+    "availabilities",
+    "maker_affiliations",
+    "machine_clearances",
+    "credentials",
+    "achievements",
+    "achievement_alignments",
+    "issuers",
+    "facilities",
+    "facility_processes",
+    "facility_materials",
+    "equipment",
+    "jobs",
+    "job_requirements",
+];
+
+/// Gives PostgreSQL statistics for the tables a rebuild reads if it has none (a bulk load
+/// that left none, autovacuum not round yet): a rebuild planned without them scans a child
+/// table once per page of ids. Run on the primary (a standby cannot, and follows its
+/// statistics); a failure is logged, not fatal, since the rebuild works without.
+pub async fn ensure_statistics(primary: &DatabaseConnection) {
+    match crate::db::dialect::analyze_if_never(primary, SOURCE_TABLES).await {
+        Ok(analyzed) if !analyzed.is_empty() => {
+            tracing::info!(tables = %analyzed.join(", "), "analyzed tables that had no planner statistics before rebuilding");
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot analyze the tables the rebuild reads; rebuilding without fresh statistics")
+        }
+    }
+}
+
 /// Empties the index and writes every maker, facility and job, then commits at the
 /// outbox position read before the first page.
 pub async fn fill(

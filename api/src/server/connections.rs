@@ -88,6 +88,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        // Answers are written as they are ready: held back for the client's acknowledgement
+        // of the previous segment (Nagle), a small answer can wait for its delayed ACK.
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
         match open.clone().try_acquire_owned() {
             Ok(permit) => {
                 let activity = Activity::new();
