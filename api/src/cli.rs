@@ -339,9 +339,10 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
                 crate::index::ensure_statistics(&ready.db).await;
             }
             // A hot standby (`database.read_url`) takes the whole scan off the primary.
-            let source = crate::db::connect_standby(&config)
-                .await?
-                .unwrap_or_else(|| ready.db.clone());
+            let source = match crate::db::connect_standby(&config).await? {
+                Some((standby, true)) => standby,
+                _ => ready.db.clone(),
+            };
             let result = crate::index::reindex(&source, &config, &ready.taxonomy).await;
             ready.db.close().await?;
             let (report, seconds) = result?;

@@ -900,3 +900,37 @@ async fn a_pss_skill_list_written_as_one_text_is_several_skills() {
     })
     .await;
 }
+
+/// OKW's record dates (§9) are the source's: kept as given, and kept when a later version
+/// of the record leaves them out, instead of becoming the moment of each import.
+#[tokio::test]
+async fn the_sources_record_dates_are_kept() {
+    on_each_backend(|t| async move {
+        let r = ready(&t).await;
+        let dated = r#"[{"id": "okw-dated", "name": "Dated Works", "dateCreated": "2019-04-01", "lastUpdated": "2024-02-10T09:30:00Z"}]"#;
+        let s = import_text(&r.db, &r.taxonomy, &Default::default(), "dated.json", dated, Some(ImportFormat::Okw), false)
+            .await
+            .unwrap();
+        assert_eq!(s.counts(RecordKind::Facility).imported, 1, "{s}");
+        let f = facility_named(&r, "Dated Works").await;
+        assert_eq!(f.date_created.to_rfc3339(), "2019-04-01T00:00:00+00:00");
+        assert_eq!(f.last_updated.to_rfc3339(), "2024-02-10T09:30:00+00:00");
+
+        let undated = r#"[{"id": "okw-dated", "name": "Dated Works", "description": "now with a description"}]"#;
+        let s = import_text(&r.db, &r.taxonomy, &Default::default(), "undated.json", undated, Some(ImportFormat::Okw), false)
+            .await
+            .unwrap();
+        assert_eq!(s.counts(RecordKind::Facility).updated, 1, "{s}");
+        let f = facility_named(&r, "Dated Works").await;
+        assert_eq!(f.date_created.to_rfc3339(), "2019-04-01T00:00:00+00:00");
+        assert!(f.last_updated.timestamp() > 1_767_000_000, "{}", f.last_updated);
+
+        let bad = r#"[{"id": "okw-dated", "name": "Dated Works", "lastUpdated": "last Tuesday"}]"#;
+        let s = import_text(&r.db, &r.taxonomy, &Default::default(), "bad.json", bad, Some(ImportFormat::Okw), false)
+            .await
+            .unwrap();
+        assert_eq!(s.rejections.len(), 1, "{s}");
+        assert_eq!(s.rejections[0].field, "lastUpdated", "{s}");
+    })
+    .await;
+}

@@ -93,7 +93,7 @@ async fn queries_read_the_standby_and_writes_go_to_the_primary() {
 
     let mut config = t.config.clone();
     config.database.read_url = Some(with_database(&primary_url, &primary, &standby));
-    let app = TestApp::spawn_with(&t, config).await;
+    let app = TestApp::spawn_with(&t, config.clone()).await;
 
     // The index was rebuilt from the standby, and the rows come from the standby.
     let search = "{ facilities(text: \"Kumasi Hive\", first: 5) { nodes { name } } }";
@@ -221,5 +221,11 @@ async fn queries_read_the_standby_and_writes_go_to_the_primary() {
         .await
         .unwrap();
     assert_eq!(readyz.status(), 200);
+    app.stop().await;
+
+    // A replica (re)started while its standby is away starts all the same, on the primary.
+    let app = TestApp::spawn_with(&t, config).await;
+    let body = app.data(&by_id, json!({})).await;
+    assert_eq!(body["facility"]["name"], "Tamale Works", "{body}");
     app.stop().await;
 }

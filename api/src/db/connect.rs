@@ -36,21 +36,38 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, AppError> {
     if url.starts_with("sqlite:") && config.database_url.is_none() {
         prepare_data_dir(&config.data_dir)?;
     }
-    connect_to(config, url).await
+    connect_to(config, url, false).await
 }
 
-/// The pool of the hot standby `database.read_url` names, if it names one. Nothing is
-/// written through it.
-pub async fn connect_standby(config: &Config) -> Result<Option<DatabaseConnection>, AppError> {
+/// The pool of the hot standby `database.read_url` names, if it names one, and whether it
+/// answered. A standby that does not answer at start does not stop the server: its pool
+/// connects when it can, and reads go to the primary meanwhile. Nothing is written
+/// through it.
+pub async fn connect_standby(
+    config: &Config,
+) -> Result<Option<(DatabaseConnection, bool)>, AppError> {
     let Some(url) = config.read_database_url() else {
         return Ok(None);
     };
-    let standby = connect_to(config, url.to_owned()).await?;
-    tracing::info!(standby = %redact_url(url), "serving queries and index rebuilds from the standby (database.read_url)");
-    Ok(Some(standby))
+    match connect_to(config, url.to_owned(), false).await {
+        Ok(standby) => {
+            tracing::info!(standby = %redact_url(url), "serving queries and index rebuilds from the standby (database.read_url)");
+            Ok(Some((standby, true)))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the standby (database.read_url) does not answer; reading from the primary until it does");
+            let standby = connect_to(config, url.to_owned(), true).await?;
+            Ok(Some((standby, false)))
+        }
+    }
 }
 
-async fn connect_to(config: &Config, url: String) -> Result<DatabaseConnection, AppError> {
+/// Opens a pool on `url`; `lazy`: without connecting yet.
+async fn connect_to(
+    config: &Config,
+    url: String,
+    lazy: bool,
+) -> Result<DatabaseConnection, AppError> {
     let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url.clone());
     options
@@ -89,6 +106,15 @@ async fn connect_to(config: &Config, url: String) -> Result<DatabaseConnection, 
     // At start a database server may still be coming up (a compose file starting both):
     // keep trying for `connect_timeout_secs` while it cannot be reached; any other error
     // (wrong password, no such database) and any SQLite error are reported at once.
+    if lazy {
+        options.connect_lazy(true);
+        return Database::connect(options)
+            .await
+            .map_err(|e| AppError::DatabaseConnect {
+                url: redact_url(&url),
+                reason: one_line(&e.to_string()),
+            });
+    }
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(config.database.connect_timeout_secs);
     loop {

@@ -273,6 +273,8 @@ fn one(taxonomy: &Taxonomy, rng: &mut DemoRng, seed: u64, i: usize) -> (Facility
         unresolved_terms: Vec::new(),
         equipment,
         date_verified: verified,
+        date_created: None,
+        last_updated: None,
         verified_by: verified.map(|_| "demo generator".to_owned()),
         source: DEMO_SOURCE.to_owned(),
         source_id: Some(format!("s{seed}-f{i}")),

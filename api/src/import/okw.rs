@@ -181,6 +181,16 @@ fn facility(
         .transpose()?
         .flatten();
     input.verified_by = o.text(&["verifiedBy"]);
+    input.date_created = o
+        .get(&["dateCreated"])
+        .map(|v| values::timestamp("dateCreated", v))
+        .transpose()?
+        .flatten();
+    input.last_updated = o
+        .get(&["lastUpdated"])
+        .map(|v| values::timestamp("lastUpdated", v))
+        .transpose()?
+        .flatten();
     let (lat, lon) = (input.location.lat, input.location.lon);
     input.source_id = Some(
         o.text(&["id", "identifier", "facilityId", "@id"])

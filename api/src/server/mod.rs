@@ -76,7 +76,7 @@ pub async fn serve(
     .await;
     let (index, indexer) = index::start_with(
         db.clone(),
-        standby_db.clone(),
+        standby_db.as_ref().map(|(db, _)| db.clone()),
         engine,
         &config.index,
         vec![(crate::db::dialect::EVENTS_CHANNEL, events.waker())],
@@ -122,8 +122,8 @@ pub async fn serve(
         crate::auth::rate::RateLimits::shared(config.auth.rate_limit_per_minute, &db)
     };
     let (standby, standby_watch) = match standby_db {
-        Some(standby) => {
-            let (standby, watch) = read_route::Standby::watch(standby);
+        Some((standby, up)) => {
+            let (standby, watch) = read_route::Standby::watch(standby, up);
             (Some(standby), Some(watch))
         }
         None => (None, None),

@@ -26,11 +26,12 @@ pub struct Standby {
 }
 
 impl Standby {
-    /// Starts asking `db` every second whether it answers; the task runs until aborted.
-    pub fn watch(db: DatabaseConnection) -> (Standby, JoinHandle<()>) {
+    /// Starts asking `db` every second whether it answers (`up`: whether it did at start);
+    /// the task runs until aborted.
+    pub fn watch(db: DatabaseConnection, up: bool) -> (Standby, JoinHandle<()>) {
         let standby = Standby {
             db,
-            up: Arc::new(AtomicBool::new(true)),
+            up: Arc::new(AtomicBool::new(up)),
         };
         let watched = standby.clone();
         let task = tokio::spawn(async move {

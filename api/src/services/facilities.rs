@@ -98,6 +98,10 @@ pub struct FacilityInput {
     pub equipment: Vec<EquipmentInput>,
     pub date_verified: Option<DateTime<Utc>>,
     pub verified_by: Option<String>,
+    /// When the source says the record was made and last changed (OKW §9); none: when
+    /// makermatch first wrote it, and now.
+    pub date_created: Option<DateTime<Utc>>,
+    pub last_updated: Option<DateTime<Utc>>,
     pub source: String,
     pub source_id: Option<String>,
 }
@@ -136,6 +140,8 @@ impl FacilityInput {
             equipment: Vec::new(),
             date_verified: None,
             verified_by: None,
+            date_created: None,
+            last_updated: None,
             source: crate::services::makers::NATIVE_SOURCE.to_owned(),
             source_id: None,
         }
@@ -221,8 +227,8 @@ impl FacilityInput {
             headcount: self.headcount,
             on_probation: self.on_probation,
             unresolved_terms: json!(self.unresolved_terms),
-            date_created: now,
-            last_updated: now,
+            date_created: self.date_created.unwrap_or(now),
+            last_updated: self.last_updated.unwrap_or(now),
             date_verified: self.date_verified,
             verified_by: self.verified_by.clone(),
             source: self.source.clone(),

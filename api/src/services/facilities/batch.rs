@@ -39,6 +39,8 @@ pub async fn write_batch<C: InsertSink>(
             }
         };
         row.source_hash = item.source_hash;
+        // A replaced record keeps when it was made, unless its source says when.
+        let keeps_created = item.input.date_created.is_none();
         children.append(
             item.input
                 .child_rows(item.id, &mut take_ids(item.child_ids)),
@@ -46,11 +48,11 @@ pub async fn write_batch<C: InsertSink>(
         changed.push((IndexedKind::Facility, item.id, OutboxOp::Upsert));
         match item.op {
             Op::Insert => inserts.push(row),
-            Op::Update => updates.push(row),
+            Op::Update => updates.push((row, keeps_created)),
         }
     }
     bulk::insert_models::<facility::Entity, _>(tx, inserts, COLUMNS).await?;
-    let updated: Vec<Uuid> = updates.iter().map(|r| r.id).collect();
+    let updated: Vec<Uuid> = updates.iter().map(|(r, _)| r.id).collect();
     // Replacing the machines drops the clearances on them, which makers' documents carry.
     let cleared = linked_makers(tx, &updated, Links::Clearances).await?;
     changed.extend(
@@ -58,9 +60,11 @@ pub async fn write_batch<C: InsertSink>(
             .into_iter()
             .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
     );
-    for row in updates {
+    for (row, keeps_created) in updates {
         let mut active = facility::ActiveModel::from(row).reset_all();
-        active.date_created = NotSet;
+        if keeps_created {
+            active.date_created = NotSet;
+        }
         active.update(tx).await?;
     }
     children.replace(tx, &updated).await?;
