@@ -420,10 +420,27 @@ where
     Ok(out)
 }
 
-/// The id of a record new here: one named by its makermatch id keeps it (so importing
-/// the same export again matches it); any other gets a fresh one.
-fn new_id(source_id: &str) -> Uuid {
-    provenance::by_id(source_id).unwrap_or_else(Uuid::now_v7)
+/// Where a record goes: its id, what happens to it, and, when it names a row by its
+/// makermatch id (see `provenance::BY_ID`), the source and source id to write: the
+/// row's own, or for a record new here its source without an id (it keeps its makermatch
+/// id, so importing the same export again matches it).
+fn place(
+    key: &(String, String),
+    fingerprint: &str,
+    known: &HashMap<(String, String), (Uuid, Option<String>)>,
+    by_id: &ById,
+) -> (Uuid, Outcome, Option<(String, Option<String>)>) {
+    if let Some((id, hash, source, source_id)) = by_id.get(&key.1) {
+        let (id, outcome) = decide(Some(&(*id, hash.clone())), fingerprint);
+        return (id, outcome, Some((source.clone(), source_id.clone())));
+    }
+    match provenance::by_id(&key.1) {
+        Some(id) => (id, Outcome::Imported, Some((key.0.clone(), None))),
+        None => {
+            let (id, outcome) = decide(known.get(key), fingerprint);
+            (id, outcome, None)
+        }
+    }
 }
 
 /// What to do with one record given what exists.
@@ -561,18 +578,11 @@ async fn facilities<C: InsertSink>(
             input.source.clone(),
             input.source_id.clone().unwrap_or_default(),
         );
-        let (id, outcome) = match by_id.get(&key.1) {
-            Some((id, hash, source, source_id)) => {
-                input.source.clone_from(source);
-                input.source_id.clone_from(source_id);
-                decide(Some(&(*id, hash.clone())), &fingerprint)
-            }
-            None if provenance::by_id(&key.1).is_some() => {
-                input.source_id = None;
-                (new_id(&key.1), Outcome::Imported)
-            }
-            None => decide(known.get(&key), &fingerprint),
-        };
+        let (id, outcome, identity) = place(&key, &fingerprint, &known, &by_id);
+        if let Some((source, source_id)) = identity {
+            input.source = source;
+            input.source_id = source_id;
+        }
         if input.location.lat.is_none() {
             summary.unlocated_facilities += 1;
         }
@@ -711,18 +721,11 @@ async fn makers<C: InsertSink>(
             input.source.clone().unwrap_or_default(),
             input.source_id.clone().unwrap_or_default(),
         );
-        let (id, outcome) = match by_id.get(&key.1) {
-            Some((id, hash, source, source_id)) => {
-                input.source = Some(source.clone());
-                input.source_id.clone_from(source_id);
-                decide(Some(&(*id, hash.clone())), &fingerprint)
-            }
-            None if provenance::by_id(&key.1).is_some() => {
-                input.source_id = None;
-                (new_id(&key.1), Outcome::Imported)
-            }
-            None => decide(known.get(&key), &fingerprint),
-        };
+        let (id, outcome, identity) = place(&key, &fingerprint, &known, &by_id);
+        if let Some((source, source_id)) = identity {
+            input.source = Some(source);
+            input.source_id = source_id;
+        }
         if outcome == Outcome::Unchanged {
             ledger.unchanged(file, at);
             continue;
