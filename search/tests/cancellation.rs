@@ -94,6 +94,7 @@ fn every_kind_of_query_stops_in_a_spent_budget_and_the_engine_stays_healthy() {
         distance_weight: 1.0,
         half_life_km: 100.0,
         limit: 5,
+        only: None,
     };
     cancelled(
         "a facility ranking",

@@ -206,6 +206,7 @@ fn the_best_of_many_are_kept_and_ties_go_nearest_then_by_id() {
         distance_weight: 0.0,
         half_life_km: 100.0,
         limit: 3,
+        only: None,
     };
     let ranked = rank(&engine, &request);
     let centre = (ACCRA.0, ACCRA.1 + 1.0);
@@ -238,6 +239,7 @@ fn bad_numbers_are_refused_and_nothing_requested_is_nothing_returned() {
         distance_weight: 1.0,
         half_life_km: 100.0,
         limit: 5,
+        only: None,
     };
     for bad in [
         CapabilityRequest {
@@ -365,6 +367,7 @@ fn the_ranking_equals_scoring_every_candidate() {
             distance_weight,
             half_life_km: 300.0,
             limit,
+            only: None,
         };
         let ranked = rank(&engine, &request);
         // Candidates: every holder, and the `limit` nearest whatever they hold.

@@ -166,6 +166,7 @@ fn cases() -> Vec<Case> {
         case("assignments (of a job)", Op::JobJ, "query($id: ID!) { assignments(jobId: $id) { unitPriceMinor history { actor } } }", [U, A, A, A, F, A, F], Some("admin@test")),
         case("node (an assignment)", Op::Accept, "query($id: ID!) { node(id: $id) { ... on Assignment { unitPriceMinor } } }", [H, A, A, A, H, A, H], None),
         case("matchJob", Op::JobJ, "query($id: ID!) { matchJob(jobId: $id) { score } }",                        [U, A, A, F, F, F, F], None),
+        case("matchDesign", Op::MyPassport, "{ matchDesign(manifest: \"title: Lamp\\nokh-manifest-version: 1.0.0\\nmanufacturing-processes: [PCB]\") { score } }", [U, A, A, F, F, F, F], None),
         // Every mutation.
         case("createFacility", Op::CreateFacility, "mutation($input: FacilityInput!) { createFacility(input: $input) { id } }", [U, A, A, F, F, F, F], None),
         case("updateFacility", Op::UpdateFacility, "mutation($id: ID!, $input: FacilityInput!) { updateFacility(id: $id, input: $input) { id } }", [U, A, A, F, F, F, F], None),
@@ -407,6 +408,7 @@ async fn scene(app: &TestApp) -> Scene {
                         "unitPrice": { "amountMinor": 200, "currency": "USD" },
                         "prototypeFirst": prototype, "qaInspector": INSPECTOR, "status": "OPEN",
                         "deliveryPoint": { "lat": 6.7, "lon": -1.6, "name": "Clinic" },
+                        "requirements": [{ "kind": "PROCESS", "term": "fdm" }],
                     }}),
                 )
                 .await["createJob"]["id"])

@@ -520,3 +520,28 @@ pub(crate) async fn linked_makers<C: ConnectionTrait>(
     makers.dedup();
     Ok(makers)
 }
+
+/// The facilities whose source gave them these ids: source id → facility id (where two
+/// sources used the same id, either).
+pub async fn ids_by_source_id<C: ConnectionTrait>(
+    db: &C,
+    source_ids: Vec<String>,
+) -> ServiceResult<std::collections::HashMap<String, Uuid>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in source_ids.chunks(500) {
+        let rows: Vec<(Uuid, Option<String>)> = facility::Entity::find()
+            .select_only()
+            .column(facility::Column::Id)
+            .column(facility::Column::SourceId)
+            .filter(facility::Column::SourceId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, source_id) in rows {
+            if let Some(source_id) = source_id {
+                out.entry(source_id).or_insert(id);
+            }
+        }
+    }
+    Ok(out)
+}

@@ -79,5 +79,6 @@ pub fn shortlist_request(
         distance_weight: options.weights.get(Factor::Distance),
         half_life_km: options.distance_half_life_km,
         limit,
+        only: options.facilities.clone(),
     }
 }

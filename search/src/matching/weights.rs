@@ -2,6 +2,7 @@
 //! `matchJob`. Every field has a default, so a request overrides only what it names.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::error::MatchError;
 
@@ -179,6 +180,9 @@ pub struct MatchOptions {
     pub require_all: bool,
     pub min_score: f64,
     pub limit: Option<usize>,
+    /// Only these facilities may form teams (the caller chose them: each is scored
+    /// whatever it holds); `None`: any.
+    pub facilities: Option<Vec<Uuid>>,
 }
 
 impl Default for MatchOptions {
@@ -199,6 +203,7 @@ impl Default for MatchOptions {
             require_all: false,
             min_score: 0.0,
             limit: None,
+            facilities: None,
         }
     }
 }

@@ -65,6 +65,8 @@ pub struct CapabilityRequest {
     pub half_life_km: f64,
     /// How many facilities to return.
     pub limit: usize,
+    /// Only these facilities are candidates, each whatever it holds; `None`: any.
+    pub only: Option<Vec<Uuid>>,
 }
 
 /// A ranked facility.
@@ -164,8 +166,20 @@ impl Ranking<'_> {
             wants.push((want.weight, alternatives));
         }
         let mut candidates = OrdSet::with_capacity(self.state.entities.len());
-        for set in &sets {
-            candidates.union_with(set.as_ref());
+        match &request.only {
+            Some(only) => {
+                for ord in only
+                    .iter()
+                    .filter_map(|id| self.state.ord_of(Kind::Facility, *id))
+                {
+                    candidates.insert(ord);
+                }
+            }
+            None => {
+                for set in &sets {
+                    candidates.union_with(set.as_ref());
+                }
+            }
         }
         if let Some(status) = self.status_filter() {
             let mut allowed = OrdSet::with_capacity(self.state.entities.len());
@@ -174,8 +188,10 @@ impl Ranking<'_> {
             }
             candidates.intersect_with(&allowed);
         }
-        for ord in self.nearest()? {
-            candidates.insert(ord);
+        if request.only.is_none() {
+            for ord in self.nearest()? {
+                candidates.insert(ord);
+            }
         }
 
         let held = Held { sets, wants };

@@ -3,6 +3,6 @@
 //! kind and every rejected record, once searches on this server see what was written.
 
 mod mutations;
-mod types;
+pub(crate) mod types;
 
 pub use mutations::ImportMutation;

@@ -33,6 +33,9 @@ pub struct MatchOptionsInput {
     pub maker_reach_km: Option<f64>,
     /// Most teams returned (1–100, default 20).
     pub first: Option<i32>,
+    /// Only these facilities may form teams, each scored whatever it holds: global ids,
+    /// plain UUIDs or their sources' ids (at most 1,000).
+    pub facilities: Option<Vec<async_graphql::ID>>,
 }
 
 impl MatchOptionsInput {

@@ -19,7 +19,7 @@ use makermatch_search::{
     PositionAccess, RequirementKind, SearchEngine, SearchError, SearchRequest, SkillFilter,
     SkillLevel, Taxonomy, TeamMatch,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::assignments::track_records;
@@ -77,27 +77,46 @@ pub async fn job_spec<C: ConnectionTrait>(
             kind: "job",
             id: job_id.to_string(),
         })?;
+    // In the order they were written (ids are time-ordered), as a design given directly
+    // lists them: the order `missing` reports them in.
     let requirements = job_requirement::Entity::find()
         .filter(job_requirement::Column::JobId.eq(job_id))
+        .order_by_asc(job_requirement::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
-        .map(|r| Requirement {
-            kind: kind(r.kind),
-            term: r.term,
-            required: r.required,
-            min_level: r.min_level.map(level),
-        })
-        .collect();
-    let spec = JobSpec {
+        .await?;
+    let spec = spec_of(&row, requirements);
+    Ok((row, spec))
+}
+
+fn spec_of(row: &job::Model, requirements: Vec<job_requirement::Model>) -> JobSpec {
+    JobSpec {
         id: row.id,
         quantity: u32::try_from(row.quantity.max(0)).unwrap_or(0),
-        requirements,
+        requirements: requirements
+            .into_iter()
+            .map(|r| Requirement {
+                kind: kind(r.kind),
+                term: r.term,
+                required: r.required,
+                min_level: r.min_level.map(level),
+            })
+            .collect(),
         delivery: position(row.delivery_lat, row.delivery_lon),
         max_distance_km: row.max_distance_km,
         deadline: row.deadline,
-    };
-    Ok((row, spec))
+    }
+}
+
+/// A job (or design) that asks for nothing would match every facility equally: refused,
+/// saying what to add.
+fn something_to_match(spec: &JobSpec) -> ServiceResult<()> {
+    if spec.requirements.is_empty() {
+        return Err(ServiceError::invalid(
+            "requirements",
+            "there is nothing to match on: name at least one process, machine, material, skill or certification the work needs",
+        ));
+    }
+    Ok(())
 }
 
 /// Candidate facility ids: the engine's shortlist of the facilities the job's hard rules
@@ -314,7 +333,33 @@ impl JobMatch {
     ) -> ServiceResult<JobMatch> {
         let started = Instant::now();
         let (row, spec) = job_spec(db, job_id).await?;
-        Ok(JobMatch {
+        something_to_match(&spec)?;
+        Ok(JobMatch::new(row, spec, taxonomy, options, started))
+    }
+
+    /// A design matched as given, without storing it: `input` as a job would be written
+    /// (`BAD_USER_INPUT` naming the field when it could not be), under a fresh id.
+    pub fn for_design(
+        input: &super::jobs::JobInput,
+        taxonomy: Arc<Taxonomy>,
+        options: MatchOptions,
+    ) -> ServiceResult<JobMatch> {
+        let started = Instant::now();
+        let row = input.to_row(Uuid::now_v7(), Utc::now())?;
+        let requirements = input.requirement_rows(row.id, &mut Uuid::now_v7);
+        let spec = spec_of(&row, requirements);
+        something_to_match(&spec)?;
+        Ok(JobMatch::new(row, spec, taxonomy, options, started))
+    }
+
+    fn new(
+        row: job::Model,
+        spec: JobSpec,
+        taxonomy: Arc<Taxonomy>,
+        options: MatchOptions,
+        started: Instant,
+    ) -> JobMatch {
+        JobMatch {
             row,
             spec,
             taxonomy,
@@ -325,7 +370,7 @@ impl JobMatch {
             started,
             ranked: Duration::ZERO,
             shortlisted: Duration::ZERO,
-        })
+        }
     }
 
     /// Engine work: the shortlisted facilities, their profiles (track records still

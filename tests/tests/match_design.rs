@@ -1,0 +1,174 @@
+//! `matchDesign` (issue 27): an OKH manifest matched as given, stored nowhere, answers as
+//! `matchJob` answers for the same manifest imported as a job; `options.facilities`
+//! restricts the teams to chosen facilities (by global id or source id); a design or a job
+//! with nothing to match on is refused instead of matching every facility.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code: a failure should panic
+
+use makermatch_api::services::facilities::{self, FacilityInput, LocationInput, TermLink};
+use makermatch_tests::{TestApp, TestDb, on_each_backend};
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::{Value, json};
+
+const LAMP: &str = "title: Neonatal phototherapy lamp\n\
+okh-manifest-version: 1.0.0\n\
+description: A blue-LED lamp for treating jaundice in newborns.\n\
+manufacturing-processes:\n  - PCB\n  - https://en.wikipedia.org/wiki/Laser_cutting\n\
+materials:\n  - PMMA\n";
+
+const TEAMS: &str = "query($m: String!, $f: ImportFormat, $at: GeoFilter, $o: MatchOptionsInput) { matchDesign(manifest: $m, format: $f, deliverTo: $at, options: $o) { score distanceKm facility { name } missing { term } } }";
+
+async fn add_space(app: &TestApp, name: &str, source_id: &str, at: (f64, f64), processes: &[&str]) {
+    let mut f = FacilityInput::named(name);
+    f.location = LocationInput {
+        country: Some("GH".into()),
+        lat: Some(at.0),
+        lon: Some(at.1),
+        ..Default::default()
+    };
+    f.processes = processes
+        .iter()
+        .map(|p| TermLink {
+            id: (*p).into(),
+            source_term: None,
+        })
+        .collect();
+    f.source = "okw".into();
+    f.source_id = Some(source_id.into());
+    facilities::create(&app.db, f).await.unwrap();
+}
+
+fn names(teams: &Value) -> Vec<String> {
+    teams
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["facility"]["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn refusal(body: &Value) -> (String, String) {
+    let e = &body["errors"][0];
+    (
+        e["extensions"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        e["extensions"]["field"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_design_is_matched_as_given_like_the_job_it_would_be() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        add_space(&app, "Accra Electronics", "okw-accra-pcb", (5.60, -0.19), &["pcb-fabrication", "laser-cutting"]).await;
+        add_space(&app, "Kumasi Laser", "okw-kumasi-laser", (6.69, -1.62), &["laser-cutting"]).await;
+        add_space(&app, "Tamale Print", "okw-tamale-print", (9.40, -0.84), &["fdm"]).await;
+        indexed(&app).await;
+        let jobs_before = makermatch_entities::job::Entity::find().count(&app.db).await.unwrap();
+
+        let body = app.gql(TEAMS, json!({ "m": LAMP, "o": { "first": 10 } })).await;
+        assert!(body.get("errors").is_none(), "{body}");
+        let design = body["data"]["matchDesign"].clone();
+        assert_eq!(names(&design)[0], "Accra Electronics", "{design}");
+        assert_eq!(
+            makermatch_entities::job::Entity::find().count(&app.db).await.unwrap(),
+            jobs_before,
+            "matchDesign stored a job"
+        );
+
+        // The same manifest imported as a job: matchJob ranks the same teams, scored alike.
+        let imported = app
+            .data(
+                "mutation($c: String!) { importDocument(format: OKH, content: $c) { kinds { kind imported } } }",
+                json!({ "c": LAMP }),
+            )
+            .await;
+        assert_eq!(imported["importDocument"]["kinds"][0]["imported"], 1, "{imported}");
+        let job = app
+            .data("{ jobs(first: 5) { nodes { id } } }", json!({}))
+            .await["jobs"]["nodes"][0]["id"]
+            .clone();
+        let stored = app
+            .data(
+                "query($id: ID!) { matchJob(jobId: $id, options: { first: 10 }) { score distanceKm facility { name } missing { term } } }",
+                json!({ "id": job }),
+            )
+            .await["matchJob"]
+            .clone();
+        assert_eq!(design, stored, "matchDesign and matchJob disagree");
+
+        // Delivered to Kumasi within 50 km: only the laser shop is in reach.
+        let near = app
+            .data(TEAMS, json!({ "m": LAMP, "at": { "lat": 6.69, "lon": -1.62, "radiusKm": 50 } }))
+            .await["matchDesign"]
+            .clone();
+        assert_eq!(names(&near), ["Kumasi Laser"], "{near}");
+        assert!(near[0]["distanceKm"].as_f64().unwrap() < 1.0, "{near}");
+
+        // Restricted to chosen facilities: by source id and by global id, each scored
+        // whatever it holds (the print shop does nothing the lamp needs).
+        let print_id = app
+            .data("{ facilities(text: \"Tamale Print\", first: 1) { nodes { id } } }", json!({}))
+            .await["facilities"]["nodes"][0]["id"]
+            .clone();
+        let chosen = app
+            .data(TEAMS, json!({ "m": LAMP, "o": { "facilities": ["okw-kumasi-laser", print_id] } }))
+            .await["matchDesign"]
+            .clone();
+        let mut chosen_names = names(&chosen);
+        chosen_names.sort();
+        assert_eq!(chosen_names, ["Kumasi Laser", "Tamale Print"], "{chosen}");
+        let unknown = app
+            .gql(TEAMS, json!({ "m": LAMP, "o": { "facilities": ["okw-nowhere"] } }))
+            .await;
+        assert_eq!(
+            refusal(&unknown),
+            ("BAD_USER_INPUT".to_owned(), "options.facilities[0]".to_owned()),
+            "{unknown}"
+        );
+
+        // Nothing to match on: refused, not "every facility meets every requirement".
+        let bare = "title: A thing\nokh-manifest-version: 1.0.0\n";
+        let body = app.gql(TEAMS, json!({ "m": bare })).await;
+        assert_eq!(
+            refusal(&body),
+            ("BAD_USER_INPUT".to_owned(), "requirements".to_owned()),
+            "{body}"
+        );
+        let bare_job = app
+            .data(
+                "mutation { createJob(input: { title: \"Anything\", quantity: 5 }) { id } }",
+                json!({}),
+            )
+            .await["createJob"]["id"]
+            .clone();
+        let body = app
+            .gql("query($id: ID!) { matchJob(jobId: $id) { score } }", json!({ "id": bare_job }))
+            .await;
+        assert_eq!(
+            refusal(&body),
+            ("BAD_USER_INPUT".to_owned(), "requirements".to_owned()),
+            "{body}"
+        );
+
+        // Not a design at all.
+        let facility = r#"[{"name": "A Lab", "location": {"address": {"country": "GH"}}, "manufacturingProcesses": ["Welding"]}]"#;
+        let body = app.gql(TEAMS, json!({ "m": facility, "f": "OKW" })).await;
+        assert_eq!(refusal(&body).1, "manifest", "{body}");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// Waits until the server's index shows everything written so far.
+async fn indexed(app: &TestApp) {
+    let head = makermatch_api::services::outbox::last_seq(&app.db)
+        .await
+        .unwrap()
+        .unwrap_or(0);
+    app.wait_indexed(head).await;
+}
