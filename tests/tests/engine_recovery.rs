@@ -282,7 +282,7 @@ async fn a_match_that_meets_an_engine_failure_is_unavailable_not_a_conflict() {
     }
     let job = app
         .data(
-            "mutation { createJob(input: { title: \"Splints\", quantity: 10, status: OPEN, deliveryPoint: { lat: 5.6, lon: -0.2 } }) { id } }",
+            "mutation { createJob(input: { title: \"Splints\", quantity: 10, status: OPEN, deliveryPoint: { lat: 5.6, lon: -0.2 }, requirements: [{ kind: PROCESS, term: \"fdm\" }] }) { id } }",
             json!({}),
         )
         .await["createJob"]["id"]

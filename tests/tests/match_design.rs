@@ -172,3 +172,90 @@ async fn indexed(app: &TestApp) {
         .unwrap_or(0);
     app.wait_indexed(head).await;
 }
+
+async fn open_job(
+    app: &TestApp,
+    title: &str,
+    at: (f64, f64),
+    reach_km: Option<f64>,
+    status: &str,
+) -> Value {
+    app.data(
+        "mutation($input: JobInput!) { createJob(input: $input) { id } }",
+        json!({ "input": {
+            "title": title, "quantity": 20, "status": status,
+            "deliveryPoint": { "lat": at.0, "lon": at.1, "name": title },
+            "maxDistanceKm": reach_km,
+            "requirements": [
+                { "kind": "PROCESS", "term": "PCB" },
+                { "kind": "PROCESS", "term": "laser cutting" },
+            ],
+        }}),
+    )
+    .await["createJob"]["id"]
+        .clone()
+}
+
+/// The other way round: the open jobs a facility could take, nearest first, each scored as
+/// `matchJob` scores that facility's team; jobs it cannot meet, cannot reach, or that are
+/// not open are not listed.
+#[tokio::test]
+async fn a_facility_sees_the_open_jobs_it_could_take() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        add_space(&app, "Accra Electronics", "okw-accra-pcb", (5.60, -0.19), &["pcb-fabrication", "laser-cutting"]).await;
+        let near = open_job(&app, "Lamps for Korle Bu", (5.54, -0.23), None, "OPEN").await;
+        open_job(&app, "Lamps for Kumasi", (6.69, -1.62), None, "OPEN").await;
+        open_job(&app, "Lamps for Nairobi", (-1.29, 36.82), Some(100.0), "OPEN").await;
+        open_job(&app, "Lamps, still a draft", (5.61, -0.20), None, "DRAFT").await;
+        app.data(
+            "mutation($input: JobInput!) { createJob(input: $input) { id } }",
+            json!({ "input": {
+                "title": "Welded frames", "quantity": 5, "status": "OPEN",
+                "deliveryPoint": { "lat": 5.60, "lon": -0.19, "name": "Accra" },
+                "requirements": [{ "kind": "PROCESS", "term": "MIG welding" }],
+            }}),
+        )
+        .await;
+        indexed(&app).await;
+        let accra = app
+            .data("{ facilities(text: \"Accra Electronics\", first: 1) { nodes { id } } }", json!({}))
+            .await["facilities"]["nodes"][0]["id"]
+            .clone();
+        let found = app
+            .data(
+                "query($id: ID!) { facility(id: $id) { matchingJobs { job { title } team { score missing { term } } } } }",
+                json!({ "id": accra }),
+            )
+            .await["facility"]["matchingJobs"]
+            .clone();
+        let titles: Vec<&str> = found
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["job"]["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(titles, ["Lamps for Korle Bu", "Lamps for Kumasi"], "{found}");
+        // The score matchJob gives this facility for the job.
+        let team = app
+            .data(
+                "query($id: ID!) { matchJob(jobId: $id) { score facility { name } } }",
+                json!({ "id": near }),
+            )
+            .await["matchJob"][0]
+            .clone();
+        assert_eq!(team["facility"]["name"], "Accra Electronics");
+        assert_eq!(found[0]["team"]["score"], team["score"], "{found}");
+
+        let within = app
+            .data(
+                "query($id: ID!) { facility(id: $id) { matchingJobs(radiusKm: 50) { job { title } } } }",
+                json!({ "id": accra }),
+            )
+            .await["facility"]["matchingJobs"]
+            .clone();
+        assert_eq!(within.as_array().unwrap().len(), 1, "{within}");
+        app.stop().await;
+    })
+    .await;
+}

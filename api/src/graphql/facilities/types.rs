@@ -433,6 +433,31 @@ impl Facility {
     ) -> Result<Vec<Maker>> {
         makers::nearby_makers(ctx, &self.row, skills, radius_km, first).await
     }
+
+    /// The open jobs this facility could take (coordinators and admins): of the 50 open
+    /// jobs nearest it (within `radiusKm` when given), those whose every required
+    /// requirement its team meets and whose reach it is within, nearest delivery point
+    /// first, each with the team scored and explained as `matchJob` does.
+    #[graphql(
+        complexity = "first.unwrap_or(10).clamp(0, relay::MAX_FIRST) as usize * (child_complexity + 20) + 1"
+    )]
+    async fn matching_jobs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only jobs delivered within this many kilometres of the facility.")]
+        radius_km: Option<f64>,
+        #[graphql(desc = "Most jobs returned, 1 to 100 (default 10).")] first: Option<i32>,
+    ) -> Result<Option<Vec<crate::graphql::matching::MatchingJob>>> {
+        // Refused to others as the contact fields are: null and a `FORBIDDEN` error on
+        // this field, the rest of the facility readable.
+        let check = visibility(ctx).staff_field("matchingJobs");
+        if shown(ctx, check, || Some(()))?.is_none() {
+            return Ok(None);
+        }
+        crate::graphql::matching::matching_jobs(ctx, &self.row, radius_km, first)
+            .await
+            .map(Some)
+    }
 }
 
 /// What a delete removed.

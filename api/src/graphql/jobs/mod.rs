@@ -9,5 +9,5 @@ mod queries;
 mod types;
 
 pub use mutations::JobsMutation;
-pub use queries::JobsQuery;
+pub use queries::{JobsQuery, jobs_of};
 pub use types::{Job, Programme, RequirementKind};

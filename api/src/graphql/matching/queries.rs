@@ -36,7 +36,7 @@ pub(super) async fn ranked_teams(
     rank(ctx, run).await
 }
 
-async fn rank(
+pub(super) async fn rank(
     ctx: &Context<'_>,
     run: JobMatch,
 ) -> Result<(makermatch_entities::job::Model, Vec<TeamMatch>)> {
