@@ -170,6 +170,7 @@ async fn exports_import_back_to_the_same_records() {
                 "location",
                 "skills",
                 "dateOfBirth",
+                "dateCreated",
             ] {
                 assert_eq!(
                     x.get(field),

@@ -925,6 +925,16 @@ async fn the_sources_record_dates_are_kept() {
         assert_eq!(f.date_created.to_rfc3339(), "2019-04-01T00:00:00+00:00");
         assert!(f.last_updated.timestamp() > 1_767_000_000, "{}", f.last_updated);
 
+        // A PSS profile's dateCreated likewise.
+        import(&r, &["pss-pubpub.json"]).await;
+        let li = Maker::find()
+            .filter(maker::Column::SourceId.eq("pubpub-li"))
+            .one(&r.db)
+            .await
+            .unwrap()
+            .expect("the PSS profile pubpub-li");
+        assert_eq!(li.date_created.to_rfc3339(), "2023-05-02T00:00:00+00:00");
+
         let bad = r#"[{"id": "okw-dated", "name": "Dated Works", "lastUpdated": "last Tuesday"}]"#;
         let s = import_text(&r.db, &r.taxonomy, &Default::default(), "bad.json", bad, Some(ImportFormat::Okw), false)
             .await

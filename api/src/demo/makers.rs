@@ -441,6 +441,7 @@ fn one(
             .collect(),
         source: Some(DEMO_SOURCE.to_owned()),
         source_id: Some(format!("s{seed}-m{i}")),
+        date_created: None,
     };
     (input, home)
 }

@@ -68,6 +68,11 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
         source: Some(SOURCE.to_owned()),
         ..Default::default()
     };
+    input.date_created = o
+        .get(&["dateCreated"])
+        .map(|v| values::timestamp("dateCreated", v))
+        .transpose()?
+        .flatten();
     if input.first_name.is_none()
         && input.last_name.is_none()
         && input.preferred_first_name.is_none()

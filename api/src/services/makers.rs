@@ -96,6 +96,9 @@ pub struct MakerInput {
     pub affiliations: Vec<AffiliationInput>,
     pub source: Option<String>,
     pub source_id: Option<String>,
+    /// When the source says the profile was made (PSS `dateCreated`); none: when
+    /// makermatch first wrote it.
+    pub date_created: Option<DateTime<Utc>>,
 }
 
 fn clean(value: &Option<String>) -> Option<String> {
@@ -224,7 +227,7 @@ impl MakerInput {
                 .unwrap_or_else(|| NATIVE_SOURCE.to_owned()),
             source_id: self.source_id.clone(),
             source_hash: None,
-            date_created: now,
+            date_created: self.date_created.unwrap_or(now),
             last_updated: now,
             erased_at: None,
         })

@@ -98,8 +98,12 @@ pub async fn write_batch<C: InsertSink>(
             Op::Insert => inserts.push(row),
             Op::Update => {
                 updated.push(item.id);
+                let keeps_created = passport.date_created.is_none();
                 let mut active = maker::ActiveModel::from(row).reset_all();
-                active.date_created = NotSet;
+                // A replaced profile keeps when it was made, unless its source says when.
+                if keeps_created {
+                    active.date_created = NotSet;
+                }
                 active.update(tx).await?;
             }
         }
