@@ -375,6 +375,38 @@ where
     Ok(out)
 }
 
+/// The (source, source id) every record of `items` is matched on.
+fn identities(items: &[Item]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(_, _, r, _)| {
+            let (_, source, source_id) = r.identity();
+            (source, source_id)
+        })
+        .collect()
+}
+
+type Columns<E> = (
+    <E as EntityTrait>::Column,
+    <E as EntityTrait>::Column,
+    <E as EntityTrait>::Column,
+    <E as EntityTrait>::Column,
+);
+
+/// Id, source, source id and fingerprint columns.
+const FACILITY_COLUMNS: Columns<facility::Entity> = (
+    facility::Column::Id,
+    facility::Column::Source,
+    facility::Column::SourceId,
+    facility::Column::SourceHash,
+);
+const MAKER_COLUMNS: Columns<maker::Entity> = (
+    maker::Column::Id,
+    maker::Column::Source,
+    maker::Column::SourceId,
+    maker::Column::SourceHash,
+);
+
 /// What an import knows of the rows its records name by makermatch id (see
 /// `provenance::BY_ID`): by that source id, the row's id, fingerprint, source and source
 /// id. A row keeps its own source and source id when such a record updates it.
@@ -533,12 +565,7 @@ async fn facilities<C: InsertSink>(
         let found = existing::<facility::Entity, _>(
             tx,
             ctx.reader.as_ref(),
-            (
-                facility::Column::Id,
-                facility::Column::Source,
-                facility::Column::SourceId,
-                facility::Column::SourceHash,
-            ),
+            FACILITY_COLUMNS,
             &source,
             &keys,
         )
@@ -547,27 +574,10 @@ async fn facilities<C: InsertSink>(
             known.insert((source.clone(), k), v);
         }
     }
-    let keys: Vec<(String, String)> = items
-        .iter()
-        .filter_map(|(_, _, r, _)| match r {
-            Record::Facility(f) => {
-                Some((f.source.clone(), f.source_id.clone().unwrap_or_default()))
-            }
-            _ => None,
-        })
-        .collect();
-    let by_id = existing_by_id::<facility::Entity, _>(
-        tx,
-        ctx.reader.as_ref(),
-        (
-            facility::Column::Id,
-            facility::Column::Source,
-            facility::Column::SourceId,
-            facility::Column::SourceHash,
-        ),
-        &keys,
-    )
-    .await?;
+    let keys = identities(&items);
+    let by_id =
+        existing_by_id::<facility::Entity, _>(tx, ctx.reader.as_ref(), FACILITY_COLUMNS, &keys)
+            .await?;
     let mut ledger = Ledger::new(RecordKind::Facility, items.len());
     let mut batch = Vec::with_capacity(items.len());
     for (file, at, record, fingerprint) in items {
@@ -665,46 +675,17 @@ async fn makers<C: InsertSink>(
     }
     let mut known = HashMap::new();
     for (source, keys) in by_source {
-        for (k, v) in existing::<maker::Entity, _>(
-            tx,
-            ctx.reader.as_ref(),
-            (
-                maker::Column::Id,
-                maker::Column::Source,
-                maker::Column::SourceId,
-                maker::Column::SourceHash,
-            ),
-            &source,
-            &keys,
-        )
-        .await?
+        for (k, v) in
+            existing::<maker::Entity, _>(tx, ctx.reader.as_ref(), MAKER_COLUMNS, &source, &keys)
+                .await?
         {
             known.insert((source.clone(), k), v);
         }
     }
     let facilities = resolve_facilities(tx, &refs).await?;
-    let keys: Vec<(String, String)> = items
-        .iter()
-        .filter_map(|(_, _, r, _)| match r {
-            Record::Maker(m) => Some((
-                m.input.source.clone().unwrap_or_default(),
-                m.input.source_id.clone().unwrap_or_default(),
-            )),
-            _ => None,
-        })
-        .collect();
-    let by_id = existing_by_id::<maker::Entity, _>(
-        tx,
-        ctx.reader.as_ref(),
-        (
-            maker::Column::Id,
-            maker::Column::Source,
-            maker::Column::SourceId,
-            maker::Column::SourceHash,
-        ),
-        &keys,
-    )
-    .await?;
+    let keys = identities(&items);
+    let by_id =
+        existing_by_id::<maker::Entity, _>(tx, ctx.reader.as_ref(), MAKER_COLUMNS, &keys).await?;
     let mut ledger = Ledger::new(RecordKind::Maker, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut emails = Vec::with_capacity(items.len());
