@@ -61,6 +61,7 @@ pub struct Query(
     matching::MatchingQuery,
     map::MapQuery,
     taxonomy::TaxonomyQuery,
+    taxonomy::MachineModelsQuery,
     system::SystemQuery,
     jobs::JobsQuery,
     credentials::CredentialsQuery,

@@ -1,10 +1,13 @@
 //! The process taxonomy over GraphQL (DESIGN §4): processes, equipment types, materials,
-//! and the skills makers have declared; plus turning a filter's words into taxonomy ids.
+//! the skills makers have declared and the machine catalog; plus turning a filter's words
+//! into taxonomy ids.
 
 mod inputs;
+mod machine_models;
 mod queries;
 mod types;
 
 pub use inputs::{equipment_type_id, material_id, process_id, taxonomy};
+pub use machine_models::MachineModelsQuery;
 pub use queries::TaxonomyQuery;
 pub use types::{Material, Process, Skill};
