@@ -2,6 +2,7 @@
 //! scores that facility's team for it (the same score, breakdown, evidence and missing
 //! requirements), nearest delivery point first.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Result, SimpleObject};
@@ -86,17 +87,17 @@ pub async fn matching_jobs(
             found.push((hit.clone(), team));
         }
     }
-    let jobs = jobs_of(
-        ctx,
-        &found.iter().map(|(h, _)| h.clone()).collect::<Vec<_>>(),
-    )
-    .await?;
-    Ok(jobs
+    let hits: Vec<_> = found.iter().map(|(h, _)| h.clone()).collect();
+    // Paired by id: a job deleted meanwhile is left out of `jobs_of`, not zipped wrongly.
+    let mut teams: HashMap<_, _> = found.into_iter().map(|(h, team)| (h.id, team)).collect();
+    Ok(jobs_of(ctx, &hits)
+        .await?
         .into_iter()
-        .zip(found)
-        .map(|(job, (_, team))| MatchingJob {
-            job,
-            team: TeamMatchOut(team),
+        .filter_map(|job| {
+            teams.remove(&job.row.id).map(|team| MatchingJob {
+                job,
+                team: TeamMatchOut(team),
+            })
         })
         .collect())
 }
