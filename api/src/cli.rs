@@ -84,6 +84,13 @@ pub enum Command {
         /// Write the summary and every rejection as JSON to this file.
         #[arg(long, value_name = "FILE")]
         report: Option<PathBuf>,
+        /// Commit every N records instead of once per file. By default each file is one
+        /// transaction: imported whole or not at all, holding the database's write lock
+        /// while it is written. With this, a very large file lets other writers in
+        /// between; if the import is interrupted, what it committed stays, and running
+        /// the same import again finishes it (records already written count as unchanged).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        commit_every: Option<u64>,
     },
     /// Export facilities or makers as OKW/PSS JSON, GeoJSON (RFC 7946) or CSV.
     Export {
@@ -236,16 +243,23 @@ pub async fn run(cli: Cli) -> Result<(), AppError> {
             format,
             dry_run,
             report,
+            commit_every,
         } => {
             let ready = startup::prepare(&config).await?;
             let verifier = crate::services::issuance::DeploymentIssuer::command_verifier(&config)?;
-            let summary = crate::import::import_paths(
+            let options = crate::import::ImportOptions {
+                format,
+                dry_run,
+                commits: commit_every.map_or(crate::import::Commits::PerFile, |n| {
+                    crate::import::Commits::Every(n)
+                }),
+            };
+            let summary = crate::import::import_paths_with(
                 &ready.db,
                 &ready.taxonomy,
                 &verifier,
                 &paths,
-                format,
-                dry_run,
+                options,
             )
             .await?;
             print!("{summary}");

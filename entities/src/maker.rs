@@ -41,6 +41,10 @@ pub struct Model {
     pub source_id: Option<String>,
     /// Fingerprint of the imported record\'s content: re-importing it unchanged is a no-op.
     pub source_hash: Option<String>,
+    /// Fields of the imported record the model has no column for, as the source wrote
+    /// them (a sparse copy of the record), given back by exports.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub source_fields: Option<Json>,
     pub date_created: DateTimeUtc,
     pub last_updated: DateTimeUtc,
     /// Set when the maker had their passport erased: the row is then an anonymous

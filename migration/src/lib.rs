@@ -17,6 +17,7 @@ mod m20261206_000010_tie_requests;
 mod m20261207_000011_outbox_retention;
 mod m20261207_000012_verification;
 mod m20261207_000013_rate_budgets;
+mod m20261207_000014_source_fields;
 mod util;
 
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_outbox_retention::Migration),
             Box::new(m20261207_000012_verification::Migration),
             Box::new(m20261207_000013_rate_budgets::Migration),
+            Box::new(m20261207_000014_source_fields::Migration),
         ]
     }
 }

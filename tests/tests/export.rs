@@ -402,3 +402,108 @@ async fn geojson_and_csv_follow_their_standards_and_keep_private_fields_out() {
     assert_eq!(lines.count(), 2);
     assert!(!csv.contains("hello@medlab.example.org"));
 }
+
+/// Fields makermatch does not read come back out as the source wrote them: an OKW record's
+/// storage, products, partners and reviews, an address's district, an Agent where a name
+/// was expected; a PSS record's extra fields in private exports only. A second trip
+/// through a fresh database gives the same export.
+#[tokio::test]
+async fn fields_makermatch_does_not_read_come_back_out() {
+    on_each_backend(|t: TestDb| async move {
+        let a = makermatch_api::startup::prepare(&t.config).await.unwrap();
+        let kept = serde_json::json!({
+            "storage": "40 m2 of racking",
+            "typicalProducts": ["splints", "crutch tips"],
+            "partnersFunders": [{ "name": "Kumasi Hive Trust", "url": "https://example.org/trust" }],
+            "customerReviews": [{ "rating": 5, "text": "Fast and careful" }],
+            "circularEconomy": { "applies": true, "description": "PLA offcuts reground" },
+            "verifiedBy": { "@type": "Person", "name": "Esi Boateng", "email": "esi@example.org" },
+            "location": { "address": { "building": "Block C" }, "what3words": "///index.home.raft" },
+        });
+        let mut record = serde_json::json!({
+            "id": "okw-kumasi-hive",
+            "name": "Kumasi Hive Workshop",
+            "location": { "address": { "city": "Kumasi", "country": "GH" }, "gpsCoordinates": "6.69, -1.62" },
+            "manufacturingProcesses": ["laser cutting"],
+            "contact": { "contactPerson": "Kwame", "fax": "+233 0000" },
+        });
+        merge(&mut record, &kept);
+        import_json(&a, "hive.json", &serde_json::to_string(&[&record]).unwrap()).await;
+
+        let private = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await;
+        let out: Vec<Value> = serde_json::from_str(&private).unwrap();
+        let hive = &out[0];
+        for (path, value) in leaves(&kept) {
+            assert_eq!(hive.pointer(&path), Some(&value), "{path} in {hive}");
+        }
+        assert_eq!(hive.pointer("/contact/fax"), Some(&serde_json::json!("+233 0000")));
+        assert_eq!(hive["location"]["address"]["city"], "Kumasi", "typed fields stay");
+        let public = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, false).await;
+        let public: Vec<Value> = serde_json::from_str(&public).unwrap();
+        assert_eq!(public[0].pointer("/contact/fax"), None, "contacts are for staff");
+        assert_eq!(public[0]["storage"], "40 m2 of racking");
+
+        // A maker's extra fields: private exports only.
+        let maker = serde_json::json!([{
+            "id": "pss-esi",
+            "personal": { "firstName": "Esi", "lastName": "Boateng" },
+            "publicProfile": true,
+            "gender": "female",
+            "socialMedia": { "mastodon": "@esi@example.social" },
+        }]);
+        import_json(&a, "makers.json", &maker.to_string()).await;
+        let private = exported(&a, ExportKind::Makers, ExportFormat::OkwJson, true).await;
+        let private: Vec<Value> = serde_json::from_str(&private).unwrap();
+        assert_eq!(private[0]["gender"], "female", "{}", private[0]);
+        assert_eq!(private[0]["socialMedia"]["mastodon"], "@esi@example.social");
+        let public = exported(&a, ExportKind::Makers, ExportFormat::OkwJson, false).await;
+        let public: Vec<Value> = serde_json::from_str(&public).unwrap();
+        assert_eq!(public[0].get("gender"), None, "{}", public[0]);
+
+        // Through a fresh database and out again: the same export.
+        let facilities = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await;
+        let fresh = TestDb::sqlite().await;
+        let b = makermatch_api::startup::prepare(&fresh.config).await.unwrap();
+        import_json(&b, "facilities.json", &facilities).await;
+        assert_eq!(
+            comparable(&exported(&b, ExportKind::Facilities, ExportFormat::OkwJson, true).await, true),
+            comparable(&facilities, true)
+        );
+        // Re-imported where it came from, it duplicates nothing and exports the same.
+        let again = import_json(&a, "facilities.json", &facilities).await;
+        assert_eq!(again.counts(RecordKind::Facility).imported, 0, "{again}");
+        assert_eq!(
+            comparable(&exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await, true),
+            comparable(&facilities, true)
+        );
+    })
+    .await;
+}
+
+fn merge(into: &mut Value, from: &Value) {
+    match (into, from) {
+        (Value::Object(into), Value::Object(from)) => {
+            for (k, v) in from {
+                merge(into.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (slot, v) => *slot = v.clone(),
+    }
+}
+
+/// Every leaf of `v` (scalars and lists) with its JSON pointer.
+fn leaves(v: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    fn walk(v: &Value, path: String, out: &mut Vec<(String, Value)>) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map {
+                    walk(child, format!("{path}/{k}"), out);
+                }
+            }
+            other => out.push((path, other.clone())),
+        }
+    }
+    walk(v, String::new(), &mut out);
+    out
+}

@@ -6,7 +6,10 @@
 use std::path::PathBuf;
 
 use makermatch_api::import::record::RecordKind;
-use makermatch_api::import::{ImportFormat, ImportSummary, import_paths, import_text};
+use makermatch_api::import::{
+    Commits, ImportFormat, ImportOptions, ImportSummary, import_paths, import_paths_with,
+    import_text,
+};
 use makermatch_api::startup::Ready;
 use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
 use makermatch_entities::prelude::*;
@@ -941,6 +944,269 @@ async fn the_sources_record_dates_are_kept() {
             .unwrap();
         assert_eq!(s.rejections.len(), 1, "{s}");
         assert_eq!(s.rejections[0].field, "lastUpdated", "{s}");
+    })
+    .await;
+}
+
+/// OKW facilities `0..n` of a file, record `refused` (if any) named so the trigger of
+/// [`refuse_one_facility`] fails its insert.
+fn okw_file(
+    dir: &std::path::Path,
+    name: &str,
+    prefix: &str,
+    n: usize,
+    refused: Option<usize>,
+) -> PathBuf {
+    let records: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let name = if Some(i) == refused {
+                "Refused by the database".to_owned()
+            } else {
+                format!("{prefix} Workshop {i}")
+            };
+            serde_json::json!({
+                "id": format!("{prefix}-{i}"),
+                "name": name,
+                "location": { "address": { "locality": "Kumasi", "country": "GH" } },
+                "manufacturingProcesses": ["laser cutting"],
+            })
+        })
+        .collect();
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string(&records).unwrap()).unwrap();
+    path
+}
+
+/// A write that fails part way, as a full disk or a lost connection would: the database
+/// refuses to insert one facility.
+async fn refuse_one_facility(t: &TestDb, r: &Ready) {
+    use sea_orm::ConnectionTrait;
+    let statements: &[&str] = match t.backend {
+        makermatch_tests::Backend::Sqlite => {
+            &["CREATE TRIGGER refuse_one BEFORE INSERT ON facilities \
+             WHEN NEW.name = 'Refused by the database' \
+             BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END"]
+        }
+        makermatch_tests::Backend::Postgres => &[
+            "CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN \
+             IF NEW.name = 'Refused by the database' THEN RAISE EXCEPTION 'refused by a test trigger'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_one BEFORE INSERT ON facilities FOR EACH ROW EXECUTE FUNCTION refuse_one()",
+        ],
+    };
+    for sql in statements {
+        r.db.execute_unprepared(sql).await.unwrap();
+    }
+}
+
+async fn facilities(r: &Ready) -> u64 {
+    Facility::find().count(&r.db).await.unwrap()
+}
+
+#[test]
+fn commit_every_is_a_positive_count_of_records() {
+    use clap::Parser;
+    let cli = makermatch_api::cli::Cli::try_parse_from([
+        "makermatch",
+        "import",
+        "a.json",
+        "--commit-every",
+        "500",
+    ])
+    .unwrap();
+    assert!(
+        matches!(
+            cli.command,
+            makermatch_api::cli::Command::Import {
+                commit_every: Some(500),
+                ..
+            }
+        ),
+        "{:?}",
+        cli.command
+    );
+    let refused = makermatch_api::cli::Cli::try_parse_from([
+        "makermatch",
+        "import",
+        "a.json",
+        "--commit-every",
+        "0",
+    ])
+    .unwrap_err();
+    assert!(refused.to_string().contains("--commit-every"), "{refused}");
+}
+
+#[tokio::test]
+async fn a_file_imports_whole_or_not_at_all() {
+    on_each_backend(|t| async move {
+        let r = ready(&t).await;
+        let dir = tempfile::tempdir().unwrap();
+        let first = okw_file(dir.path(), "first.json", "first", 10, None);
+        let second = okw_file(dir.path(), "second.json", "second", 2_500, Some(2_200));
+        refuse_one_facility(&t, &r).await;
+
+        // By default each file is one transaction: the failure 2,200 records into the
+        // second file keeps none of it, and the first file whole.
+        let err = import_paths(
+            &r.db,
+            &r.taxonomy,
+            &Default::default(),
+            &[first.clone(), second.clone()],
+            None,
+            false,
+        )
+        .await
+        .expect_err("the refused insert stops the import");
+        let message = err.to_string();
+        assert!(message.contains("second.json"), "{message}");
+        assert!(
+            message.contains("nothing of it was kept (the files before it were)"),
+            "{message}"
+        );
+        assert_eq!(facilities(&r).await, 10, "only the first file is kept");
+        let outbox_rows = Outbox::find().count(&r.db).await.unwrap();
+
+        // Committing every 1,000 records keeps the batches before the failure, and says so.
+        let every = ImportOptions {
+            commits: Commits::Every(1_000),
+            ..Default::default()
+        };
+        let err = import_paths_with(
+            &r.db,
+            &r.taxonomy,
+            &Default::default(),
+            std::slice::from_ref(&second),
+            every,
+        )
+        .await
+        .expect_err("the refused insert stops the import");
+        assert!(
+            err.to_string().contains("what it had committed stays"),
+            "{err}"
+        );
+        assert_eq!(facilities(&r).await, 2_010);
+        assert!(
+            Outbox::find().count(&r.db).await.unwrap() > outbox_rows,
+            "committed records reach the outbox"
+        );
+
+        // Running it again, once the cause is gone, finishes it.
+        use sea_orm::ConnectionTrait;
+        let drop = match t.backend {
+            makermatch_tests::Backend::Sqlite => "DROP TRIGGER refuse_one",
+            makermatch_tests::Backend::Postgres => "DROP TRIGGER refuse_one ON facilities",
+        };
+        r.db.execute_unprepared(drop).await.unwrap();
+        let again = import_paths_with(
+            &r.db,
+            &r.taxonomy,
+            &Default::default(),
+            std::slice::from_ref(&second),
+            every,
+        )
+        .await
+        .unwrap();
+        let counts = again.counts(RecordKind::Facility);
+        assert_eq!(
+            (counts.unchanged, counts.imported),
+            (2_000, 500),
+            "{again:?}"
+        );
+        assert!(
+            again.to_string().contains("committed every 1000 records"),
+            "{again}"
+        );
+        assert_eq!(facilities(&r).await, 2_510);
+
+        // The default import of the whole file is now all unchanged, and says it is whole.
+        let whole = import_paths(
+            &r.db,
+            &r.taxonomy,
+            &Default::default(),
+            &[second],
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            whole.counts(RecordKind::Facility).unchanged,
+            2_500,
+            "{whole:?}"
+        );
+        assert!(
+            whole.to_string().contains("imported whole or not at all"),
+            "{whole}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn what_a_record_does_not_keep_is_reported_field_by_field() {
+    on_each_backend(|t| async move {
+        let r = ready(&t).await;
+        let okw = r#"[
+  {
+    "id": "warn-1",
+    "name": "Kisumu Makers",
+    "location": { "address": { "locality": "Kisumu", "country": "Kenya", "building": "Block C" } },
+    "typicalMaterials": "PLA, plywood",
+    "wheelchairAccessibility": "Ramp at the side entrance",
+    "storage": "40 m2 of shelving",
+    "equipment": [{ "equipmentType": "laser cutter", "currentFirmware": "2.1" }]
+  }
+]"#;
+        let s = import_text(&r.db, &r.taxonomy, &Default::default(), "kisumu.json", okw, None, false)
+            .await
+            .unwrap();
+        assert_eq!(s.counts(RecordKind::Facility).imported, 1, "{s:?}");
+        let said = |field: &str| {
+            s.warnings
+                .iter()
+                .find(|w| w.field == field)
+                .unwrap_or_else(|| panic!("no warning on {field}: {:?}", s.warnings))
+                .clone()
+        };
+        let country = said("location.address.country");
+        assert!(country.message.contains("\"Kenya\" stored as its code KE"), "{country:?}");
+        assert_eq!((country.file.as_str(), country.index, country.line), ("kisumu.json", 0, Some(2)));
+        assert!(said("typicalMaterials").message.contains("read as a list of 2"));
+        assert!(said("wheelchairAccessibility").message.contains("not yes or no: not kept"));
+        // Fields makermatch does not read are kept as written, except inside a list.
+        for kept in ["storage", "location.address.building"] {
+            assert!(said(kept).message.starts_with("kept as written"), "{kept}");
+        }
+        assert!(said("equipment[0].currentFirmware").message.starts_with("not kept"));
+        assert_eq!(s.fields_kept_as_written.get("storage"), Some(&1), "{:?}", s.fields_kept_as_written);
+        assert_eq!(s.fields_not_kept.get("equipment[].currentFirmware"), Some(&1), "{:?}", s.fields_not_kept);
+        // What was kept is not warned about.
+        for kept in ["name", "id", "location.address.locality", "equipment[0].equipmentType"] {
+            assert!(s.warnings.iter().all(|w| w.field != kept), "{kept}: {:?}", s.warnings);
+        }
+        let shown = s.to_string();
+        assert!(shown.contains("fields not kept"), "{shown}");
+        assert!(shown.contains("kept as written for exports: location.address.building (1), storage (1)"), "{shown}");
+        assert!(shown.contains("changed kisumu.json record 0 line 2: location.address.country"), "{shown}");
+
+        // A PSS record's second address and a skill list written as one text.
+        let pss = r#"[{
+  "id": "warn-maker",
+  "personal": { "firstName": "Achieng", "lastName": "Otieno" },
+  "addresses": [ { "city": "Kisumu", "countryId": "KE" }, { "city": "Nairobi", "countryId": "KE" } ],
+  "skills": "TIG welding, soldering"
+}]"#;
+        let s = import_text(&r.db, &r.taxonomy, &Default::default(), "makers.json", pss, None, false)
+            .await
+            .unwrap();
+        assert_eq!(s.counts(RecordKind::Maker).imported, 1, "{s:?}");
+        assert!(s.warnings.iter().any(|w| w.field == "addresses[1].city"), "{:?}", s.warnings);
+        assert!(
+            s.warnings.iter().any(|w| w.field == "skills" && w.message.contains("read as 2 skills")),
+            "{:?}",
+            s.warnings
+        );
+        assert!(s.warnings.iter().all(|w| w.field != "addresses[0].city"), "{:?}", s.warnings);
     })
     .await;
 }

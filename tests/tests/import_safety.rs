@@ -169,6 +169,7 @@ async fn a_dry_run_needs_no_write_lock_and_leaves_no_copy() {
             format: None,
             dry_run: true,
             report: None,
+            commit_every: None,
         },
     };
     makermatch_api::cli::run(cli).await.unwrap();

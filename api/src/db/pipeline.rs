@@ -3,7 +3,8 @@
 //! executes queued inserts in order while the caller builds the next ones. Anything that
 //! reads, or needs a result, waits for the queue to drain first, so the caller sees its own
 //! writes exactly as on a plain transaction. `checkpoint` queues a commit and a new
-//! transaction, so batches commit one by one without the caller waiting. An insert that
+//! transaction, so batches commit one by one without the caller waiting; `discard` rolls
+//! back instead. An insert that
 //! fails rolls its batch back and makes every later call fail: earlier batches stay
 //! committed, nothing of the failing one is kept.
 
@@ -23,7 +24,12 @@ enum Job {
     Execute(Statement, oneshot::Sender<Result<ExecResult, DbErr>>),
     ExecuteUnprepared(String, oneshot::Sender<Result<ExecResult, DbErr>>),
     Query(Statement, oneshot::Sender<Result<Vec<QueryResult>, DbErr>>),
-    Checkpoint,
+    /// Ends the open transaction (commit or roll back) and begins the next, answering
+    /// when asked to.
+    Turn {
+        commit: bool,
+        reply: Option<oneshot::Sender<Result<(), DbErr>>>,
+    },
     Finish(bool, oneshot::Sender<Result<(), DbErr>>),
 }
 
@@ -69,7 +75,30 @@ impl Pipeline {
 
     /// Commits what is queued so far and opens the next transaction, without waiting.
     pub async fn checkpoint(&self) -> Result<(), DbErr> {
-        self.send(Job::Checkpoint).await
+        self.send(Job::Turn {
+            commit: true,
+            reply: None,
+        })
+        .await
+    }
+
+    /// Commits what is queued so far and opens the next transaction, once everything
+    /// queued has run: the first failure is returned here.
+    pub async fn commit_and_continue(&self) -> Result<(), DbErr> {
+        self.ask(|reply| Job::Turn {
+            commit: true,
+            reply: Some(reply),
+        })
+        .await?
+    }
+
+    /// Rolls back what was queued since the last commit and opens the next transaction.
+    pub async fn discard(&self) -> Result<(), DbErr> {
+        self.send(Job::Turn {
+            commit: false,
+            reply: None,
+        })
+        .await
     }
 
     pub async fn rollback(self) -> Result<(), DbErr> {
@@ -135,17 +164,36 @@ async fn run(db: DatabaseConnection, tx: DatabaseTransaction, mut queue: mpsc::R
                     Err(e) => Err(e),
                 });
             }
-            Job::Checkpoint => {
-                if open.is_ok()
-                    && let Some(done) = tx.take()
-                {
-                    match done.commit().await {
-                        Ok(()) => match begin_write(&db).await {
-                            Ok(next) => tx = Some(next),
-                            Err(e) => failed = Some(e),
-                        },
-                        Err(e) => failed = Some(e),
+            Job::Turn { commit, reply } => {
+                let outcome = match open {
+                    Ok(_) => match tx.take() {
+                        Some(done) => {
+                            let ended = if commit {
+                                done.commit().await
+                            } else {
+                                done.rollback().await
+                            };
+                            match ended {
+                                Ok(()) => begin_write(&db).await.map(|next| tx = Some(next)),
+                                Err(e) => Err(e),
+                            }
+                        }
+                        None => Err(stopped()),
+                    },
+                    Err(e) => Err(e),
+                };
+                let answer = match outcome {
+                    Ok(()) => Ok(()),
+                    Err(e) => {
+                        let told = DbErr::Custom(e.to_string());
+                        if failed.is_none() {
+                            failed = Some(e);
+                        }
+                        Err(told)
                     }
+                };
+                if let Some(reply) = reply {
+                    let _ = reply.send(answer);
                 }
             }
             Job::Finish(commit, reply) => {
@@ -280,6 +328,20 @@ mod tests {
         assert!(err.to_string().contains("UNIQUE"), "{err}");
         // The first batch was committed; nothing of the failing one is kept.
         assert_eq!(ids(&db).await, vec![1]);
+    }
+
+    #[tokio::test]
+    async fn discard_drops_what_followed_the_last_commit_and_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = database(dir.path()).await;
+        let p = Pipeline::begin(&db).await.expect("begin");
+        p.insert(insert(&db, 1)).await.expect("queue");
+        p.checkpoint().await.expect("checkpoint");
+        p.insert(insert(&db, 2)).await.expect("queue");
+        p.discard().await.expect("discard");
+        p.insert(insert(&db, 3)).await.expect("queue");
+        p.commit().await.expect("commit");
+        assert_eq!(ids(&db).await, vec![1, 3]);
     }
 
     #[tokio::test]

@@ -278,6 +278,7 @@ fn one(taxonomy: &Taxonomy, rng: &mut DemoRng, seed: u64, i: usize) -> (Facility
         verified_by: verified.map(|_| "demo generator".to_owned()),
         source: DEMO_SOURCE.to_owned(),
         source_id: Some(format!("s{seed}-f{i}")),
+        source_fields: None,
     };
     let site = Site {
         id,

@@ -442,6 +442,7 @@ fn one(
         source: Some(DEMO_SOURCE.to_owned()),
         source_id: Some(format!("s{seed}-m{i}")),
         date_created: None,
+        source_fields: None,
     };
     (input, home)
 }

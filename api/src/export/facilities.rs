@@ -210,7 +210,11 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
         provenance::KEY,
         provenance::write(f.id, &f.source, f.source_id.as_deref(), private),
     );
-    Value::Object(o)
+    let mut record = Value::Object(o);
+    // The contact block is for staff, whatever the source put in it.
+    let withheld: &[&str] = if private { &[] } else { &["contact"] };
+    super::source_fields::give_back(&mut record, f.source_fields.as_ref(), withheld);
+    record
 }
 
 const CSV_HEADER: &[&str] = &[

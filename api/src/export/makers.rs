@@ -191,6 +191,10 @@ fn record(
     if let Some(map) = o.as_object_mut() {
         map.retain(|_, v| !v.is_null() && *v != json!([]));
     }
+    if private {
+        // What else the source said of the person may be personal: private exports only.
+        super::source_fields::give_back(&mut o, m.source_fields.as_ref(), &[]);
+    }
     (o, position)
 }
 

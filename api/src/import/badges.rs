@@ -76,6 +76,7 @@ fn rejected(at: Position, kind: RecordKind, field: &str, reason: &str) -> Parsed
         kind,
         outcome: Err((field.to_owned(), reason.to_owned())),
         unresolved: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -85,6 +86,7 @@ fn ok(at: &Position, record: Record) -> Parsed {
         kind: record.kind(),
         outcome: Ok(record),
         unresolved: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -115,6 +115,7 @@ pub fn parse(text: &str, taxonomy: &Taxonomy) -> Result<Vec<Parsed>, String> {
                 source_id,
             })),
             unresolved: Vec::new(),
+            notes: Vec::new(),
         });
     }
     Ok(out)
@@ -126,6 +127,7 @@ fn rejected(at: Position, field: &str, reason: String) -> Parsed {
         kind: RecordKind::MachineModel,
         outcome: Err((field.to_owned(), reason)),
         unresolved: Vec::new(),
+        notes: Vec::new(),
     }
 }
 

@@ -24,6 +24,7 @@ pub fn parse(record: &Value, at: Position, _taxonomy: &Taxonomy) -> Parsed {
         kind: RecordKind::Facility,
         outcome,
         unresolved: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -49,7 +50,7 @@ fn facility(record: &Value) -> Result<FacilityInput, FieldError> {
     };
     let country = region
         .and_then(|r| r.text(&["country"]))
-        .map(values::country);
+        .map(|c| values::country("region.country", c));
     let mut input = FacilityInput::named(name);
     input.source = SOURCE.to_owned();
     input.source_id = Some(id);

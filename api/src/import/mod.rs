@@ -1,14 +1,16 @@
 //! Importers (`makermatch import`): OKW facilities, the IoPA map export, the IoPA machine
 //! catalogs, PSS makers, Open Badges and OKH manifests. Parsers are pure (text in,
-//! records or rejections out); `write` upserts the records through the service layer in
-//! batched transactions, so the outbox and the index see them like any other write. A dry
-//! run writes the same way and keeps nothing (see `import_sources`).
+//! records or rejections out); `write` upserts the records through the service layer, one
+//! transaction per file unless told to commit more often, so the outbox and the index see
+//! them like any other write. A dry run writes the same way and keeps nothing (see
+//! `import_sources`).
 
 pub mod badges;
 pub mod catalog;
 pub mod depth;
 pub mod detect;
 pub mod iopa_map;
+pub mod notes;
 pub mod okh;
 pub mod okw;
 mod ownership;
@@ -33,7 +35,7 @@ use crate::services::credentials::verification::{CredentialVerifier, Incoming, v
 use crate::services::issuance::presentation::{JSON_LD_ENVELOPE, JWT_ENVELOPE};
 use detect::Document;
 use record::{Parsed, Position, RecordKind, Rejection};
-pub use report::ImportSummary;
+pub use report::{Commits, ImportSummary};
 
 /// `source` of Open Badges issuers, achievements and credentials.
 pub const BADGES_SOURCE: &str = "openbadges";
@@ -355,9 +357,18 @@ impl<'a> RecordStream<'a> {
         self.index += 1;
         let taxonomy = self.taxonomy;
         match self.format {
-            Some(ImportFormat::Okw) => self.batch.push(okw::parse(&item, at, taxonomy)),
-            Some(ImportFormat::IopaMap) => self.batch.push(iopa_map::parse(&item, at, taxonomy)),
-            Some(ImportFormat::Pss) => self.batch.push(pss::parse(&item, at, taxonomy)),
+            // Records the model holds field by field: what they do not read is reported,
+            // and kept as written where exports give the same standard back (the IoPA
+            // map's facilities go out as OKW). Badges and manifests are kept whole.
+            Some(ImportFormat::Okw) => self
+                .batch
+                .push(noted(&item, true, || okw::parse(&item, at, taxonomy))),
+            Some(ImportFormat::IopaMap) => self
+                .batch
+                .push(noted(&item, false, || iopa_map::parse(&item, at, taxonomy))),
+            Some(ImportFormat::Pss) => self
+                .batch
+                .push(noted(&item, true, || pss::parse(&item, at, taxonomy))),
             Some(ImportFormat::OpenBadges) => {
                 let mut parsed = badges::parse(&item, at);
                 if let Some(envelope) = self.envelope.take() {
@@ -387,6 +398,7 @@ impl<'a> RecordStream<'a> {
             kind: RecordKind::Credential,
             outcome: Err(("record".to_owned(), reason.to_owned())),
             unresolved: Vec::new(),
+            notes: Vec::new(),
         });
     }
 
@@ -403,6 +415,20 @@ impl<'a> RecordStream<'a> {
         }
         Ok(())
     }
+}
+
+/// A record parsed with what it did not keep as given; with `keep`, the fields it does not
+/// read are kept as written, for exports in the same standard to give back.
+fn noted(item: &serde_json::Value, keep: bool, parse: impl FnOnce() -> Parsed) -> Parsed {
+    let (mut parsed, untaken) = notes::reading(item, keep, parse);
+    parsed.notes.extend(untaken.notes);
+    let kept = Some(serde_json::Value::Object(untaken.kept));
+    match &mut parsed.outcome {
+        Ok(record::Record::Facility(f)) if keep => f.source_fields = kept,
+        Ok(record::Record::Maker(m)) if keep => m.input.source_fields = kept,
+        _ => {}
+    }
+    parsed
 }
 
 fn compatible(claimed: ImportFormat, detected: ImportFormat) -> bool {
@@ -463,8 +489,11 @@ async fn import_one(
     label: String,
     text: String,
     how: &Reading<'_>,
-    summary: &mut ImportSummary,
+    total: &mut ImportSummary,
 ) -> Result<(), AppError> {
+    // The file's own counts join the total only once the file is kept.
+    let mut file = ImportSummary::default();
+    let summary = &mut file;
     let (format, parse_first) = (how.format, how.parse_first);
     let taxonomy = how.taxonomy.clone();
     let verifier = how.verifier.clone();
@@ -508,13 +537,24 @@ async fn import_one(
         parser.await
     };
     match parsed {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(reason)) => {
-            summary.unreadable_files.push((label, reason));
-            Ok(())
+        Ok(Ok(())) => {
+            writer.end_file().await?;
+            total.merge(file);
         }
-        Err(e) => Err(AppError::Io(format!("the parser of {label} stopped: {e}"))),
+        Ok(Err(reason)) => {
+            let kept = writer.keeps_partial_files();
+            writer.abandon_file().await?;
+            let reason = if kept {
+                total.merge(file);
+                format!("{reason}; the records before the problem were committed and kept")
+            } else {
+                format!("{reason}; nothing imported from it")
+            };
+            total.unreadable_files.push((label, reason));
+        }
+        Err(e) => return Err(AppError::Io(format!("the parser of {label} stopped: {e}"))),
     }
+    Ok(())
 }
 
 /// Fingerprints are computed on the parsing thread, so the writer only compares them.
@@ -541,6 +581,7 @@ pub(crate) fn collect(
         }
         match p.outcome {
             Ok(record) => {
+                summary.warn(label, &p.at, p.notes);
                 let fingerprint = fingerprint.unwrap_or_else(|| record.fingerprint());
                 records.push((label.to_owned(), p.at, record, fingerprint))
             }
@@ -580,7 +621,18 @@ impl Source<'_> {
 /// Imports that wrote at least this many records refresh PostgreSQL's statistics.
 const ANALYZE_AFTER_RECORDS: u64 = 10_000;
 
-/// Imports files in order (machine catalogs first), each parsed while it is written.
+/// How an import reads and writes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// The format of every file; detected from each file's content when `None`.
+    pub format: Option<ImportFormat>,
+    /// Check and report everything, keep nothing.
+    pub dry_run: bool,
+    pub commits: Commits,
+}
+
+/// Imports files in order (machine catalogs first), each parsed while it is written, each
+/// whole or not at all.
 pub async fn import_paths(
     db: &DatabaseConnection,
     taxonomy: &Taxonomy,
@@ -589,11 +641,27 @@ pub async fn import_paths(
     format: Option<ImportFormat>,
     dry_run: bool,
 ) -> Result<ImportSummary, AppError> {
+    let options = ImportOptions {
+        format,
+        dry_run,
+        commits: Commits::PerFile,
+    };
+    import_paths_with(db, taxonomy, verifier, paths, options).await
+}
+
+/// [`import_paths`], choosing when it commits.
+pub async fn import_paths_with(
+    db: &DatabaseConnection,
+    taxonomy: &Taxonomy,
+    verifier: &CredentialVerifier,
+    paths: &[std::path::PathBuf],
+    options: ImportOptions,
+) -> Result<ImportSummary, AppError> {
     let sources = catalogs_first(paths)
         .into_iter()
         .map(|path| (path.display().to_string(), Source::File(path)))
         .collect();
-    import_sources(db, taxonomy, verifier, sources, format, dry_run).await
+    import_sources(db, taxonomy, verifier, sources, options).await
 }
 
 /// Imports one document given as text (the GraphQL `importDocument` mutation).
@@ -607,7 +675,12 @@ pub async fn import_text(
     dry_run: bool,
 ) -> Result<ImportSummary, AppError> {
     let sources = vec![(label.to_owned(), Source::Text(text))];
-    import_sources(db, taxonomy, verifier, sources, format, dry_run).await
+    let options = ImportOptions {
+        format,
+        dry_run,
+        commits: Commits::PerFile,
+    };
+    import_sources(db, taxonomy, verifier, sources, options).await
 }
 
 /// A dry run on SQLite imports into a private copy of the database, so it never takes the
@@ -620,9 +693,9 @@ async fn import_sources(
     taxonomy: &Taxonomy,
     verifier: &CredentialVerifier,
     sources: Vec<(String, Source<'_>)>,
-    format: Option<ImportFormat>,
-    dry_run: bool,
+    options: ImportOptions,
 ) -> Result<ImportSummary, AppError> {
+    let dry_run = options.dry_run;
     let copy = if dry_run && dialect::writer_locks_database(db.get_database_backend()) {
         Some(Snapshot::take(db).await?)
     } else {
@@ -631,16 +704,7 @@ async fn import_sources(
     let target = copy.as_ref().map_or(db, Snapshot::db);
     // Nobody else waits on a copy's locks: there, parsing may overlap writing.
     let parse_first = dry_run && copy.is_none();
-    let summary = write_sources(
-        target,
-        taxonomy,
-        verifier,
-        sources,
-        format,
-        dry_run,
-        parse_first,
-    )
-    .await;
+    let summary = write_sources(target, taxonomy, verifier, sources, options, parse_first).await;
     if let Ok(summary) = &summary {
         crate::server::metrics::record_import(summary);
         if !dry_run && summary.written() >= ANALYZE_AFTER_RECORDS {
@@ -663,25 +727,41 @@ async fn write_sources(
     taxonomy: &Taxonomy,
     verifier: &CredentialVerifier,
     sources: Vec<(String, Source<'_>)>,
-    format: Option<ImportFormat>,
-    dry_run: bool,
+    options: ImportOptions,
     parse_first: bool,
 ) -> Result<ImportSummary, AppError> {
     let mut summary = ImportSummary {
-        dry_run,
+        dry_run: options.dry_run,
+        commits: options.commits,
         ..Default::default()
     };
-    let mut writer = write::Writer::start(db, taxonomy, dry_run).await?;
+    let mut writer = write::Writer::start(db, taxonomy, options.dry_run, options.commits).await?;
     let how = Reading {
-        format,
+        format: options.format,
         taxonomy,
         verifier,
         parse_first,
     };
+    let mut files_kept = 0_usize;
     for (label, source) in sources {
         match source.read() {
-            Ok(text) => import_one(&mut writer, label, text, &how, &mut summary).await?,
-            Err(reason) => summary.unreadable_files.push((label, reason)),
+            Ok(text) => {
+                let kept = match (options.dry_run, writer.keeps_partial_files()) {
+                    (true, _) => "nothing was written",
+                    (false, true) => "what it had committed stays",
+                    (false, false) if files_kept > 0 => {
+                        "nothing of it was kept (the files before it were)"
+                    }
+                    (false, false) => "nothing of it was kept",
+                };
+                import_one(&mut writer, label.clone(), text, &how, &mut summary)
+                    .await
+                    .map_err(|e| AppError::Io(format!("importing {label} stopped: {e}; {kept}")))?;
+                files_kept += 1;
+            }
+            Err(reason) => summary
+                .unreadable_files
+                .push((label, format!("{reason}; nothing imported from it"))),
         }
     }
     writer.finish().await?;

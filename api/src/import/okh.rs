@@ -66,6 +66,7 @@ pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
         kind: RecordKind::Job,
         outcome,
         unresolved,
+        notes: Vec::new(),
     }
 }
 

@@ -87,6 +87,7 @@ pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
         kind: RecordKind::Facility,
         outcome,
         unresolved: terms.unresolved,
+        notes: Vec::new(),
     }
 }
 
@@ -117,10 +118,16 @@ fn facility(
         .map(|v| values::date("dateFounded", v))
         .transpose()?
         .flatten();
-    // Free text in the spec: take yes/no when it says so, else leave unknown.
-    input.wheelchair_accessible = o
-        .get(&["wheelchairAccessibility", "wheelchairAccessible"])
-        .and_then(|v| values::flag("wheelchairAccessibility", v).ok().flatten());
+    // Free text in the spec: take yes/no when it says so, else leave unknown, and say so.
+    if let Some(v) = o.get(&["wheelchairAccessibility", "wheelchairAccessible"]) {
+        input.wheelchair_accessible = values::flag("wheelchairAccessibility", v).ok().flatten();
+        if input.wheelchair_accessible.is_none() {
+            super::notes::changed(
+                "wheelchairAccessibility",
+                format!("{v} is not yes or no: not kept"),
+            );
+        }
+    }
     if let Some(s) = o.text(&["typicalBatchSize"]) {
         input.typical_batch_size = Some(batch_size(&s)?);
     }
@@ -318,7 +325,8 @@ fn location(o: &Obj) -> Result<LocationInput, FieldError> {
             }
         }
     }
-    let country = pick(&["country", "countryCode"]).map(values::country);
+    let country =
+        pick(&["country", "countryCode"]).map(|c| values::country("location.address.country", c));
     Ok(LocationInput {
         street_address: street,
         locality: pick(&["city", "locality", "town"]),
@@ -489,6 +497,10 @@ fn equipment(
     for (key, value) in o.keys() {
         if EQUIPMENT_FIELDS.contains(&values::norm_key(key).as_str()) {
             continue;
+        }
+        if matches!(value, Value::Number(_) | Value::String(_) | Value::Bool(_)) {
+            // Kept as a typed property.
+            super::notes::taken(value);
         }
         let key = camel(key);
         match value {

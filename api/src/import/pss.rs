@@ -38,6 +38,7 @@ pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
         kind: RecordKind::Maker,
         outcome,
         unresolved: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -59,8 +60,9 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
             .or_else(|| o.text(&["username"])),
         bio: o.text(&["bio", "about", "description"]),
         languages: o.texts(&["languages", "language"], &["name", "code"]),
-        nationality: pick(&["nationality"]).map(values::country),
-        residence_country: pick(&["residenceCountry"]).map(values::country),
+        nationality: pick(&["nationality"]).map(|c| values::country("nationality", c)),
+        residence_country: pick(&["residenceCountry"])
+            .map(|c| values::country("residenceCountry", c)),
         email: pick(&["email"]),
         phone: pick(&["mobilePhone", "phone"]),
         public_profile: true,
@@ -118,10 +120,16 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
         .list(&["skills"])
         .into_iter()
         .flat_map(|s| match s {
-            Value::String(text) => values::split_list(text)
-                .into_iter()
-                .map(Value::String)
-                .collect(),
+            Value::String(text) => {
+                let items = values::split_list(text);
+                if items.len() > 1 {
+                    super::notes::changed(
+                        "skills",
+                        format!("one text \"{text}\" read as {} skills", items.len()),
+                    );
+                }
+                items.into_iter().map(Value::String).collect()
+            }
             other => vec![other.clone()],
         })
         .collect();
@@ -250,7 +258,7 @@ fn location(o: &Obj, personal: Option<Obj>, input: &mut MakerInput) -> Result<()
     }
     // Names and alpha-3 codes become the alpha-2 code the service takes; text that names
     // no country is left as written, for the service to refuse naming the field.
-    input.country = input.country.take().map(values::country);
+    input.country = input.country.take().map(|c| values::country("country", c));
     Ok(())
 }
 

@@ -218,4 +218,6 @@ pub struct Parsed {
     pub outcome: Result<Record, (String, String)>,
     /// Terms kept as free text because the taxonomy did not know them.
     pub unresolved: Vec<String>,
+    /// What was not kept as given: fields dropped, values changed.
+    pub notes: Vec<super::notes::Note>,
 }

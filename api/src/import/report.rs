@@ -1,12 +1,28 @@
 //! What an import did: per kind, how many records were imported, updated, unchanged or
-//! rejected; each rejection with file, record, line, field and reason.
+//! rejected; each rejection with file, record, line, field and reason; each value it did
+//! not keep as given, likewise.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
 
-use super::record::{RecordKind, Rejection};
+use super::notes::{KEPT_AS_WRITTEN, NOT_KEPT, Note};
+use super::record::{Position, RecordKind, Rejection};
+
+/// Warnings listed one by one at most; the rest are counted (`warnings_left_off`) and,
+/// for fields not kept, still counted per field.
+pub const MAX_LISTED_WARNINGS: usize = 10_000;
+
+/// A value an imported record did not keep as given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub file: String,
+    pub index: usize,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct KindCounts {
@@ -14,6 +30,19 @@ pub struct KindCounts {
     pub updated: u64,
     pub unchanged: u64,
     pub rejected: u64,
+}
+
+/// When an import commits what it wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Commits {
+    /// Each file in one transaction: a file is imported whole or not at all.
+    #[default]
+    PerFile,
+    /// Every so many records, so a long file never holds the write lock for long: an
+    /// interrupted import keeps what it committed, and running it again finishes it (the
+    /// records already written come back unchanged).
+    Every(u64),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -26,7 +55,16 @@ pub struct ImportSummary {
     pub unresolved_terms: BTreeMap<String, u64>,
     /// Files that were not the format they claimed (or any format): nothing imported.
     pub unreadable_files: Vec<(String, String)>,
+    /// Values of imported records not kept as given: fields dropped, values changed.
+    pub warnings: Vec<Warning>,
+    /// Warnings beyond [`MAX_LISTED_WARNINGS`], not listed.
+    pub warnings_left_off: u64,
+    /// Fields not kept, per field (list positions written `[]`), with how often.
+    pub fields_not_kept: BTreeMap<String, u64>,
+    /// Fields makermatch does not read, kept as the source wrote them, with how often.
+    pub fields_kept_as_written: BTreeMap<String, u64>,
     pub dry_run: bool,
+    pub commits: Commits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +87,34 @@ impl ImportSummary {
     pub fn reject(&mut self, kind: RecordKind, rejection: Rejection) {
         self.kinds.entry(kind).or_default().rejected += 1;
         self.rejections.push(rejection);
+    }
+
+    /// Notes what one imported record did not keep as given.
+    pub fn warn(&mut self, file: &str, at: &Position, notes: Vec<Note>) {
+        for note in notes {
+            if note.message == NOT_KEPT {
+                *self
+                    .fields_not_kept
+                    .entry(any_position(&note.field))
+                    .or_default() += 1;
+            } else if note.message == KEPT_AS_WRITTEN {
+                *self
+                    .fields_kept_as_written
+                    .entry(note.field.clone())
+                    .or_default() += 1;
+            }
+            if self.warnings.len() >= MAX_LISTED_WARNINGS {
+                self.warnings_left_off += 1;
+                continue;
+            }
+            self.warnings.push(Warning {
+                file: file.to_owned(),
+                index: at.index,
+                line: at.line,
+                field: note.field,
+                message: note.message,
+            });
+        }
     }
 
     /// Records imported or updated, of every kind.
@@ -79,6 +145,20 @@ impl ImportSummary {
             *self.unresolved_terms.entry(term).or_default() += n;
         }
         self.unreadable_files.extend(other.unreadable_files);
+        for w in other.warnings {
+            if self.warnings.len() < MAX_LISTED_WARNINGS {
+                self.warnings.push(w);
+            } else {
+                self.warnings_left_off += 1;
+            }
+        }
+        self.warnings_left_off += other.warnings_left_off;
+        for (field, n) in other.fields_not_kept {
+            *self.fields_not_kept.entry(field).or_default() += n;
+        }
+        for (field, n) in other.fields_kept_as_written {
+            *self.fields_kept_as_written.entry(field).or_default() += n;
+        }
     }
 }
 
@@ -87,8 +167,20 @@ impl fmt::Display for ImportSummary {
         if self.dry_run {
             writeln!(f, "dry run: nothing was written")?;
         }
+        match self.commits {
+            _ if self.dry_run => {}
+            Commits::PerFile => writeln!(
+                f,
+                "each file was written in one transaction: imported whole or not at all"
+            )?,
+            Commits::Every(n) => writeln!(
+                f,
+                "committed every {n} records: were the import interrupted, what it committed \
+                 stays; running it again finishes it"
+            )?,
+        }
         for (file, reason) in &self.unreadable_files {
-            writeln!(f, "{file}: {reason}; nothing imported from it")?;
+            writeln!(f, "{file}: {reason}")?;
         }
         for (kind, c) in &self.kinds {
             writeln!(
@@ -124,6 +216,58 @@ impl fmt::Display for ImportSummary {
                 if terms.len() > 10 { ", …" } else { "" }
             )?;
         }
+        for (fields, what) in [
+            (
+                &self.fields_not_kept,
+                "fields not kept (makermatch has no place for them yet)",
+            ),
+            (
+                &self.fields_kept_as_written,
+                "fields makermatch does not read, kept as written for exports",
+            ),
+        ] {
+            if fields.is_empty() {
+                continue;
+            }
+            let mut fields: Vec<(&String, &u64)> = fields.iter().collect();
+            fields.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let shown: Vec<String> = fields
+                .iter()
+                .take(10)
+                .map(|(field, n)| format!("{field} ({n})"))
+                .collect();
+            writeln!(
+                f,
+                "{} {what}: {}{}",
+                fields.len(),
+                shown.join(", "),
+                if fields.len() > 10 {
+                    ", … (see --report)"
+                } else {
+                    ""
+                }
+            )?;
+        }
+        let changes: Vec<&Warning> = self
+            .warnings
+            .iter()
+            .filter(|w| w.message != NOT_KEPT && w.message != KEPT_AS_WRITTEN)
+            .collect();
+        for w in changes.iter().take(20) {
+            let line = w.line.map(|l| format!(" line {l}")).unwrap_or_default();
+            writeln!(
+                f,
+                "changed {} record {}{}: {}: {}",
+                w.file, w.index, line, w.field, w.message
+            )?;
+        }
+        if changes.len() > 20 {
+            writeln!(
+                f,
+                "… and {} more changes (see --report)",
+                changes.len() - 20
+            )?;
+        }
         for r in self.rejections.iter().take(20) {
             let line = r.line.map(|l| format!(" line {l}")).unwrap_or_default();
             writeln!(
@@ -141,4 +285,25 @@ impl fmt::Display for ImportSummary {
         }
         Ok(())
     }
+}
+
+/// `equipment[3].notes` as `equipment[].notes`, so a field counts once whatever its item.
+fn any_position(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut in_brackets = false;
+    for c in field.chars() {
+        match c {
+            '[' => {
+                in_brackets = true;
+                out.push('[');
+            }
+            ']' => {
+                in_brackets = false;
+                out.push(']');
+            }
+            _ if in_brackets => {}
+            _ => out.push(c),
+        }
+    }
+    out
 }

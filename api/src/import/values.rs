@@ -35,8 +35,16 @@ impl<'a> Obj<'a> {
         value.as_object().map(Obj)
     }
 
-    /// The first present, non-null value among `names`.
+    /// The first present, non-null value among `names`, noted as taken (see `notes`).
     pub fn get(&self, names: &[&str]) -> Option<&'a Value> {
+        let found = self.find(names);
+        if let Some(v) = found {
+            super::notes::taken(v);
+        }
+        found
+    }
+
+    fn find(&self, names: &[&str]) -> Option<&'a Value> {
         for name in names {
             // Exact key first: the common case costs one hash lookup.
             if let Some(v) = self.0.get(*name).filter(|v| !v.is_null()) {
@@ -51,17 +59,26 @@ impl<'a> Obj<'a> {
         None
     }
 
+    /// Whether one of `names` is present; asking takes nothing.
     pub fn has(&self, names: &[&str]) -> bool {
-        self.get(names).is_some()
+        self.find(names).is_some()
     }
 
+    /// An object value; taken only when it is one.
     pub fn obj(&self, names: &[&str]) -> Option<Obj<'a>> {
-        self.get(names).and_then(Value::as_object).map(Obj)
+        let found = self.find(names)?;
+        let o = found.as_object().map(Obj)?;
+        super::notes::taken(found);
+        Some(o)
     }
 
-    /// A text value; numbers and booleans are written out, blank strings are absent.
+    /// A text value; numbers and booleans are written out, blank strings are absent. A
+    /// value that is not text (an Agent object where a name was looked for) is not taken.
     pub fn text(&self, names: &[&str]) -> Option<String> {
-        self.get(names).and_then(text)
+        let found = self.find(names)?;
+        let t = text(found)?;
+        super::notes::taken(found);
+        Some(t)
     }
 
     pub fn list(&self, names: &[&str]) -> Vec<&'a Value> {
@@ -78,7 +95,17 @@ impl<'a> Obj<'a> {
         let mut out = Vec::new();
         for v in self.list(names) {
             match v {
-                Value::String(s) => out.extend(split_list(s)),
+                Value::String(s) => {
+                    let items = split_list(s);
+                    if items.len() > 1 {
+                        let field = names.first().copied().unwrap_or("list");
+                        super::notes::changed(
+                            field,
+                            format!("one text \"{s}\" read as a list of {}", items.len()),
+                        );
+                    }
+                    out.extend(items)
+                }
                 Value::Object(_) => {
                     if let Some(t) = Obj::from(v).and_then(|o| o.text(inner)) {
                         out.push(t);
@@ -358,10 +385,17 @@ pub fn camel(key: &str) -> String {
 }
 
 /// A country as documents write it ("Kenya", "KEN", "ke") as its alpha-2 code, or the text
-/// unchanged when it names no country: the service then refuses it, naming the field.
-pub fn country(text: String) -> String {
+/// unchanged when it names no country: the service then refuses it, naming the field. A
+/// name or alpha-3 code written as the alpha-2 code is noted (see `notes`).
+pub fn country(field: &str, text: String) -> String {
     match Country::recognise(&text) {
-        Some(country) => country.code().to_owned(),
+        Some(country) => {
+            let code = country.code();
+            if !text.trim().eq_ignore_ascii_case(code) {
+                super::notes::changed(field, format!("\"{text}\" stored as its code {code}"));
+            }
+            code.to_owned()
+        }
         None => text,
     }
 }

@@ -1,6 +1,6 @@
 //! Writing imported records: upsert on (source, source id), "unchanged" when the content
-//! fingerprint matches, in batched transactions (one per batch, or one rolled back for a
-//! dry run), with outbox rows for everything the index shows.
+//! fingerprint matches, one transaction per file (or per so many records, or one rolled
+//! back for a dry run), with outbox rows for everything the index shows.
 
 use std::collections::{HashMap, HashSet};
 
@@ -16,7 +16,7 @@ use super::record::{
     AchievementRecord, CredentialRecord, IssuerRecord, MachineModelRecord, MakerRecord, Position,
     Recipient, Record, RecordKind, Rejection, StatedCertification,
 };
-use super::report::{ImportSummary, Outcome};
+use super::report::{Commits, ImportSummary, Outcome};
 use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER, ownership, provenance};
 use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
@@ -35,8 +35,8 @@ use crate::services::{
     machine_models as catalog_service, makers as maker_service,
 };
 
-/// Records per transaction: large enough to amortise the commit, small enough that a
-/// crash loses little and SQLite's writer lock is released often.
+/// Records written per round of statements: large enough to amortise each round, small
+/// enough to bound the memory one round holds.
 const BATCH: usize = 1_000;
 
 /// A record to write: file, position, record, content fingerprint.
@@ -60,8 +60,8 @@ struct Ctx<'a> {
 
 /// Where an import writes.
 enum Target {
-    /// Batches committed one by one, their inserts running behind the parsing and
-    /// building of the next ones.
+    /// Files (or runs of records, see [`Commits`]) committed one by one, their inserts
+    /// running behind the parsing and building of the next ones.
     Live(Pipeline),
     /// A dry run: one transaction, rolled back at the end, begun only when the first
     /// records are written. On SQLite it is on a private copy of the database; on
@@ -76,7 +76,12 @@ pub struct Writer<'a> {
     ctx: Ctx<'a>,
     catalog_loaded: bool,
     seen: HashMap<(RecordKind, String, String), (String, usize, String)>,
+    /// Identities first seen in the file being written, forgotten if it is abandoned.
+    seen_in_file: Vec<(RecordKind, String, String)>,
     target: Target,
+    commits: Commits,
+    /// Records written since the last commit.
+    uncommitted: u64,
     bar: indicatif::ProgressBar,
 }
 
@@ -85,6 +90,7 @@ impl<'a> Writer<'a> {
         db: &'a DatabaseConnection,
         taxonomy: &'a Taxonomy,
         dry_run: bool,
+        commits: Commits,
     ) -> Result<Writer<'a>, AppError> {
         let bar = indicatif::ProgressBar::new_spinner();
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -108,7 +114,10 @@ impl<'a> Writer<'a> {
             },
             catalog_loaded: false,
             seen: HashMap::new(),
+            seen_in_file: Vec::new(),
             target,
+            commits,
+            uncommitted: 0,
             bar,
         })
     }
@@ -130,7 +139,7 @@ impl<'a> Writer<'a> {
         if let Target::Dry(tx @ None) = &mut self.target {
             *tx = Some(begin_write(self.db).await?);
         }
-        let records = drop_duplicates(records, &mut self.seen, summary);
+        let records = drop_duplicates(records, &mut self.seen, &mut self.seen_in_file, summary);
         let mut by_kind: HashMap<RecordKind, Vec<Item>> = HashMap::new();
         for item in records {
             by_kind.entry(item.2.kind()).or_default().push(item);
@@ -151,8 +160,12 @@ impl<'a> Writer<'a> {
                 // New catalog entries: reload before the next facilities.
                 self.catalog_loaded = false;
             }
+            let round = match self.commits {
+                Commits::Every(n) => BATCH.min(usize::try_from(n).unwrap_or(BATCH).max(1)),
+                Commits::PerFile => BATCH,
+            };
             while !items.is_empty() {
-                let rest = items.split_off(items.len().min(BATCH));
+                let rest = items.split_off(items.len().min(round));
                 let n = items.len() as u64;
                 match &self.target {
                     Target::Dry(Some(tx)) => {
@@ -163,12 +176,52 @@ impl<'a> Writer<'a> {
                     }
                     Target::Live(tx) => {
                         write_batch(tx, &mut self.ctx, *kind, items, summary).await?;
-                        tx.checkpoint().await?;
+                        self.uncommitted += n;
+                        if let Commits::Every(every) = self.commits
+                            && self.uncommitted >= every
+                        {
+                            tx.checkpoint().await?;
+                            self.uncommitted = 0;
+                        }
                     }
                 }
                 self.bar.inc(n);
                 items = rest;
             }
+        }
+        Ok(())
+    }
+
+    /// Ends a file whose records were all handed over: what it wrote is committed (a dry
+    /// run's one transaction stays open).
+    pub async fn end_file(&mut self) -> Result<(), AppError> {
+        self.seen_in_file.clear();
+        if let Target::Live(tx) = &self.target {
+            // Waits for the commit, so a failure is told with the file it belongs to.
+            tx.commit_and_continue().await?;
+            self.uncommitted = 0;
+        }
+        Ok(())
+    }
+
+    /// Whether a file that fails part way keeps the records committed before the failure.
+    pub fn keeps_partial_files(&self) -> bool {
+        matches!(self.commits, Commits::Every(_)) && !self.is_dry_run()
+    }
+
+    /// Ends a file that turned out unreadable after some of its records were written:
+    /// with one transaction per file nothing of it is kept, and its identities are free
+    /// for later files; with commits every so many records, what was written is committed.
+    pub async fn abandon_file(&mut self) -> Result<(), AppError> {
+        if self.keeps_partial_files() {
+            return self.end_file().await;
+        }
+        for identity in self.seen_in_file.drain(..) {
+            self.seen.remove(&identity);
+        }
+        if let Target::Live(tx) = &self.target {
+            tx.discard().await?;
+            self.uncommitted = 0;
         }
         Ok(())
     }
@@ -192,6 +245,7 @@ impl<'a> Writer<'a> {
 fn drop_duplicates(
     records: Vec<Item>,
     seen: &mut HashMap<(RecordKind, String, String), (String, usize, String)>,
+    seen_in_file: &mut Vec<(RecordKind, String, String)>,
     summary: &mut ImportSummary,
 ) -> Vec<Item> {
     let mut out = Vec::with_capacity(records.len());
@@ -217,6 +271,7 @@ fn drop_duplicates(
             );
             continue;
         }
+        seen_in_file.push(identity.clone());
         seen.insert(identity, (file.clone(), at.index, fingerprint.clone()));
         out.push((file, at, record, fingerprint));
     }

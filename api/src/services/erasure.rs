@@ -65,6 +65,8 @@ pub async fn erase(
     // The id in the source it was imported from leads back to the person.
     row.source_id = Set(None);
     row.source_hash = Set(None);
+    // Whatever else the source said of the person.
+    row.source_fields = Set(None);
     row.last_updated = Set(now);
     row.erased_at = Set(Some(now));
     let model = row.update(&tx).await?;

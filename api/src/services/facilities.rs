@@ -104,6 +104,10 @@ pub struct FacilityInput {
     pub last_updated: Option<DateTime<Utc>>,
     pub source: String,
     pub source_id: Option<String>,
+    /// Fields of an imported record the model has no column for, as the source wrote
+    /// them (a sparse copy of it); `None` keeps those already stored (a write through
+    /// the API), an empty object clears them.
+    pub source_fields: Option<serde_json::Value>,
 }
 
 /// The text of an optional field, trimmed; blank is none.
@@ -144,6 +148,7 @@ impl FacilityInput {
             last_updated: None,
             source: crate::services::makers::NATIVE_SOURCE.to_owned(),
             source_id: None,
+            source_fields: None,
         }
     }
 
@@ -234,6 +239,10 @@ impl FacilityInput {
             source: self.source.clone(),
             source_id: self.source_id.clone(),
             source_hash: None,
+            source_fields: self
+                .source_fields
+                .clone()
+                .filter(|v| v.as_object().is_some_and(|fields| !fields.is_empty())),
         })
     }
 
@@ -430,6 +439,9 @@ pub async fn replace(
     check_links(&tx, &input).await?;
     let cleared = linked_makers(&tx, &[id], Links::Clearances).await?;
     row.date_created = existing.date_created;
+    if input.source_fields.is_none() {
+        row.source_fields = existing.source_fields;
+    }
     let mut active = facility::ActiveModel::from(row);
     active.id = sea_orm::ActiveValue::Unchanged(id);
     let model = active.reset_all().update(&tx).await?;

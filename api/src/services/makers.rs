@@ -99,6 +99,10 @@ pub struct MakerInput {
     /// When the source says the profile was made (PSS `dateCreated`); none: when
     /// makermatch first wrote it.
     pub date_created: Option<DateTime<Utc>>,
+    /// Fields of an imported record the model has no column for, as the source wrote
+    /// them (a sparse copy of it); `None` keeps those already stored (a write through
+    /// the API), an empty object clears them.
+    pub source_fields: Option<serde_json::Value>,
 }
 
 fn clean(value: &Option<String>) -> Option<String> {
@@ -227,6 +231,10 @@ impl MakerInput {
                 .unwrap_or_else(|| NATIVE_SOURCE.to_owned()),
             source_id: self.source_id.clone(),
             source_hash: None,
+            source_fields: self
+                .source_fields
+                .clone()
+                .filter(|v| v.as_object().is_some_and(|fields| !fields.is_empty())),
             date_created: self.date_created.unwrap_or(now),
             last_updated: now,
             erased_at: None,
@@ -542,6 +550,9 @@ pub async fn replace(
     }
     super::policy::may_hold_ties(&tx, actor, id, &input.affiliations).await?;
     row.date_created = existing.date_created;
+    if input.source_fields.is_none() {
+        row.source_fields = existing.source_fields.clone();
+    }
     keep_public_position(&mut row, &existing);
     let model = maker::ActiveModel::from(row)
         .reset_all()

@@ -73,6 +73,30 @@ pub struct ImportRejection {
     pub reason: String,
 }
 
+/// A value of an imported record that was not kept as given: a field makermatch has no
+/// place for yet, or a value changed on the way in (a country name stored as its code, one
+/// text read as a list).
+#[derive(SimpleObject)]
+pub struct ImportWarning {
+    /// 0-based position of the record in the document.
+    pub index: u64,
+    /// 1-based line where the record starts, where the format has lines.
+    pub line: Option<u64>,
+    /// The field in the source's terms (`location.address.district`).
+    pub field: String,
+    /// What became of it.
+    pub message: String,
+}
+
+/// A field the records had that makermatch does not read, and in how many records.
+#[derive(SimpleObject)]
+pub struct SourceFieldCount {
+    /// The field in the source's terms, list positions written `[]`.
+    pub field: String,
+    /// How many records had it.
+    pub count: u64,
+}
+
 /// A word the taxonomy did not know, kept as free text.
 #[derive(SimpleObject)]
 pub struct UnresolvedTerm {
@@ -95,6 +119,15 @@ pub struct ImportResult {
     pub unlocated_facilities: u64,
     /// Words kept as free text, most frequent first.
     pub unresolved_terms: Vec<UnresolvedTerm>,
+    /// Values not kept as given, in document order (the first 10,000).
+    pub warnings: Vec<ImportWarning>,
+    /// Warnings beyond those listed.
+    pub warnings_left_off: u64,
+    /// Fields not kept, most frequent first.
+    pub fields_not_kept: Vec<SourceFieldCount>,
+    /// Fields makermatch does not read, kept as the source wrote them (exports give them
+    /// back), most frequent first.
+    pub fields_kept_as_written: Vec<SourceFieldCount>,
 }
 
 impl From<ImportSummary> for ImportResult {
@@ -105,6 +138,16 @@ impl From<ImportSummary> for ImportResult {
             .map(|(term, count)| UnresolvedTerm { term, count })
             .collect();
         terms.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.term.cmp(&b.term)));
+        let counted = |map: std::collections::BTreeMap<String, u64>| {
+            let mut fields: Vec<SourceFieldCount> = map
+                .into_iter()
+                .map(|(field, count)| SourceFieldCount { field, count })
+                .collect();
+            fields.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.field.cmp(&b.field)));
+            fields
+        };
+        let fields = counted(s.fields_not_kept);
+        let kept_as_written = counted(s.fields_kept_as_written);
         ImportResult {
             dry_run: s.dry_run,
             kinds: s
@@ -130,6 +173,19 @@ impl From<ImportSummary> for ImportResult {
                 .collect(),
             unlocated_facilities: s.unlocated_facilities,
             unresolved_terms: terms,
+            warnings: s
+                .warnings
+                .into_iter()
+                .map(|w| ImportWarning {
+                    index: w.index as u64,
+                    line: w.line.map(|l| l as u64),
+                    field: w.field,
+                    message: w.message,
+                })
+                .collect(),
+            warnings_left_off: s.warnings_left_off,
+            fields_not_kept: fields,
+            fields_kept_as_written: kept_as_written,
         }
     }
 }

@@ -5,16 +5,13 @@
 use chrono::Utc;
 use makermatch_entities::facility;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, DbErr};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, DbErr, Iterable};
 use uuid::Uuid;
 
 use super::{FacilityChildren, FacilityInput, Links, linked_makers};
 use crate::db::InsertSink;
 use crate::services::batch::{BatchItem, Op, Refused, take_ids};
 use crate::services::{bulk, outbox};
-
-/// Columns of a facility row, for sizing multi-row inserts.
-const COLUMNS: usize = 42;
 
 /// Writes `items` in the caller's transaction: inserts the new facilities, replaces the
 /// stored ones (fields, processes, materials, equipment; the creation time stays). Outbox
@@ -41,6 +38,7 @@ pub async fn write_batch<C: InsertSink>(
         row.source_hash = item.source_hash;
         // A replaced record keeps when it was made, unless its source says when.
         let keeps_created = item.input.date_created.is_none();
+        let keeps_fields = item.input.source_fields.is_none();
         children.append(
             item.input
                 .child_rows(item.id, &mut take_ids(item.child_ids)),
@@ -48,11 +46,12 @@ pub async fn write_batch<C: InsertSink>(
         changed.push((IndexedKind::Facility, item.id, OutboxOp::Upsert));
         match item.op {
             Op::Insert => inserts.push(row),
-            Op::Update => updates.push((row, keeps_created)),
+            Op::Update => updates.push((row, keeps_created, keeps_fields)),
         }
     }
-    bulk::insert_models::<facility::Entity, _>(tx, inserts, COLUMNS).await?;
-    let updated: Vec<Uuid> = updates.iter().map(|(r, _)| r.id).collect();
+    bulk::insert_models::<facility::Entity, _>(tx, inserts, facility::Column::iter().count())
+        .await?;
+    let updated: Vec<Uuid> = updates.iter().map(|(r, _, _)| r.id).collect();
     // Replacing the machines drops the clearances on them, which makers' documents carry.
     let cleared = linked_makers(tx, &updated, Links::Clearances).await?;
     changed.extend(
@@ -60,10 +59,13 @@ pub async fn write_batch<C: InsertSink>(
             .into_iter()
             .map(|m| (IndexedKind::Maker, m, OutboxOp::Upsert)),
     );
-    for (row, keeps_created) in updates {
+    for (row, keeps_created, keeps_fields) in updates {
         let mut active = facility::ActiveModel::from(row).reset_all();
         if keeps_created {
             active.date_created = NotSet;
+        }
+        if keeps_fields {
+            active.source_fields = NotSet;
         }
         active.update(tx).await?;
     }

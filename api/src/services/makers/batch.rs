@@ -7,7 +7,7 @@ use chrono::Utc;
 use makermatch_entities::maker;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DbErr, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DbErr, EntityTrait, Iterable, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -16,9 +16,6 @@ use crate::db::InsertSink;
 use crate::services::batch::{BatchItem, Op, Refused, take_ids};
 use crate::services::credentials::stated::StatedCredentialInput;
 use crate::services::{bulk, outbox};
-
-/// Columns of a maker row, for sizing multi-row inserts.
-const COLUMNS: usize = 28;
 
 /// A maker as a batch writes it.
 #[derive(Debug, Clone, Default)]
@@ -104,11 +101,14 @@ pub async fn write_batch<C: InsertSink>(
                 if keeps_created {
                     active.date_created = NotSet;
                 }
+                if passport.source_fields.is_none() {
+                    active.source_fields = NotSet;
+                }
                 active.update(tx).await?;
             }
         }
     }
-    bulk::insert_models::<maker::Entity, _>(tx, inserts, COLUMNS).await?;
+    bulk::insert_models::<maker::Entity, _>(tx, inserts, maker::Column::iter().count()).await?;
     children
         .replace(tx, &updated, Stated::Replaced(stated))
         .await?;
