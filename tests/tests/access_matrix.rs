@@ -165,6 +165,7 @@ fn cases() -> Vec<Case> {
         // A job's work: staff and its inspector see all of it, a maker only their facility's.
         case("assignments (of a job)", Op::JobJ, "query($id: ID!) { assignments(jobId: $id) { unitPriceMinor history { actor } } }", [U, A, A, A, F, A, F], Some("admin@test")),
         case("node (an assignment)", Op::Accept, "query($id: ID!) { node(id: $id) { ... on Assignment { unitPriceMinor } } }", [H, A, A, A, H, A, H], None),
+        case("Maker.matchingJobs", Op::MakerA, "query($id: ID!) { maker(id: $id) { matchingJobs { team { score } } } }", [F, A, A, F, F, A, F], None),
         case("Facility.matchingJobs", Op::FacilityF, "query($id: ID!) { facility(id: $id) { matchingJobs { team { score } } } }", [F, A, A, F, F, F, F], None),
         case("matchJob", Op::JobJ, "query($id: ID!) { matchJob(jobId: $id) { score } }",                        [U, A, A, F, F, F, F], None),
         case("matchDesign", Op::MyPassport, "{ matchDesign(manifest: \"title: Lamp\\nokh-manifest-version: 1.0.0\\nmanufacturing-processes: [PCB]\") { score } }", [U, A, A, F, F, F, F], None),

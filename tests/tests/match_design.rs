@@ -259,3 +259,194 @@ async fn a_facility_sees_the_open_jobs_it_could_take() {
     })
     .await;
 }
+
+async fn add_welder(
+    app: &TestApp,
+    first: &str,
+    home: (f64, f64),
+    skill: (&str, &str),
+    tied_to: Option<uuid::Uuid>,
+) -> Value {
+    use makermatch_api::services::makers::{self, AffiliationInput, MakerInput, SkillClaimInput};
+    let input = MakerInput {
+        first_name: Some(first.into()),
+        last_name: Some("Mensah".into()),
+        country: Some("GH".into()),
+        lat: Some(home.0),
+        lon: Some(home.1),
+        public_profile: true,
+        skills: vec![SkillClaimInput {
+            skill: skill.0.into(),
+            process_id: Some(skill.1.into()),
+            level: makermatch_entities::skill_claim::SkillLevel::Advanced,
+            years: Some(4.0),
+            evidence_url: None,
+        }],
+        affiliations: tied_to
+            .map(|facility_id| AffiliationInput {
+                facility_id,
+                role: "member".into(),
+            })
+            .into_iter()
+            .collect(),
+        ..MakerInput::default()
+    };
+    let id = makers::create(&app.db, input).await.unwrap().value.id;
+    json!(id.to_string())
+}
+
+const MAKER_WORK: &str = "query($id: ID!, $r: Float) { maker(id: $id) { matchingJobs(radiusKm: $r) { job { title } team { facility { name } makers { maker { firstName } } missing { term } } } } }";
+
+fn titles_and_places(found: &Value) -> Vec<(String, String)> {
+    found
+        .as_array()
+        .unwrap_or_else(|| panic!("{found}"))
+        .iter()
+        .map(|m| {
+            (
+                m["job"]["title"].as_str().unwrap().to_owned(),
+                m["team"]["facility"]["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The other way round for a maker: the open jobs they could take on alone, at a
+/// facility they may work at (within reach of their home, or one they are tied to
+/// however far), nearest first; not jobs needing a skill they lack, nor facilities they
+/// cannot reach.
+#[tokio::test]
+async fn a_maker_sees_the_open_jobs_they_could_take() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        add_space(
+            &app,
+            "Accra Metal Works",
+            "okw-accra-metal",
+            (5.60, -0.19),
+            &["tig-welding"],
+        )
+        .await;
+        add_space(
+            &app,
+            "Kumasi Fabrication",
+            "okw-kumasi-fab",
+            (6.69, -1.62),
+            &["tig-welding"],
+        )
+        .await;
+        add_space(
+            &app,
+            "Tamale Welders",
+            "okw-tamale",
+            (9.40, -0.85),
+            &["tig-welding"],
+        )
+        .await;
+        let kumasi = makermatch_entities::prelude::Facility::find()
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|f| f.name == "Kumasi Fabrication")
+            .unwrap()
+            .id;
+        let ama = add_welder(
+            &app,
+            "Ama",
+            (5.62, -0.21),
+            ("TIG welding", "tig-welding"),
+            Some(kumasi),
+        )
+        .await;
+        let kofi = add_welder(&app, "Kofi", (5.62, -0.21), ("sewing", "sewing"), None).await;
+        add_space(
+            &app,
+            "Ridge Tailors",
+            "okw-ridge",
+            (5.57, -0.19),
+            &["sewing"],
+        )
+        .await;
+        let job =
+            |title: &'static str, at: (f64, f64), process: &'static str, skill: &'static str| {
+                let app = &app;
+                async move {
+                    app.data(
+                        "mutation($input: JobInput!) { createJob(input: $input) { id } }",
+                        json!({ "input": {
+                            "title": title, "quantity": 10, "status": "OPEN",
+                            "deliveryPoint": { "lat": at.0, "lon": at.1, "name": title },
+                            "maxDistanceKm": 150.0,
+                            "requirements": [
+                                { "kind": "PROCESS", "term": process },
+                                { "kind": "SKILL", "term": skill },
+                            ],
+                        }}),
+                    )
+                    .await;
+                }
+            };
+        job(
+            "Frames for Korle Bu",
+            (5.54, -0.23),
+            "TIG welding",
+            "TIG welding",
+        )
+        .await;
+        job(
+            "Frames for Kumasi",
+            (6.70, -1.60),
+            "TIG welding",
+            "TIG welding",
+        )
+        .await;
+        // Tamale's welders could make these, but Ama cannot work there.
+        job(
+            "Frames for Tamale",
+            (9.41, -0.84),
+            "TIG welding",
+            "TIG welding",
+        )
+        .await;
+        job("Gowns for Ridge", (5.56, -0.20), "sewing", "sewing").await;
+        indexed(&app).await;
+        // A plain UUID is an id too.
+        let ama_id = ama.clone();
+        let found =
+            app.data(MAKER_WORK, json!({ "id": ama_id })).await["maker"]["matchingJobs"].clone();
+        assert_eq!(
+            titles_and_places(&found),
+            [
+                (
+                    "Frames for Korle Bu".to_owned(),
+                    "Accra Metal Works".to_owned()
+                ),
+                (
+                    "Frames for Kumasi".to_owned(),
+                    "Kumasi Fabrication".to_owned()
+                ),
+            ],
+            "{found}"
+        );
+        for m in found.as_array().unwrap() {
+            assert_eq!(m["team"]["makers"][0]["maker"]["firstName"], "Ama", "{m}");
+            assert_eq!(m["team"]["missing"], json!([]), "{m}");
+        }
+        let near = app
+            .data(MAKER_WORK, json!({ "id": ama_id, "r": 50.0 }))
+            .await["maker"]["matchingJobs"]
+            .clone();
+        assert_eq!(titles_and_places(&near).len(), 1, "{near}");
+        // Kofi sews: the gowns are his work, at the tailors near him; no welding job is.
+        let kofi_found =
+            app.data(MAKER_WORK, json!({ "id": kofi })).await["maker"]["matchingJobs"].clone();
+        assert_eq!(
+            titles_and_places(&kofi_found),
+            [("Gowns for Ridge".to_owned(), "Ridge Tailors".to_owned())],
+            "{kofi_found}"
+        );
+        app.stop().await;
+    })
+    .await;
+}

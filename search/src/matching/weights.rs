@@ -183,6 +183,9 @@ pub struct MatchOptions {
     /// Only these facilities may form teams (the caller chose them: each is scored
     /// whatever it holds); `None`: any.
     pub facilities: Option<Vec<Uuid>>,
+    /// Only these makers may join teams (each where they may: tied to the facility or
+    /// within reach of it); `None`: any.
+    pub makers: Option<Vec<Uuid>>,
 }
 
 impl Default for MatchOptions {
@@ -204,6 +207,7 @@ impl Default for MatchOptions {
             min_score: 0.0,
             limit: None,
             facilities: None,
+            makers: None,
         }
     }
 }

@@ -454,7 +454,8 @@ impl Facility {
         if shown(ctx, check, || Some(()))?.is_none() {
             return Ok(None);
         }
-        crate::graphql::matching::matching_jobs(ctx, &self.row, radius_km, first)
+        let taker = crate::graphql::matching::Taker::facility(&self.row);
+        crate::graphql::matching::matching_jobs(ctx, taker, radius_km, first)
             .await
             .map(Some)
     }

@@ -13,6 +13,7 @@ use crate::graphql::loader::{
     self, AppLoader, ClaimedSkill, MakerAffiliations, MakerAvailability, MakerClaims,
     MakerExperiences,
 };
+use crate::graphql::matching::{MatchingJob, Taker, matching_jobs};
 use crate::graphql::plain::{PlainValue, SharedList, Viewed, plain_fields};
 use crate::graphql::relay::{NodeType, global_id};
 use crate::graphql::scalars::{Date, Timestamp};
@@ -288,6 +289,32 @@ plain_fields! {
                     .zip(self.row.lon)
                     .map(|(lat, lon)| ExactLocation { lat, lon })
             })
+        }
+        /// The open jobs this maker could take on (the maker, coordinators and admins;
+        /// others get null and `FORBIDDEN`): of the 50 open jobs nearest them (within
+        /// `radiusKm` when given), those whose every required requirement the maker alone
+        /// meets with a facility they may work at (affiliated, cleared on its machines,
+        /// or within reach of their home), nearest delivery point first, each with that
+        /// team scored and explained as `matchJob` does. Distances are from the home where
+        /// the caller may see it, else from the public position.
+        // A fixed cost per job (this object's fields cannot see `child_complexity`): each
+        // is a match run, its team a handful of fields.
+        #[graphql(
+            complexity = "first.unwrap_or(10).clamp(0, crate::graphql::relay::MAX_FIRST) as usize * 40 + 1"
+        )]
+        async fn matching_jobs(
+            &self,
+            ctx: &Context<'_>,
+            #[graphql(desc = "Only jobs delivered within this many kilometres of the maker.")]
+            radius_km: Option<f64>,
+            #[graphql(desc = "Most jobs returned, 1 to 100 (default 10).")] first: Option<i32>,
+        ) -> Result<Option<Vec<MatchingJob>>> {
+            let check = visibility(ctx).maker_private(self.row.id, "matchingJobs");
+            if shown(ctx, check, || Some(()))?.is_none() {
+                return Ok(None);
+            }
+            let taker = Taker::maker(ctx, &self.row).await?;
+            matching_jobs(ctx, taker, radius_km, first).await.map(Some)
         }
         /// When the maker had their passport erased; null for a live passport.
         #[plain("erasedAt")]

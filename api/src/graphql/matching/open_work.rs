@@ -1,28 +1,91 @@
-//! The other way round: the open jobs one facility could take, each scored as `matchJob`
-//! scores that facility's team for it (the same score, breakdown, evidence and missing
-//! requirements), nearest delivery point first.
+//! The other way round: the open jobs a facility or a maker could take, each scored as
+//! `matchJob` scores the team they would be (the same score, breakdown, evidence and
+//! missing requirements), nearest delivery point first.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Result, SimpleObject};
-use makermatch_entities::facility;
+use makermatch_entities::{facility, maker};
 use makermatch_search::matching::MatchOptions;
 use makermatch_search::{Kind, LatLon, SearchRequest, Taxonomy};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
 use super::queries::rank;
 use super::types::TeamMatchOut;
-use crate::graphql::error::{bad_input, from_query_service};
+use crate::graphql::access::visibility;
+use crate::graphql::error::{bad_input, from_query_service, from_service};
 use crate::graphql::jobs::{Job, jobs_of};
 use crate::graphql::relay;
 use crate::graphql::search_support::run_search;
 use crate::services::ServiceError;
 use crate::services::matching::JobMatch;
+use crate::services::matching::workplaces::tied_facilities;
 
 /// Open jobs considered per request: the nearest this many (by delivery point), each
-/// matched against the one facility.
+/// matched against the taker.
 const CANDIDATES: usize = 50;
+/// Facilities within reach of a maker's home considered as their workplaces: the nearest.
+const MAX_NEARBY_WORKPLACES: usize = 100;
+
+/// Who would take the work: where jobs are measured from, and the teams they may form.
+pub struct Taker {
+    /// Jobs nearest this point come first (and `radiusKm` is measured from it).
+    at: Option<LatLon>,
+    /// The facilities teams may form at.
+    facilities: Vec<Uuid>,
+    /// The makers teams may take in; `None`: any.
+    makers: Option<Vec<Uuid>>,
+}
+
+impl Taker {
+    /// A facility, with any makers its teams would take in.
+    pub fn facility(row: &facility::Model) -> Taker {
+        Taker {
+            at: row
+                .lat
+                .zip(row.lon)
+                .and_then(|(lat, lon)| LatLon::new(lat, lon).ok()),
+            facilities: vec![row.id],
+            makers: None,
+        }
+    }
+
+    /// A maker on their own, at any facility they may work at: one they are affiliated
+    /// with or cleared at, or one within reach of their home (`matchJob`'s maker reach).
+    /// Jobs are measured from the home where the caller may see it (the maker; staff
+    /// when the maker shares it), else from the public position.
+    pub async fn maker(ctx: &Context<'_>, row: &maker::Model) -> Result<Taker> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        let home = row
+            .lat
+            .zip(row.lon)
+            .and_then(|(lat, lon)| LatLon::new(lat, lon).ok());
+        let public = row
+            .coarse_lat
+            .zip(row.coarse_lon)
+            .and_then(|(lat, lon)| LatLon::new(lat, lon).ok());
+        let at = match visibility(ctx).maker_home(row, "matchingJobs") {
+            Ok(()) => home,
+            Err(_) => public,
+        };
+        let mut facilities = tied_facilities(db, row.id).await.map_err(from_service)?;
+        if let Some(home) = home {
+            // Teams measure reach from the home; so does this, whoever asks.
+            let reach = MatchOptions::default().maker_reach_km;
+            let request = SearchRequest::new(Kind::Facility)
+                .near(home, reach)
+                .page(0, MAX_NEARBY_WORKPLACES);
+            facilities.extend(run_search(ctx, request).await?.hits.iter().map(|h| h.id));
+        }
+        Ok(Taker {
+            at,
+            facilities: facilities.into_iter().collect(),
+            makers: Some(vec![row.id]),
+        })
+    }
+}
 
 /// An open job a facility could take, and its team for it.
 #[derive(SimpleObject)]
@@ -33,12 +96,12 @@ pub struct MatchingJob {
     pub team: TeamMatchOut,
 }
 
-/// The open jobs (of the `CANDIDATES` nearest, within `radius_km` of the facility when
-/// given) whose every required requirement the facility's team meets, nearest first, at
-/// most `first`.
+/// The open jobs (of the `CANDIDATES` nearest, within `radius_km` of the taker when
+/// given) whose every required requirement a team of the taker's meets, nearest first,
+/// at most `first`.
 pub async fn matching_jobs(
     ctx: &Context<'_>,
-    facility: &facility::Model,
+    taker: Taker,
     radius_km: Option<f64>,
     first: Option<i32>,
 ) -> Result<Vec<MatchingJob>> {
@@ -49,17 +112,16 @@ pub async fn matching_jobs(
             ..makermatch_search::Filters::default()
         })
         .page(0, CANDIDATES);
-    let at = facility
-        .lat
-        .zip(facility.lon)
-        .and_then(|(lat, lon)| LatLon::new(lat, lon).ok());
-    match (at, radius_km) {
+    match (taker.at, radius_km) {
         (_, Some(km)) if !km.is_finite() || km <= 0.0 => {
             return Err(bad_input("radiusKm", "give kilometres above 0"));
         }
         (Some(at), Some(km)) => request = request.near(at, km),
         (Some(at), None) => request = request.nearest_to(at),
         (None, _) => {}
+    }
+    if taker.facilities.is_empty() {
+        return Ok(Vec::new());
     }
     let hits = run_search(ctx, request).await?.hits;
     let db = ctx.data::<DatabaseConnection>()?;
@@ -71,7 +133,8 @@ pub async fn matching_jobs(
         }
         // Work it could take: every required requirement met, as `requireAll` asks.
         let options = MatchOptions {
-            facilities: Some(vec![facility.id]),
+            facilities: Some(taker.facilities.clone()),
+            makers: taker.makers.clone(),
             require_all: true,
             limit: Some(1),
             ..MatchOptions::default()

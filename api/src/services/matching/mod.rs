@@ -27,6 +27,7 @@ use super::{ServiceError, ServiceResult};
 use profiles::{add_track_records, maker_profiles};
 
 mod profiles;
+pub mod workplaces;
 
 /// Facilities scored in full for one job: the engine's best by capability and distance.
 const SHORTLIST: usize = 100;
@@ -225,6 +226,10 @@ fn makers_around(
     covering: &[Vec<skill::Model>],
     options: &MatchOptions,
 ) -> ServiceResult<HashSet<Uuid>> {
+    if let Some(only) = &options.makers {
+        // The caller chose them: the team pool decides where each may join.
+        return Ok(only.iter().copied().collect());
+    }
     let ids: Vec<Uuid> = batch.iter().map(|f| f.id).collect();
     // Only makers with a covering claim can join a team: the others are not loaded.
     let mut found: HashSet<Uuid> = engine
