@@ -4,11 +4,14 @@
 # unchanged). Baseline in the same run: the demo generator writing as many facilities
 # (batched inserts, no parsing or term resolution; its facilities carry more machines).
 # Usage: bench/import.sh [FACILITIES]   (default 100000)
+#        BENCH_BIN=/path/to/makermatch bench/import.sh   (another build, e.g. main's)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-100000}"
-cargo build --release --locked -p makermatch-api --bin makermatch >&2
-BIN="$PWD/target/release/makermatch"
+if [ -z "${BENCH_BIN:-}" ]; then
+  cargo build --release --locked -p makermatch-api --bin makermatch >&2
+fi
+BIN="${BENCH_BIN:-$PWD/target/release/makermatch}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 export RUST_LOG=warn

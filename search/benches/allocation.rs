@@ -175,6 +175,7 @@ fn world(
             },
             batch_size: Some(*pick(rng, &BATCHES)),
             date_verified: Some(now() - Days::days(rng.random_range(0..1_000))),
+            other_terms: Vec::new(),
             track_record: {
                 let completed = rng.random_range(0..20);
                 let submitted = rng.random_range(0..10);

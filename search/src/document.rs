@@ -159,6 +159,10 @@ pub struct FacilityDoc {
     pub certifications: Vec<String>,
     /// OKW `dateVerified`.
     pub date_verified: Option<DateTime<Utc>>,
+    /// Process and material words of the source that the taxonomy does not know: a
+    /// requirement in the same words matches them.
+    #[serde(default)]
+    pub other_terms: Vec<String>,
 }
 
 /// What a job requirement names.

@@ -48,6 +48,7 @@ fn facility(n: u128) -> FacilityProfile {
         batch_size: Some(BatchSize::UpTo500),
         date_verified: Some(now() - Duration::days(30)),
         track_record: TrackRecord::default(),
+        other_terms: Vec::new(),
     }
 }
 
@@ -698,4 +699,36 @@ fn a_team_scored_without_makers_bounds_every_team_of_its_facility() {
     );
     // A team without makers scores strictly under its bound (skill coverage 0).
     assert!(alone.iter().all(|t| t.score < bounds[&t.facility_id]));
+}
+
+/// A word outside the taxonomy matches the same word elsewhere: a job asking for
+/// "knurling" and "Bakelite" is met by a facility that declared them (kept as its own
+/// words), not by one that did not.
+#[test]
+fn words_outside_the_taxonomy_match_the_same_words() {
+    let job = job(vec![
+        Requirement {
+            kind: RequirementKind::Process,
+            term: "Knurling".into(),
+            required: true,
+            min_level: None,
+        },
+        Requirement {
+            kind: RequirementKind::Material,
+            term: "bakelite".into(),
+            required: true,
+            min_level: None,
+        },
+    ]);
+    let mut declared = facility(2);
+    declared.other_terms = vec!["knurling".into(), "Bakelite".into()];
+    let silent = facility(3);
+    let options = MatchOptions {
+        require_all: true,
+        ..MatchOptions::default()
+    };
+    let teams = run(&job, &[declared, silent], &[], &options);
+    assert_eq!(teams.len(), 1, "{teams:?}");
+    assert_eq!(teams[0].facility_id, id(2));
+    assert!(teams[0].missing.is_empty(), "{:?}", teams[0].missing);
 }

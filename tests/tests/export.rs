@@ -426,6 +426,9 @@ async fn fields_makermatch_does_not_read_come_back_out() {
             "location": { "address": { "city": "Kumasi", "country": "GH" }, "gpsCoordinates": "6.69, -1.62" },
             "manufacturingProcesses": ["laser cutting"],
             "contact": { "contactPerson": "Kwame", "fax": "+233 0000" },
+            // Dates keep the precision they were given.
+            "dateFounded": "2014-03",
+            "dateCreated": "2019-05-02",
         });
         merge(&mut record, &kept);
         import_json(&a, "hive.json", &serde_json::to_string(&[&record]).unwrap()).await;
@@ -438,6 +441,8 @@ async fn fields_makermatch_does_not_read_come_back_out() {
         }
         assert_eq!(hive.pointer("/contact/fax"), Some(&serde_json::json!("+233 0000")));
         assert_eq!(hive["location"]["address"]["city"], "Kumasi", "typed fields stay");
+        assert_eq!((&hive["dateFounded"], &hive["dateCreated"]), (&serde_json::json!("2014-03"), &serde_json::json!("2019-05-02")));
+        assert!(hive.get("x-makermatch-as-written").is_none(), "{hive}");
         let public = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, false).await;
         let public: Vec<Value> = serde_json::from_str(&public).unwrap();
         assert_eq!(public[0].pointer("/contact/fax"), None, "contacts are for staff");

@@ -450,3 +450,31 @@ async fn a_maker_sees_the_open_jobs_they_could_take() {
     })
     .await;
 }
+
+/// A word outside the taxonomy, kept as the facility's own, matches the same word in a
+/// design: "knurling" finds the shop that declared it, through the index and the matcher.
+#[tokio::test]
+async fn a_word_outside_the_taxonomy_matches_the_same_word() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        let mut f = FacilityInput::named("Kumasi Knurling Shop");
+        f.location = LocationInput {
+            country: Some("GH".into()),
+            lat: Some(6.69),
+            lon: Some(-1.62),
+            ..Default::default()
+        };
+        f.unresolved_terms = vec!["knurling".into()];
+        facilities::create(&app.db, f).await.unwrap();
+        add_space(&app, "Accra Electronics", "okw-accra-pcb", (5.60, -0.19), &["pcb-fabrication"]).await;
+        indexed(&app).await;
+        let manifest = "title: Knurled knobs\nokh-manifest-version: 1.0.0\nmanufacturing-processes:\n  - Knurling\n";
+        let teams = app
+            .data(TEAMS, json!({ "m": manifest, "o": { "requireAll": true } }))
+            .await["matchDesign"]
+            .clone();
+        assert_eq!(names(&teams), ["Kumasi Knurling Shop"], "{teams}");
+        app.stop().await;
+    })
+    .await;
+}

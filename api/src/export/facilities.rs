@@ -12,9 +12,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::source_fields::as_given;
 use super::{ExportFormat, ExportOptions, JsonStream, PAGE, feature, io};
 use crate::error::AppError;
-use crate::import::provenance;
+use crate::import::{provenance, values};
 
 struct Links {
     processes: HashMap<Uuid, Vec<String>>,
@@ -145,7 +146,13 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
     put("contact", contact);
     put("affiliations", f.affiliations.clone());
     put("openingHours", json!(f.opening_hours));
-    put("dateFounded", json!(f.date_founded));
+    let kept = f.source_fields.as_ref();
+    put(
+        "dateFounded",
+        as_given(kept, "dateFounded", json!(f.date_founded), |v| {
+            values::date("", v).ok().flatten() == f.date_founded
+        }),
+    );
     put(
         "wheelchairAccessibility",
         json!(
@@ -202,9 +209,14 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
         "humanCapacity",
         json!(f.headcount.map(|h| json!({ "headcount": h }))),
     );
-    put("dateCreated", json!(f.date_created));
-    put("lastUpdated", json!(f.last_updated));
-    put("dateVerified", json!(f.date_verified));
+    let moment = |key: &str, at: Option<chrono::DateTime<chrono::Utc>>| {
+        as_given(kept, key, json!(at), |v| {
+            values::timestamp("", v).ok().flatten() == at
+        })
+    };
+    put("dateCreated", moment("dateCreated", Some(f.date_created)));
+    put("lastUpdated", moment("lastUpdated", Some(f.last_updated)));
+    put("dateVerified", moment("dateVerified", f.date_verified));
     put("verifiedBy", json!(f.verified_by));
     put(
         provenance::KEY,

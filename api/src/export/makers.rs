@@ -14,9 +14,10 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::source_fields::as_given;
 use super::{ExportFormat, ExportOptions, JsonStream, PAGE, feature, io};
 use crate::error::AppError;
-use crate::import::provenance;
+use crate::import::{provenance, values};
 
 struct Passport {
     skills: Vec<Value>,
@@ -167,6 +168,7 @@ fn record(
     } else {
         m.coarse_lat.zip(m.coarse_lon)
     };
+    let kept = m.source_fields.as_ref();
     let mut o = json!({
         "id": provenance::standard_id(m.id, m.source_id.as_deref()),
         "firstName": m.first_name, "lastName": m.last_name, "middleName": m.middle_name,
@@ -178,14 +180,18 @@ fn record(
         "publicProfile": m.public_profile,
         "skills": p.skills, "experiences": p.experiences, "availability": p.availability,
         "affiliations": p.affiliations, "certifications": p.certifications,
-        "dateCreated": m.date_created,
+        "dateCreated": as_given(kept, "dateCreated", json!(m.date_created), |v| {
+            values::timestamp("", v).ok().flatten() == Some(m.date_created)
+        }),
     });
     o[provenance::KEY] = provenance::write(m.id, &m.source, m.source_id.as_deref(), private);
     if private {
         o["email"] = json!(m.email);
         o["phone"] = json!(m.phone);
         o["nationality"] = json!(m.nationality);
-        o["dateOfBirth"] = json!(m.date_of_birth);
+        o["dateOfBirth"] = as_given(kept, "dateOfBirth", json!(m.date_of_birth), |v| {
+            values::date("", v).ok().flatten() == m.date_of_birth
+        });
         o["shareExactLocation"] = json!(m.share_exact_location);
     }
     if let Some(map) = o.as_object_mut() {

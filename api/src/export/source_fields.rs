@@ -2,33 +2,72 @@
 //! where the source wrote them. What makermatch holds itself wins: a kept field never
 //! overwrites one the export already writes.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
+
+use crate::import::notes::AS_WRITTEN_KEY;
+use crate::import::values::same_key;
 
 /// Adds `kept` (a sparse copy of the source record) to `record`, leaving out the top-level
-/// fields in `withheld` (those the caller may not see).
+/// fields in `withheld` (those the caller may not see). Keys are compared as the importers
+/// compare them (`date_founded` is `dateFounded`).
 pub fn give_back(record: &mut Value, kept: Option<&Value>, withheld: &[&str]) {
-    let (Some(Value::Object(record)), Some(Value::Object(kept))) = (Some(record), kept) else {
+    let (Value::Object(record), Some(Value::Object(kept))) = (record, kept) else {
         return;
     };
     for (key, value) in kept {
-        if withheld.contains(&key.as_str()) {
+        if key == AS_WRITTEN_KEY || withheld.iter().any(|w| same_key(w, key)) {
             continue;
         }
-        merge(record.entry(key.clone()).or_insert(Value::Null), value);
+        merge_field(record, key, value);
     }
 }
 
-fn merge(into: &mut Value, kept: &Value) {
-    match (into, kept) {
-        (slot @ Value::Null, _) => *slot = kept.clone(),
-        (Value::Object(into), Value::Object(kept)) => {
-            for (key, value) in kept {
-                merge(into.entry(key.clone()).or_insert(Value::Null), value);
+fn merge_field(into: &mut Map<String, Value>, key: &str, kept: &Value) {
+    let slot = match into.iter().position(|(k, _)| same_key(k, key)) {
+        Some(i) => into.values_mut().nth(i),
+        None => None,
+    };
+    match (slot, kept) {
+        (None, _) => {
+            into.insert(key.to_owned(), kept.clone());
+        }
+        (Some(slot @ Value::Null), _) => *slot = kept.clone(),
+        (Some(Value::Object(inner)), Value::Object(kept)) => {
+            for (k, v) in kept {
+                merge_field(inner, k, v);
             }
         }
         // Written by makermatch already: its value stands.
-        _ => {}
+        (Some(_), _) => {}
     }
+}
+
+/// The source's own form of a field makermatch holds in another (a date without its day),
+/// while the stored value still reads the same; else the stored value.
+pub fn as_given(
+    kept: Option<&Value>,
+    field: &str,
+    stored: Value,
+    reads_same: impl Fn(&Value) -> bool,
+) -> Value {
+    let written = kept
+        .and_then(|k| k.get(AS_WRITTEN_KEY))
+        .and_then(Value::as_object)
+        .and_then(|paths| {
+            paths
+                .iter()
+                .filter(|(path, _)| {
+                    path.rsplit('.')
+                        .next()
+                        .is_some_and(|last| same_key(last, field))
+                })
+                .min_by_key(|(path, _)| path.len())
+        })
+        .map(|(_, v)| v);
+    written
+        .filter(|v| !stored.is_null() && reads_same(v))
+        .cloned()
+        .unwrap_or(stored)
 }
 
 #[cfg(test)]
@@ -47,6 +86,8 @@ mod tests {
             "contact": { "fax": "+233" },
         });
         give_back(&mut record, Some(&kept), &["contact"]);
+        // A key written in another convention is the same field.
+        give_back(&mut record, Some(&json!({ "Name": "other" })), &[]);
         assert_eq!(
             record,
             json!({
@@ -55,5 +96,27 @@ mod tests {
                 "location": { "address": { "city": "Kumasi", "district": "Asokwa" } },
             })
         );
+    }
+
+    #[test]
+    fn a_form_the_model_does_not_hold_is_given_back_while_it_reads_the_same() {
+        let nothing = json!({ "storage": "2 m3" });
+        assert_eq!(
+            as_given(Some(&nothing), "dateFounded", json!("2014-03-01"), |_| true),
+            json!("2014-03-01")
+        );
+        let kept = json!({ "x-makermatch-as-written": { "date_founded": "2014-03" } });
+        assert_eq!(
+            as_given(Some(&kept), "dateFounded", json!("2014-03-01"), |_| true),
+            json!("2014-03")
+        );
+        // Changed since: the stored value is what is true now.
+        assert_eq!(
+            as_given(Some(&kept), "dateFounded", json!("2015-01-01"), |_| false),
+            json!("2015-01-01")
+        );
+        let mut record = json!({});
+        give_back(&mut record, Some(&kept), &[]);
+        assert_eq!(record, json!({}), "never a field of its own");
     }
 }

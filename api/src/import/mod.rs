@@ -422,7 +422,14 @@ impl<'a> RecordStream<'a> {
 fn noted(item: &serde_json::Value, keep: bool, parse: impl FnOnce() -> Parsed) -> Parsed {
     let (mut parsed, untaken) = notes::reading(item, keep, parse);
     parsed.notes.extend(untaken.notes);
-    let kept = Some(serde_json::Value::Object(untaken.kept));
+    let mut kept = untaken.kept;
+    if !untaken.as_written.is_empty() {
+        kept.insert(
+            notes::AS_WRITTEN_KEY.to_owned(),
+            serde_json::Value::Object(untaken.as_written),
+        );
+    }
+    let kept = Some(serde_json::Value::Object(kept));
     match &mut parsed.outcome {
         Ok(record::Record::Facility(f)) if keep => f.source_fields = kept,
         Ok(record::Record::Maker(m)) if keep => m.input.source_fields = kept,

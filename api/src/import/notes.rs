@@ -7,8 +7,8 @@
 //! as a sparse copy of the record, which the record keeps and exports write back.
 
 use std::cell::RefCell;
-use std::collections::HashSet;
 
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 
 /// A field of one record and what became of it.
@@ -25,18 +25,27 @@ pub const NOT_KEPT: &str = "not kept: makermatch has no place for this field yet
 pub const KEPT_AS_WRITTEN: &str =
     "kept as written: makermatch does not read it, exports give it back";
 
+/// Where a record's kept fields hold the values taken in another form than written, by
+/// field path: never exported as a field itself.
+pub const AS_WRITTEN_KEY: &str = "x-makermatch-as-written";
+
 /// What reading one record did not keep as given.
 #[derive(Debug, Default)]
 pub struct Untaken {
     pub notes: Vec<Note>,
     /// The fields kept as written: a sparse copy of the record (an empty object when none).
     pub kept: serde_json::Map<String, Value>,
+    /// Values taken in another form than written, by field path (`personal.dateOfBirth`).
+    pub as_written: serde_json::Map<String, Value>,
 }
 
 #[derive(Default)]
 struct Reading {
     /// Addresses of the values taken, valid while the record is borrowed.
-    taken: HashSet<usize>,
+    taken: FxHashSet<usize>,
+    /// Values taken whose form the model does not hold (a date without its day): kept as
+    /// written too, so an export can give that form back.
+    as_written: FxHashSet<usize>,
     notes: Vec<Note>,
 }
 
@@ -53,6 +62,17 @@ pub fn taken(value: &Value) {
     READING.with(|r| {
         if let Some(reading) = r.borrow_mut().as_mut() {
             reading.taken.insert(address(value));
+        }
+    });
+}
+
+/// Notes that `value`, taken, is also to be kept as written: the model holds it in another
+/// form (`2014-03` as the date 2014-03-01), and exports give the source's form back while
+/// the stored value still reads the same.
+pub fn keep_as_written(value: &Value) {
+    READING.with(|r| {
+        if let Some(reading) = r.borrow_mut().as_mut() {
+            reading.as_written.insert(address(value));
         }
     });
 }
@@ -89,10 +109,11 @@ pub fn reading<T>(record: &Value, keep: bool, parse: impl FnOnce() -> T) -> (T, 
     drop(restore);
     let mut found = Untaken {
         notes: reading.notes,
-        kept: serde_json::Map::new(),
+        ..Untaken::default()
     };
     let mut walk = Walk {
         taken: &reading.taken,
+        as_written: &reading.as_written,
         path: String::new(),
         found: &mut found,
     };
@@ -103,7 +124,8 @@ pub fn reading<T>(record: &Value, keep: bool, parse: impl FnOnce() -> T) -> (T, 
 }
 
 struct Walk<'a> {
-    taken: &'a HashSet<usize>,
+    taken: &'a FxHashSet<usize>,
+    as_written: &'a FxHashSet<usize>,
     path: String,
     found: &'a mut Untaken,
 }
@@ -127,6 +149,11 @@ impl Walk<'_> {
                     }
                     self.path.push_str(key);
                     if self.taken.contains(&address(child)) {
+                        if self.as_written.contains(&address(child)) && here.is_some() {
+                            self.found
+                                .as_written
+                                .insert(self.path.clone(), child.clone());
+                        }
                         match here.as_deref_mut() {
                             Some(copy) if child.is_object() => {
                                 let mut inner = serde_json::Map::new();

@@ -294,13 +294,21 @@ pub fn date(field: &str, v: &Value) -> Result<Option<chrono::NaiveDate>, FieldEr
     {
         return Ok(Some(d));
     }
-    if let Ok(d) = chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d") {
-        return Ok(Some(d));
-    }
-    if s.len() == 4
-        && let Ok(y) = s.parse::<i32>()
-        && let Some(d) = chrono::NaiveDate::from_ymd_opt(y, 1, 1)
-    {
+    let coarse = chrono::NaiveDate::parse_from_str(&format!("{s}-01"), "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            s.parse::<i32>()
+                .ok()
+                .filter(|_| s.len() == 4)
+                .and_then(|y| chrono::NaiveDate::from_ymd_opt(y, 1, 1))
+        });
+    if let Some(d) = coarse {
+        // A month or a year: the model holds a day, exports give the source's form back.
+        super::notes::changed(
+            field,
+            format!("\"{s}\" has no day: held as {d}, exported as written"),
+        );
+        super::notes::keep_as_written(v);
         return Ok(Some(d));
     }
     Err(FieldError::new(
@@ -316,6 +324,14 @@ pub fn timestamp(
     let Some(s) = text(v) else { return Ok(None) };
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(&s) {
         return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
+        // A day: the model holds a moment, exports give the source's form back.
+        super::notes::changed(
+            field,
+            format!("\"{s}\" has no time: held as {d}T00:00:00Z, exported as written"),
+        );
+        super::notes::keep_as_written(v);
     }
     date(field, v).map(|d| d.and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
 }

@@ -395,6 +395,7 @@ async fn facilities<C: ConnectionTrait>(db: &C, ids: &[Uuid]) -> Result<Vec<Faci
             position: position(f.lat, f.lon),
             certifications: crate::services::string_list(&f.certifications),
             date_verified: f.date_verified,
+            other_terms: crate::services::string_list(&f.unresolved_terms),
         })
         .collect())
 }

@@ -233,6 +233,7 @@ impl Generator {
             position: Some(position),
             certifications: Vec::new(),
             date_verified: None,
+            other_terms: Vec::new(),
         }
     }
 }

@@ -168,6 +168,7 @@ mod tests {
             position: Some((lat, lon)),
             certifications: vec![],
             date_verified: None,
+            other_terms: Vec::new(),
         })
     }
 

@@ -28,7 +28,8 @@ pub(crate) struct Capability<'a> {
     pub machine: Option<&'a Machine>,
 }
 
-/// Declared processes, then every machine's processes (its type's and its own).
+/// Declared processes (the taxonomy's, then words it does not know, which only the same
+/// words can match), then every machine's processes (its type's and its own).
 pub(crate) fn capabilities<'a>(
     taxonomy: &'a Taxonomy,
     facility: &'a FacilityProfile,
@@ -36,6 +37,7 @@ pub(crate) fn capabilities<'a>(
     let mut out: Vec<Capability<'a>> = facility
         .process_ids
         .iter()
+        .chain(&facility.other_terms)
         .map(|p| Capability {
             process: p.as_str(),
             machine: None,
@@ -298,6 +300,12 @@ pub(crate) fn materials(facility: &FacilityProfile, reqs: &[Resolved<'_>]) -> Co
             .material_ids
             .iter()
             .find(|m| id.as_deref() == Some(m.as_str()) || fold(m) == r.folded)
+            .or_else(|| {
+                // Words the taxonomy does not know match the same words only.
+                id.is_none()
+                    .then(|| facility.other_terms.iter().find(|t| fold(t) == r.folded))
+                    .flatten()
+            })
             .map(|m| evidence(r, Source::Material, m, format!("works with {m} typically")))
             .ok_or_else(|| {
                 missing(

@@ -180,6 +180,10 @@ pub struct FacilityProfile {
     pub batch_size: Option<BatchSize>,
     pub date_verified: Option<DateTime<Utc>>,
     pub track_record: TrackRecord,
+    /// Process and material words the taxonomy does not know, as the facility wrote them
+    /// (absent from profiles indexed before they were kept).
+    #[serde(default)]
+    pub other_terms: Vec<String>,
 }
 
 /// What checking a credential's proof found (the outcome stored with the credential).

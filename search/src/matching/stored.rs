@@ -66,6 +66,7 @@ impl FacilityProfile {
             batch_size: doc.batch_size.as_deref().and_then(BatchSize::parse),
             date_verified: doc.date_verified,
             track_record: TrackRecord::default(),
+            other_terms: doc.other_terms.clone(),
         }
     }
 }

@@ -47,6 +47,7 @@ pub fn facility(n: u128, name: &str, position: Option<(f64, f64)>) -> FacilityDo
         position,
         certifications: Vec::new(),
         date_verified: None,
+        other_terms: Vec::new(),
     }
 }
 
