@@ -161,6 +161,7 @@ fn cases() -> Vec<Case> {
         case("exportPassport", Op::MakerA, "query($id: ID!) { exportPassport(makerId: $id) }",                 [U, A, A, F, F, A, F], Some(EMAIL)),
         case("myPassport", Op::MyPassport, "{ myPassport }",                                                   [U, F, F, F, F, A, A], None),
         // Staff reads.
+        case("skillGaps", Op::Programme, "{ skillGaps(within: { minLat: 4.5, minLon: -3.3, maxLat: 11.2, maxLon: 1.2 }) { openJobs } }", [U, A, A, F, F, F, F], None),
         case("programmeSummary", Op::Programme, "query($id: ID!) { programmeSummary(programmeId: $id) { total { proposed } } }", [U, A, A, F, F, F, F], None),
         // A job's work: staff and its inspector see all of it, a maker only their facility's.
         case("assignments (of a job)", Op::JobJ, "query($id: ID!) { assignments(jobId: $id) { unitPriceMinor history { actor } } }", [U, A, A, A, F, A, F], Some("admin@test")),

@@ -59,6 +59,7 @@ pub struct Query(
     search::SearchQuery,
     assignments::AssignmentsQuery,
     matching::MatchingQuery,
+    matching::SkillGapsQuery,
     map::MapQuery,
     taxonomy::TaxonomyQuery,
     taxonomy::MachineModelsQuery,

@@ -5,8 +5,10 @@ mod inputs;
 mod mutations;
 mod open_work;
 mod queries;
+mod skill_gaps;
 mod types;
 
 pub use mutations::MatchingMutation;
 pub use open_work::{MatchingJob, Taker, matching_jobs};
 pub use queries::MatchingQuery;
+pub use skill_gaps::SkillGapsQuery;

@@ -27,6 +27,7 @@ use super::{ServiceError, ServiceResult};
 use profiles::{add_track_records, maker_profiles};
 
 mod profiles;
+pub mod skill_gaps;
 pub mod workplaces;
 
 /// Facilities scored in full for one job: the engine's best by capability and distance.
@@ -168,7 +169,7 @@ fn relevance(
 
 /// The skills able to cover each of the job's skill requirements (`SkillTarget::covered_by`
 /// decides, as in scoring): a maker can join a team only through a claim of one of them.
-async fn covering_skills<C: ConnectionTrait>(
+pub(crate) async fn covering_skills<C: ConnectionTrait>(
     db: &C,
     taxonomy: &Taxonomy,
     targets: &[SkillTarget],
