@@ -446,6 +446,8 @@ async fn fields_makermatch_does_not_read_come_back_out() {
         let public = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, false).await;
         let public: Vec<Value> = serde_json::from_str(&public).unwrap();
         assert_eq!(public[0].pointer("/contact/fax"), None, "contacts are for staff");
+        assert_eq!(public[0].pointer("/verifiedBy/email"), None, "wherever they sit");
+        assert_eq!(public[0]["verifiedBy"]["name"], "Esi Boateng");
         assert_eq!(public[0]["storage"], "40 m2 of racking");
 
         // A maker's extra fields: private exports only.

@@ -223,8 +223,12 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
         provenance::write(f.id, &f.source, f.source_id.as_deref(), private),
     );
     let mut record = Value::Object(o);
-    // The contact block is for staff, whatever the source put in it.
-    let withheld: &[&str] = if private { &[] } else { &["contact"] };
+    // Contact details are for staff, wherever the source put them.
+    let withheld: &[&str] = if private {
+        &[]
+    } else {
+        super::source_fields::CONTACT_KEYS
+    };
     super::source_fields::give_back(&mut record, f.source_fields.as_ref(), withheld);
     record
 }

@@ -7,22 +7,40 @@ use serde_json::{Map, Value};
 use crate::import::notes::AS_WRITTEN_KEY;
 use crate::import::values::same_key;
 
-/// Adds `kept` (a sparse copy of the source record) to `record`, leaving out the top-level
-/// fields in `withheld` (those the caller may not see). Keys are compared as the importers
-/// compare them (`date_founded` is `dateFounded`).
+/// Keys of contact details: a public export withholds kept fields of these names wherever
+/// they sit (an Agent's `email` under `owner` or `verifiedBy` as much as the `contact`
+/// block), as it withholds the contact columns.
+pub const CONTACT_KEYS: &[&str] = &[
+    "contact",
+    "email",
+    "emailAddress",
+    "phone",
+    "telephone",
+    "landline",
+    "mobile",
+    "mobilePhone",
+    "fax",
+];
+
+/// Adds `kept` (a sparse copy of the source record) to `record`, leaving out fields named
+/// in `withheld` at any depth (those the caller may not see). Keys are compared as the
+/// importers compare them (`date_founded` is `dateFounded`).
 pub fn give_back(record: &mut Value, kept: Option<&Value>, withheld: &[&str]) {
     let (Value::Object(record), Some(Value::Object(kept))) = (record, kept) else {
         return;
     };
     for (key, value) in kept {
-        if key == AS_WRITTEN_KEY || withheld.iter().any(|w| same_key(w, key)) {
-            continue;
+        if key != AS_WRITTEN_KEY {
+            merge_field(record, key, value, withheld);
         }
-        merge_field(record, key, value);
     }
 }
 
-fn merge_field(into: &mut Map<String, Value>, key: &str, kept: &Value) {
+fn merge_field(into: &mut Map<String, Value>, key: &str, kept: &Value, withheld: &[&str]) {
+    if withheld.iter().any(|w| same_key(w, key)) {
+        return;
+    }
+    let kept = &without(kept, withheld);
     let slot = match into.iter().position(|(k, _)| same_key(k, key)) {
         Some(i) => into.values_mut().nth(i),
         None => None,
@@ -34,11 +52,26 @@ fn merge_field(into: &mut Map<String, Value>, key: &str, kept: &Value) {
         (Some(slot @ Value::Null), _) => *slot = kept.clone(),
         (Some(Value::Object(inner)), Value::Object(kept)) => {
             for (k, v) in kept {
-                merge_field(inner, k, v);
+                merge_field(inner, k, v, withheld);
             }
         }
         // Written by makermatch already: its value stands.
         (Some(_), _) => {}
+    }
+}
+
+/// `value` without the fields named in `withheld`, at any depth.
+fn without(value: &Value, withheld: &[&str]) -> Value {
+    match value {
+        Value::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .filter(|(k, _)| !withheld.iter().any(|w| same_key(w, k)))
+                .map(|(k, v)| (k.clone(), without(v, withheld)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| without(v, withheld)).collect()),
+        other => other.clone(),
     }
 }
 
@@ -84,8 +117,9 @@ mod tests {
             "storage": "2 m3",
             "location": { "address": { "district": "Asokwa", "city": "old" } },
             "contact": { "fax": "+233" },
+            "owner": { "name": "Kumasi Hive Trust", "email": "trust@example.org" },
         });
-        give_back(&mut record, Some(&kept), &["contact"]);
+        give_back(&mut record, Some(&kept), CONTACT_KEYS);
         // A key written in another convention is the same field.
         give_back(&mut record, Some(&json!({ "Name": "other" })), &[]);
         assert_eq!(
@@ -94,6 +128,7 @@ mod tests {
                 "name": "Kumasi Hive",
                 "storage": "2 m3",
                 "location": { "address": { "city": "Kumasi", "district": "Asokwa" } },
+                "owner": { "name": "Kumasi Hive Trust" },
             })
         );
     }
