@@ -11,10 +11,23 @@ use std::cell::RefCell;
 use rustc_hash::FxHashSet;
 use serde_json::Value;
 
+/// What became of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum NoteKind {
+    /// Taken, in another form than written.
+    Changed,
+    /// Not read, kept as the source wrote it.
+    KeptAsWritten,
+    /// Not read, and not kept.
+    NotKept,
+}
+
 /// A field of one record and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
     pub field: String,
+    pub kind: NoteKind,
     pub message: String,
 }
 
@@ -83,6 +96,7 @@ pub fn changed(field: impl Into<String>, message: impl Into<String>) {
         if let Some(reading) = r.borrow_mut().as_mut() {
             reading.notes.push(Note {
                 field: field.into(),
+                kind: NoteKind::Changed,
                 message: message.into(),
             });
         }
@@ -165,15 +179,16 @@ impl Walk<'_> {
                             _ => self.object_fields(child, None),
                         }
                     } else {
-                        let message = match here.as_deref_mut() {
+                        let (kind, message) = match here.as_deref_mut() {
                             Some(copy) => {
                                 copy.insert(key.clone(), child.clone());
-                                KEPT_AS_WRITTEN
+                                (NoteKind::KeptAsWritten, KEPT_AS_WRITTEN)
                             }
-                            None => NOT_KEPT,
+                            None => (NoteKind::NotKept, NOT_KEPT),
                         };
                         self.found.notes.push(Note {
                             field: self.path.clone(),
+                            kind,
                             message: message.to_owned(),
                         });
                     }

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::notes::{KEPT_AS_WRITTEN, NOT_KEPT, Note};
+use super::notes::{Note, NoteKind};
 use super::record::{Position, RecordKind, Rejection};
 
 /// Warnings listed one by one at most; the rest are counted (`warnings_left_off`) and,
@@ -21,6 +21,7 @@ pub struct Warning {
     pub index: usize,
     pub line: Option<usize>,
     pub field: String,
+    pub kind: NoteKind,
     pub message: String,
 }
 
@@ -92,28 +93,33 @@ impl ImportSummary {
     /// Notes what one imported record did not keep as given.
     pub fn warn(&mut self, file: &str, at: &Position, notes: Vec<Note>) {
         for note in notes {
-            if note.message == NOT_KEPT {
-                *self
-                    .fields_not_kept
-                    .entry(any_position(&note.field))
-                    .or_default() += 1;
-            } else if note.message == KEPT_AS_WRITTEN {
-                *self
-                    .fields_kept_as_written
-                    .entry(note.field.clone())
-                    .or_default() += 1;
+            let per_field = match note.kind {
+                NoteKind::NotKept => Some((&mut self.fields_not_kept, any_position(&note.field))),
+                NoteKind::KeptAsWritten => {
+                    Some((&mut self.fields_kept_as_written, note.field.clone()))
+                }
+                NoteKind::Changed => None,
+            };
+            if let Some((counts, field)) = per_field {
+                *counts.entry(field).or_default() += 1;
             }
-            if self.warnings.len() >= MAX_LISTED_WARNINGS {
-                self.warnings_left_off += 1;
-                continue;
-            }
-            self.warnings.push(Warning {
+            self.list(Warning {
                 file: file.to_owned(),
                 index: at.index,
                 line: at.line,
                 field: note.field,
+                kind: note.kind,
                 message: note.message,
             });
+        }
+    }
+
+    /// Lists a warning, or counts it once [`MAX_LISTED_WARNINGS`] are listed.
+    fn list(&mut self, warning: Warning) {
+        if self.warnings.len() < MAX_LISTED_WARNINGS {
+            self.warnings.push(warning);
+        } else {
+            self.warnings_left_off += 1;
         }
     }
 
@@ -146,11 +152,7 @@ impl ImportSummary {
         }
         self.unreadable_files.extend(other.unreadable_files);
         for w in other.warnings {
-            if self.warnings.len() < MAX_LISTED_WARNINGS {
-                self.warnings.push(w);
-            } else {
-                self.warnings_left_off += 1;
-            }
+            self.list(w);
         }
         self.warnings_left_off += other.warnings_left_off;
         for (field, n) in other.fields_not_kept {
@@ -251,7 +253,7 @@ impl fmt::Display for ImportSummary {
         let changes: Vec<&Warning> = self
             .warnings
             .iter()
-            .filter(|w| w.message != NOT_KEPT && w.message != KEPT_AS_WRITTEN)
+            .filter(|w| w.kind == NoteKind::Changed)
             .collect();
         for w in changes.iter().take(20) {
             let line = w.line.map(|l| format!(" line {l}")).unwrap_or_default();

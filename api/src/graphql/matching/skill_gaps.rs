@@ -108,16 +108,23 @@ impl SkillGapsQuery {
         let (jobs, requirements) = skill_gaps::open_jobs(db, &ids, programme)
             .await
             .map_err(from_service)?;
-        let demand = skill_gaps::demand(&taxonomy, &jobs, &requirements);
+        let mut demand = skill_gaps::demand(&taxonomy, &jobs, &requirements);
+        demand.truncate(MAX_ROWS);
+        // The skills able to cover each skill row, read in one round, in row order.
+        let targets: Vec<_> = demand.iter().filter_map(|row| row.skill.clone()).collect();
+        let mut covering = covering_skills(db, &taxonomy, &targets)
+            .await
+            .map_err(from_service)?
+            .into_iter();
         let mut gaps = Vec::new();
-        for row in demand.into_iter().take(MAX_ROWS) {
+        for row in demand {
             let count = |request: SearchRequest| async move {
                 run_search(ctx, request.page(0, 0).count_total())
                     .await
                     .map(|page| page.total.unwrap_or(page.hits.len()) as u64)
             };
-            let (kind, facilities, makers, verified_makers) = match (row.kind, &row.skill) {
-                (GapKind::Process, _) => {
+            let (kind, facilities, makers, verified_makers) = match row.kind {
+                GapKind::Process => {
                     let mut request = open(Kind::Facility, &["ACTIVE"]);
                     request.filters.processes = vec![row.id.clone()];
                     (
@@ -127,14 +134,8 @@ impl SkillGapsQuery {
                         None,
                     )
                 }
-                (GapKind::Skill, skill) => {
-                    let targets: Vec<_> = skill.iter().cloned().collect();
-                    let covering = covering_skills(db, &taxonomy, &targets)
-                        .await
-                        .map_err(from_service)?
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>();
+                GapKind::Skill => {
+                    let covering = covering.next().unwrap_or_default();
                     let holders = |verified: bool| {
                         let mut request = open(Kind::Maker, &[]);
                         request.filters.public_only = true;
