@@ -405,6 +405,7 @@ async fn a_tokens_budget_holds_through_the_balancer() {
     }
     let client = reqwest::Client::new();
     let token = replicas[0].token.clone();
+    let unconfirmed_before = makermatch_api::auth::shared_budget::unconfirmed_total();
     let mut admitted = BTreeMap::new();
     for _ in 0..90 {
         let (by, _, body) =
@@ -415,9 +416,12 @@ async fn a_tokens_budget_holds_through_the_balancer() {
     }
     let total: i32 = admitted.values().sum();
     println!("admitted through the balancer: {admitted:?}");
+    // Never past the budget, but for what a replica let through while the database did
+    // not answer within its bound (counted in `/metrics`; other tests here may add to it).
+    let unconfirmed = makermatch_api::auth::shared_budget::unconfirmed_total() - unconfirmed_before;
     assert!(
-        (27..=36).contains(&total),
-        "{total} admitted for a budget of 30: {admitted:?}"
+        (27..=30 + unconfirmed as i32).contains(&total),
+        "{total} admitted for a budget of 30 ({unconfirmed} while the database did not answer): {admitted:?}"
     );
     assert_eq!(admitted.len(), 3, "{admitted:?}");
     for replica in replicas {

@@ -39,8 +39,9 @@ impl RateLimits {
         }
     }
 
-    /// `Err(wait)` when `caller` is over the limit.
-    pub fn check(&self, caller: &str) -> Result<(), Duration> {
+    /// `Err(wait)` when `caller` is over the limit. Waits only when the shared budget
+    /// has nothing left on this replica and is fetching more.
+    pub async fn check(&self, caller: &str) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
@@ -53,7 +54,7 @@ impl RateLimits {
             .check_key(&caller.to_owned())
             .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))?;
         match &self.shared {
-            Some(shared) => shared.check(caller),
+            Some(shared) => shared.check(caller).await,
             None => Ok(()),
         }
     }
@@ -63,14 +64,14 @@ impl RateLimits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_caller_has_its_own_bucket() {
+    #[tokio::test]
+    async fn each_caller_has_its_own_bucket() {
         let limits = RateLimits::new(3);
         for _ in 0..3 {
-            assert!(limits.check("a").is_ok());
+            assert!(limits.check("a").await.is_ok());
         }
-        assert!(limits.check("a").is_err());
-        assert!(limits.check("b").is_ok());
-        assert!(RateLimits::new(0).check("a").is_ok());
+        assert!(limits.check("a").await.is_err());
+        assert!(limits.check("b").await.is_ok());
+        assert!(RateLimits::new(0).check("a").await.is_ok());
     }
 }

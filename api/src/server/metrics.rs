@@ -31,6 +31,7 @@ const POOL: &str = "makermatch_db_pool_connections";
 const SUBSCRIPTIONS: &str = "makermatch_subscriptions_open";
 const IMPORTED: &str = "makermatch_import_records_total";
 const INDEX_STEP: &str = "makermatch_index_step_seconds";
+const RATE_UNCONFIRMED: &str = "makermatch_rate_budget_unconfirmed_total";
 
 /// Indexer steps take from well under a millisecond (one outbox row) to seconds (a
 /// large batch, a slow disk).
@@ -126,6 +127,10 @@ fn describe() {
         REBUILDS,
         "Search engine rebuilds, by cause: refills from the database (new_index, engine_failed) and in-memory restores from the index (restore)"
     );
+    describe_counter!(
+        RATE_UNCONFIRMED,
+        "Requests admitted on this replica's own limit because the shared rate budget's database could not be asked in time (the most the budget may have been exceeded by)"
+    );
     describe_gauge!(POOL, "Database pool connections, by state (idle, in_use)");
     describe_gauge!(SUBSCRIPTIONS, "GraphQL subscriptions open on this server");
     describe_counter!(IMPORTED, "Imported records, by kind and outcome");
@@ -165,6 +170,7 @@ async fn refresh_database_figures(state: &AppState) {
     // The search crate counts its own restores (it knows no metrics); read here, at scrape.
     metrics::counter!(REBUILDS, "cause" => "restore")
         .absolute(makermatch_search::engine::restores_total());
+    metrics::counter!(RATE_UNCONFIRMED).absolute(crate::auth::shared_budget::unconfirmed_total());
     let applied = state.index.applied_seq();
     metrics::gauge!(APPLIED_SEQ).set(applied as f64);
     match tokio::time::timeout(

@@ -340,7 +340,7 @@ async fn answer(
         Some(a) => format!("sub:{}", a.subject),
         None => format!("ip:{}", client.ip()),
     };
-    if let Err(wait) = state.rate_limits.check(&caller) {
+    if let Err(wait) = state.rate_limits.check(&caller).await {
         let mut response = refuse(
             StatusCode::TOO_MANY_REQUESTS,
             Code::LimitExceeded,

@@ -51,9 +51,9 @@ pub struct AdmittedSchema {
 
 impl AdmittedSchema {
     /// The rules every operation passes; `Err` is the whole answer.
-    fn gate(&self, request: &mut Request) -> Result<bool, Box<Response>> {
+    async fn gate(&self, request: &mut Request) -> Result<bool, Box<Response>> {
         let caller = self.caller.lock().map(|c| c.clone()).unwrap_or_default();
-        if let Err(wait) = self.rate_limits.check(&caller) {
+        if let Err(wait) = self.rate_limits.check(&caller).await {
             return Err(Box::new(Response::from_errors(vec![refusal(
                 Code::LimitExceeded,
                 format!("too many requests; retry in {} s", wait.as_secs().max(1)),
@@ -103,7 +103,7 @@ impl Executor for AdmittedSchema {
         async move {
             let started = Instant::now();
             let mut request = request;
-            if let Err(refused) = this.gate(&mut request) {
+            if let Err(refused) = this.gate(&mut request).await {
                 let operation = metrics::named_operation(request.operation_name.as_deref());
                 metrics::record_operation(operation, &refused.errors, started);
                 return *refused;
@@ -132,11 +132,26 @@ impl Executor for AdmittedSchema {
 
     fn execute_stream(
         &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        futures::stream::once(async move { this.gated_stream(request, session_data).await })
+            .flatten()
+            .boxed()
+    }
+}
+
+impl AdmittedSchema {
+    /// `execute_stream` once the operation has passed the gate (which may wait on the
+    /// shared rate budget).
+    async fn gated_stream(
+        &self,
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
         let started = Instant::now();
-        let subscription = match self.gate(&mut request) {
+        let subscription = match self.gate(&mut request).await {
             Ok(subscription) => subscription,
             Err(refused) => {
                 let operation = metrics::named_operation(request.operation_name.as_deref());
