@@ -514,3 +514,83 @@ fn leaves(v: &Value) -> Vec<(String, Value)> {
     walk(v, String::new(), &mut out);
     out
 }
+
+/// Facilities and makers as a private export shows them, comparable across imports.
+async fn private_view(r: &Ready) -> (Vec<Value>, Vec<Value>) {
+    (
+        comparable(
+            &exported(r, ExportKind::Facilities, ExportFormat::OkwJson, true).await,
+            false,
+        ),
+        comparable(
+            &exported(r, ExportKind::Makers, ExportFormat::OkwJson, true).await,
+            false,
+        ),
+    )
+}
+
+/// A public export leaves out what only staff see. Read back over the records it was made
+/// from, those absences are not edits: the e-mail, phone and kept contact fields of a
+/// facility, and a maker's contact details, date of birth, nationality, exact home and
+/// other source fields, stay as stored, while what the export does say (an edited name)
+/// is taken.
+#[tokio::test]
+async fn a_public_export_read_back_clears_nothing_it_left_out() {
+    on_each_backend(|t: TestDb| async move {
+        let r = makermatch_api::startup::prepare(&t.config).await.unwrap();
+        let facility = serde_json::json!([{
+            "id": "okw-tema-works",
+            "name": "Tema Works",
+            "location": { "gpsCoordinates": "5.6698, -0.0166", "address": { "city": "Tema", "country": "GH" } },
+            "contact": {
+                "contactPerson": "Kojo Asante",
+                "contact": { "email": "kojo@tema.example.org", "landline": "+233 30 111 2222", "fax": "+233 30 111 2223" }
+            },
+            "manufacturingProcesses": ["welding"],
+            "storageCapacity": "40 m2"
+        }]);
+        let maker = serde_json::json!([{
+            "id": "pss-esi",
+            "firstName": "Esi",
+            "lastName": "Owusu",
+            "email": "esi@example.org",
+            "phone": "+233 24 000 1111",
+            "nationality": "GH",
+            "dateOfBirth": "1990-05-04",
+            "publicProfile": true,
+            "location": { "city": "Tema", "country": "GH", "lat": 5.6801, "lon": -0.0102 },
+            "skills": [{ "name": "welding", "level": "advanced" }],
+            "favouriteMachine": "MIG welder"
+        }]);
+        import_json(&r, "tema.json", &facility.to_string()).await;
+        import_json(&r, "esi.json", &maker.to_string()).await;
+        let before = private_view(&r).await;
+        let before_text = serde_json::to_string(&before).unwrap();
+        for secret in ["kojo@tema.example.org", "+233 30 111 2223", "1990-05-04", "MIG welder", "5.6801"] {
+            assert!(before_text.contains(secret), "{secret} is stored: {before_text}");
+        }
+
+        let public_facilities =
+            exported(&r, ExportKind::Facilities, ExportFormat::OkwJson, false).await;
+        let public_makers = exported(&r, ExportKind::Makers, ExportFormat::OkwJson, false).await;
+        for secret in ["kojo@tema.example.org", "+233 30 111 2223", "1990-05-04", "MIG welder"] {
+            assert!(
+                !public_facilities.contains(secret) && !public_makers.contains(secret),
+                "a public export leaves {secret} out"
+            );
+        }
+        import_json(&r, "public-facilities.json", &public_facilities).await;
+        import_json(&r, "public-makers.json", &public_makers).await;
+        assert_eq!(private_view(&r).await, before, "nothing the export left out was cleared");
+
+        // An edit made in the public export is taken; what it left out still stays.
+        let edited = public_facilities.replace("Tema Works", "Tema Metal Works");
+        let s = import_json(&r, "edited.json", &edited).await;
+        assert_eq!(s.counts(RecordKind::Facility).updated, 1, "{s}");
+        let (facilities, _) = private_view(&r).await;
+        assert_eq!(facilities[0]["name"], "Tema Metal Works");
+        assert_eq!(facilities[0]["contact"]["contact"]["email"], "kojo@tema.example.org");
+        assert_eq!(facilities[0]["contact"]["contact"]["fax"], "+233 30 111 2223");
+    })
+    .await;
+}

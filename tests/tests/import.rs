@@ -1210,3 +1210,128 @@ async fn what_a_record_does_not_keep_is_reported_field_by_field() {
     })
     .await;
 }
+
+/// Helpful Engineering's OKW records list their tools, stock and processes as "atoms"
+/// (Wikidata ids with a description). They import as facilities, not as jobs and not as
+/// "no record looks like OKW": tools become equipment, stock materials, a one-text contact
+/// its name and e-mail; the atom lists come back out whole, ids and links with them, and
+/// reading that export back duplicates nothing. The one record without a name is refused
+/// for it, by field.
+#[tokio::test]
+async fn helpful_engineering_atom_records_import_as_facilities() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/okw/helpfulengineering__library/alpha/okw");
+    if !dir.exists() {
+        println!("skipped: ../shared/data is absent (it is present in CI)");
+        return;
+    }
+    on_each_backend(|t: TestDb| {
+        let dir = dir.clone();
+        async move {
+            let r = ready(&t).await;
+            let paths: Vec<PathBuf> = [
+                "ChairParts.okw.yml",
+                "DevhawkEngineering.okw.yml",
+                "RobTestOKWForSewing.yml",
+                "RobsArduinoShop.yml",
+            ]
+            .iter()
+            .map(|f| dir.join(f))
+            .collect();
+            let s = import_paths(&r.db, &r.taxonomy, &Default::default(), &paths, None, false)
+                .await
+                .unwrap();
+            assert!(s.unreadable_files.is_empty(), "{s}");
+            assert_eq!(s.counts(RecordKind::Facility).imported, 3, "{s}");
+            assert_eq!(s.counts(RecordKind::Job).imported, 0, "{s}");
+            assert_eq!(s.rejections.len(), 1, "{s}");
+            assert!(s.rejections[0].file.ends_with("RobsArduinoShop.yml"));
+            assert_eq!(s.rejections[0].field, "name");
+
+            let tools = |name: &'static str| {
+                let db = r.db.clone();
+                async move {
+                    let f = Facility::find()
+                        .filter(facility::Column::Name.eq(name))
+                        .one(&db)
+                        .await
+                        .unwrap()
+                        .unwrap_or_else(|| panic!("{name} imported"));
+                    let mut types: Vec<String> = Equipment::find()
+                        .filter(equipment::Column::FacilityId.eq(f.id))
+                        .all(&db)
+                        .await
+                        .unwrap()
+                        .into_iter()
+                        .map(|e| e.equipment_type)
+                        .collect();
+                    types.sort();
+                    (f, types)
+                }
+            };
+            let (_, devhawk) = tools("James Maker Space").await;
+            assert_eq!(devhawk, ["hammer", "saw", "screw driver"]);
+            let (sewing, sewing_tools) = tools("Robert's test OKW for Sewing").await;
+            assert_eq!(sewing_tools.len(), 6, "{sewing_tools:?}");
+            assert!(sewing_tools.iter().any(|t| t == "Scissors"));
+            assert_eq!(
+                sewing.contact_email.as_deref(),
+                Some("read.robert@gmail.com")
+            );
+            assert_eq!(sewing.contact_name.as_deref(), Some("Robert L. Read, PhD"));
+            let free: Vec<String> =
+                serde_json::from_value(sewing.unresolved_terms.clone()).unwrap();
+            assert!(
+                free.iter()
+                    .any(|t| t.starts_with("General purpose cotton fabric")),
+                "stock is read as materials: {free:?}"
+            );
+
+            let mut out = Vec::new();
+            makermatch_api::export::export(
+                &r.db,
+                makermatch_api::export::ExportOptions {
+                    kind: makermatch_api::export::ExportKind::Facilities,
+                    format: makermatch_api::export::ExportFormat::OkwJson,
+                    visibility: makermatch_api::services::policy::Visibility::operator(),
+                },
+                &mut out,
+            )
+            .await
+            .unwrap();
+            let exported = String::from_utf8(out).unwrap();
+            for kept in [
+                "tool-list-atoms",
+                "Q49013",
+                "inventory-atoms",
+                "Q8231603",
+                "product-atoms",
+                "Q2160801",
+                "supply-atoms",
+                "Q79928004",
+            ] {
+                assert!(exported.contains(kept), "{kept} comes back out: {exported}");
+            }
+            let again = import_text(
+                &r.db,
+                &r.taxonomy,
+                &Default::default(),
+                "export.json",
+                &exported,
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+            assert!(again.rejections.is_empty(), "{again}");
+            assert_eq!(again.counts(RecordKind::Facility).imported, 0, "{again}");
+            assert_eq!(Facility::find().count(&r.db).await.unwrap(), 3);
+            let (_, sewing_tools_again) = tools("Robert's test OKW for Sewing").await;
+            assert_eq!(
+                sewing_tools_again, sewing_tools,
+                "the tools are not read twice"
+            );
+        }
+    })
+    .await;
+}

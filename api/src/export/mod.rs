@@ -4,7 +4,7 @@
 
 mod facilities;
 mod makers;
-mod source_fields;
+pub(crate) mod source_fields;
 
 use std::io::Write;
 

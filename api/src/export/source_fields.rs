@@ -41,11 +41,7 @@ fn merge_field(into: &mut Map<String, Value>, key: &str, kept: &Value, withheld:
         return;
     }
     let kept = &without(kept, withheld);
-    let slot = match into.iter().position(|(k, _)| same_key(k, key)) {
-        Some(i) => into.values_mut().nth(i),
-        None => None,
-    };
-    match (slot, kept) {
+    match (slot(into, key), kept) {
         (None, _) => {
             into.insert(key.to_owned(), kept.clone());
         }
@@ -60,6 +56,12 @@ fn merge_field(into: &mut Map<String, Value>, key: &str, kept: &Value, withheld:
     }
 }
 
+/// The value of `into` under `key`, compared as the importers compare keys.
+fn slot<'m>(into: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Value> {
+    let i = into.keys().position(|k| same_key(k, key))?;
+    into.values_mut().nth(i)
+}
+
 /// `value` without the fields named in `withheld`, at any depth.
 fn without(value: &Value, withheld: &[&str]) -> Value {
     match value {
@@ -72,6 +74,35 @@ fn without(value: &Value, withheld: &[&str]) -> Value {
         ),
         Value::Array(items) => Value::Array(items.iter().map(|v| without(v, withheld)).collect()),
         other => other.clone(),
+    }
+}
+
+/// What [`without`] leaves out of `value`: only the fields named in `withheld`, at any
+/// depth, with the objects that hold them; `None` when there are none.
+pub fn withheld_part(value: &Value, withheld: &[&str]) -> Option<Value> {
+    let Value::Object(fields) = value else {
+        return None;
+    };
+    let part: Map<String, Value> = fields
+        .iter()
+        .filter_map(|(k, v)| match withheld.iter().any(|w| same_key(w, k)) {
+            true => Some((k.clone(), v.clone())),
+            false => withheld_part(v, withheld).map(|inner| (k.clone(), inner)),
+        })
+        .collect();
+    (!part.is_empty()).then_some(Value::Object(part))
+}
+
+/// Adds to `into` the fields of `part` it lacks, going into objects both have.
+pub fn add_missing(into: &mut Map<String, Value>, part: &Map<String, Value>) {
+    for (key, value) in part {
+        match (slot(into, key), value) {
+            (None, _) => {
+                into.insert(key.clone(), value.clone());
+            }
+            (Some(Value::Object(inner)), Value::Object(part)) => add_missing(inner, part),
+            (Some(_), _) => {}
+        }
     }
 }
 
@@ -107,6 +138,38 @@ pub fn as_given(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn what_a_public_export_withholds_is_found_and_added_back_where_missing() {
+        let kept = json!({
+            "storage": "2 m3",
+            "contact": { "fax": "+233 1" },
+            "owner": { "bio": "b", "email": "o@example.org" },
+            "partners": [{ "email": "p@example.org" }]
+        });
+        let part = withheld_part(&kept, CONTACT_KEYS).unwrap();
+        assert_eq!(
+            part,
+            json!({ "contact": { "fax": "+233 1" }, "owner": { "email": "o@example.org" } }),
+            "inside lists nothing is kept, so nothing is withheld there"
+        );
+        assert_eq!(
+            withheld_part(&json!({ "storage": "2 m3" }), CONTACT_KEYS),
+            None
+        );
+        let mut read_back = json!({ "storage": "3 m3", "owner": { "bio": "b" } });
+        if let (Value::Object(into), Value::Object(part)) = (&mut read_back, &part) {
+            add_missing(into, part);
+        }
+        assert_eq!(
+            read_back,
+            json!({
+                "storage": "3 m3",
+                "owner": { "bio": "b", "email": "o@example.org" },
+                "contact": { "fax": "+233 1" }
+            })
+        );
+    }
 
     #[test]
     fn kept_fields_fill_in_and_never_overwrite() {

@@ -161,6 +161,23 @@ mod tests {
     }
 
     #[test]
+    fn helpful_engineering_facility_atoms_say_okw_and_manifest_atoms_okh() {
+        let atom = serde_json::json!([{ "identifier": "Q25294", "description": "hammer" }]);
+        let facility = serde_json::json!({
+            "title": "James Maker Space", "bom": "legs, seat, back",
+            "supply-atoms": [], "tool-list": "hammer, saw", "tool-list-atoms": atom
+        });
+        assert_eq!(classify(&facility), Some(ImportFormat::Okw));
+        let nameless = serde_json::json!({ "contact": "R", "inventory-atoms": atom });
+        assert_eq!(classify(&nameless), Some(ImportFormat::Okw));
+        let manifest = serde_json::json!({
+            "title": "Chair", "okh-manifest-version": "1.0", "tool-list-atoms": atom,
+            "bom-atoms": atom
+        });
+        assert_eq!(classify(&manifest), Some(ImportFormat::Okh));
+    }
+
+    #[test]
     fn formats_are_told_apart() {
         let csv = "\u{feff}Model,Technology,Materials,Brand,Build Size\nX,FDM,PLA,Y,1 x 2 x 3 mm\n";
         assert!(matches!(read(csv, None), Ok(Document::Csv)));

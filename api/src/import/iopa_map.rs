@@ -4,7 +4,7 @@
 use makermatch_search::Taxonomy;
 use serde_json::Value;
 
-use super::record::{Parsed, Position, Record, RecordKind};
+use super::record::{FacilityRecord, Parsed, Position, Record, RecordKind};
 use super::values::{self, FieldError, Obj};
 use crate::services::facilities::{FacilityInput, LocationInput};
 
@@ -17,7 +17,12 @@ pub fn looks_like(o: &Obj) -> bool {
 
 pub fn parse(record: &Value, at: Position, _taxonomy: &Taxonomy) -> Parsed {
     let outcome = facility(record)
-        .map(|f| Record::Facility(Box::new(f)))
+        .map(|input| {
+            Record::Facility(Box::new(FacilityRecord {
+                input,
+                public_export: false,
+            }))
+        })
         .map_err(|e| (e.field, e.reason));
     Parsed {
         at,

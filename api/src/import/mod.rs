@@ -5,6 +5,7 @@
 //! them like any other write. A dry run writes the same way and keeps nothing (see
 //! `import_sources`).
 
+pub mod atoms;
 pub mod badges;
 pub mod catalog;
 pub mod depth;
@@ -17,6 +18,7 @@ mod ownership;
 mod proofs;
 pub mod provenance;
 pub mod pss;
+mod public_export;
 pub mod record;
 pub mod report;
 pub mod text;
@@ -431,7 +433,7 @@ fn noted(item: &serde_json::Value, keep: bool, parse: impl FnOnce() -> Parsed) -
     }
     let kept = Some(serde_json::Value::Object(kept));
     match &mut parsed.outcome {
-        Ok(record::Record::Facility(f)) if keep => f.source_fields = kept,
+        Ok(record::Record::Facility(f)) if keep => f.input.source_fields = kept,
         Ok(record::Record::Maker(m)) if keep => m.input.source_fields = kept,
         _ => {}
     }

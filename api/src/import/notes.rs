@@ -59,6 +59,9 @@ struct Reading {
     /// Values taken whose form the model does not hold (a date without its day): kept as
     /// written too, so an export can give that form back.
     as_written: FxHashSet<usize>,
+    /// Values taken and also kept whole as written, under their own field (a list of
+    /// Helpful Engineering atoms read into equipment): an export gives the list back.
+    kept_whole: FxHashSet<usize>,
     notes: Vec<Note>,
 }
 
@@ -68,6 +71,18 @@ thread_local! {
 
 fn address(v: &Value) -> usize {
     std::ptr::from_ref(v) as usize
+}
+
+/// Notes that the parser read `value` into the model and that the record keeps it whole as
+/// written too (where it sits in objects all the way up), so exports give it back as the
+/// source had it.
+pub fn read_and_kept_whole(value: &Value) {
+    READING.with(|r| {
+        if let Some(reading) = r.borrow_mut().as_mut() {
+            reading.taken.insert(address(value));
+            reading.kept_whole.insert(address(value));
+        }
+    });
 }
 
 /// Notes that the parser took `value` (called by `Obj` for every value it hands out).
@@ -128,6 +143,7 @@ pub fn reading<T>(record: &Value, keep: bool, parse: impl FnOnce() -> T) -> (T, 
     let mut walk = Walk {
         taken: &reading.taken,
         as_written: &reading.as_written,
+        kept_whole: &reading.kept_whole,
         path: String::new(),
         found: &mut found,
     };
@@ -140,6 +156,7 @@ pub fn reading<T>(record: &Value, keep: bool, parse: impl FnOnce() -> T) -> (T, 
 struct Walk<'a> {
     taken: &'a FxHashSet<usize>,
     as_written: &'a FxHashSet<usize>,
+    kept_whole: &'a FxHashSet<usize>,
     path: String,
     found: &'a mut Untaken,
 }
@@ -169,6 +186,9 @@ impl Walk<'_> {
                                 .insert(self.path.clone(), child.clone());
                         }
                         match here.as_deref_mut() {
+                            Some(copy) if self.kept_whole.contains(&address(child)) => {
+                                copy.insert(key.clone(), child.clone());
+                            }
                             Some(copy) if child.is_object() => {
                                 let mut inner = serde_json::Map::new();
                                 self.object_fields(child, Some(&mut inner));

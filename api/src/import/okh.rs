@@ -27,7 +27,7 @@ pub fn looks_like(o: &Obj) -> bool {
         "typicalBatchSize",
         "accessType",
         "owner",
-    ]);
+    ]) || o.has(super::atoms::FACILITY_ONLY);
     o.has(&["okhv", "okhManifestVersion", "okh-manifest-version"])
         || (o.has(&["title", "name"])
             && !facility

@@ -3,10 +3,11 @@
 
 use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
 use makermatch_search::Taxonomy;
-use makermatch_search::resolve::fold;
+use makermatch_search::resolve::{Resolution, fold};
 use serde_json::Value;
 
-use super::record::{Parsed, Position, Record, RecordKind};
+use super::atoms::{self, Atom};
+use super::record::{FacilityRecord, Parsed, Position, Record, RecordKind};
 use super::values::{self, FieldError, Obj, camel, measurement};
 use crate::services::facilities::{
     ContactInput, EquipmentInput, FacilityInput, LocationInput, PropertyInput, TermLink,
@@ -16,18 +17,22 @@ pub const SOURCE: &str = "okw";
 
 /// Looks like an OKW facility: a name plus any facility-only property.
 pub fn looks_like(o: &Obj) -> bool {
-    o.has(&["name", "title"])
-        && o.has(&[
-            "manufacturingProcesses",
-            "equipment",
-            "facilityStatus",
-            "typicalBatchSize",
-            "accessType",
-            "location",
-            "gpsCoordinates",
-            "typicalMaterials",
-            "owner",
-        ])
+    // Helpful Engineering's facility atoms say OKW even where the name is missing (the
+    // record is then refused for it, by name, rather than not recognised).
+    o.has(atoms::FACILITY_ONLY)
+        || o.has(&["name", "title"])
+            && o.has(&[
+                "manufacturingProcesses",
+                "equipment",
+                "facilityStatus",
+                "typicalBatchSize",
+                "accessType",
+                "location",
+                "gpsCoordinates",
+                "typicalMaterials",
+                "owner",
+                "toolListAtoms",
+            ])
 }
 
 /// Terms resolved against the taxonomy, and the ones kept as free text.
@@ -41,15 +46,7 @@ pub(crate) struct Terms {
 impl Terms {
     pub fn process(&mut self, taxonomy: &Taxonomy, term: &str) -> Option<String> {
         match taxonomy.resolve_process(term) {
-            Some(r) => {
-                if !self.processes.iter().any(|p| p.id == r.id) {
-                    self.processes.push(TermLink {
-                        id: r.id.clone(),
-                        source_term: Some(term.to_owned()),
-                    });
-                }
-                Some(r.id)
-            }
+            Some(r) => Some(self.add_process(r.id, term)),
             None => {
                 self.keep(term);
                 None
@@ -57,16 +54,53 @@ impl Terms {
         }
     }
 
+    /// The process an atom names by its id, link or description; else its label is kept.
+    pub fn process_atom(&mut self, taxonomy: &Taxonomy, atom: &Atom) {
+        match atom.resolve(|t| taxonomy.resolve_process(t)) {
+            Some((r, term)) => {
+                self.add_process(r.id, term);
+            }
+            None => self.keep_label(atom),
+        }
+    }
+
+    fn add_process(&mut self, id: String, term: &str) -> String {
+        if !self.processes.iter().any(|p| p.id == id) {
+            self.processes.push(TermLink {
+                id: id.clone(),
+                source_term: Some(term.to_owned()),
+            });
+        }
+        id
+    }
+
     pub fn material(&mut self, taxonomy: &Taxonomy, term: &str) {
         match taxonomy.resolve_material(term) {
-            Some(r) if !self.materials.iter().any(|m| m.id == r.id) => {
-                self.materials.push(TermLink {
-                    id: r.id,
-                    source_term: Some(term.to_owned()),
-                });
-            }
-            Some(_) => {}
+            Some(r) => self.add_material(r.id, term),
             None => self.keep(term),
+        }
+    }
+
+    /// The material an atom names by its id, link or description; else its label is kept.
+    pub fn material_atom(&mut self, taxonomy: &Taxonomy, atom: &Atom) {
+        match atom.resolve(|t| taxonomy.resolve_material(t)) {
+            Some((r, term)) => self.add_material(r.id, term),
+            None => self.keep_label(atom),
+        }
+    }
+
+    fn add_material(&mut self, id: String, term: &str) {
+        if !self.materials.iter().any(|m| m.id == id) {
+            self.materials.push(TermLink {
+                id,
+                source_term: Some(term.to_owned()),
+            });
+        }
+    }
+
+    fn keep_label(&mut self, atom: &Atom) {
+        if let Some(label) = atom.label() {
+            self.keep(label);
         }
     }
 
@@ -80,7 +114,12 @@ impl Terms {
 pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
     let mut terms = Terms::default();
     let outcome = facility(record, taxonomy, &mut terms)
-        .map(|f| Record::Facility(Box::new(f)))
+        .map(|(input, public_export)| {
+            Record::Facility(Box::new(FacilityRecord {
+                input,
+                public_export,
+            }))
+        })
         .map_err(|e| (e.field, e.reason));
     Parsed {
         at,
@@ -91,15 +130,19 @@ pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
     }
 }
 
+/// The facility a record describes, and whether it came from a public export.
 fn facility(
     record: &Value,
     taxonomy: &Taxonomy,
     terms: &mut Terms,
-) -> Result<FacilityInput, FieldError> {
+) -> Result<(FacilityInput, bool), FieldError> {
     let o = Obj::from(record).ok_or_else(|| FieldError::new("record", "expected an object"))?;
-    let name = o
-        .text(&["name", "title"])
-        .ok_or_else(|| FieldError::new("name", "every facility needs a name"))?;
+    let name = o.text(&["name", "title"]).ok_or_else(|| {
+        FieldError::new(
+            "name",
+            "every facility needs a name: add `name` (or `title`) to the record",
+        )
+    })?;
     let mut input = FacilityInput::named(name.clone());
     input.source = SOURCE.to_owned();
     input.description = o.text(&["description"]);
@@ -165,21 +208,67 @@ fn facility(
         }
         input.headcount = Some(n as i32);
     }
-    for term in o.texts(
-        &["manufacturingProcesses", "processes"],
-        &["identifier", "link", "name"],
-    ) {
-        terms.process(taxonomy, &term);
+    let process_atoms = match o.has(&["manufacturingProcesses"]) {
+        true => Vec::new(),
+        false => atoms::processes(&o),
+    };
+    if process_atoms.is_empty() {
+        for term in o.texts(
+            &["manufacturingProcesses", "processes"],
+            &["identifier", "link", "name"],
+        ) {
+            terms.process(taxonomy, &term);
+        }
+    } else {
+        for atom in &process_atoms {
+            terms.process_atom(taxonomy, atom);
+        }
+        atoms_read("processes", process_atoms.len(), "manufacturing processes");
     }
-    for term in o.texts(
-        &["typicalMaterials", "materials"],
-        &["materialType", "name"],
-    ) {
-        terms.material(taxonomy, &term);
+    if o.has(&["typicalMaterials", "materials"]) {
+        for term in o.texts(
+            &["typicalMaterials", "materials"],
+            &["materialType", "name"],
+        ) {
+            terms.material(taxonomy, &term);
+        }
+    } else {
+        for list in atoms::MATERIALS {
+            let stock = atoms::read(&o, &[list]);
+            for atom in &stock {
+                terms.material_atom(taxonomy, atom);
+            }
+            if !stock.is_empty() {
+                atoms_read(list, stock.len(), "typical materials");
+            }
+        }
     }
-    for (i, item) in o.list(&["equipment"]).into_iter().enumerate() {
-        let e = equipment(item, i, taxonomy, terms)?;
-        input.equipment.push(e);
+    if o.has(&["equipment"]) {
+        for (i, item) in o.list(&["equipment"]).into_iter().enumerate() {
+            let e = equipment(item, i, taxonomy, terms)?;
+            input.equipment.push(e);
+        }
+    } else {
+        let tools = atoms::read(&o, atoms::TOOLS);
+        for atom in &tools {
+            let resolved = atoms::equipment_type(taxonomy, atom);
+            if let Some(label) = atom.label() {
+                input
+                    .equipment
+                    .push(named_equipment(resolved, label, taxonomy, terms));
+            }
+        }
+        if tools.is_empty() {
+            // Helpful Engineering's plain tool list: "hammer, saw, screw driver".
+            for name in o.texts(&["toolList"], &["name"]) {
+                let resolved = taxonomy.resolve_equipment_type(&name);
+                input
+                    .equipment
+                    .push(named_equipment(resolved, &name, taxonomy, terms));
+            }
+        } else {
+            atoms_read("toolListAtoms", tools.len(), "equipment");
+        }
     }
     // Record data (§9).
     input.date_verified = o
@@ -214,14 +303,15 @@ fn facility(
             }),
     );
     // A record makermatch exported keeps the identity it was exported with.
-    if let Some((source, key)) = super::provenance::read(o)?.and_then(|p| p.key()) {
+    let provenance = super::provenance::read(o)?;
+    if let Some((source, key)) = provenance.as_ref().and_then(|p| p.key()) {
         input.source = source;
         input.source_id = Some(key);
     }
     input.processes = std::mem::take(&mut terms.processes);
     input.materials = std::mem::take(&mut terms.materials);
     input.unresolved_terms = terms.unresolved.clone();
-    Ok(input)
+    Ok((input, provenance.is_some_and(|p| p.public)))
 }
 
 pub(crate) fn status(s: &str) -> Result<FacilityStatus, FieldError> {
@@ -354,13 +444,23 @@ fn contact(o: &Obj) -> ContactInput {
     let phone = details(contact)
         .and_then(|c| c.text(&["landline", "mobile", "phone"]))
         .or_else(|| details(owner).and_then(|c| c.text(&["landline", "mobile", "phone"])));
+    // Contact written as one text: "Robert L. Read, PhD, read.robert@gmail.com".
+    let (text_name, text_email) = match contact {
+        Some(_) => (None, None),
+        None => o
+            .text(&["contact"])
+            .map(|t| split_contact(&t))
+            .unwrap_or_default(),
+    };
+    let email = email.or(text_email);
     ContactInput {
         owner_name: owner
             .and_then(|a| a.text(&["name"]))
             .or_else(|| o.text(&["owner"])),
         contact_name: contact
             .and_then(|a| a.text(&["contactPerson", "name"]))
-            .or_else(|| owner.and_then(|a| a.text(&["contactPerson"]))),
+            .or_else(|| owner.and_then(|a| a.text(&["contactPerson"])))
+            .or(text_name),
         email,
         phone,
         website: o
@@ -368,6 +468,78 @@ fn contact(o: &Obj) -> ContactInput {
             .or_else(|| owner.and_then(|a| a.text(&["website"])))
             .or_else(|| contact.and_then(|a| a.text(&["website"]))),
     }
+}
+
+/// One machine known only by a name (`resolved` when the taxonomy knows it): its process
+/// is the type's first.
+fn named_equipment(
+    resolved: Option<Resolution>,
+    name: &str,
+    taxonomy: &Taxonomy,
+    terms: &mut Terms,
+) -> EquipmentInput {
+    let process = resolved
+        .as_ref()
+        .and_then(|r| taxonomy.equipment_type(&r.id))
+        .and_then(|e| e.processes.first().cloned());
+    if let Some(p) = &process {
+        terms.process(taxonomy, p);
+    }
+    if resolved.is_none() {
+        terms.keep(name);
+    }
+    EquipmentInput {
+        equipment_type: resolved
+            .map(|r| r.id)
+            .unwrap_or_else(|| name.trim().to_owned()),
+        process_id: process,
+        make: None,
+        model: None,
+        serial_number: None,
+        quantity: 1,
+        condition: None,
+        notes: None,
+        properties: Vec::new(),
+    }
+}
+
+/// Says that a list of atoms was read into the model (and kept as written).
+fn atoms_read(field: &str, n: usize, into: &str) {
+    super::notes::changed(
+        field,
+        format!(
+            "{n} atom{} read as {into}; the list is kept as written, ids and links with it",
+            if n == 1 { "" } else { "s" }
+        ),
+    );
+}
+
+/// A contact written as one text: the part that is an e-mail address, and the rest as the
+/// name. Says so when it splits.
+fn split_contact(text: &str) -> (Option<String>, Option<String>) {
+    let parts: Vec<&str> = text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    let email = parts
+        .iter()
+        .find(|p| p.contains('@') && !p.contains(char::is_whitespace))
+        .map(|p| (*p).to_owned());
+    let Some(email) = email else {
+        return (Some(text.trim().to_owned()), None);
+    };
+    let name = parts
+        .iter()
+        .filter(|p| **p != email)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    super::notes::changed(
+        "contact",
+        "one text read as a contact name and an e-mail address",
+    );
+    ((!name.is_empty()).then_some(name), Some(email))
 }
 
 /// Equipment keys that are not technical properties.
@@ -406,29 +578,7 @@ fn equipment(
         Value::String(s) => {
             // A bare name: "Laser cutter".
             let resolved = taxonomy.resolve_equipment_type(s);
-            let process = resolved
-                .as_ref()
-                .and_then(|r| taxonomy.equipment_type(&r.id))
-                .and_then(|e| e.processes.first().cloned());
-            if let Some(p) = &process {
-                terms.process(taxonomy, p);
-            }
-            if resolved.is_none() {
-                terms.keep(s);
-            }
-            return Ok(EquipmentInput {
-                equipment_type: resolved
-                    .map(|r| r.id)
-                    .unwrap_or_else(|| s.trim().to_owned()),
-                process_id: process,
-                make: None,
-                model: None,
-                serial_number: None,
-                quantity: 1,
-                condition: None,
-                notes: None,
-                properties: Vec::new(),
-            });
+            return Ok(named_equipment(resolved, s, taxonomy, terms));
         }
         _ => Obj::from(item).ok_or_else(|| {
             FieldError::new(format!("equipment[{i}]"), "expected an object or a name")

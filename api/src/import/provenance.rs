@@ -33,6 +33,10 @@ pub struct Provenance {
     /// Absent for records written through the API (source `makermatch`): those are known
     /// by `id`.
     pub source_id: Option<String>,
+    /// Written by a public export, which leaves out what only staff may see (contact
+    /// details, a maker's private fields): importing it over the record it was made from
+    /// keeps those as stored.
+    pub public: bool,
 }
 
 /// The source id a record is given when it is to be matched on its makermatch id: one
@@ -98,10 +102,21 @@ pub fn read(o: Obj<'_>) -> Result<Option<Provenance>, FieldError> {
             format!("is longer than {MAX_SOURCE_ID} bytes"),
         ));
     }
+    let public = match p.get(&["public"]) {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            return Err(FieldError::new(
+                field("public"),
+                "must be true or false (true: a public export, which leaves out private fields)",
+            ));
+        }
+    };
     let provenance = Provenance {
         id,
         source,
         source_id,
+        public,
     };
     if provenance.key().is_none() {
         return Err(FieldError::new(
@@ -122,6 +137,9 @@ pub fn write(id: Uuid, source: &str, source_id: Option<&str>, private: bool) -> 
     let personal = |sid: &str| sid.starts_with("email:") || sid.starts_with("username:");
     if let Some(sid) = source_id.filter(|sid| private || !personal(sid)) {
         p.insert("sourceId".to_owned(), Value::from(sid));
+    }
+    if !private {
+        p.insert("public".to_owned(), Value::from(true));
     }
     Value::Object(p)
 }
@@ -173,6 +191,7 @@ mod tests {
             assert_eq!(back.id, Some(id));
             assert_eq!(back.source, source);
             assert_eq!(back.key(), Some((source.to_owned(), key.to_owned())));
+            assert_eq!(back.public, !private, "a public export says so");
         }
         assert_eq!(by_id(&by_id_key), Some(id));
         assert_eq!(by_id("fablab-kumasi"), None);
@@ -195,6 +214,10 @@ mod tests {
             (
                 json!({ "source": "okw", "sourceId": "x".repeat(600) }),
                 format!("{KEY}.sourceId"),
+            ),
+            (
+                json!({ "source": "okw", "sourceId": "1", "public": "yes" }),
+                format!("{KEY}.public"),
             ),
         ] {
             let e = read_json(json!({ KEY: value })).unwrap_err();

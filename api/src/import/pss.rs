@@ -196,12 +196,14 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
             }),
     );
     // A record makermatch exported keeps the identity it was exported with.
-    if let Some((source, key)) = super::provenance::read(o)?.and_then(|p| p.key()) {
+    let provenance = super::provenance::read(o)?;
+    if let Some((source, key)) = provenance.as_ref().and_then(|p| p.key()) {
         input.source = Some(source);
         input.source_id = Some(key);
     }
     Ok(MakerRecord {
         input,
+        public_export: provenance.is_some_and(|p| p.public),
         affiliations,
         certifications,
     })

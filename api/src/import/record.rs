@@ -20,6 +20,8 @@ pub struct StatedCertification {
 #[derive(Debug, Clone)]
 pub struct MakerRecord {
     pub input: MakerInput,
+    /// From a public export (see [`FacilityRecord::public_export`]).
+    pub public_export: bool,
     /// Facilities named by their source id (`source:id`) or by name.
     pub affiliations: Vec<String>,
     pub certifications: Vec<StatedCertification>,
@@ -99,8 +101,16 @@ pub struct MachineModelRecord {
 }
 
 #[derive(Debug, Clone)]
+pub struct FacilityRecord {
+    pub input: FacilityInput,
+    /// The record came from a public export of makermatch, which leaves out what only
+    /// staff may see: an update keeps those stored fields instead of clearing them.
+    pub public_export: bool,
+}
+
+#[derive(Debug, Clone)]
 pub enum Record {
-    Facility(Box<FacilityInput>),
+    Facility(Box<FacilityRecord>),
     Maker(Box<MakerRecord>),
     Issuer(IssuerRecord),
     Achievement(AchievementRecord),
@@ -152,7 +162,10 @@ impl Record {
     /// The identity an upsert matches on: (kind, source, source id).
     pub fn identity(&self) -> (RecordKind, String, String) {
         let (source, id) = match self {
-            Record::Facility(f) => (f.source.clone(), f.source_id.clone().unwrap_or_default()),
+            Record::Facility(f) => (
+                f.input.source.clone(),
+                f.input.source_id.clone().unwrap_or_default(),
+            ),
             Record::Maker(m) => (
                 m.input.source.clone().unwrap_or_default(),
                 m.input.source_id.clone().unwrap_or_default(),

@@ -59,6 +59,11 @@ impl<'a> Obj<'a> {
         None
     }
 
+    /// The first present, non-null value among `names`, without taking it.
+    pub fn peek(&self, names: &[&str]) -> Option<&'a Value> {
+        self.find(names)
+    }
+
     /// Whether one of `names` is present; asking takes nothing.
     pub fn has(&self, names: &[&str]) -> bool {
         self.find(names).is_some()

@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::record::{
-    AchievementRecord, CredentialRecord, IssuerRecord, MachineModelRecord, MakerRecord, Position,
-    Recipient, Record, RecordKind, Rejection, StatedCertification,
+    AchievementRecord, CredentialRecord, FacilityRecord, IssuerRecord, MachineModelRecord,
+    MakerRecord, Position, Recipient, Record, RecordKind, Rejection, StatedCertification,
 };
 use super::report::{Commits, ImportSummary, Outcome};
 use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER, ownership, provenance};
@@ -610,9 +610,9 @@ async fn facilities<C: InsertSink>(
     for (_, _, r, _) in &items {
         if let Record::Facility(f) = r {
             by_source
-                .entry(f.source.clone())
+                .entry(f.input.source.clone())
                 .or_default()
-                .push(f.source_id.clone().unwrap_or_default());
+                .push(f.input.source_id.clone().unwrap_or_default());
         }
     }
     let mut known = HashMap::new();
@@ -635,10 +635,15 @@ async fn facilities<C: InsertSink>(
             .await?;
     let mut ledger = Ledger::new(RecordKind::Facility, items.len());
     let mut batch = Vec::with_capacity(items.len());
+    let mut from_public_exports = Vec::new();
     for (file, at, record, fingerprint) in items {
-        let Record::Facility(mut input) = record else {
+        let Record::Facility(record) = record else {
             continue;
         };
+        let FacilityRecord {
+            mut input,
+            public_export,
+        } = *record;
         let key = (
             input.source.clone(),
             input.source_id.clone().unwrap_or_default(),
@@ -656,9 +661,13 @@ async fn facilities<C: InsertSink>(
             continue;
         }
         type_from_catalog(ctx, &mut input);
-        batch.push(BatchItem::new(op_of(outcome), id, *input).with_source_hash(fingerprint));
+        if public_export && outcome == Outcome::Updated {
+            from_public_exports.push(batch.len());
+        }
+        batch.push(BatchItem::new(op_of(outcome), id, input).with_source_hash(fingerprint));
         ledger.send(file, at, outcome);
     }
+    super::public_export::keep_facility_contacts(tx, &mut batch, &from_public_exports).await?;
     let refused = facility_service::write_batch(tx, batch, ctx.records_changes).await?;
     ledger.settle(summary, refused);
     Ok(())
@@ -744,12 +753,14 @@ async fn makers<C: InsertSink>(
     let mut ledger = Ledger::new(RecordKind::Maker, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut emails = Vec::with_capacity(items.len());
+    let mut from_public_exports = Vec::new();
     for (file, at, record, fingerprint) in items {
         let Record::Maker(m) = record else {
             continue;
         };
         let MakerRecord {
             mut input,
+            public_export,
             affiliations,
             certifications,
         } = *m;
@@ -792,9 +803,13 @@ async fn makers<C: InsertSink>(
             stated: certifications.into_iter().map(stated).collect(),
             public_position: None,
         };
+        if public_export && outcome == Outcome::Updated {
+            from_public_exports.push(batch.len());
+        }
         batch.push(BatchItem::new(op_of(outcome), id, write).with_source_hash(fingerprint));
         ledger.send(file, at, outcome);
     }
+    super::public_export::keep_maker_private_fields(tx, &mut batch, &from_public_exports).await?;
     let refused = maker_service::write_batch(tx, batch, ctx.records_changes).await?;
     let refused_at: HashSet<usize> = refused.iter().map(|(i, _)| *i).collect();
     ledger.settle(summary, refused);
