@@ -1335,3 +1335,56 @@ async fn helpful_engineering_atom_records_import_as_facilities() {
     })
     .await;
 }
+
+/// Maps of Making spaces as the Open Hardware Manager holds them (`space`, `name`,
+/// `lat`/`lon`, `processes`): facilities on the map, keyed on their page, their processes
+/// resolved; the map's "confirmed" reads as open and the summary says so.
+#[tokio::test]
+async fn maps_of_making_spaces_import_as_facilities_on_the_map() {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(
+        "../../shared/data/okw/helpfulengineering__supply-graph-ai/tests/matching/fixtures/mom_spaces_3dp.json",
+    );
+    if !file.exists() {
+        println!("skipped: ../shared/data is absent (it is present in CI)");
+        return;
+    }
+    on_each_backend(|t: TestDb| {
+        let file = file.clone();
+        async move {
+            let r = ready(&t).await;
+            let s = import_paths(
+                &r.db,
+                &r.taxonomy,
+                &Default::default(),
+                &[file],
+                None,
+                false,
+            )
+            .await
+            .unwrap();
+            assert!(
+                s.rejections.is_empty() && s.unreadable_files.is_empty(),
+                "{s}"
+            );
+            assert_eq!(s.counts(RecordKind::Facility).imported, 3, "{s}");
+            assert_eq!(s.unlocated_facilities, 0, "{s}");
+            assert!(
+                s.warnings
+                    .iter()
+                    .any(|w| w.field == "status" && w.message.contains("confirmed")),
+                "{s}"
+            );
+            let lab = facility_named(&r, "Harness MoM 3DP Lab").await;
+            assert_eq!(lab.status, FacilityStatus::Active);
+            assert_eq!(lab.lat, Some(52.37));
+            assert_eq!(lab.locality.as_deref(), Some("Amsterdam"));
+            assert_eq!(
+                lab.source_id.as_deref(),
+                Some("https://maps.ofmaking.org/space/harness-3dp-lab")
+            );
+            let free: Vec<String> = serde_json::from_value(lab.unresolved_terms).unwrap();
+            assert!(free.is_empty(), "3d_printing is a known process: {free:?}");
+        }
+    })
+    .await;
+}

@@ -20,6 +20,7 @@ pub fn looks_like(o: &Obj) -> bool {
     // Helpful Engineering's facility atoms say OKW even where the name is missing (the
     // record is then refused for it, by name, rather than not recognised).
     o.has(atoms::FACILITY_ONLY)
+        || is_maps_of_making_space(o)
         || o.has(&["name", "title"])
             && o.has(&[
                 "manufacturingProcesses",
@@ -33,6 +34,12 @@ pub fn looks_like(o: &Obj) -> bool {
                 "owner",
                 "toolListAtoms",
             ])
+}
+
+/// A Maps of Making space as Helpful Engineering's Open Hardware Manager holds it: its
+/// page on maps.ofmaking.org as `space`, a name and a position.
+fn is_maps_of_making_space(o: &Obj) -> bool {
+    o.has(&["space"]) && o.has(&["name"]) && o.has(&["lat", "latitude"])
 }
 
 /// Terms resolved against the taxonomy, and the ones kept as free text.
@@ -147,7 +154,14 @@ fn facility(
     input.source = SOURCE.to_owned();
     input.description = o.text(&["description"]);
     if let Some(s) = o.text(&["facilityStatus", "status"]) {
-        input.status = status(&s)?;
+        input.status = match is_maps_of_making_space(&o) && fold(&s) == "confirmed" {
+            // The map confirmed the space exists: it is open, as far as anyone knows.
+            true => {
+                super::notes::changed("status", "\"confirmed\" on Maps of Making read as Active");
+                FacilityStatus::Active
+            }
+            false => status(&s)?,
+        };
     }
     if let Some(s) = o.text(&["accessType"]) {
         input.access_type = Some(access_type(&s)?);
@@ -289,7 +303,7 @@ fn facility(
         .flatten();
     let (lat, lon) = (input.location.lat, input.location.lon);
     input.source_id = Some(
-        o.text(&["id", "identifier", "facilityId", "@id"])
+        o.text(&["id", "identifier", "facilityId", "@id", "space"])
             .unwrap_or_else(|| {
                 // No id: derive one from what identifies the place, so re-imports match.
                 format!(
