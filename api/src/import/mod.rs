@@ -115,7 +115,8 @@ pub fn parse_streaming(
         serde_json::from_str::<serde::de::IgnoredAny>(trimmed)
             .map_err(|e| format!("not valid JSON: {e}"))?;
         let lines = detect::json_array_lines(trimmed);
-        let mut streamer = RecordStream::new(format, taxonomy, lines, sink);
+        let alone = lines.len() == 1;
+        let mut streamer = RecordStream::new(format, taxonomy, lines, alone, sink);
         let mut de = serde_json::Deserializer::from_str(trimmed);
         let result =
             serde::Deserializer::deserialize_seq(&mut de, EachElement(&mut |v| streamer.push(v)));
@@ -144,7 +145,8 @@ pub fn parse_streaming(
     } else {
         Vec::new()
     };
-    let mut streamer = RecordStream::new(format, taxonomy, lines, sink);
+    let alone = items.len() == 1;
+    let mut streamer = RecordStream::new(format, taxonomy, lines, alone, sink);
     for item in items {
         streamer.push(item.clone())?;
     }
@@ -232,7 +234,8 @@ fn parse_jws(
         );
     }
     let lines = tokens.iter().map(|(line, _)| *line).collect();
-    let mut streamer = RecordStream::new(Some(ImportFormat::OpenBadges), taxonomy, lines, sink);
+    let mut streamer =
+        RecordStream::new(Some(ImportFormat::OpenBadges), taxonomy, lines, false, sink);
     for (index, (line, token)) in tokens.into_iter().enumerate() {
         match vc_jwt::read(token) {
             Ok(claimed) => {
@@ -278,6 +281,8 @@ struct RecordStream<'a> {
     format: Option<ImportFormat>,
     taxonomy: &'a Taxonomy,
     lines: Vec<usize>,
+    /// The file holds one record: a facility without a name may take the file's.
+    alone: bool,
     held: Vec<serde_json::Value>,
     batch: Vec<Parsed>,
     index: usize,
@@ -291,6 +296,7 @@ impl<'a> RecordStream<'a> {
         claimed: Option<ImportFormat>,
         taxonomy: &'a Taxonomy,
         lines: Vec<usize>,
+        alone: bool,
         sink: &'a mut dyn FnMut(Vec<Parsed>),
     ) -> Self {
         RecordStream {
@@ -298,6 +304,7 @@ impl<'a> RecordStream<'a> {
             format: None,
             taxonomy,
             lines,
+            alone,
             held: Vec::new(),
             batch: Vec::new(),
             index: 0,
@@ -362,9 +369,13 @@ impl<'a> RecordStream<'a> {
             // Records the model holds field by field: what they do not read is reported,
             // and kept as written where exports give the same standard back (the IoPA
             // map's facilities go out as OKW). Badges and manifests are kept whole.
-            Some(ImportFormat::Okw) => self
-                .batch
-                .push(noted(&item, true, || okw::parse(&item, at, taxonomy))),
+            Some(ImportFormat::Okw) => {
+                let mut parsed = noted(&item, true, || okw::parse(&item, at, taxonomy));
+                if !self.alone {
+                    okw::refuse_unnamed(&mut parsed);
+                }
+                self.batch.push(parsed)
+            }
             Some(ImportFormat::IopaMap) => self
                 .batch
                 .push(noted(&item, false, || iopa_map::parse(&item, at, taxonomy))),
@@ -507,7 +518,11 @@ async fn import_one(
     let taxonomy = how.taxonomy.clone();
     let verifier = how.verifier.clone();
     let runtime = tokio::runtime::Handle::current();
-    let checked = move |batch: Vec<Parsed>| -> Vec<Fingerprinted> {
+    let file_name = label.clone();
+    let checked = move |mut batch: Vec<Parsed>| -> Vec<Fingerprinted> {
+        for parsed in &mut batch {
+            okw::name_after_file(parsed, &file_name);
+        }
         let mut batch = fingerprinted(batch);
         proofs::check(&mut batch, &verifier, &runtime);
         batch

@@ -7,6 +7,7 @@ use makermatch_search::resolve::{Resolution, fold};
 use serde_json::Value;
 
 use super::atoms::{self, Atom};
+use super::notes::{Note, NoteKind};
 use super::record::{FacilityRecord, Parsed, Position, Record, RecordKind};
 use super::values::{self, FieldError, Obj, camel, measurement};
 use crate::services::facilities::{
@@ -40,6 +41,69 @@ pub fn looks_like(o: &Obj) -> bool {
 /// page on maps.ofmaking.org as `space`, a name and a position.
 fn is_maps_of_making_space(o: &Obj) -> bool {
     o.has(&["space"]) && o.has(&["name"]) && o.has(&["lat", "latitude"])
+}
+
+/// Refuses a facility whose record gave no name nor an owner to name it after (one of
+/// many in its file: the file's name would not tell them apart).
+pub fn refuse_unnamed(parsed: &mut Parsed) {
+    if let Ok(Record::Facility(f)) = &parsed.outcome
+        && f.input.name.trim().is_empty()
+    {
+        parsed.outcome = Err(unnamed());
+    }
+}
+
+fn unnamed() -> (String, String) {
+    (
+        "name".to_owned(),
+        "every facility needs a name: add `name` (or `title`) to the record".to_owned(),
+    )
+}
+
+/// Names a facility whose record, alone in its file, gave no name nor an owner after the
+/// file (`RobsArduinoShop.yml`: "Robs Arduino Shop"), and says so.
+pub fn name_after_file(parsed: &mut Parsed, file: &str) {
+    let Ok(Record::Facility(f)) = &mut parsed.outcome else {
+        return;
+    };
+    if !f.input.name.trim().is_empty() {
+        return;
+    }
+    let stem = std::path::Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.split('.').next())
+        .unwrap_or_default();
+    let mut name = String::new();
+    let mut previous = ' ';
+    for c in stem.chars() {
+        let c = if c == '_' || c == '-' { ' ' } else { c };
+        if c.is_uppercase() && previous.is_lowercase() {
+            name.push(' ');
+        }
+        name.push(c);
+        previous = c;
+    }
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        parsed.outcome = Err(unnamed());
+        return;
+    }
+    parsed.notes.push(Note {
+        field: "name".to_owned(),
+        kind: NoteKind::Changed,
+        message: format!("the record has no name nor owner: named after its file, \"{name}\""),
+    });
+    // An id derived from what identifies the place took the name it did not have.
+    if let Some(rest) = f
+        .input
+        .source_id
+        .as_deref()
+        .and_then(|s| s.strip_prefix("derived:|"))
+    {
+        f.input.source_id = Some(format!("derived:{}|{rest}", fold(&name)));
+    }
+    f.input.name = name;
 }
 
 /// Terms resolved against the taxonomy, and the ones kept as free text.
@@ -144,12 +208,25 @@ fn facility(
     terms: &mut Terms,
 ) -> Result<(FacilityInput, bool), FieldError> {
     let o = Obj::from(record).ok_or_else(|| FieldError::new("record", "expected an object"))?;
-    let name = o.text(&["name", "title"]).ok_or_else(|| {
-        FieldError::new(
-            "name",
-            "every facility needs a name: add `name` (or `title`) to the record",
-        )
-    })?;
+    // Helpful Engineering's records may have none: the owner's name, else (see
+    // `name_after_file`) the file's, with a warning either way.
+    let name = match o.text(&["name", "title"]) {
+        Some(name) => name,
+        None => match o
+            .obj(&["owner"])
+            .and_then(|a| a.text(&["name"]))
+            .or_else(|| o.text(&["owner"]))
+        {
+            Some(owner) => {
+                super::notes::changed(
+                    "name",
+                    format!("the record has no name: named after its owner, \"{owner}\""),
+                );
+                owner
+            }
+            None => String::new(),
+        },
+    };
     let mut input = FacilityInput::named(name.clone());
     input.source = SOURCE.to_owned();
     input.description = o.text(&["description"]);
