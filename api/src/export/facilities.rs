@@ -8,7 +8,10 @@ use makermatch_entities::facility::{AccessType, BatchSize, FacilityStatus};
 use makermatch_entities::{
     equipment, equipment_property, facility, facility_material, facility_process, material, process,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -23,8 +26,8 @@ struct Links {
     equipment: HashMap<Uuid, Vec<(equipment::Model, Vec<equipment_property::Model>)>>,
 }
 
-async fn links(
-    db: &DatabaseConnection,
+async fn links<C: ConnectionTrait>(
+    db: &C,
     ids: &[Uuid],
     wiki: &HashMap<String, String>,
     material_wiki: &HashMap<String, String>,
@@ -252,30 +255,55 @@ const CSV_HEADER: &[&str] = &[
     "date_verified",
 ];
 
+/// Processes and materials by id → their English Wikipedia URL, where the taxonomy has one.
+async fn wikipedia_urls<C: ConnectionTrait>(
+    db: &C,
+) -> Result<(HashMap<String, String>, HashMap<String, String>), AppError> {
+    let url = |w: String| format!("https://en.wikipedia.org/wiki/{w}");
+    let processes = process::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|p| p.wikipedia.map(|w| (p.id, url(w))))
+        .collect();
+    let materials = material::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.wikipedia.map(|w| (m.id, url(w))))
+        .collect();
+    Ok((processes, materials))
+}
+
+/// The facilities of `ids` as an OKW export renders them now (`private`: with contact
+/// details), by id.
+pub(crate) async fn okw_records<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    private: bool,
+) -> Result<HashMap<Uuid, Value>, AppError> {
+    let (wiki, material_wiki) = wikipedia_urls(db).await?;
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(PAGE as usize) {
+        let page = facility::Entity::find()
+            .filter(facility::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let links = links(db, chunk, &wiki, &material_wiki).await?;
+        for f in &page {
+            out.insert(f.id, okw(f, &links, private));
+        }
+    }
+    Ok(out)
+}
+
 pub async fn export(
     db: &DatabaseConnection,
     options: &ExportOptions,
     out: &mut impl Write,
 ) -> Result<u64, AppError> {
     let contacts = options.visibility.staff_field("contact").is_ok();
-    let wiki: HashMap<String, String> = process::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|p| {
-            p.wikipedia
-                .map(|w| (p.id, format!("https://en.wikipedia.org/wiki/{w}")))
-        })
-        .collect();
-    let material_wiki: HashMap<String, String> = material::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|m| {
-            m.wikipedia
-                .map(|w| (m.id, format!("https://en.wikipedia.org/wiki/{w}")))
-        })
-        .collect();
+    let (wiki, material_wiki) = wikipedia_urls(db).await?;
     let mut stream = match options.format {
         ExportFormat::Csv => None,
         f => Some(JsonStream::start(out, f == ExportFormat::Geojson)?),

@@ -10,7 +10,10 @@ use makermatch_entities::{
     achievement, availability, credential, experience, facility, issuer, maker, maker_affiliation,
     skill, skill_claim,
 };
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -37,8 +40,8 @@ fn level(l: SkillLevel) -> &'static str {
     }
 }
 
-async fn passports(
-    db: &DatabaseConnection,
+async fn passports<C: ConnectionTrait>(
+    db: &C,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Passport>, AppError> {
     let mut out: HashMap<Uuid, Passport> = ids
@@ -202,6 +205,29 @@ fn record(
         super::source_fields::give_back(&mut o, m.source_fields.as_ref(), &[]);
     }
     (o, position)
+}
+
+/// The makers of `ids` as a PSS export renders them now (`private`: with their private
+/// fields and exact home), by id.
+pub(crate) async fn pss_records<C: ConnectionTrait>(
+    db: &C,
+    ids: &[Uuid],
+    private: bool,
+) -> Result<HashMap<Uuid, Value>, AppError> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(PAGE as usize) {
+        let page = maker::Entity::find()
+            .filter(maker::Column::Id.is_in(chunk.to_vec()))
+            .all(db)
+            .await?;
+        let passports = passports(db, chunk).await?;
+        for m in &page {
+            if let Some(p) = passports.get(&m.id) {
+                out.insert(m.id, record(m, p, private, private).0);
+            }
+        }
+    }
+    Ok(out)
 }
 
 const CSV_HEADER: &[&str] = &[

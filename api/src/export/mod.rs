@@ -2,8 +2,8 @@
 //! streamed page by page so a million records never sit in memory at once. What is
 //! exported imports back to the same records (tested).
 
-mod facilities;
-mod makers;
+pub(crate) mod facilities;
+pub(crate) mod makers;
 pub(crate) mod source_fields;
 
 use std::io::Write;

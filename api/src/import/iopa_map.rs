@@ -20,6 +20,7 @@ pub fn parse(record: &Value, at: Position, _taxonomy: &Taxonomy) -> Parsed {
         .map(|input| {
             Record::Facility(Box::new(FacilityRecord {
                 input,
+                exported: false,
                 public_export: false,
             }))
         })

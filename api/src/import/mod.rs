@@ -21,6 +21,7 @@ pub mod pss;
 mod public_export;
 pub mod record;
 pub mod report;
+mod round_trip;
 pub mod text;
 pub mod values;
 pub mod write;
@@ -432,7 +433,11 @@ impl<'a> RecordStream<'a> {
 
 /// A record parsed with what it did not keep as given; with `keep`, the fields it does not
 /// read are kept as written, for exports in the same standard to give back.
-fn noted(item: &serde_json::Value, keep: bool, parse: impl FnOnce() -> Parsed) -> Parsed {
+pub(crate) fn noted(
+    item: &serde_json::Value,
+    keep: bool,
+    parse: impl FnOnce() -> Parsed,
+) -> Parsed {
     let (mut parsed, untaken) = notes::reading(item, keep, parse);
     parsed.notes.extend(untaken.notes);
     let mut kept = untaken.kept;

@@ -185,10 +185,11 @@ impl Terms {
 pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
     let mut terms = Terms::default();
     let outcome = facility(record, taxonomy, &mut terms)
-        .map(|(input, public_export)| {
+        .map(|(input, provenance)| {
             Record::Facility(Box::new(FacilityRecord {
                 input,
-                public_export,
+                exported: provenance.is_some(),
+                public_export: provenance.is_some_and(|p| p.public),
             }))
         })
         .map_err(|e| (e.field, e.reason));
@@ -201,12 +202,12 @@ pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
     }
 }
 
-/// The facility a record describes, and whether it came from a public export.
+/// The facility a record describes, and the provenance of a record makermatch exported.
 fn facility(
     record: &Value,
     taxonomy: &Taxonomy,
     terms: &mut Terms,
-) -> Result<(FacilityInput, bool), FieldError> {
+) -> Result<(FacilityInput, Option<super::provenance::Provenance>), FieldError> {
     let o = Obj::from(record).ok_or_else(|| FieldError::new("record", "expected an object"))?;
     // Helpful Engineering's records may have none: the owner's name, else (see
     // `name_after_file`) the file's, with a warning either way.
@@ -402,7 +403,7 @@ fn facility(
     input.processes = std::mem::take(&mut terms.processes);
     input.materials = std::mem::take(&mut terms.materials);
     input.unresolved_terms = terms.unresolved.clone();
-    Ok((input, provenance.is_some_and(|p| p.public)))
+    Ok((input, provenance))
 }
 
 pub(crate) fn status(s: &str) -> Result<FacilityStatus, FieldError> {

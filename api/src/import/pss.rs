@@ -203,6 +203,7 @@ fn maker(record: &Value, taxonomy: &Taxonomy) -> Result<MakerRecord, FieldError>
     }
     Ok(MakerRecord {
         input,
+        exported: provenance.is_some(),
         public_export: provenance.is_some_and(|p| p.public),
         affiliations,
         certifications,

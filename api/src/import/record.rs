@@ -20,7 +20,8 @@ pub struct StatedCertification {
 #[derive(Debug, Clone)]
 pub struct MakerRecord {
     pub input: MakerInput,
-    /// From a public export (see [`FacilityRecord::public_export`]).
+    /// From an export of makermatch, and a public one (see [`FacilityRecord`]).
+    pub exported: bool,
     pub public_export: bool,
     /// Facilities named by their source id (`source:id`) or by name.
     pub affiliations: Vec<String>,
@@ -103,6 +104,9 @@ pub struct MachineModelRecord {
 #[derive(Debug, Clone)]
 pub struct FacilityRecord {
     pub input: FacilityInput,
+    /// The record came from an export of makermatch (it carries `x-makermatch`): read back
+    /// over the record it was made from, it is `unchanged` when it renders the same.
+    pub exported: bool,
     /// The record came from a public export of makermatch, which leaves out what only
     /// staff may see: an update keeps those stored fields instead of clearing them.
     pub public_export: bool,

@@ -17,6 +17,7 @@ use super::record::{
     MakerRecord, Position, Recipient, Record, RecordKind, Rejection, StatedCertification,
 };
 use super::report::{Commits, ImportSummary, Outcome};
+use super::round_trip::{self, Candidate};
 use super::{BADGES_SOURCE, CATALOG_SOURCE, WRITE_ORDER, ownership, provenance};
 use crate::db::{InsertSink, Pipeline, begin_write};
 use crate::error::AppError;
@@ -530,6 +531,32 @@ fn place(
     }
 }
 
+/// A record read from an export that would update the stored record `id`: to be compared
+/// with that record as an export renders it (see `round_trip`).
+fn candidate(
+    (source, source_id): (&str, &Option<String>),
+    fingerprint: &str,
+    public: bool,
+    known: &HashMap<(String, String), (Uuid, Option<String>)>,
+    by_id: &ById,
+) -> Option<Candidate> {
+    let key = (source.to_owned(), source_id.clone().unwrap_or_default());
+    let (id, outcome, _) = place(&key, fingerprint, known, by_id);
+    (outcome == Outcome::Updated).then(|| Candidate {
+        id,
+        fingerprint: fingerprint.to_owned(),
+        public,
+    })
+}
+
+/// `Unchanged` for an update of a record that reads back the same (see `round_trip`).
+fn unless_same(outcome: Outcome, id: Uuid, same: &HashSet<Uuid>) -> Outcome {
+    match outcome {
+        Outcome::Updated if same.contains(&id) => Outcome::Unchanged,
+        other => other,
+    }
+}
+
 /// What to do with one record given what exists.
 fn decide(existing: Option<&(Uuid, Option<String>)>, fingerprint: &str) -> (Uuid, Outcome) {
     match existing {
@@ -633,6 +660,26 @@ async fn facilities<C: InsertSink>(
     let by_id =
         existing_by_id::<facility::Entity, _>(tx, ctx.reader.as_ref(), FACILITY_COLUMNS, &keys)
             .await?;
+    let candidates: Vec<Candidate> = items
+        .iter()
+        .filter_map(|(_, _, r, fingerprint)| match r {
+            Record::Facility(f) if f.exported => candidate(
+                (&f.input.source, &f.input.source_id),
+                fingerprint,
+                f.public_export,
+                &known,
+                &by_id,
+            ),
+            _ => None,
+        })
+        .collect();
+    let same = match (&ctx.reader, candidates.is_empty()) {
+        (_, true) => HashSet::new(),
+        (Some(reader), _) => {
+            round_trip::unchanged_facilities(reader, ctx.taxonomy, &candidates).await?
+        }
+        (None, _) => round_trip::unchanged_facilities(tx, ctx.taxonomy, &candidates).await?,
+    };
     let mut ledger = Ledger::new(RecordKind::Facility, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut from_public_exports = Vec::new();
@@ -643,12 +690,14 @@ async fn facilities<C: InsertSink>(
         let FacilityRecord {
             mut input,
             public_export,
+            exported: _,
         } = *record;
         let key = (
             input.source.clone(),
             input.source_id.clone().unwrap_or_default(),
         );
         let (id, outcome, identity) = place(&key, &fingerprint, &known, &by_id);
+        let outcome = unless_same(outcome, id, &same);
         if let Some((source, source_id)) = identity {
             input.source = source;
             input.source_id = source_id;
@@ -750,6 +799,29 @@ async fn makers<C: InsertSink>(
     let keys = identities(&items);
     let by_id =
         existing_by_id::<maker::Entity, _>(tx, ctx.reader.as_ref(), MAKER_COLUMNS, &keys).await?;
+    let candidates: Vec<Candidate> = items
+        .iter()
+        .filter_map(|(_, _, r, fingerprint)| match r {
+            Record::Maker(m) if m.exported => candidate(
+                (
+                    m.input.source.as_deref().unwrap_or_default(),
+                    &m.input.source_id,
+                ),
+                fingerprint,
+                m.public_export,
+                &known,
+                &by_id,
+            ),
+            _ => None,
+        })
+        .collect();
+    let same = match (&ctx.reader, candidates.is_empty()) {
+        (_, true) => HashSet::new(),
+        (Some(reader), _) => {
+            round_trip::unchanged_makers(reader, ctx.taxonomy, &candidates).await?
+        }
+        (None, _) => round_trip::unchanged_makers(tx, ctx.taxonomy, &candidates).await?,
+    };
     let mut ledger = Ledger::new(RecordKind::Maker, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut emails = Vec::with_capacity(items.len());
@@ -761,6 +833,7 @@ async fn makers<C: InsertSink>(
         let MakerRecord {
             mut input,
             public_export,
+            exported: _,
             affiliations,
             certifications,
         } = *m;
@@ -769,6 +842,7 @@ async fn makers<C: InsertSink>(
             input.source_id.clone().unwrap_or_default(),
         );
         let (id, outcome, identity) = place(&key, &fingerprint, &known, &by_id);
+        let outcome = unless_same(outcome, id, &same);
         if let Some((source, source_id)) = identity {
             input.source = Some(source);
             input.source_id = source_id;
