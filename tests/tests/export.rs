@@ -102,6 +102,19 @@ async fn exports_import_back_to_the_same_records() {
         .unwrap();
         let facilities = exported(&a, ExportKind::Facilities, ExportFormat::OkwJson, true).await;
         let makers = exported(&a, ExportKind::Makers, ExportFormat::OkwJson, true).await;
+        // A term the taxonomy does not know comes back in the list the source gave it in.
+        let medlab = comparable(&facilities, false)
+            .into_iter()
+            .find(|f| f["name"] == "Accra MedLab Makerspace")
+            .unwrap();
+        assert!(
+            medlab["manufacturingProcesses"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from("Underwater basket weaving")),
+            "{medlab}"
+        );
+        assert!(!facilities.contains("x-makermatch-unresolved"), "{medlab}");
 
         // Into a second, empty database of the same backend.
         let t2 = match t.backend {

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::source_fields::as_given;
 use super::{ExportFormat, ExportOptions, JsonStream, PAGE, feature, io};
 use crate::error::AppError;
+use crate::import::notes::UNRESOLVED_KEY;
 use crate::import::{provenance, values};
 
 struct Links {
@@ -163,14 +164,14 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
                 .map(|w| if w { "Yes" } else { "No" })
         ),
     );
-    put(
-        "manufacturingProcesses",
-        json!(links.processes.get(&f.id).cloned().unwrap_or_default()),
-    );
-    put(
-        "typicalMaterials",
-        json!(links.materials.get(&f.id).cloned().unwrap_or_default()),
-    );
+    for (field, linked) in [
+        ("manufacturingProcesses", &links.processes),
+        ("typicalMaterials", &links.materials),
+    ] {
+        let mut terms = linked.get(&f.id).cloned().unwrap_or_default();
+        terms.extend(unresolved(f, field));
+        put(field, json!(terms));
+    }
     let equipment: Vec<Value> = links
         .equipment
         .get(&f.id)
@@ -234,6 +235,30 @@ fn okw(f: &facility::Model, links: &Links, private: bool) -> Value {
     };
     super::source_fields::give_back(&mut record, f.source_fields.as_ref(), withheld);
     record
+}
+
+/// The terms the taxonomy did not know that the source gave under `field`, while the
+/// facility still holds them as free text.
+fn unresolved(f: &facility::Model, field: &str) -> Vec<String> {
+    let held: Vec<&str> = f
+        .unresolved_terms
+        .as_array()
+        .map(|terms| terms.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    f.source_fields
+        .as_ref()
+        .and_then(|kept| kept.get(UNRESOLVED_KEY))
+        .and_then(|by_field| by_field.get(field))
+        .and_then(Value::as_array)
+        .map(|terms| {
+            terms
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|t| held.contains(t))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 const CSV_HEADER: &[&str] = &[

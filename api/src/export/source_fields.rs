@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::import::notes::AS_WRITTEN_KEY;
+use crate::import::notes::{AS_WRITTEN_KEY, is_own_key};
 use crate::import::values::same_key;
 
 /// Keys of contact details: a public export withholds kept fields of these names wherever
@@ -30,7 +30,7 @@ pub fn give_back(record: &mut Value, kept: Option<&Value>, withheld: &[&str]) {
         return;
     };
     for (key, value) in kept {
-        if key != AS_WRITTEN_KEY {
+        if !is_own_key(key) {
             merge_field(record, key, value, withheld);
         }
     }

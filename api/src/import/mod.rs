@@ -447,6 +447,12 @@ pub(crate) fn noted(
             serde_json::Value::Object(untaken.as_written),
         );
     }
+    // What the parser noted itself (unresolved terms by field) joins the untaken fields.
+    if let Ok(record::Record::Facility(f)) = &parsed.outcome
+        && let Some(serde_json::Value::Object(own)) = &f.input.source_fields
+    {
+        kept.extend(own.clone());
+    }
     let kept = Some(serde_json::Value::Object(kept));
     match &mut parsed.outcome {
         Ok(record::Record::Facility(f)) if keep => f.input.source_fields = kept,

@@ -42,6 +42,17 @@ pub const KEPT_AS_WRITTEN: &str =
 /// field path: never exported as a field itself.
 pub const AS_WRITTEN_KEY: &str = "x-makermatch-as-written";
 
+/// Where a record's kept fields hold the terms the taxonomy did not know, by the field
+/// they sat in (`manufacturingProcesses`, `typicalMaterials`): exports give them back
+/// there. Never exported as a field itself.
+pub const UNRESOLVED_KEY: &str = "x-makermatch-unresolved";
+
+/// Keys of a record's kept fields that are makermatch's own notes, not the source's
+/// fields (see [`AS_WRITTEN_KEY`], [`UNRESOLVED_KEY`]).
+pub fn is_own_key(key: &str) -> bool {
+    key == AS_WRITTEN_KEY || key == UNRESOLVED_KEY
+}
+
 /// What reading one record did not keep as given.
 #[derive(Debug, Default)]
 pub struct Untaken {

@@ -7,7 +7,7 @@ use makermatch_search::resolve::{Resolution, fold};
 use serde_json::Value;
 
 use super::atoms::{self, Atom};
-use super::notes::{Note, NoteKind};
+use super::notes::{Note, NoteKind, UNRESOLVED_KEY};
 use super::record::{FacilityRecord, Parsed, Position, Record, RecordKind};
 use super::values::{self, FieldError, Obj, camel, measurement};
 use crate::services::facilities::{
@@ -112,6 +112,10 @@ pub(crate) struct Terms {
     pub processes: Vec<TermLink>,
     pub materials: Vec<TermLink>,
     pub unresolved: Vec<String>,
+    /// The unresolved terms that named processes and materials, which exports give back
+    /// in those lists.
+    unresolved_processes: Vec<String>,
+    unresolved_materials: Vec<String>,
 }
 
 impl Terms {
@@ -120,6 +124,7 @@ impl Terms {
             Some(r) => Some(self.add_process(r.id, term)),
             None => {
                 self.keep(term);
+                push_new(&mut self.unresolved_processes, term);
                 None
             }
         }
@@ -131,7 +136,12 @@ impl Terms {
             Some((r, term)) => {
                 self.add_process(r.id, term);
             }
-            None => self.keep_label(atom),
+            None => {
+                if let Some(label) = atom.label() {
+                    self.keep(label);
+                    push_new(&mut self.unresolved_processes, label);
+                }
+            }
         }
     }
 
@@ -148,7 +158,10 @@ impl Terms {
     pub fn material(&mut self, taxonomy: &Taxonomy, term: &str) {
         match taxonomy.resolve_material(term) {
             Some(r) => self.add_material(r.id, term),
-            None => self.keep(term),
+            None => {
+                self.keep(term);
+                push_new(&mut self.unresolved_materials, term);
+            }
         }
     }
 
@@ -156,7 +169,12 @@ impl Terms {
     pub fn material_atom(&mut self, taxonomy: &Taxonomy, atom: &Atom) {
         match atom.resolve(|t| taxonomy.resolve_material(t)) {
             Some((r, term)) => self.add_material(r.id, term),
-            None => self.keep_label(atom),
+            None => {
+                if let Some(label) = atom.label() {
+                    self.keep(label);
+                    push_new(&mut self.unresolved_materials, label);
+                }
+            }
         }
     }
 
@@ -169,16 +187,32 @@ impl Terms {
         }
     }
 
-    fn keep_label(&mut self, atom: &Atom) {
-        if let Some(label) = atom.label() {
-            self.keep(label);
-        }
+    fn keep(&mut self, term: &str) {
+        push_new(&mut self.unresolved, term);
     }
 
-    fn keep(&mut self, term: &str) {
-        if !self.unresolved.iter().any(|t| t == term) {
-            self.unresolved.push(term.to_owned());
+    /// Where the record's unresolved process and material terms sat, kept with its fields
+    /// (under [`UNRESOLVED_KEY`]) so that exports give them back in their lists.
+    fn by_field(&self) -> Option<Value> {
+        if self.unresolved_processes.is_empty() && self.unresolved_materials.is_empty() {
+            return None;
         }
+        let mut by_field = serde_json::Map::new();
+        for (field, terms) in [
+            ("manufacturingProcesses", &self.unresolved_processes),
+            ("typicalMaterials", &self.unresolved_materials),
+        ] {
+            if !terms.is_empty() {
+                by_field.insert(field.to_owned(), Value::from(terms.clone()));
+            }
+        }
+        Some(serde_json::json!({ UNRESOLVED_KEY: by_field }))
+    }
+}
+
+fn push_new(terms: &mut Vec<String>, term: &str) {
+    if !terms.iter().any(|t| t == term) {
+        terms.push(term.to_owned());
     }
 }
 
@@ -403,6 +437,7 @@ fn facility(
     input.processes = std::mem::take(&mut terms.processes);
     input.materials = std::mem::take(&mut terms.materials);
     input.unresolved_terms = terms.unresolved.clone();
+    input.source_fields = terms.by_field();
     Ok((input, provenance))
 }
 
