@@ -819,6 +819,41 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn facility(parsed: &Parsed) -> &crate::services::facilities::FacilityInput {
+        match &parsed.outcome {
+            Ok(record::Record::Facility(f)) => &f.input,
+            other => panic!("not a facility: {:?}", other.as_ref().err()),
+        }
+    }
+
+    #[test]
+    fn a_nameless_facility_takes_its_owners_name_and_one_text_contact_splits() {
+        let taxonomy = Taxonomy::builtin().unwrap();
+        let text = "owner: { name: Tema Metal Co-op }\ncontact: \"Kojo Asante, kojo@tema.example.org\"\ninventory-atoms: [{ identifier: Q11427, description: steel }]\n";
+        let parsed = parse_text(text, None, &taxonomy).unwrap();
+        let f = facility(&parsed[0]);
+        assert_eq!(f.name, "Tema Metal Co-op");
+        assert_eq!(f.contact.contact_name.as_deref(), Some("Kojo Asante"));
+        assert_eq!(f.contact.email.as_deref(), Some("kojo@tema.example.org"));
+        let fields: Vec<&str> = parsed[0].notes.iter().map(|n| n.field.as_str()).collect();
+        assert!(
+            fields.contains(&"name") && fields.contains(&"contact"),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn nameless_facilities_among_others_are_refused_by_field() {
+        let taxonomy = Taxonomy::builtin().unwrap();
+        let text = r#"[{"inventoryAtoms": [{"description": "steel"}]}, {"inventoryAtoms": [{"description": "wood"}]}]"#;
+        let parsed = parse_text(text, None, &taxonomy).unwrap();
+        assert_eq!(parsed.len(), 2);
+        for p in &parsed {
+            let (field, reason) = p.outcome.as_ref().err().unwrap();
+            assert_eq!(field, "name", "{reason}");
+        }
+    }
+
     const FORMATS: &[Option<ImportFormat>] = &[
         None,
         Some(ImportFormat::Okw),

@@ -19,7 +19,8 @@ pub const SOURCE: &str = "okw";
 /// Looks like an OKW facility: a name plus any facility-only property.
 pub fn looks_like(o: &Obj) -> bool {
     // Helpful Engineering's facility atoms say OKW even where the name is missing (the
-    // record is then refused for it, by name, rather than not recognised).
+    // record is then named after its owner or its file, or refused by field, rather than
+    // not recognised).
     o.has(atoms::FACILITY_ONLY)
         || is_maps_of_making_space(o)
         || o.has(&["name", "title"])
