@@ -12,7 +12,7 @@ use makermatch_search::Taxonomy;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::record::{Parsed, Position};
+use super::record::{Parsed, Position, RecordKind};
 use super::{noted, okw, pss};
 use crate::error::AppError;
 
@@ -24,10 +24,12 @@ pub struct Candidate {
     pub public: bool,
 }
 
-/// The candidates whose stored facility, exported now, reads back the same.
-pub async fn unchanged_facilities<C: ConnectionTrait>(
+/// The candidates (all facilities or all makers, `kind`) whose stored record, exported
+/// now as they were (privately or publicly), reads back the same.
+pub async fn unchanged<C: ConnectionTrait>(
     db: &C,
     taxonomy: &Taxonomy,
+    kind: RecordKind,
     candidates: &[Candidate],
 ) -> Result<HashSet<Uuid>, AppError> {
     let mut same = HashSet::new();
@@ -36,29 +38,16 @@ pub async fn unchanged_facilities<C: ConnectionTrait>(
         if ids.is_empty() {
             continue;
         }
-        let rendered = crate::export::facilities::okw_records(db, &ids, !public).await?;
-        same.extend(alike(candidates, &rendered, |value| {
-            noted(value, true, || okw::parse(value, at(), taxonomy))
-        }));
-    }
-    Ok(same)
-}
-
-/// The candidates whose stored maker, exported now, reads back the same.
-pub async fn unchanged_makers<C: ConnectionTrait>(
-    db: &C,
-    taxonomy: &Taxonomy,
-    candidates: &[Candidate],
-) -> Result<HashSet<Uuid>, AppError> {
-    let mut same = HashSet::new();
-    for public in [false, true] {
-        let ids = ids(candidates, public);
-        if ids.is_empty() {
-            continue;
-        }
-        let rendered = crate::export::makers::pss_records(db, &ids, !public).await?;
-        same.extend(alike(candidates, &rendered, |value| {
-            noted(value, true, || pss::parse(value, at(), taxonomy))
+        let rendered = match kind {
+            RecordKind::Facility => {
+                crate::export::facilities::okw_records(db, &ids, !public).await?
+            }
+            RecordKind::Maker => crate::export::makers::pss_records(db, &ids, !public).await?,
+            _ => continue,
+        };
+        same.extend(alike(candidates, &rendered, |value| match kind {
+            RecordKind::Facility => noted(value, true, || okw::parse(value, at(), taxonomy)),
+            _ => noted(value, true, || pss::parse(value, at(), taxonomy)),
         }));
     }
     Ok(same)

@@ -549,6 +549,23 @@ fn candidate(
     })
 }
 
+/// The candidates that read back as stored (see `round_trip`), looked up where existing
+/// rows are.
+async fn unchanged<C: InsertSink>(
+    tx: &C,
+    ctx: &Ctx<'_>,
+    kind: RecordKind,
+    candidates: &[Candidate],
+) -> Result<HashSet<Uuid>, AppError> {
+    if candidates.is_empty() {
+        return Ok(HashSet::new());
+    }
+    match &ctx.reader {
+        Some(reader) => round_trip::unchanged(reader, ctx.taxonomy, kind, candidates).await,
+        None => round_trip::unchanged(tx, ctx.taxonomy, kind, candidates).await,
+    }
+}
+
 /// `Unchanged` for an update of a record that reads back the same (see `round_trip`).
 fn unless_same(outcome: Outcome, id: Uuid, same: &HashSet<Uuid>) -> Outcome {
     match outcome {
@@ -673,13 +690,7 @@ async fn facilities<C: InsertSink>(
             _ => None,
         })
         .collect();
-    let same = match (&ctx.reader, candidates.is_empty()) {
-        (_, true) => HashSet::new(),
-        (Some(reader), _) => {
-            round_trip::unchanged_facilities(reader, ctx.taxonomy, &candidates).await?
-        }
-        (None, _) => round_trip::unchanged_facilities(tx, ctx.taxonomy, &candidates).await?,
-    };
+    let same = unchanged(tx, ctx, RecordKind::Facility, &candidates).await?;
     let mut ledger = Ledger::new(RecordKind::Facility, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut from_public_exports = Vec::new();
@@ -815,13 +826,7 @@ async fn makers<C: InsertSink>(
             _ => None,
         })
         .collect();
-    let same = match (&ctx.reader, candidates.is_empty()) {
-        (_, true) => HashSet::new(),
-        (Some(reader), _) => {
-            round_trip::unchanged_makers(reader, ctx.taxonomy, &candidates).await?
-        }
-        (None, _) => round_trip::unchanged_makers(tx, ctx.taxonomy, &candidates).await?,
-    };
+    let same = unchanged(tx, ctx, RecordKind::Maker, &candidates).await?;
     let mut ledger = Ledger::new(RecordKind::Maker, items.len());
     let mut batch = Vec::with_capacity(items.len());
     let mut emails = Vec::with_capacity(items.len());
