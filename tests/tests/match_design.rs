@@ -164,6 +164,123 @@ async fn a_design_is_matched_as_given_like_the_job_it_would_be() {
     .await;
 }
 
+/// A design that no facility can make alone: printed at one, laser-cut at another. The
+/// chain of the two ranks first, each given its part, with the leg between them and the
+/// last leg to the delivery point; the facilities alone follow, each missing the other's
+/// process. A matchJob on the same design stored as a job answers the same.
+#[tokio::test]
+async fn a_design_no_facility_makes_alone_is_matched_to_a_chain_of_two() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        add_space(&app, "Accra Print", "okw-accra-print", (5.60, -0.19), &["fdm"]).await;
+        add_space(&app, "Tema Laser", "okw-tema-laser", (5.67, -0.02), &["laser-cutting"]).await;
+        add_space(&app, "Tamale Print", "okw-tamale-print", (9.40, -0.84), &["fdm"]).await;
+        indexed(&app).await;
+        let stand = "title: Infusion stand clamp\nokh-manifest-version: 1.0.0\n\
+            manufacturing-processes:\n  - FDM\n  - laser cutting\n";
+        let query = "query($m: String!, $at: GeoFilter, $o: MatchOptionsInput) { matchDesign(manifest: $m, deliverTo: $at, options: $o) { score facility { name } missing { term required } \
+            chain { routeKm discount parts { facility { name } covers distanceKm } legs { fromFacilityId toFacilityId km } } } }";
+        let accra = json!({ "lat": 5.60, "lon": -0.19, "radiusKm": 100 });
+        let teams = app.data(query, json!({ "m": stand, "at": accra })).await["matchDesign"].clone();
+        let first = &teams[0];
+        let chain = &first["chain"];
+        assert!(chain.is_object(), "{teams}");
+        // Tema's part travels to Accra, which delivers (Tamale is beyond the 100 km).
+        let parts: Vec<&str> = chain["parts"].as_array().unwrap().iter().map(|p| p["facility"]["name"].as_str().unwrap()).collect();
+        assert_eq!(parts, ["Tema Laser", "Accra Print"], "{teams}");
+        assert_eq!(first["facility"]["name"], "Accra Print");
+        assert_eq!(chain["parts"][0]["covers"], json!(["laser-cutting"]), "{teams}");
+        assert_eq!(chain["parts"][1]["covers"], json!(["fdm"]), "{teams}");
+        assert_eq!(first["missing"], json!([]), "{teams}");
+        let legs = chain["legs"].as_array().unwrap();
+        assert_eq!(legs.len(), 2, "{teams}");
+        let km = legs[0]["km"].as_f64().unwrap();
+        assert!((19.0..21.0).contains(&km), "Tema to Accra is about 20 km: {teams}");
+        assert!(legs[1]["toFacilityId"].is_null(), "the last leg ends at the delivery point: {teams}");
+        assert_eq!(legs[0]["toFacilityId"], legs[1]["fromFacilityId"]);
+        let route = chain["routeKm"].as_f64().unwrap();
+        assert!((route - km - legs[1]["km"].as_f64().unwrap()).abs() < 1e-6, "{teams}");
+        // The facilities alone follow, each missing what the other does.
+        let rest: Vec<&Value> = teams.as_array().unwrap()[1..].iter().collect();
+        assert_eq!(rest.len(), 2, "{teams}");
+        for t in &rest {
+            assert!(t["chain"].is_null(), "{teams}");
+            assert_eq!(t["missing"].as_array().unwrap().len(), 1, "{teams}");
+            assert!(t["score"].as_f64().unwrap() > 0.0);
+        }
+
+        // Turned off: only the facilities alone.
+        let off = app
+            .data(query, json!({ "m": stand, "at": accra, "o": { "chains": false } }))
+            .await["matchDesign"]
+            .clone();
+        assert!(off.as_array().unwrap().iter().all(|t| t["chain"].is_null()), "{off}");
+        assert_eq!(off.as_array().unwrap().len(), 2, "{off}");
+        // Out of the chain's reach of each other: no chain.
+        let apart = app
+            .data(query, json!({ "m": stand, "at": accra, "o": { "chainReachKm": 10 } }))
+            .await["matchDesign"]
+            .clone();
+        assert!(apart.as_array().unwrap().iter().all(|t| t["chain"].is_null()), "{apart}");
+        let bad = app.gql(query, json!({ "m": stand, "o": { "chainReachKm": -1 } })).await;
+        assert_eq!(refusal(&bad), ("BAD_USER_INPUT".to_owned(), "options.chainReachKm".to_owned()), "{bad}");
+
+        // The same design stored as a job: matchJob gives the same chain first.
+        let clamp = [("PROCESS", "FDM"), ("PROCESS", "laser cutting")];
+        let job = job_to_accra(&app, "Infusion stand clamp", &clamp).await;
+        let stored = app
+            .data(
+                "query($id: ID!) { matchJob(jobId: $id) { score facility { name } chain { parts { facility { name } covers } } } }",
+                json!({ "id": job }),
+            )
+            .await["matchJob"]
+            .clone();
+        assert_eq!(stored[0]["chain"]["parts"][0]["facility"]["name"], "Tema Laser", "{stored}");
+        assert_eq!(stored[0]["score"], first["score"], "{stored} {teams}");
+
+        // A job that also asks for a maker's skill: the chain's laser part brings the maker
+        // who lives by it.
+        add_welder(&app, "Ama", (5.67, -0.02), ("Laser cutting", "laser-cutting"), None).await;
+        indexed(&app).await;
+        let operated = [("PROCESS", "FDM"), ("PROCESS", "laser cutting"), ("SKILL", "Laser cutting")];
+        let skilled = job_to_accra(&app, "Clamp with a laser operator", &operated).await;
+        let teams = app
+            .data(
+                "query($id: ID!) { matchJob(jobId: $id) { missing { term } makers { name } chain { parts { facility { name } covers makers { name covers } } } } }",
+                json!({ "id": skilled }),
+            )
+            .await["matchJob"]
+            .clone();
+        let chain = &teams[0]["chain"];
+        assert_eq!(chain["parts"][0]["facility"]["name"], "Tema Laser", "{teams}");
+        assert_eq!(chain["parts"][0]["covers"], json!(["laser-cutting", "Laser cutting"]), "{teams}");
+        assert_eq!(chain["parts"][0]["makers"][0]["name"], "Ama Mensah", "{teams}");
+        assert_eq!(teams[0]["makers"][0]["name"], "Ama Mensah", "{teams}");
+        assert_eq!(teams[0]["missing"], json!([]), "{teams}");
+        app.stop().await;
+    })
+    .await;
+}
+
+/// An open job delivered in Accra, within 100 km, asking for `requirements` (kind, term).
+async fn job_to_accra(app: &TestApp, title: &str, requirements: &[(&str, &str)]) -> Value {
+    let requirements: Vec<Value> = requirements
+        .iter()
+        .map(|(kind, term)| json!({ "kind": kind, "term": term }))
+        .collect();
+    app.data(
+        "mutation($input: JobInput!) { createJob(input: $input) { id } }",
+        json!({ "input": {
+            "title": title, "quantity": 20, "status": "OPEN",
+            "deliveryPoint": { "lat": 5.60, "lon": -0.19, "name": "Accra" },
+            "maxDistanceKm": 100,
+            "requirements": requirements,
+        }}),
+    )
+    .await["createJob"]["id"]
+        .clone()
+}
+
 /// Waits until the server's index shows everything written so far.
 async fn indexed(app: &TestApp) {
     let head = makermatch_api::services::outbox::last_seq(&app.db)

@@ -10,6 +10,7 @@
 //!
 //! Results are deterministic: same input, same order; equal scores go by facility id.
 
+mod chain;
 mod coverage;
 mod credentials;
 mod error;
@@ -22,16 +23,19 @@ mod stored;
 mod team;
 mod weights;
 
+pub use chain::{MAX_CHAINS, MAX_PARTS, reach_km as chain_reach_km};
 pub use credentials::{CredentialStatus, credential_status};
 pub use error::MatchError;
 pub use input::{
     Availability, BatchSize, Clearance, CredentialEvidence, FacilityProfile, FacilityStatus,
     JobSpec, Machine, MakerProfile, MatchInput, ProofState, Requirement, SkillClaim, TrackRecord,
 };
-pub use output::{Evidence, FactorScore, Missing, Relation, Source, TeamMatch, TeamMember};
+pub use output::{
+    Chain, ChainPart, Evidence, FactorScore, Leg, Missing, Relation, Source, TeamMatch, TeamMember,
+};
 pub use requirements::{SkillTarget, skill_targets};
 pub use shortlist::shortlist_request;
-pub use weights::{Factor, MatchOptions, Weights};
+pub use weights::{DEFAULT_CHAIN_REACH_KM, Factor, MatchOptions, Weights};
 
 use crate::taxonomy::Taxonomy;
 
@@ -86,12 +90,88 @@ pub fn upper_bound(team: &TeamMatch, options: &MatchOptions, skill_credit: f64) 
         .clamp(0.0, 1.0)
 }
 
-/// Ranks the teams for `input.job`, best first.
+/// Ranks the teams for `input.job`, best first: each facility's, and, when no facility
+/// meets the required facility work alone and `options.chains` allows, production chains
+/// of two or three (complete chains first: they meet what no single facility does).
 pub fn match_job(
     taxonomy: &Taxonomy,
     input: &MatchInput<'_>,
     options: &MatchOptions,
 ) -> Result<Vec<TeamMatch>, MatchError> {
+    check(input, options)?;
+    let reqs =
+        requirements::resolve_all(taxonomy, &input.job.requirements, options.preferred_weight);
+    let teams = score_teams(taxonomy, input, options, &reqs)?;
+    let chains = if options.chains {
+        let positions = positions(input);
+        match chain::Chains::new(input.job, options, &reqs, &teams, &positions) {
+            Some(chains) if !chains.single_suffices() => chains.rank()?,
+            _ => Vec::new(),
+        }
+    } else {
+        Vec::new()
+    };
+    Ok(ranked(teams, chains, options))
+}
+
+/// The production chain the facilities `ids` (two or three, in any order) would form for
+/// `input.job`, scored exactly as `match_job` scores it; `None` when they form none (one
+/// of them cannot match, they are out of reach, do not cover every required process,
+/// machine, material and certification together, or one of them is redundant).
+/// Whether chains are offered at all (no single facility suffices) is `match_job`'s call.
+pub fn score_chain(
+    taxonomy: &Taxonomy,
+    input: &MatchInput<'_>,
+    options: &MatchOptions,
+    ids: &[uuid::Uuid],
+) -> Result<Option<TeamMatch>, MatchError> {
+    check(input, options)?;
+    let reqs =
+        requirements::resolve_all(taxonomy, &input.job.requirements, options.preferred_weight);
+    let teams = score_teams(taxonomy, input, options, &reqs)?;
+    let positions = positions(input);
+    Ok(
+        chain::Chains::new(input.job, options, &reqs, &teams, &positions)
+            .and_then(|chains| chains.one(ids)),
+    )
+}
+
+/// The facilities of `teams` (as `match_job` scored them, with makers or without) that
+/// could be part of a production chain for `job`: those meeting some required process,
+/// machine, material or certification, within reach of the delivery point. Empty when
+/// `options.chains` is off, the job gives chains nothing to split, or one facility meets
+/// it all alone. Makers change none of this: a caller may find the candidates from
+/// facility-only scores, then load their makers.
+pub fn chain_candidates(
+    taxonomy: &Taxonomy,
+    job: &JobSpec,
+    facilities: &[FacilityProfile],
+    teams: &[TeamMatch],
+    options: &MatchOptions,
+) -> Vec<uuid::Uuid> {
+    if !options.chains {
+        return Vec::new();
+    }
+    let reqs = requirements::resolve_all(taxonomy, &job.requirements, options.preferred_weight);
+    let positions = placed(facilities);
+    match chain::Chains::new(job, options, &reqs, teams, &positions) {
+        Some(chains) if !chains.single_suffices() => chains.candidates(),
+        _ => Vec::new(),
+    }
+}
+
+fn positions(input: &MatchInput<'_>) -> std::collections::HashMap<uuid::Uuid, crate::LatLon> {
+    placed(input.facilities)
+}
+
+fn placed(facilities: &[FacilityProfile]) -> std::collections::HashMap<uuid::Uuid, crate::LatLon> {
+    facilities
+        .iter()
+        .filter_map(|f| f.position.map(|p| (f.id, p)))
+        .collect()
+}
+
+fn check(input: &MatchInput<'_>, options: &MatchOptions) -> Result<(), MatchError> {
     options.check()?;
     let job = input.job;
     if let Some(max) = job.max_distance_km
@@ -108,9 +188,86 @@ pub fn match_job(
     {
         return Err(MatchError::InvalidRelevance { facility, value });
     }
+    Ok(())
+}
 
-    let reqs = requirements::resolve_all(taxonomy, &job.requirements, options.preferred_weight);
-    let pool = team::TeamPool::new(taxonomy, job, &reqs, input.makers, options, input.now)?;
+/// The teams kept (`require_all`, `min_score`), best first, at most `limit`. Complete
+/// chains come first; otherwise by score, equal scores by facility id (a single facility
+/// before a chain it delivers).
+fn ranked(teams: Vec<TeamMatch>, chains: Vec<TeamMatch>, options: &MatchOptions) -> Vec<TeamMatch> {
+    let mut out: Vec<TeamMatch> = teams
+        .into_iter()
+        .chain(chains)
+        .filter(|t| !(options.require_all && t.missing.iter().any(|m| m.required)))
+        .filter(|t| t.score >= options.min_score)
+        .collect();
+    let complete_chain = |t: &TeamMatch| t.chain.is_some() && !t.missing.iter().any(|m| m.required);
+    let parts = |t: &TeamMatch| -> Vec<uuid::Uuid> {
+        t.chain
+            .iter()
+            .flat_map(|c| c.parts.iter().map(|p| p.facility_id))
+            .collect()
+    };
+    out.sort_by(|a, b| {
+        complete_chain(b)
+            .cmp(&complete_chain(a))
+            .then(b.score.total_cmp(&a.score))
+            .then(a.facility_id.cmp(&b.facility_id))
+            .then_with(|| parts(a).cmp(&parts(b)))
+    });
+    if let Some(limit) = options.limit {
+        out.truncate(limit);
+    }
+    out
+}
+
+/// `values` as a score: the weighted mean of the factors that apply, times `scale`, and
+/// each factor's share of it (the contributions sum to the score).
+pub(crate) fn weigh(
+    values: [(Factor, Option<(f64, String)>); 11],
+    options: &MatchOptions,
+    scale: f64,
+) -> (Vec<FactorScore>, f64) {
+    let total: f64 = values
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(f, _)| options.weights.get(*f))
+        .sum();
+    let mut score = 0.0;
+    let breakdown = values
+        .into_iter()
+        .map(|(factor, v)| {
+            let applicable = v.is_some();
+            let (value, note) = v.unwrap_or_else(|| (0.0, "does not apply to this job".into()));
+            let value = value.clamp(0.0, 1.0);
+            let weight = if applicable && total > 0.0 {
+                options.weights.get(factor) / total * scale
+            } else {
+                0.0
+            };
+            score += weight * value;
+            FactorScore {
+                factor,
+                applicable,
+                value,
+                weight,
+                contribution: weight * value,
+                note,
+            }
+        })
+        .collect();
+    (breakdown, score.clamp(0.0, 1.0))
+}
+
+/// Every facility the hard rules let match, scored with its team, in input order.
+fn score_teams(
+    taxonomy: &Taxonomy,
+    input: &MatchInput<'_>,
+    options: &MatchOptions,
+    reqs: &[requirements::Resolved<'_>],
+) -> Result<Vec<TeamMatch>, MatchError> {
+    let job = input.job;
+    let pool = team::TeamPool::new(taxonomy, job, reqs, input.makers, options, input.now)?;
 
     let mut out = Vec::new();
     for facility in input.facilities {
@@ -129,10 +286,10 @@ pub fn match_job(
         }
 
         let caps = coverage::capabilities(taxonomy, facility);
-        let process = coverage::processes(taxonomy, &caps, &reqs);
-        let equipment = coverage::equipment(taxonomy, facility, &reqs);
-        let material = coverage::materials(facility, &reqs);
-        let certification = coverage::certifications(facility, &reqs);
+        let process = coverage::processes(taxonomy, &caps, reqs);
+        let equipment = coverage::equipment(taxonomy, facility, reqs);
+        let material = coverage::materials(facility, reqs);
+        let certification = coverage::certifications(facility, reqs);
         let team = pool.team(facility);
 
         let distance = job.delivery.map(|_| match distance_km {
@@ -174,47 +331,13 @@ pub fn match_job(
             ),
             (Factor::Relevance, relevance),
         ];
-        let total: f64 = values
-            .iter()
-            .filter(|(_, v)| v.is_some())
-            .map(|(f, _)| options.weights.get(*f))
-            .sum();
-        let mut score = 0.0;
-        let breakdown = values
-            .into_iter()
-            .map(|(factor, v)| {
-                let applicable = v.is_some();
-                let (value, note) = v.unwrap_or_else(|| (0.0, "does not apply to this job".into()));
-                let value = value.clamp(0.0, 1.0);
-                let weight = if applicable && total > 0.0 {
-                    options.weights.get(factor) / total
-                } else {
-                    0.0
-                };
-                score += weight * value;
-                FactorScore {
-                    factor,
-                    applicable,
-                    value,
-                    weight,
-                    contribution: weight * value,
-                    note,
-                }
-            })
-            .collect();
-        let score = score.clamp(0.0, 1.0);
+        let (breakdown, score) = weigh(values, options, 1.0);
 
         let mut evidence = Vec::new();
         let mut missing = Vec::new();
         for c in [process, equipment, material, certification, team.skills] {
             evidence.extend(c.evidence);
             missing.extend(c.missing);
-        }
-        if options.require_all && missing.iter().any(|m| m.required) {
-            continue;
-        }
-        if score < options.min_score {
-            continue;
         }
         out.push(TeamMatch {
             facility_id: facility.id,
@@ -225,15 +348,8 @@ pub fn match_job(
             breakdown,
             evidence,
             missing,
+            chain: None,
         });
-    }
-    out.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then(a.facility_id.cmp(&b.facility_id))
-    });
-    if let Some(limit) = options.limit {
-        out.truncate(limit);
     }
     Ok(out)
 }

@@ -104,6 +104,48 @@ pub struct TeamMatch {
     pub breakdown: Vec<FactorScore>,
     pub evidence: Vec<Evidence>,
     pub missing: Vec<Missing>,
+    /// Set when the team is a production chain of two or three facilities (`facility_id`
+    /// is then its last, the one that delivers); `None` for one facility.
+    pub chain: Option<Chain>,
+}
+
+/// A production chain: facilities that together meet what none meets alone, each making
+/// its part, the work travelling along the legs and ending at the delivery point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Chain {
+    /// In route order: the work starts at the first and is delivered from the last.
+    pub parts: Vec<ChainPart>,
+    /// From each part to the next, then from the last to the delivery point (when the job
+    /// has one).
+    pub legs: Vec<Leg>,
+    /// The legs' total.
+    pub route_km: f64,
+    /// What the hand-offs cost the score: the weighted mean of the factors times this.
+    pub discount: f64,
+}
+
+/// One facility's part in a chain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChainPart {
+    pub facility_id: Uuid,
+    pub facility_name: String,
+    /// The requirements (terms) this part meets for the chain, in the job's order.
+    pub covers: Vec<String>,
+    /// The machines that meet them.
+    pub machine_ids: Vec<Uuid>,
+    /// The part's makers: members of the facility's team covering its skill requirements.
+    pub makers: Vec<TeamMember>,
+    /// From the facility to the delivery point.
+    pub distance_km: Option<f64>,
+}
+
+/// One transport leg of a chain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leg {
+    pub from: Uuid,
+    /// The next facility; `None`: the delivery point.
+    pub to: Option<Uuid>,
+    pub km: f64,
 }
 
 impl TeamMatch {

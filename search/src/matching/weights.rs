@@ -186,7 +186,19 @@ pub struct MatchOptions {
     /// Only these makers may join teams (each where they may: tied to the facility or
     /// within reach of it); `None`: any.
     pub makers: Option<Vec<Uuid>>,
+    /// When no single facility meets every required process, machine, material and
+    /// certification, rank production chains of two or three facilities that together do.
+    pub chains: bool,
+    /// How far apart a chain's facilities, and each from the delivery point, may be;
+    /// `None`: the job's maximum distance, else 250 km.
+    pub chain_reach_km: Option<f64>,
+    /// Each hand-off between a chain's facilities takes this share off its score, so a
+    /// single facility outranks a chain whose factors are the same.
+    pub chain_discount: f64,
 }
+
+/// `MatchOptions::chain_reach_km` when neither it nor the job says.
+pub const DEFAULT_CHAIN_REACH_KM: f64 = 250.0;
 
 impl Default for MatchOptions {
     fn default() -> MatchOptions {
@@ -208,6 +220,9 @@ impl Default for MatchOptions {
             limit: None,
             facilities: None,
             makers: None,
+            chains: true,
+            chain_reach_km: None,
+            chain_discount: 0.1,
         }
     }
 }
@@ -240,9 +255,15 @@ impl MatchOptions {
                 return bad(what, v);
             }
         }
+        if let Some(km) = self.chain_reach_km
+            && !(km.is_finite() && km >= 0.0)
+        {
+            return bad("chain_reach_km", km);
+        }
         for (what, v) in [
             ("self_declared_credit", self.self_declared_credit),
             ("track_record_prior", self.track_record_prior),
+            ("chain_discount", self.chain_discount),
         ] {
             if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
                 return Err(MatchError::InvalidOptions(format!(

@@ -36,6 +36,13 @@ pub struct MatchOptionsInput {
     /// Only these facilities may form teams, each scored whatever it holds: global ids,
     /// plain UUIDs or their sources' ids (at most 1,000).
     pub facilities: Option<Vec<async_graphql::ID>>,
+    /// When no single facility meets every required process, machine, material and
+    /// certification, also rank production chains of two or three facilities that
+    /// together do (`TeamMatch.chain`). On when absent.
+    pub chains: Option<bool>,
+    /// How far apart a chain's facilities, and each from the delivery point, may be, in
+    /// km; default: the job's `maxDistanceKm`, else 250.
+    pub chain_reach_km: Option<f64>,
 }
 
 impl MatchOptionsInput {
@@ -70,6 +77,13 @@ impl MatchOptionsInput {
                 return Err(bad_input("options.makerReachKm", "give kilometres ≥ 0"));
             }
             o.maker_reach_km = km;
+        }
+        o.chains = self.chains.unwrap_or(true);
+        if let Some(km) = self.chain_reach_km {
+            if !km.is_finite() || km < 0.0 {
+                return Err(bad_input("options.chainReachKm", "give kilometres ≥ 0"));
+            }
+            o.chain_reach_km = Some(km);
         }
         o.limit = Some(relay::page_size("options.first", self.first, 20)?);
         Ok(o)

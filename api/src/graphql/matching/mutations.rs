@@ -46,10 +46,13 @@ async fn allocated(
 /// A failure of the matcher, passed through as the GraphQL error it already is.
 struct TeamsError(async_graphql::Error);
 
-/// The teams that meet every required requirement of job `id`, best first.
+/// The single-facility teams that meet every required requirement of job `id`, best
+/// first. Allocation gives each facility a share of the whole job; a chain would need
+/// its quantity split along its parts, which allocation does not do.
 async fn required_teams(ctx: &Context<'_>, id: Uuid) -> Result<Vec<TeamMatch>, TeamsError> {
     let options = MatchOptions {
         require_all: true,
+        chains: false,
         ..MatchOptions::default()
     };
     ranked_teams(ctx, id, options)

@@ -137,6 +137,8 @@ pub async fn matching_jobs(
             makers: taker.makers.clone(),
             require_all: true,
             limit: Some(1),
+            // Work the taker could do on its own, not as one part of a chain.
+            chains: false,
             ..MatchOptions::default()
         };
         let run = match JobMatch::start(db, taxonomy.clone(), hit.id, options).await {

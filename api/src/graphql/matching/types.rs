@@ -207,6 +207,121 @@ pub struct TeamMemberOut {
     pub maker_uuid: Uuid,
 }
 
+impl TeamMemberOut {
+    fn of(m: &makermatch_search::matching::TeamMember) -> TeamMemberOut {
+        TeamMemberOut {
+            maker_id: global_id(NodeType::Maker, m.maker_id),
+            name: m.name.clone(),
+            relation: m.relation.into(),
+            distance_km: m.distance_km,
+            covers: m.covers.clone(),
+            maker_uuid: m.maker_id,
+        }
+    }
+}
+
+/// A production chain: facilities that together meet what none meets alone, the work
+/// travelling from part to part and then to the delivery point.
+#[derive(SimpleObject)]
+pub struct ProductionChain {
+    /// The facilities in route order: the work starts at the first and is delivered from
+    /// the last.
+    pub parts: Vec<ChainPart>,
+    /// From each part to the next, then from the last to the delivery point (when the job
+    /// has one).
+    pub legs: Vec<TransportLeg>,
+    /// The legs' total, in km.
+    pub route_km: f64,
+    /// What the hand-offs cost: the score is the factors' weighted mean times this (the
+    /// breakdown's weights sum to it).
+    pub discount: f64,
+}
+
+impl ProductionChain {
+    fn of(c: &makermatch_search::matching::Chain) -> ProductionChain {
+        ProductionChain {
+            parts: c
+                .parts
+                .iter()
+                .map(|p| ChainPart {
+                    facility_id: global_id(NodeType::Facility, p.facility_id),
+                    covers: p.covers.clone(),
+                    machine_ids: p
+                        .machine_ids
+                        .iter()
+                        .map(|id| global_id(NodeType::Equipment, *id))
+                        .collect(),
+                    makers: p.makers.iter().map(TeamMemberOut::of).collect(),
+                    distance_km: p.distance_km,
+                    facility_uuid: p.facility_id,
+                })
+                .collect(),
+            legs: c
+                .legs
+                .iter()
+                .map(|l| TransportLeg {
+                    from_facility_id: global_id(NodeType::Facility, l.from),
+                    to_facility_id: l.to.map(|id| global_id(NodeType::Facility, id)),
+                    km: l.km,
+                })
+                .collect(),
+            route_km: c.route_km,
+            discount: c.discount,
+        }
+    }
+}
+
+/// One facility's part in a production chain.
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ChainPart {
+    /// The facility's global id.
+    pub facility_id: ID,
+    /// The requirements (terms) this part meets for the chain, in the job's order.
+    pub covers: Vec<String>,
+    /// The machines that meet them (global ids).
+    pub machine_ids: Vec<ID>,
+    /// The part's makers: members of the facility's team covering its skill requirements.
+    pub makers: Vec<TeamMemberOut>,
+    /// Kilometres from the facility to the job's delivery point.
+    pub distance_km: Option<f64>,
+    #[graphql(skip)]
+    pub facility_uuid: Uuid,
+}
+
+#[ComplexObject]
+impl ChainPart {
+    /// The facility; null if it was deleted since.
+    async fn facility(&self, ctx: &Context<'_>) -> Result<Option<Facility>> {
+        facility_at(ctx, self.facility_uuid, self.distance_km).await
+    }
+}
+
+/// Facility `id` as a team shows it, `distance_km` from the delivery point; `None` if it
+/// was deleted since.
+async fn facility_at(
+    ctx: &Context<'_>,
+    id: Uuid,
+    distance_km: Option<f64>,
+) -> Result<Option<Facility>> {
+    let loader = ctx.data::<AppLoader>()?;
+    Ok(loader
+        .load_one(FacilityId(id))
+        .await?
+        .map(|row| Facility { row, distance_km }))
+}
+
+/// One transport leg of a production chain.
+#[derive(SimpleObject)]
+pub struct TransportLeg {
+    /// The facility the work leaves.
+    pub from_facility_id: ID,
+    /// The facility it goes to next; null: the job's delivery point.
+    pub to_facility_id: Option<ID>,
+    /// Great-circle kilometres.
+    pub km: f64,
+}
+
 #[ComplexObject]
 impl TeamMemberOut {
     /// The maker's passport; null when the caller may not see it.
@@ -220,24 +335,20 @@ impl TeamMemberOut {
     }
 }
 
-/// A facility and the makers who cover the job's skills, scored and explained.
+/// A facility (or a production chain of them) and the makers who cover the job's skills,
+/// scored and explained.
 pub struct TeamMatchOut(pub TeamMatch);
 
-/// A facility and the makers who cover the job's skills, scored and explained.
+/// A facility (or a production chain of two or three) and the makers who cover the job's
+/// skills, scored and explained.
 #[Object(name = "TeamMatch")]
 impl TeamMatchOut {
-    /// The team's facility; null if it was deleted since.
+    /// The team's facility (a chain's last, which delivers); null if it was deleted since.
     async fn facility(&self, ctx: &Context<'_>) -> Result<Option<Facility>> {
-        let loader = ctx.data::<AppLoader>()?;
-        Ok(loader
-            .load_one(FacilityId(self.0.facility_id))
-            .await?
-            .map(|row| Facility {
-                row,
-                distance_km: self.0.distance_km,
-            }))
+        facility_at(ctx, self.0.facility_id, self.0.distance_km).await
     }
-    /// In [0, 1]: the weighted mean of the applicable factors.
+    /// In [0, 1]: the weighted mean of the applicable factors (a chain's times its
+    /// `discount`).
     async fn score(&self) -> f64 {
         self.0.score
     }
@@ -247,18 +358,13 @@ impl TeamMatchOut {
     }
     /// The makers who cover the job's skills, with how they are tied to the facility.
     async fn makers(&self) -> Vec<TeamMemberOut> {
-        self.0
-            .makers
-            .iter()
-            .map(|m| TeamMemberOut {
-                maker_id: global_id(NodeType::Maker, m.maker_id),
-                name: m.name.clone(),
-                relation: m.relation.into(),
-                distance_km: m.distance_km,
-                covers: m.covers.clone(),
-                maker_uuid: m.maker_id,
-            })
-            .collect()
+        self.0.makers.iter().map(TeamMemberOut::of).collect()
+    }
+    /// Set when the team is a production chain: two or three facilities that together
+    /// meet what none meets alone, each making its part (`facility` is then the last,
+    /// which delivers, and `makers` every part's). Null for a single facility.
+    async fn chain(&self) -> Option<ProductionChain> {
+        self.0.chain.as_ref().map(ProductionChain::of)
     }
     /// The score, factor by factor.
     async fn breakdown(&self) -> Vec<FactorScore> {

@@ -13,7 +13,9 @@ use makermatch_entities::job_requirement::RequirementKind as RowKind;
 use makermatch_entities::skill_claim::SkillLevel as RowLevel;
 use makermatch_entities::{job, job_requirement, skill};
 use makermatch_search::matching::{FacilityProfile, JobSpec, MakerProfile, Requirement};
-use makermatch_search::matching::{SkillTarget, shortlist_request, skill_targets, upper_bound};
+use makermatch_search::matching::{
+    SkillTarget, chain_candidates, shortlist_request, skill_targets, upper_bound,
+};
 use makermatch_search::{
     ExactPositions, Kind, LatLon, MatchError, MatchInput, MatchOptions, NearbyRequest,
     PositionAccess, RequirementKind, SearchEngine, SearchError, SearchRequest, SkillFilter,
@@ -312,6 +314,10 @@ fn verifiable_facilities(
 ///    teams scored; then, in one more round, for every facility left whose bound
 ///    reaches the `limit`-th team's score. The result is the ranking of all shortlisted
 ///    teams, having loaded the makers of only the facilities that can still compete.
+/// 4. When no shortlisted facility meets the required processes, machines, materials and
+///    certifications alone (and `options.chains`), the makers of every facility meeting
+///    some of them are loaded too, and production chains of those facilities are ranked
+///    with the teams (`matching::chain_candidates`, `match_job`).
 pub struct JobMatch {
     row: job::Model,
     spec: JobSpec,
@@ -450,12 +456,14 @@ impl JobMatch {
             require_all: false,
             min_score: 0.0,
             limit: None,
+            chains: false,
             ..options.clone()
         };
         let bounding = Instant::now();
         let verifiable = verifiable_facilities(engine, &facilities, &covering, options)?;
         let unverified = options.self_declared_credit;
-        let mut order: Vec<(f64, Uuid)> = score(&facilities, &[], &loose)?
+        let alone = score(&facilities, &[], &loose)?;
+        let mut order: Vec<(f64, Uuid)> = alone
             .iter()
             .map(|t| {
                 let credit = if verifiable.contains(&t.facility_id) {
@@ -469,8 +477,10 @@ impl JobMatch {
         let bounded = bounding.elapsed();
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let by_id: HashMap<Uuid, &FacilityProfile> = facilities.iter().map(|f| (f.id, f)).collect();
+        // Single facilities first; chains, when wanted, once every part's makers are in.
         let unlimited = MatchOptions {
             limit: None,
+            chains: false,
             ..options.clone()
         };
         let wanted = options.limit.unwrap_or(usize::MAX);
@@ -519,6 +529,31 @@ impl JobMatch {
             scored.extend(batch.into_iter().cloned());
             teams = score(&scored, &makers, &unlimited)?;
             phases[2] += t.elapsed();
+        }
+        // Production chains: only when no facility meets the required facility work alone.
+        // Their parts are the facilities meeting some of it; makers are loaded for those
+        // not loaded yet, and everything is ranked once more, chains included.
+        let parts = chain_candidates(taxonomy, &spec, &facilities, &alone, options);
+        if !parts.is_empty() {
+            let loaded: HashSet<Uuid> = scored.iter().map(|f| f.id).collect();
+            let batch: Vec<&FacilityProfile> = parts
+                .iter()
+                .filter(|id| !loaded.contains(id))
+                .filter_map(|id| by_id.get(id).copied())
+                .collect();
+            if !batch.is_empty() {
+                let new: Vec<Uuid> = makers_around(engine, &batch, &covering, options)?
+                    .into_iter()
+                    .filter(|id| seen.insert(*id))
+                    .collect();
+                makers.extend(maker_profiles(engine, &new, &skills)?);
+                scored.extend(batch.into_iter().cloned());
+            }
+            let chained = MatchOptions {
+                limit: None,
+                ..options.clone()
+            };
+            teams = score(&scored, &makers, &chained)?;
         }
         teams.truncate(wanted);
         tracing::debug!(
