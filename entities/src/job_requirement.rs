@@ -38,6 +38,11 @@ pub struct Model {
     pub required: bool,
     /// For skills: the least level that satisfies it.
     pub min_level: Option<SkillLevel>,
+    /// How the term was read when written (the search crate's `TermResolution`: words as
+    /// given, id, method, confidence, what an inferred one came from); null when the term
+    /// was stored as given.
+    #[sea_orm(column_type = "JsonBinary", nullable)]
+    pub resolution: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261207_000011_outbox_retention;
 mod m20261207_000012_verification;
 mod m20261207_000013_rate_budgets;
 mod m20261207_000014_source_fields;
+mod m20261208_000015_requirement_resolution;
 mod util;
 
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_verification::Migration),
             Box::new(m20261207_000013_rate_budgets::Migration),
             Box::new(m20261207_000014_source_fields::Migration),
+            Box::new(m20261208_000015_requirement_resolution::Migration),
         ]
     }
 }

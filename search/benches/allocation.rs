@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Matching and allocation at the sizes of DESIGN §6's targets: `allocateProgramme` for
 //! 100 facilities × 10 jobs (target ≤ 50 ms), with and without minimum batches, next to
-//! the greedy split a coordinator would make by hand; and `matchJob` scoring 1,000
-//! candidate facilities with their makers for one job.
+//! the greedy split a coordinator would make by hand; `matchJob` scoring 1,000
+//! candidate facilities with their makers for one job; and `matchJob` for a job no
+//! facility of a 100-facility shortlist can make alone, ranking production chains.
 //!
 //! `cargo bench -p makermatch-search --bench allocation`. The data is generated here,
 //! deterministically (ChaCha8, seed 42): facilities and makers around nine cities in
@@ -247,6 +248,42 @@ fn world(
     (fs, ms)
 }
 
+/// A shortlist of 100 facilities around Accra, each doing one or two of four processes,
+/// so a job needing three of them is made by chains only.
+fn split_world(rng: &mut ChaCha8Rng) -> (Vec<FacilityProfile>, Vec<MakerProfile>) {
+    const SPLIT: [&str; 4] = ["fdm", "laser-cutting", "tig-welding", "cnc-milling"];
+    let (mut facilities, makers) = world(rng, 100, 2_000);
+    for f in &mut facilities {
+        let first = rng.random_range(0..SPLIT.len());
+        f.process_ids = vec![SPLIT[first].to_string()];
+        if rng.random_bool(0.4) {
+            f.process_ids
+                .push(SPLIT[(first + rng.random_range(1..SPLIT.len())) % SPLIT.len()].to_string());
+        }
+        f.equipment.clear();
+        f.position = Some(
+            LatLon::new(
+                5.6037 + rng.random_range(-0.8..0.8),
+                -0.1870 + rng.random_range(-0.8..0.8),
+            )
+            .unwrap(),
+        );
+    }
+    (facilities, makers)
+}
+
+fn chained_job() -> JobSpec {
+    JobSpec {
+        requirements: vec![
+            Requirement::required(RequirementKind::Process, "fdm"),
+            Requirement::required(RequirementKind::Process, "laser-cutting"),
+            Requirement::required(RequirementKind::Process, "tig-welding"),
+            Requirement::required(RequirementKind::Skill, "TIG welding"),
+        ],
+        ..job()
+    }
+}
+
 fn job() -> JobSpec {
     let mut weld = Requirement::required(RequirementKind::Skill, "TIG welding");
     weld.min_level = Some(SkillLevel::Intermediate);
@@ -316,6 +353,20 @@ fn main() {
         now: now(),
     };
     let match_options = MatchOptions::default();
+    // Generated after the others, from its own seed, so their data stays the same.
+    let (split_facilities, split_makers) = split_world(&mut ChaCha8Rng::seed_from_u64(43));
+    let split_job = chained_job();
+    let chained = MatchInput {
+        job: &split_job,
+        facilities: &split_facilities,
+        makers: &split_makers,
+        relevance: None,
+        now: now(),
+    };
+    let no_chains = MatchOptions {
+        chains: false,
+        ..MatchOptions::default()
+    };
     if std::env::var_os("MAKERMATCH_BENCH_PROBE").is_some() {
         // Quick figures without criterion: median wall and CPU time of 21 calls each.
         let (w, c) = timed(21, || {
@@ -338,6 +389,24 @@ fn main() {
             black_box(match_job(&taxonomy, &input, &match_options).unwrap());
         });
         eprintln!("match: {:.2} ms wall, {:.2} ms CPU", ms(w), ms(c));
+        let teams = match_job(&taxonomy, &chained, &match_options).unwrap();
+        let chains = teams.iter().filter(|t| t.chain.is_some()).count();
+        let (w, c) = timed(11, || {
+            black_box(match_job(&taxonomy, &chained, &match_options).unwrap());
+        });
+        eprintln!(
+            "match, 100 split facilities, {chains} chains: {:.2} ms wall, {:.2} ms CPU",
+            ms(w),
+            ms(c)
+        );
+        let (w, c) = timed(11, || {
+            black_box(match_job(&taxonomy, &chained, &no_chains).unwrap());
+        });
+        eprintln!(
+            "match, 100 split facilities, chains off: {:.2} ms wall, {:.2} ms CPU",
+            ms(w),
+            ms(c)
+        );
         return;
     }
 
@@ -363,6 +432,9 @@ fn main() {
         let mut g = c.benchmark_group("match_job");
         g.bench_function("score_1000_facilities_10000_makers", |b| {
             b.iter(|| black_box(match_job(&taxonomy, &input, &match_options).unwrap()))
+        });
+        g.bench_function("chains_100_split_facilities", |b| {
+            b.iter(|| black_box(match_job(&taxonomy, &chained, &match_options).unwrap()))
         });
         g.finish();
     }

@@ -653,12 +653,14 @@ fn a_team_scored_without_makers_bounds_every_team_of_its_facility() {
             term: "welding".into(),
             required: true,
             min_level: None,
+            resolution: None,
         },
         Requirement {
             kind: RequirementKind::Skill,
             term: "TIG welding".into(),
             required: true,
             min_level: Some(SkillLevel::Advanced),
+            resolution: None,
         },
     ]);
     let options = MatchOptions::default();
@@ -712,12 +714,14 @@ fn words_outside_the_taxonomy_match_the_same_words() {
             term: "Knurling".into(),
             required: true,
             min_level: None,
+            resolution: None,
         },
         Requirement {
             kind: RequirementKind::Material,
             term: "bakelite".into(),
             required: true,
             min_level: None,
+            resolution: None,
         },
     ]);
     let mut declared = facility(2);

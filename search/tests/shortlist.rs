@@ -20,6 +20,7 @@ fn req(kind: RequirementKind, term: &str, required: bool) -> Requirement {
         term: term.into(),
         required,
         min_level: None,
+        resolution: None,
     }
 }
 

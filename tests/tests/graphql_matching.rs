@@ -73,6 +73,7 @@ async fn the_ima_trial_is_split_evenly() {
                 term: "3d-printing".into(),
                 required: true,
                 min_level: None,
+                resolution: None,
             }];
             last = jobs::create_job(&app.db, j).await.unwrap().outbox_seq;
         }

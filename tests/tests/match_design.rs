@@ -262,6 +262,75 @@ async fn a_design_no_facility_makes_alone_is_matched_to_a_chain_of_two() {
     .await;
 }
 
+/// How each term was read is reported with the match: a design naming no process but
+/// holding `.stl` files infers 3D printing, marked INFERRED with its confidence and the
+/// files it rests on; a misspelt "millin" reads as CNC milling by a FUZZY match, and says
+/// so, on the match and on the stored job's requirement.
+#[tokio::test]
+async fn inferred_and_fuzzy_readings_are_reported_with_their_confidence() {
+    on_each_backend(|t: TestDb| async move {
+        let app = TestApp::spawn(&t).await;
+        add_space(&app, "Accra Print", "okw-accra-print", (5.60, -0.19), &["fdm"]).await;
+        add_space(&app, "Tema Laser", "okw-tema-laser", (5.67, -0.02), &["laser-cutting"]).await;
+        add_space(&app, "Dansoman Mill", "okw-dansoman-mill", (5.55, -0.26), &["cnc-milling"]).await;
+        indexed(&app).await;
+        let clip = "title: Otoscope clip\nokh-manifest-version: 1.0.0\n\
+            design-files:\n  - path: parts/clip.stl\n  - path: parts/base.stl\n";
+        let query = "query($m: String!) { matchDesign(manifest: $m, options: { chains: false }) { facility { name } \
+            evidence { term resolution { term resolvedTo method confidence evidence } } missing { term resolution { method confidence } } } }";
+        let teams = app.data(query, json!({ "m": clip })).await["matchDesign"].clone();
+        assert_eq!(teams[0]["facility"]["name"], "Accra Print", "{teams}");
+        let read = &teams[0]["evidence"][0]["resolution"];
+        assert_eq!(teams[0]["evidence"][0]["term"], "3d-printing", "{teams}");
+        assert_eq!(read["method"], "INFERRED", "{teams}");
+        assert_eq!(read["confidence"], 0.8, "{teams}");
+        assert_eq!(read["evidence"], "design files clip.stl, base.stl", "{teams}");
+        // The laser shop misses it, and says how sure the requirement is.
+        let laser = teams.as_array().unwrap().iter().find(|t| t["facility"]["name"] == "Tema Laser").unwrap();
+        assert_eq!(laser["missing"][0]["resolution"]["method"], "INFERRED", "{teams}");
+
+        // Imported, the job keeps the inference on its requirement, and the import says so.
+        let imported = app
+            .data(
+                "mutation($c: String!) { importDocument(format: OKH, content: $c) { kinds { kind imported } warnings { message } } }",
+                json!({ "c": clip }),
+            )
+            .await;
+        assert_eq!(imported["importDocument"]["kinds"][0]["imported"], 1, "{imported}");
+        let warned = imported["importDocument"]["warnings"].to_string();
+        assert!(warned.contains("inferred 3d-printing (80 %)"), "{imported}");
+        let jobs = app
+            .data("{ jobs(first: 5) { nodes { requirements { term required resolution { method confidence evidence } } } } }", json!({}))
+            .await;
+        let req = &jobs["jobs"]["nodes"][0]["requirements"][0];
+        assert_eq!(req["term"], "3d-printing", "{jobs}");
+        assert_eq!(req["required"], true, "{jobs}");
+        assert_eq!(req["resolution"]["method"], "INFERRED", "{jobs}");
+
+        // A misspelling: read, and reported as the guess it is.
+        let job = job_to_accra(&app, "Milled bracket", &[("PROCESS", "millin")]).await;
+        let body = app
+            .data(
+                "query($id: ID!) { matchJob(jobId: $id, options: { chains: false }) { facility { name } evidence { resolution { term resolvedTo method confidence } } } \
+                 job(id: $id) { requirements { term resolution { term method confidence } } } }",
+                json!({ "id": job }),
+            )
+            .await;
+        let read = &body["matchJob"][0]["evidence"][0]["resolution"];
+        assert_eq!(body["matchJob"][0]["facility"]["name"], "Dansoman Mill", "{body}");
+        assert_eq!(read["term"], "millin", "{body}");
+        assert_eq!(read["resolvedTo"], "cnc-milling", "{body}");
+        assert_eq!(read["method"], "FUZZY", "{body}");
+        let confidence = read["confidence"].as_f64().unwrap();
+        assert!((0.85..1.0).contains(&confidence), "{body}");
+        let stored = &body["job"]["requirements"][0];
+        assert_eq!(stored["term"], "cnc-milling", "{body}");
+        assert_eq!(stored["resolution"]["method"], "FUZZY", "{body}");
+        app.stop().await;
+    })
+    .await;
+}
+
 /// An open job delivered in Accra, within 100 km, asking for `requirements` (kind, term).
 async fn job_to_accra(app: &TestApp, title: &str, requirements: &[(&str, &str)]) -> Value {
     let requirements: Vec<Value> = requirements

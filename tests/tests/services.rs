@@ -361,12 +361,14 @@ async fn jobs_keep_their_requirements_and_programme() {
                 term: "fdm".into(),
                 required: true,
                 min_level: None,
+                resolution: None,
             },
             RequirementInput {
                 kind: RequirementKind::Skill,
                 term: "FDM 3D printing".into(),
                 required: false,
                 min_level: Some(SkillLevel::Intermediate),
+                resolution: None,
             },
         ];
         let job = jobs::create_job(&db, input.clone()).await.unwrap().value;

@@ -160,6 +160,7 @@ pub async fn generate(
                     term: (*term).to_owned(),
                     required: *required,
                     min_level: None,
+                    resolution: None,
                 })
                 .collect();
             input.source = Some(DEMO_SOURCE.to_owned());
@@ -210,6 +211,7 @@ pub async fn generate(
                     term: (*p).to_owned(),
                     required: seen.len() == 1,
                     min_level: None,
+                    resolution: None,
                 });
             }
         }
@@ -219,6 +221,7 @@ pub async fn generate(
             term: (*skill).to_owned(),
             required: true,
             min_level: None,
+            resolution: None,
         });
         input.source = Some(DEMO_SOURCE.to_owned());
         input.source_id = Some(format!("s{seed}-j{n}"));

@@ -10,6 +10,7 @@ pub mod badges;
 pub mod catalog;
 pub mod depth;
 pub mod detect;
+pub mod inference;
 pub mod iopa_map;
 pub mod notes;
 pub mod okh;

@@ -6,9 +6,12 @@
 use makermatch_entities::job::JobStatus;
 use makermatch_entities::job_requirement::RequirementKind;
 use makermatch_search::Taxonomy;
+use makermatch_search::matching::TermResolution;
 use makermatch_search::resolve::fold;
 use serde_json::Value;
 
+use super::inference;
+use super::notes::{Note, NoteKind};
 use super::record::{Parsed, Position, Record, RecordKind};
 use super::values::{self, FieldError, Obj};
 use crate::services::jobs::{JobInput, RequirementInput};
@@ -58,7 +61,8 @@ fn is_placeholder(text: &str) -> bool {
 
 pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
     let mut unresolved = Vec::new();
-    let outcome = job(record, taxonomy, &mut unresolved)
+    let mut notes = Vec::new();
+    let outcome = job(record, taxonomy, &mut unresolved, &mut notes)
         .map(|j| Record::Job(Box::new(j)))
         .map_err(|e| (e.field, e.reason));
     Parsed {
@@ -66,7 +70,7 @@ pub fn parse(record: &Value, at: Position, taxonomy: &Taxonomy) -> Parsed {
         kind: RecordKind::Job,
         outcome,
         unresolved,
-        notes: Vec::new(),
+        notes,
     }
 }
 
@@ -74,6 +78,7 @@ fn job(
     record: &Value,
     taxonomy: &Taxonomy,
     unresolved: &mut Vec<String>,
+    noted: &mut Vec<Note>,
 ) -> Result<JobInput, FieldError> {
     let o = Obj::from(record).ok_or_else(|| FieldError::new("manifest", "expected a mapping"))?;
     let title = o.text(&["title", "name"]).ok_or_else(|| {
@@ -119,7 +124,10 @@ fn job(
             }),
     );
 
-    let mut push = |kind: RequirementKind, term: String, required: bool| {
+    let mut push = |kind: RequirementKind,
+                    term: String,
+                    required: bool,
+                    resolution: Option<TermResolution>| {
         if !input
             .requirements
             .iter()
@@ -130,6 +138,7 @@ fn job(
                 term,
                 required,
                 min_level: None,
+                resolution,
             });
         }
     };
@@ -144,12 +153,41 @@ fn job(
             process_terms.extend(p.texts(&["tsdc", "manufacturingProcesses"], &[]));
         }
     }
+    // None named: what the design's files, keywords and title point to, marked inferred
+    // with its confidence (read either way, so the fields count as read).
+    let inferred = inference::infer(&o, taxonomy);
+    if process_terms.is_empty() && !inferred.is_empty() {
+        let said: Vec<String> = inferred
+            .iter()
+            .map(|r| format!("{} ({:.0} %)", r.resolved_to, r.confidence * 100.0))
+            .collect();
+        noted.push(Note {
+            field: "manufacturingProcesses".to_owned(),
+            kind: NoteKind::Changed,
+            message: format!(
+                "none given: inferred {} from the design's files, keywords or title",
+                said.join(", ")
+            ),
+        });
+        for r in inferred {
+            let required = r.confidence >= inference::REQUIRED_FROM;
+            push(
+                RequirementKind::Process,
+                r.resolved_to.clone(),
+                required,
+                Some(r),
+            );
+        }
+    }
     for term in process_terms {
         match taxonomy.resolve_process(&term) {
-            Some(r) => push(RequirementKind::Process, r.id, true),
+            Some(r) => {
+                let how = TermResolution::read(&term, &r);
+                push(RequirementKind::Process, r.id, true, Some(how));
+            }
             None => {
                 unresolved.push(term.clone());
-                push(RequirementKind::Process, term, true);
+                push(RequirementKind::Process, term, true, None);
             }
         }
     }
@@ -164,10 +202,13 @@ fn job(
     }
     for term in material_terms {
         match taxonomy.resolve_material(&term) {
-            Some(r) => push(RequirementKind::Material, r.id, false),
+            Some(r) => {
+                let how = TermResolution::read(&term, &r);
+                push(RequirementKind::Material, r.id, false, Some(how));
+            }
             None => {
                 unresolved.push(term.clone());
-                push(RequirementKind::Material, term, false);
+                push(RequirementKind::Material, term, false, None);
             }
         }
     }
@@ -175,14 +216,16 @@ fn job(
     // ("screwdriver") are everywhere and would only narrow matches.
     for term in o.texts(&["toolList", "tools"], &["name", "description"]) {
         if let Some(r) = taxonomy.resolve_equipment_type(&term) {
-            push(RequirementKind::Equipment, r.id, false);
+            let how = TermResolution::read(&term, &r);
+            push(RequirementKind::Equipment, r.id, false, Some(how));
         }
     }
     for atom in o.list(&["toolListAtoms"]) {
         if let Some(term) = Obj::from(atom).and_then(|a| a.text(&["description"]))
             && let Some(r) = taxonomy.resolve_equipment_type(&term)
         {
-            push(RequirementKind::Equipment, r.id, false);
+            let how = TermResolution::read(&term, &r);
+            push(RequirementKind::Equipment, r.id, false, Some(how));
         }
     }
     Ok(input)

@@ -10,6 +10,7 @@ use makermatch_entities::job_requirement::RequirementKind;
 use makermatch_entities::outbox::{IndexedKind, OutboxOp};
 use makermatch_entities::skill_claim::SkillLevel;
 use makermatch_entities::{assignment, facility, job, job_requirement, programme};
+use makermatch_search::matching::TermResolution;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
     PaginatorTrait, QueryFilter, QuerySelect,
@@ -81,6 +82,9 @@ pub struct RequirementInput {
     pub term: String,
     pub required: bool,
     pub min_level: Option<SkillLevel>,
+    /// How `term` was read from the words given (kept with the requirement, reported with
+    /// every match); `None`: stored as given.
+    pub resolution: Option<TermResolution>,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +214,10 @@ impl JobInput {
                 term: r.term.trim().to_owned(),
                 required: r.required,
                 min_level: r.min_level,
+                resolution: r
+                    .resolution
+                    .as_ref()
+                    .and_then(|how| serde_json::to_value(how).ok()),
             })
             .collect()
     }

@@ -84,6 +84,7 @@ fn evidence(r: &Resolved<'_>, source: Source, capability: &str, detail: String) 
         level: None,
         credit: 1.0,
         detail,
+        resolution: r.resolution.clone(),
     }
 }
 
@@ -93,6 +94,7 @@ pub(crate) fn missing(r: &Resolved<'_>, reason: String) -> Missing {
         term: r.req.term.clone(),
         required: r.req.required,
         reason,
+        resolution: r.resolution.clone(),
     }
 }
 

@@ -10,6 +10,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::resolution::TermResolution;
+
 use crate::document::{RequirementKind, SkillLevel};
 use crate::spatial::LatLon;
 
@@ -102,6 +104,10 @@ pub struct Requirement {
     pub required: bool,
     /// For skills: the least level that counts.
     pub min_level: Option<SkillLevel>,
+    /// How the term was read when the requirement was written (an import resolves terms
+    /// to ids, or infers them); `None`: the matcher reads `term` itself.
+    #[serde(default)]
+    pub resolution: Option<TermResolution>,
 }
 
 impl Requirement {
@@ -111,6 +117,7 @@ impl Requirement {
             term: term.into(),
             required: true,
             min_level: None,
+            resolution: None,
         }
     }
 

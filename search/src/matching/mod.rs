@@ -18,6 +18,7 @@ mod factors;
 mod input;
 mod output;
 mod requirements;
+mod resolution;
 mod shortlist;
 mod stored;
 mod team;
@@ -34,6 +35,7 @@ pub use output::{
     Chain, ChainPart, Evidence, FactorScore, Leg, Missing, Relation, Source, TeamMatch, TeamMember,
 };
 pub use requirements::{SkillTarget, skill_targets};
+pub use resolution::{ResolutionMethod, TermResolution};
 pub use shortlist::shortlist_request;
 pub use weights::{DEFAULT_CHAIN_REACH_KM, Factor, MatchOptions, Weights};
 

@@ -1,9 +1,12 @@
 //! What `matchJob` gives back: ranked teams with the score, its breakdown, the evidence
 //! for every requirement met and the list of those that are not. Serialisable as is.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::resolution::TermResolution;
 use super::weights::Factor;
 use crate::allocation::AllocationCandidate;
 use crate::document::{RequirementKind, SkillLevel};
@@ -80,6 +83,8 @@ pub struct Evidence {
     /// 1 for a full match, less for a self-declared skill.
     pub credit: f64,
     pub detail: String,
+    /// How the requirement's term was read (processes, machines, materials).
+    pub resolution: Option<Arc<TermResolution>>,
 }
 
 /// A requirement the team does not meet.
@@ -89,6 +94,8 @@ pub struct Missing {
     pub term: String,
     pub required: bool,
     pub reason: String,
+    /// How the requirement's term was read (processes, machines, materials).
+    pub resolution: Option<Arc<TermResolution>>,
 }
 
 /// A ranked team: a facility and the makers who cover the job's skills.

@@ -1,12 +1,15 @@
 //! A job's requirements resolved once against the taxonomy, before any facility is
 //! looked at: canonical ids where the terms are known, their folded words where not.
 
+use std::sync::Arc;
+
 use crate::document::RequirementKind;
-use crate::resolve::fold;
+use crate::resolve::{Resolution, fold};
 use crate::skills::{skill_key, skill_process};
 use crate::taxonomy::Taxonomy;
 
 use super::input::Requirement;
+use super::resolution::{ResolutionMethod, TermResolution};
 
 /// What a requirement asks for, resolved.
 #[derive(Debug, Clone)]
@@ -84,6 +87,8 @@ pub(crate) struct Resolved<'a> {
     pub target: Target,
     /// The term folded, to compare with unresolved words on the other side.
     pub folded: String,
+    /// How the term was read, for processes, machines and materials the taxonomy knows.
+    pub resolution: Option<Arc<TermResolution>>,
 }
 
 pub(crate) fn resolve_all<'a>(
@@ -95,45 +100,63 @@ pub(crate) fn resolve_all<'a>(
         .iter()
         .map(|req| {
             let term = req.term.as_str();
-            let target = match req.kind {
-                RequirementKind::Process => Target::Process(process_id(taxonomy, term)),
+            let read =
+                |exact: Option<String>, resolve: &dyn Fn(&str) -> Option<Resolution>| match exact {
+                    Some(id) => (
+                        Some(id.clone()),
+                        Some(TermResolution {
+                            written: term.to_owned(),
+                            resolved_to: id,
+                            method: ResolutionMethod::Exact,
+                            confidence: 1.0,
+                            evidence: None,
+                        }),
+                    ),
+                    None => match resolve(term) {
+                        Some(r) => (Some(r.id.clone()), Some(TermResolution::read(term, &r))),
+                        None => (None, None),
+                    },
+                };
+            let (target, resolution) = match req.kind {
+                RequirementKind::Process => {
+                    let (id, how) = read(taxonomy.process(term).map(|p| p.id.clone()), &|t| {
+                        taxonomy.resolve_process(t)
+                    });
+                    (Target::Process(id), how)
+                }
                 RequirementKind::Equipment => {
-                    let type_id = taxonomy
-                        .equipment_type(term)
-                        .map(|e| e.id.clone())
-                        .or_else(|| taxonomy.resolve_equipment_type(term).map(|r| r.id));
+                    let (type_id, how) =
+                        read(taxonomy.equipment_type(term).map(|e| e.id.clone()), &|t| {
+                            taxonomy.resolve_equipment_type(t)
+                        });
                     let processes = type_id
                         .as_deref()
                         .and_then(|id| taxonomy.equipment_type(id))
                         .map(|e| e.processes.clone())
                         .unwrap_or_default();
-                    Target::Equipment { type_id, processes }
+                    (Target::Equipment { type_id, processes }, how)
                 }
-                RequirementKind::Material => Target::Material(
-                    taxonomy
-                        .material(term)
-                        .map(|m| m.id.clone())
-                        .or_else(|| taxonomy.resolve_material(term).map(|r| r.id)),
-                ),
-                RequirementKind::Certification => Target::Certification,
-                RequirementKind::Skill => Target::Skill(SkillTarget::of(taxonomy, term)),
+                RequirementKind::Material => {
+                    let (id, how) = read(taxonomy.material(term).map(|m| m.id.clone()), &|t| {
+                        taxonomy.resolve_material(t)
+                    });
+                    (Target::Material(id), how)
+                }
+                RequirementKind::Certification => (Target::Certification, None),
+                RequirementKind::Skill => (Target::Skill(SkillTarget::of(taxonomy, term)), None),
             };
+            // How the job was written wins: an import that read "millin" as cnc-milling
+            // stored the id, which reads back as exact.
+            let resolution = req.resolution.clone().or(resolution).map(Arc::new);
             Resolved {
                 req,
                 weight: if req.required { 1.0 } else { preferred_weight },
                 target,
                 folded: fold(term),
+                resolution,
             }
         })
         .collect()
-}
-
-/// A process id for `term`: itself when it is one, else what it resolves to.
-pub(crate) fn process_id(taxonomy: &Taxonomy, term: &str) -> Option<String> {
-    taxonomy
-        .process(term)
-        .map(|p| p.id.clone())
-        .or_else(|| taxonomy.resolve_process(term).map(|r| r.id))
 }
 
 /// The English label of a process id, or the id.

@@ -281,6 +281,7 @@ impl<'a> TeamPool<'a> {
                     cover.claim.level.as_str(),
                     cover.standing.note()
                 ),
+                resolution: None,
             });
             match chosen.iter_mut().find(|m| m.0 == i) {
                 Some(m) => m.3.push(r.req.term.clone()),

@@ -2,6 +2,8 @@
 //! an engine request and the service's inputs.
 
 use async_graphql::{Context, ID, InputObject, Result};
+use makermatch_search::matching::TermResolution;
+use makermatch_search::resolve::Resolution;
 use makermatch_search::skills::skill_key;
 use makermatch_search::{Filters, Kind, SearchRequest, SkillFilter, Within};
 use uuid::Uuid;
@@ -12,7 +14,10 @@ use crate::graphql::geo::{BoundingBox, GeoFilter};
 use crate::graphql::makers::SkillLevel;
 use crate::graphql::relay::{NodeType, expect_id};
 use crate::graphql::scalars::Date;
-use crate::graphql::taxonomy::{equipment_type_id, material_id, process_id, taxonomy};
+use crate::graphql::taxonomy::{
+    equipment_type_id, equipment_type_read, material_id, material_read, process_id, process_read,
+    taxonomy,
+};
 use crate::services::ServiceError;
 use crate::services::jobs::{
     JobInput as ServiceJobInput, ProgrammeInput as ServiceProgrammeInput,
@@ -232,23 +237,30 @@ impl JobInputGql {
         for (i, r) in self.requirements.into_iter().enumerate() {
             let field = format!("input.requirements[{i}].term");
             let kind: K = r.kind.into();
-            let term = match kind {
-                K::Process => process_id(tax, &field, &r.term)?,
-                K::Equipment => equipment_type_id(tax, &field, &r.term)?,
-                K::Material => material_id(tax, &field, &r.term)?,
+            // Stored as the id, with how the words were read (a fuzzy "millin" stays
+            // visibly fuzzy in every match).
+            let read = |r: Resolution, written: &str| {
+                let how = TermResolution::read(written.trim(), &r);
+                (r.id, Some(how))
+            };
+            let (term, resolution) = match kind {
+                K::Process => read(process_read(tax, &field, &r.term)?, &r.term),
+                K::Equipment => read(equipment_type_read(tax, &field, &r.term)?, &r.term),
+                K::Material => read(material_read(tax, &field, &r.term)?, &r.term),
                 K::Skill => {
                     if skill_key(&r.term).is_empty() {
                         return Err(bad_input(&field, "a skill needs words"));
                     }
-                    r.term.trim().to_owned()
+                    (r.term.trim().to_owned(), None)
                 }
-                K::Certification => r.term.trim().to_owned(),
+                K::Certification => (r.term.trim().to_owned(), None),
             };
             input.requirements.push(ServiceRequirementInput {
                 kind,
                 term,
                 required: r.required,
                 min_level: r.min_level.map(Into::into),
+                resolution,
             });
         }
         Ok(input)

@@ -103,6 +103,14 @@ impl JobRequirement {
     async fn min_level(&self) -> Option<SkillLevel> {
         self.0.min_level.map(Into::into)
     }
+    /// How the term was read when the requirement was written (a fuzzy match, a TsDC
+    /// code, an inference from the design's files…); null when stored as given.
+    async fn resolution(&self) -> Option<crate::graphql::matching::TermResolution> {
+        let stored = self.0.resolution.clone()?;
+        serde_json::from_value::<makermatch_search::matching::TermResolution>(stored)
+            .ok()
+            .map(|r| crate::graphql::matching::TermResolution::of(&r))
+    }
 }
 
 /// A production order: what to make, how many, for how much, by when and where to.

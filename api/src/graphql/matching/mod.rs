@@ -12,3 +12,4 @@ pub use mutations::MatchingMutation;
 pub use open_work::{MatchingJob, Taker, matching_jobs};
 pub use queries::MatchingQuery;
 pub use skill_gaps::SkillGapsQuery;
+pub use types::TermResolution;

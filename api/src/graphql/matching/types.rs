@@ -132,6 +132,55 @@ fn requirement_kind(kind: makermatch_search::RequirementKind) -> RequirementKind
     }
 }
 
+/// The way a requirement's term was read.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "makermatch_search::matching::ResolutionMethod")]
+pub enum ResolutionMethod {
+    /// The taxonomy's id or label.
+    Exact,
+    /// One of its aliases.
+    Alias,
+    /// An OKH-LOSH TsDC code.
+    Tsdc,
+    /// A Wikidata id or URL.
+    Wikidata,
+    /// A Wikipedia article's URL.
+    Wikipedia,
+    /// The nearest name by spelling: `confidence` says how near.
+    Fuzzy,
+    /// Not written: inferred from the design's files, keywords or title.
+    Inferred,
+}
+
+/// How a requirement's term was read: the words given, the taxonomy entry taken, how, and
+/// how sure.
+#[derive(SimpleObject)]
+pub struct TermResolution {
+    /// The words as written; empty for an inferred requirement.
+    pub term: String,
+    /// The taxonomy id it was taken to mean.
+    pub resolved_to: String,
+    /// How it was recognised.
+    pub method: ResolutionMethod,
+    /// In (0, 1]: 1 for every exact way of naming, the similarity for a fuzzy match, the
+    /// inference's own for an inferred one.
+    pub confidence: f64,
+    /// For an inferred requirement: what it rests on (design files, keywords, title).
+    pub evidence: Option<String>,
+}
+
+impl TermResolution {
+    pub fn of(r: &makermatch_search::matching::TermResolution) -> TermResolution {
+        TermResolution {
+            term: r.written.clone(),
+            resolved_to: r.resolved_to.clone(),
+            method: r.method.into(),
+            confidence: r.confidence,
+            evidence: r.evidence.clone(),
+        }
+    }
+}
+
 /// One factor of a score.
 #[derive(SimpleObject)]
 pub struct FactorScore {
@@ -174,6 +223,8 @@ pub struct MatchEvidence {
     pub credit: f64,
     /// How the requirement was met, in words.
     pub detail: String,
+    /// How the requirement's term was read (processes, machines, materials).
+    pub resolution: Option<TermResolution>,
 }
 
 /// A requirement nobody in the team meets.
@@ -187,6 +238,8 @@ pub struct MissingRequirement {
     pub required: bool,
     /// Why nothing in the team meets it, in words.
     pub reason: String,
+    /// How the requirement's term was read (processes, machines, materials).
+    pub resolution: Option<TermResolution>,
 }
 
 /// A maker of a team.
@@ -399,6 +452,7 @@ impl TeamMatchOut {
                     .map(|id| global_id(NodeType::Credential, id)),
                 credit: e.credit,
                 detail: e.detail.clone(),
+                resolution: e.resolution.as_deref().map(TermResolution::of),
             })
             .collect()
     }
@@ -412,6 +466,7 @@ impl TeamMatchOut {
                 term: m.term.clone(),
                 required: m.required,
                 reason: m.reason.clone(),
+                resolution: m.resolution.as_deref().map(TermResolution::of),
             })
             .collect()
     }

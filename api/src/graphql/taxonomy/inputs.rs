@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Error, Result};
 use makermatch_search::Taxonomy;
+use makermatch_search::resolve::Resolution;
 
 use crate::graphql::error::bad_input;
 
@@ -15,7 +16,12 @@ pub fn taxonomy<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Taxonomy>> {
 
 /// A filter's process term (id, label, alias, Wikipedia URL, TSDC code…) as a process id.
 pub fn process_id(tax: &Taxonomy, field: &str, term: &str) -> Result<String, Error> {
-    tax.resolve_process(term).map(|r| r.id).ok_or_else(|| {
+    process_read(tax, field, term).map(|r| r.id)
+}
+
+/// A process term as read: the id, how it was recognised, how sure.
+pub fn process_read(tax: &Taxonomy, field: &str, term: &str) -> Result<Resolution, Error> {
+    tax.resolve_process(term).ok_or_else(|| {
         bad_input(
             field,
             format!("`{term}` is not a process of the taxonomy; list them with `processes(text:)`"),
@@ -24,7 +30,11 @@ pub fn process_id(tax: &Taxonomy, field: &str, term: &str) -> Result<String, Err
 }
 
 pub fn equipment_type_id(tax: &Taxonomy, field: &str, term: &str) -> Result<String, Error> {
-    tax.resolve_equipment_type(term).map(|r| r.id).ok_or_else(|| {
+    equipment_type_read(tax, field, term).map(|r| r.id)
+}
+
+pub fn equipment_type_read(tax: &Taxonomy, field: &str, term: &str) -> Result<Resolution, Error> {
+    tax.resolve_equipment_type(term).ok_or_else(|| {
         bad_input(
             field,
             format!("`{term}` is not an equipment type of the taxonomy; list them with `equipmentTypes(text:)`"),
@@ -33,7 +43,11 @@ pub fn equipment_type_id(tax: &Taxonomy, field: &str, term: &str) -> Result<Stri
 }
 
 pub fn material_id(tax: &Taxonomy, field: &str, term: &str) -> Result<String, Error> {
-    tax.resolve_material(term).map(|r| r.id).ok_or_else(|| {
+    material_read(tax, field, term).map(|r| r.id)
+}
+
+pub fn material_read(tax: &Taxonomy, field: &str, term: &str) -> Result<Resolution, Error> {
+    tax.resolve_material(term).ok_or_else(|| {
         bad_input(
             field,
             format!(

@@ -7,7 +7,10 @@ mod machine_models;
 mod queries;
 mod types;
 
-pub use inputs::{equipment_type_id, material_id, process_id, taxonomy};
+pub use inputs::{
+    equipment_type_id, equipment_type_read, material_id, material_read, process_id, process_read,
+    taxonomy,
+};
 pub use machine_models::MachineModelsQuery;
 pub use queries::TaxonomyQuery;
 pub use types::{Material, Process, Skill};

@@ -103,6 +103,7 @@ fn spec_of(row: &job::Model, requirements: Vec<job_requirement::Model>) -> JobSp
                 term: r.term,
                 required: r.required,
                 min_level: r.min_level.map(level),
+                resolution: r.resolution.and_then(|v| serde_json::from_value(v).ok()),
             })
             .collect(),
         delivery: position(row.delivery_lat, row.delivery_lon),
