@@ -150,6 +150,23 @@ fn a_single_facility_outranks_an_equal_chain_and_no_chain_is_offered_beside_it()
 }
 
 #[test]
+fn a_facility_that_does_it_all_rules_chains_out_even_without_a_position() {
+    let taxonomy = Taxonomy::builtin().unwrap();
+    let here = at(ACCRA.0, ACCRA.1);
+    let wants = job(&["fdm", "laser-cutting"], &[], Some(here));
+    let mut unplaced = facility(13, &["fdm", "laser-cutting"], here);
+    unplaced.position = None;
+    let world = [
+        facility(11, &["fdm"], here),
+        facility(12, &["laser-cutting"], here),
+        unplaced,
+    ];
+    let teams = match_job(&taxonomy, &input(&wants, &world), &MatchOptions::default()).unwrap();
+    assert_eq!(teams.len(), 3);
+    assert!(teams.iter().all(|t| t.chain.is_none()));
+}
+
+#[test]
 fn chains_can_be_turned_off_and_keep_within_reach() {
     let taxonomy = Taxonomy::builtin().unwrap();
     let here = at(ACCRA.0, ACCRA.1);

@@ -16,7 +16,7 @@
 //! triple can score, its two hand-offs' discount).
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
@@ -76,13 +76,14 @@ pub(crate) struct Chains<'a> {
     members: Vec<Member<'a>>,
     /// Every required facility work's bit.
     full: u64,
+    /// Whether a facility (placed or not) meets every required facility work alone.
+    any_complete: bool,
     reach: f64,
 }
 
 impl<'a> Chains<'a> {
-    /// `teams`: each facility's team as scored alone; `positions`: where each facility is
-    /// (a facility without one cannot be part of a chain: its legs are unknown). `None`
-    /// when the job gives chains nothing to split.
+    /// `teams`: each facility's team as scored alone; `positions`: where each facility is.
+    /// `None` when the job gives chains nothing to split.
     pub(crate) fn new(
         job: &'a JobSpec,
         options: &'a MatchOptions,
@@ -111,10 +112,10 @@ impl<'a> Chains<'a> {
                 .or_default()
                 .push(i);
         }
+        let mut any_complete = false;
         let members = teams
             .iter()
             .filter_map(|team| {
-                let at = *positions.get(&team.facility_id)?;
                 let mut credit = vec![0.0f64; reqs.len()];
                 for e in &team.evidence {
                     for &i in index
@@ -130,6 +131,9 @@ impl<'a> Chains<'a> {
                     .enumerate()
                     .filter(|&(_, &i)| credit[i] > 0.0)
                     .fold(0u64, |m, (bit, _)| m | (1u64 << bit));
+                any_complete |= mask == full;
+                // Without a position its legs are unknown: it cannot be a part.
+                let at = *positions.get(&team.facility_id)?;
                 Some(Member {
                     team,
                     at,
@@ -144,6 +148,7 @@ impl<'a> Chains<'a> {
             reqs,
             members,
             full,
+            any_complete,
             reach: reach_km(job, options),
         })
     }
@@ -151,7 +156,7 @@ impl<'a> Chains<'a> {
     /// Whether one of the teams meets every required facility work alone: then no chain
     /// is offered.
     pub(crate) fn single_suffices(&self) -> bool {
-        self.members.iter().any(|m| m.mask == self.full)
+        self.any_complete
     }
 
     /// The facilities that could be part of a chain: those meeting some required facility
@@ -299,9 +304,11 @@ impl<'a> Chains<'a> {
     /// together meeting every required facility work, with none redundant (no fewer of
     /// them meet it all).
     fn evaluate(&self, members: &[usize]) -> Option<Scored> {
-        if !(2..=MAX_PARTS).contains(&members.len())
-            || members.iter().collect::<HashSet<_>>().len() != members.len()
-        {
+        let repeated = members
+            .iter()
+            .enumerate()
+            .any(|(x, a)| members[x + 1..].contains(a));
+        if !(2..=MAX_PARTS).contains(&members.len()) || repeated {
             return None;
         }
         let all = members.iter().fold(0, |m, &i| m | self.members[i].mask);
