@@ -25,7 +25,7 @@ use super::input::JobSpec;
 use super::output::{Chain, ChainPart, Evidence, FactorScore, Leg, Missing, TeamMatch};
 use super::requirements::Resolved;
 use super::weights::{DEFAULT_CHAIN_REACH_KM, Factor, MatchOptions};
-use super::{MatchError, checkpoint, weigh};
+use super::{MatchError, checkpoint, mean, weigh};
 use crate::document::RequirementKind;
 use crate::spatial::LatLon;
 
@@ -175,47 +175,61 @@ impl<'a> Chains<'a> {
             .filter(|&i| self.members[i].mask != 0 && self.delivers(i))
             .collect();
         useful.sort_by_key(|&i| self.members[i].team.facility_id);
-        let mut found = Vec::new();
+        // Distances between them, once: each combination asks several times.
+        let n = useful.len();
+        let mut slot = vec![usize::MAX; self.members.len()];
+        for (x, &a) in useful.iter().enumerate() {
+            slot[a] = x;
+        }
+        let mut between = vec![0.0f64; n * n];
+        for x in 0..n {
+            for y in x + 1..n {
+                let d = self.km(useful[x], useful[y]);
+                between[x * n + y] = d;
+                between[y * n + x] = d;
+            }
+        }
+        let km = |a: usize, b: usize| between[slot[a] * n + slot[b]];
+        let mut best = Best::default();
         // Pairs first: a pair that covers everything makes every triple holding it
         // redundant.
         let mut open_pairs = Vec::new();
         for (x, &a) in useful.iter().enumerate() {
             checkpoint()?;
             for (y, &b) in useful.iter().enumerate().skip(x + 1) {
-                if self.km(a, b) > self.reach {
+                if between[x * n + y] > self.reach {
                     continue;
                 }
                 if self.members[a].mask | self.members[b].mask == self.full {
-                    found.extend(self.evaluate(&[a, b]));
+                    best.offer(self.evaluate(&[a, b], &km, best.bar()), self);
                 } else {
                     open_pairs.push((x, y));
                 }
             }
         }
-        // A triple scores at most its two hand-offs' discount: when the best chains found
-        // already beat that, no triple can enter them.
-        found.sort_by(|a, b| self.order(a, b));
-        found.truncate(MAX_CHAINS);
-        let bar = (found.len() == MAX_CHAINS).then(|| found[MAX_CHAINS - 1].score);
-        if bar.is_none_or(|bar| self.discount(MAX_PARTS) >= bar) {
-            for (n, &(x, y)) in open_pairs.iter().enumerate() {
-                if n % 1024 == 0 {
-                    checkpoint()?;
-                }
-                let (a, b) = (useful[x], useful[y]);
-                let pair = self.members[a].mask | self.members[b].mask;
-                for &c in &useful[y + 1..] {
-                    let with = self.members[c].mask;
-                    if pair | with == self.full
-                        && self.members[a].mask | with != self.full
-                        && self.members[b].mask | with != self.full
-                    {
-                        found.extend(self.evaluate(&[a, b, c]));
-                    }
+        for (count, &(x, y)) in open_pairs.iter().enumerate() {
+            if count % 256 == 0 {
+                checkpoint()?;
+            }
+            // No triple can score above its two hand-offs' discount.
+            if best.bar() > self.discount(MAX_PARTS) + 1e-9 {
+                break;
+            }
+            let (a, b) = (useful[x], useful[y]);
+            let pair = self.members[a].mask | self.members[b].mask;
+            for &c in &useful[y + 1..] {
+                let with = self.members[c].mask;
+                if pair | with == self.full
+                    && self.members[a].mask | with != self.full
+                    && self.members[b].mask | with != self.full
+                {
+                    best.offer(self.evaluate(&[a, b, c], &km, best.bar()), self);
                 }
             }
         }
-        Ok(self.best(found))
+        let mut found = best.kept;
+        found.sort_by(|a, b| self.order(a, b));
+        Ok(found.iter().map(|s| self.build(s)).collect())
     }
 
     /// The chain the teams `ids` form (their facility ids), as `rank` would score it;
@@ -225,14 +239,8 @@ impl<'a> Chains<'a> {
             .iter()
             .map(|id| self.members.iter().position(|m| m.team.facility_id == *id))
             .collect::<Option<_>>()?;
-        let scored = self.evaluate(&members)?;
+        let scored = self.evaluate(&members, &|a, b| self.km(a, b), f64::NEG_INFINITY)?;
         Some(self.build(&scored))
-    }
-
-    fn best(&self, mut found: Vec<Scored>) -> Vec<TeamMatch> {
-        found.sort_by(|a, b| self.order(a, b));
-        found.truncate(MAX_CHAINS);
-        found.iter().map(|s| self.build(s)).collect()
     }
 
     /// Best score first; then as the ranking orders teams: by the delivering facility's
@@ -271,39 +279,64 @@ impl<'a> Chains<'a> {
 
     /// The route through `members` that travels least (ending at the delivery point when
     /// there is one), ties by facility ids.
-    fn route(&self, members: &[usize]) -> (Vec<usize>, f64) {
-        let mut best: Option<(Vec<usize>, f64)> = None;
-        for order in permutations(members) {
-            let mut km: f64 = order.windows(2).map(|w| self.km(w[0], w[1])).sum();
-            if self.job.delivery.is_some()
-                && let Some(&last) = order.last()
-            {
-                km += self.members[last].team.distance_km.unwrap_or(f64::INFINITY);
+    fn route(&self, members: &[usize], km: &dyn Fn(usize, usize) -> f64) -> (Vec<usize>, f64) {
+        const PAIRS: [[usize; 3]; 2] = [[0, 1, 0], [1, 0, 0]];
+        const TRIPLES: [[usize; 3]; 6] = [
+            [0, 1, 2],
+            [0, 2, 1],
+            [1, 0, 2],
+            [1, 2, 0],
+            [2, 0, 1],
+            [2, 1, 0],
+        ];
+        let k = members.len();
+        let orders: &[[usize; 3]] = if k == 2 { &PAIRS } else { &TRIPLES };
+        let ids = |o: &[usize; 3]| -> [Uuid; 3] {
+            let mut out = [Uuid::nil(); 3];
+            for (slot, &p) in out.iter_mut().zip(&o[..k]) {
+                *slot = self.members[members[p]].team.facility_id;
             }
-            let ids = |o: &[usize]| -> Vec<Uuid> {
-                o.iter()
-                    .map(|&i| self.members[i].team.facility_id)
-                    .collect()
-            };
-            let better = match &best {
+            out
+        };
+        let mut best: Option<(&[usize; 3], f64)> = None;
+        for order in orders {
+            let at = |p: usize| members[order[p]];
+            let mut total: f64 = (1..k).map(|p| km(at(p - 1), at(p))).sum();
+            if self.job.delivery.is_some() {
+                total += self.members[at(k - 1)]
+                    .team
+                    .distance_km
+                    .unwrap_or(f64::INFINITY);
+            }
+            let better = match best {
                 None => true,
-                Some((o, k)) => km
-                    .total_cmp(k)
-                    .then_with(|| ids(&order).cmp(&ids(o)))
+                Some((o, t)) => total
+                    .total_cmp(&t)
+                    .then_with(|| ids(order).cmp(&ids(o)))
                     .is_lt(),
             };
             if better {
-                best = Some((order, km));
+                best = Some((order, total));
             }
         }
-        best.unwrap_or_default()
+        best.map(|(o, t)| (o[..k].iter().map(|&p| members[p]).collect(), t))
+            .unwrap_or_default()
     }
 
     /// The chain `members` form, scored; `None` unless they form one: two or three
     /// distinct facilities, each within reach of the others and of the delivery point,
     /// together meeting every required facility work, with none redundant (no fewer of
     /// them meet it all).
-    fn evaluate(&self, members: &[usize]) -> Option<Scored> {
+    ///
+    /// `bar`: a chain whose score could not reach it is not scored (`None`); the bound
+    /// takes every requirement as met and the route as no longer than its farthest part
+    /// from the delivery point (every part lies on it before the delivery point).
+    fn evaluate(
+        &self,
+        members: &[usize],
+        km: &dyn Fn(usize, usize) -> f64,
+        bar: f64,
+    ) -> Option<Scored> {
         let repeated = members
             .iter()
             .enumerate()
@@ -329,16 +362,32 @@ impl<'a> Chains<'a> {
         }
         for (x, &a) in members.iter().enumerate() {
             for &b in &members[x + 1..] {
-                if self.km(a, b) > self.reach {
+                if km(a, b) > self.reach {
                     return None;
                 }
             }
         }
-        let (route, route_km) = self.route(members);
-        let (_, score) = weigh(
-            self.values(&route, route_km, false),
+        let discount = self.discount(members.len());
+        if bar > f64::NEG_INFINITY {
+            let shortest = members
+                .iter()
+                .filter_map(|&i| self.members[i].team.distance_km)
+                .fold(0.0, f64::max);
+            let bound = mean(
+                &plain(self.values(members, shortest, false, true)),
+                self.options,
+                discount,
+            );
+            // A hair of slack for rounding: the bound must never fall below the score.
+            if bound + 1e-9 < bar {
+                return None;
+            }
+        }
+        let (route, route_km) = self.route(members, km);
+        let score = mean(
+            &plain(self.values(&route, route_km, false, false)),
             self.options,
-            self.discount(route.len()),
+            discount,
         );
         Some(Scored {
             score,
@@ -365,12 +414,14 @@ impl<'a> Chains<'a> {
         best
     }
 
-    /// The factor values of the chain along `route`, with notes when `explain`.
+    /// The factor values of the chain along `route`, with notes when `explain`; with
+    /// `optimistic`, every requirement counts as met (an upper bound).
     fn values(
         &self,
         route: &[usize],
         route_km: f64,
         explain: bool,
+        optimistic: bool,
     ) -> [(Factor, Option<(f64, String)>); 11] {
         let coverage = |kind: RequirementKind| -> Option<(f64, String)> {
             let (mut got, mut total, mut met, mut count) = (0.0, 0.0, 0usize, 0usize);
@@ -380,10 +431,14 @@ impl<'a> Chains<'a> {
                 }
                 count += 1;
                 total += req.weight;
-                let best = route
-                    .iter()
-                    .map(|&i| self.members[i].credit[r])
-                    .fold(0.0, f64::max);
+                let best = if optimistic {
+                    1.0
+                } else {
+                    route
+                        .iter()
+                        .map(|&i| self.members[i].credit[r])
+                        .fold(0.0, f64::max)
+                };
                 if best > 0.0 {
                     got += req.weight * best;
                     met += 1;
@@ -460,7 +515,7 @@ impl<'a> Chains<'a> {
     fn build(&self, s: &Scored) -> TeamMatch {
         let discount = self.discount(s.route.len());
         let (breakdown, score) = weigh(
-            self.values(&s.route, s.route_km, true),
+            self.values(&s.route, s.route_km, true, false),
             self.options,
             discount,
         );
@@ -563,37 +618,39 @@ impl<'a> Chains<'a> {
     }
 }
 
-/// Every order of `items` (at most `MAX_PARTS`, so at most six).
-fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
-    if items.len() <= 1 {
-        return vec![items.to_vec()];
-    }
-    let mut out = Vec::new();
-    for (i, &first) in items.iter().enumerate() {
-        let rest: Vec<usize> = items
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| j != i)
-            .map(|(_, &x)| x)
-            .collect();
-        for mut tail in permutations(&rest) {
-            tail.insert(0, first);
-            out.push(tail);
-        }
-    }
-    out
+/// The best chains found so far, at most `MAX_CHAINS`.
+#[derive(Default)]
+struct Best {
+    kept: Vec<Scored>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::permutations;
-
-    #[test]
-    fn every_order_once() {
-        let mut p = permutations(&[1, 2, 3]);
-        p.sort();
-        p.dedup();
-        assert_eq!(p.len(), 6);
-        assert_eq!(permutations(&[4, 5]), vec![vec![4, 5], vec![5, 4]]);
+impl Best {
+    /// What a chain must score to enter: the worst kept, once full (a tie may still enter
+    /// by the ids).
+    fn bar(&self) -> f64 {
+        if self.kept.len() < MAX_CHAINS {
+            f64::NEG_INFINITY
+        } else {
+            self.kept
+                .iter()
+                .map(|s| s.score)
+                .fold(f64::INFINITY, f64::min)
+        }
     }
+
+    fn offer(&mut self, scored: Option<Scored>, chains: &Chains<'_>) {
+        let Some(scored) = scored else {
+            return;
+        };
+        self.kept.push(scored);
+        if self.kept.len() > MAX_CHAINS {
+            self.kept.sort_by(|a, b| chains.order(a, b));
+            self.kept.truncate(MAX_CHAINS);
+        }
+    }
+}
+
+/// Factor values without their notes.
+fn plain(values: [(Factor, Option<(f64, String)>); 11]) -> [(Factor, Option<f64>); 11] {
+    values.map(|(f, v)| (f, v.map(|(x, _)| x)))
 }

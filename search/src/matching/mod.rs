@@ -223,19 +223,44 @@ fn ranked(teams: Vec<TeamMatch>, chains: Vec<TeamMatch>, options: &MatchOptions)
     out
 }
 
-/// `values` as a score: the weighted mean of the factors that apply, times `scale`, and
-/// each factor's share of it (the contributions sum to the score).
-pub(crate) fn weigh(
-    values: [(Factor, Option<(f64, String)>); 11],
+/// `values` as a score: the weighted mean of the factors that apply, times `scale`.
+pub(crate) fn mean(
+    values: &[(Factor, Option<f64>); 11],
     options: &MatchOptions,
     scale: f64,
-) -> (Vec<FactorScore>, f64) {
+) -> f64 {
     let total: f64 = values
         .iter()
         .filter(|(_, v)| v.is_some())
         .map(|(f, _)| options.weights.get(*f))
         .sum();
     let mut score = 0.0;
+    for (factor, v) in values {
+        if let Some(v) = v
+            && total > 0.0
+        {
+            score += options.weights.get(*factor) / total * scale * v.clamp(0.0, 1.0);
+        }
+    }
+    score.clamp(0.0, 1.0)
+}
+
+/// `values` as a score (`mean`) and each factor's share of it (the contributions sum to
+/// the score).
+pub(crate) fn weigh(
+    values: [(Factor, Option<(f64, String)>); 11],
+    options: &MatchOptions,
+    scale: f64,
+) -> (Vec<FactorScore>, f64) {
+    let plain = values
+        .each_ref()
+        .map(|(f, v)| (*f, v.as_ref().map(|(x, _)| *x)));
+    let score = mean(&plain, options, scale);
+    let total: f64 = plain
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(f, _)| options.weights.get(*f))
+        .sum();
     let breakdown = values
         .into_iter()
         .map(|(factor, v)| {
@@ -247,7 +272,6 @@ pub(crate) fn weigh(
             } else {
                 0.0
             };
-            score += weight * value;
             FactorScore {
                 factor,
                 applicable,
@@ -258,7 +282,7 @@ pub(crate) fn weigh(
             }
         })
         .collect();
-    (breakdown, score.clamp(0.0, 1.0))
+    (breakdown, score)
 }
 
 /// Every facility the hard rules let match, scored with its team, in input order.
