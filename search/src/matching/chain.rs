@@ -10,10 +10,12 @@
 //! single facility outranks a chain whose factors are the same.
 //!
 //! The search is exact over the teams it is given: every combination of up to three that
-//! forms a chain is scored, except where it cannot form one (a pair out of reach of each
-//! other; a triple holding a pair that already covers everything, whose third part would
-//! be redundant) or cannot rank (every triple, when the best pairs already beat the most a
-//! triple can score, its two hand-offs' discount).
+//! forms a chain is considered. Skipped are only those that cannot form one (a pair out of
+//! reach of each other; a triple holding a pair that already covers everything, whose third
+//! part would be redundant) and those that cannot enter the best `MAX_CHAINS`: an upper
+//! bound (every requirement met, the route no longer than its farthest part's way to the
+//! delivery point) below the worst kept, or every triple once the kept beat two hand-offs'
+//! discount.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
