@@ -154,9 +154,13 @@ fn job(
         }
     }
     // None named: what the design's files, keywords and title point to, marked inferred
-    // with its confidence (read either way, so the fields count as read).
-    let inferred = inference::infer(&o, taxonomy);
-    if process_terms.is_empty() && !inferred.is_empty() {
+    // with its confidence.
+    let inferred = if process_terms.is_empty() {
+        inference::infer(&o, taxonomy)
+    } else {
+        Vec::new()
+    };
+    if !inferred.is_empty() {
         let said: Vec<String> = inferred
             .iter()
             .map(|r| format!("{} ({:.0} %)", r.resolved_to, r.confidence * 100.0))

@@ -164,18 +164,22 @@ impl<'a> Chains<'a> {
     /// The facilities that could be part of a chain: those meeting some required facility
     /// work, within reach of the delivery point.
     pub(crate) fn candidates(&self) -> Vec<Uuid> {
+        self.useful()
+            .into_iter()
+            .map(|i| self.members[i].team.facility_id)
+            .collect()
+    }
+
+    /// The members that bring something and are within reach of the delivery point.
+    fn useful(&self) -> Vec<usize> {
         (0..self.members.len())
             .filter(|&i| self.members[i].mask != 0 && self.delivers(i))
-            .map(|i| self.members[i].team.facility_id)
             .collect()
     }
 
     /// Every chain the teams form, best first, at most `MAX_CHAINS`.
     pub(crate) fn rank(&self) -> Result<Vec<TeamMatch>, MatchError> {
-        // Members that bring something and are within reach of the delivery point.
-        let mut useful: Vec<usize> = (0..self.members.len())
-            .filter(|&i| self.members[i].mask != 0 && self.delivers(i))
-            .collect();
+        let mut useful = self.useful();
         useful.sort_by_key(|&i| self.members[i].team.facility_id);
         // Distances between them, once: each combination asks several times.
         let n = useful.len();

@@ -24,7 +24,7 @@ mod stored;
 mod team;
 mod weights;
 
-pub use chain::{MAX_CHAINS, MAX_PARTS, reach_km as chain_reach_km};
+pub use chain::{MAX_CHAINS, reach_km as chain_reach_km};
 pub use credentials::{CredentialStatus, credential_status};
 pub use error::MatchError;
 pub use input::{
@@ -37,7 +37,7 @@ pub use output::{
 pub use requirements::{SkillTarget, skill_targets};
 pub use resolution::{ResolutionMethod, TermResolution};
 pub use shortlist::shortlist_request;
-pub use weights::{DEFAULT_CHAIN_REACH_KM, Factor, MatchOptions, Weights};
+pub use weights::{Factor, MatchOptions, Weights};
 
 use crate::taxonomy::Taxonomy;
 

@@ -27,34 +27,6 @@ pub enum ResolutionMethod {
     Inferred,
 }
 
-impl ResolutionMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResolutionMethod::Exact => "EXACT",
-            ResolutionMethod::Alias => "ALIAS",
-            ResolutionMethod::Tsdc => "TSDC",
-            ResolutionMethod::Wikidata => "WIKIDATA",
-            ResolutionMethod::Wikipedia => "WIKIPEDIA",
-            ResolutionMethod::Fuzzy => "FUZZY",
-            ResolutionMethod::Inferred => "INFERRED",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<ResolutionMethod> {
-        [
-            ResolutionMethod::Exact,
-            ResolutionMethod::Alias,
-            ResolutionMethod::Tsdc,
-            ResolutionMethod::Wikidata,
-            ResolutionMethod::Wikipedia,
-            ResolutionMethod::Fuzzy,
-            ResolutionMethod::Inferred,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == text)
-    }
-}
-
 impl From<MatchedBy> for ResolutionMethod {
     fn from(m: MatchedBy) -> ResolutionMethod {
         match m {
